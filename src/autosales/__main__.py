@@ -1,0 +1,3 @@
+from autosales.cli import main
+
+main()

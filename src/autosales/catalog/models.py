@@ -1,0 +1,57 @@
+from django.db import models
+
+from autosales.core.models import BaseModel
+
+
+class Category(BaseModel):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(BaseModel):
+    """What a customer browses; it is sold as one or more variants (SKUs)."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    slug = models.SlugField(max_length=220, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    description = models.TextField(blank=True)
+    brand = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True, db_index=True)
+    # Name, brand, SKUs, attribute values and description in one text, kept by
+    # catalog.services.product_reindex; the full-text indexes are built on it.
+    search_document = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["category", "is_active", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(BaseModel):
+    """One sellable item (a SKU) of a product, described by attributes such as wattage or pack size."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=200, help_text="What sets this variant apart, e.g. '60 W, E26, 2700 K, 4-pack'")
+    attributes = models.JSONField(default=dict, blank=True)
+    weight_grams = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, db_index=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} — {self.product.name} {self.name}".strip()

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def shop(request):
+    return {"shop": settings.SHOP}

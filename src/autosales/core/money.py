@@ -1,0 +1,116 @@
+"""Money is a Decimal amount with an ISO 4217 currency, never a float."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import models
+
+# Minor units per currency; two for anything not listed.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
+
+MONEY_MAX_DIGITS = 14
+MONEY_DECIMAL_PLACES = 2
+
+
+def default_currency() -> str:
+    return settings.CURRENCY
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    exponent = _EXPONENTS.get(currency, 2)
+    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self):
+        if isinstance(self.amount, float):
+            raise TypeError("Money needs a Decimal or str amount, never a float")
+        try:
+            amount = Decimal(self.amount)
+        except (InvalidOperation, TypeError) as exc:
+            raise ValueError(f"not an amount: {self.amount!r}") from exc
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+        object.__setattr__(self, "amount", amount)
+        object.__setattr__(self, "currency", self.currency.upper())
+
+    @classmethod
+    def zero(cls, currency: str | None = None) -> Money:
+        return cls(Decimal("0"), currency or default_currency())
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: int | Decimal) -> Money:
+        if isinstance(factor, float):
+            raise TypeError("multiply Money by an int or a Decimal, never a float")
+        return Money(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def rounded(self) -> Money:
+        return Money(quantize(self.amount, self.currency), self.currency)
+
+    def __str__(self) -> str:
+        amount = quantize(self.amount, self.currency)
+        symbol = _SYMBOLS.get(self.currency)
+        sign = "-" if amount < 0 else ""
+        text = f"{abs(amount):,}"
+        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
+
+
+class MoneyField(models.DecimalField):
+    """A Decimal column sized for money; the currency lives in a sibling column."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class CurrencyField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("default", default_currency)
+        super().__init__(*args, **kwargs)

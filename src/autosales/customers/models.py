@@ -1,0 +1,143 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+
+from autosales.core import ids
+from autosales.core.models import BaseModel
+from autosales.core.money import CurrencyField, MoneyField
+
+
+class User(AbstractUser):
+    """A person who signs in: a customer's member or a member of staff."""
+
+    email = models.EmailField("email address", blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+
+class Organization(BaseModel):
+    """A customer account: a business, or a private customer's own one-person account."""
+
+    class Kind(models.TextChoices):
+        BUSINESS = "business", "Business"
+        PRIVATE = "private", "Private customer"
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    name = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BUSINESS)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    tax_id = models.CharField("tax id", max_length=64, blank=True)
+    timezone = models.CharField(max_length=64, default="America/Chicago")
+    currency = CurrencyField()
+    # Vendor-account terms: an organization may charge orders to its account only when
+    # it has terms and is not on credit hold.
+    has_account_terms = models.BooleanField(default=False)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    credit_limit = MoneyField(default=0)
+    credit_hold = models.BooleanField(default=False)
+    salesperson = models.ForeignKey(
+        "customers.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        limit_choices_to={"is_staff": True},
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def terms_label(self) -> str:
+        return f"Net {self.payment_terms_days}" if self.has_account_terms else "Pay now"
+
+
+class Membership(BaseModel):
+    """A user's place in an organization, with a role."""
+
+    class Role(models.TextChoices):
+        BUYER = "buyer", "Buyer"
+        ADMIN = "admin", "Account admin"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.BUYER)
+    job_title = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Address(BaseModel):
+    """An entry of an organization's address book."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=64, blank=True, help_text="e.g. Main warehouse")
+    name = models.CharField("recipient", max_length=200)
+    company = models.CharField(max_length=200, blank=True)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = CountryField(default="US")
+    phone = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_default", "label", "id"]
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="address_one_default")
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in [self.name, self.line1, self.city, self.postal_code, str(self.country)] if p)
+
+    def lines(self) -> list[str]:
+        city = " ".join(p for p in [self.city, self.region, self.postal_code] if p)
+        rows = [self.name, self.company, self.line1, self.line2, city, self.country.name]
+        return [r for r in rows if r]
+
+
+class Invitation(BaseModel):
+    """An account admin's invitation for a colleague to join the organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.BUYER)
+    token = models.CharField(max_length=64, unique=True, default=ids.token, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="api")
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

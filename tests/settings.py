@@ -1,0 +1,19 @@
+"""Settings for the test suite: the product's settings with a throw-away secret and plain http.
+
+DATABASE_URL picks the database as in production (unset: SQLite; postgres://...: PostgreSQL).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789abcdef")
+os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("AUTOSALES_VAR_DIR", tempfile.mkdtemp(prefix="autosales-test-var-"))
+
+from autosales.settings import *  # noqa: F403
+from autosales.settings import DATABASES, IS_SQLITE, VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production keeps PBKDF2
+if IS_SQLITE:
+    # A file, not memory: concurrency tests and the live server need real connections to one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_autosales.sqlite3")}

@@ -13,6 +13,10 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The organization the user last chose to act for; see selectors.organization_for_user.
+    current_organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -68,6 +72,7 @@ class Membership(BaseModel):
         BUYER = "buyer", "Buyer"
         ADMIN = "admin", "Account admin"
 
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.BUYER)
@@ -78,6 +83,10 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
 
 
 class Address(BaseModel):
@@ -116,6 +125,7 @@ class Address(BaseModel):
 class Invitation(BaseModel):
     """An account admin's invitation for a colleague to join the organization."""
 
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.BUYER)
@@ -127,6 +137,9 @@ class Invitation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organization}"
+
+    def is_expired(self, *, at) -> bool:
+        return at >= self.expires_at
 
 
 class ApiToken(BaseModel):

@@ -1,0 +1,52 @@
+"""Staff roles are Django groups; apps grant their model permissions to them from their own migrations.
+
+A later app's migration gives, say, the fulfillment group its permissions like this:
+
+    from autosales.customers.staff_roles import FULFILLMENT, MANAGER, group_permissions_grant
+
+    def grant(apps, schema_editor):
+        group_permissions_grant(apps, group=MANAGER, app_label="orders")  # every permission of the app
+        group_permissions_grant(apps, group=FULFILLMENT, app_label="fulfillment", actions=["view", "change"])
+
+    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+"""
+
+from collections.abc import Iterable
+
+SALESPERSON = "salesperson"
+FULFILLMENT = "fulfillment"
+MANAGER = "manager"
+STAFF_GROUPS = (SALESPERSON, FULFILLMENT, MANAGER)
+
+ALL_ACTIONS = ("add", "change", "delete", "view")
+
+
+def permissions_ensure(apps) -> None:
+    """Content types and default permissions exist for every model the migration state knows.
+
+    Django creates them after `migrate` finishes; a data migration that grants them needs them sooner.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+
+def group_permissions_grant(
+    apps, *, group: str, app_label: str, actions: Iterable[str] = ALL_ACTIONS, models: Iterable[str] | None = None
+) -> None:
+    """`group` exists and holds the `actions` permissions on `models` (all of the app's models when None)."""
+    permissions_ensure(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group_row, _ = Group.objects.get_or_create(name=group)
+    model_names = (
+        [m.lower() for m in models]
+        if models is not None
+        else [m._meta.model_name for m in apps.get_app_config(app_label).get_models()]
+    )
+    codenames = [f"{action}_{model}" for action in actions for model in model_names]
+    permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    group_row.permissions.add(*permissions)

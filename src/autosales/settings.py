@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "autosales.catalog",
     "autosales.pricing",
     "autosales.inventory",
+    "autosales.payments",
+    "autosales.checkout",
+    "autosales.orders",
     "autosales.notifications",
     "autosales.jobs",
     "autosales.storefront",
@@ -169,6 +172,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Bright Bulbs Supply <
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# Card payments: "test" (the built-in test gateway, see docs/payments.md) or "stripe".
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "test")
+TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("TEST_GATEWAY_WEBHOOK_SECRET", "whsec_test_gateway")
+# A checkout whose card authorization has not settled after this many minutes gives its stock back.
+CHECKOUT_PENDING_TTL_MINUTES = int(os.environ.get("CHECKOUT_PENDING_TTL_MINUTES", "15"))
 
 # The shop's brand, used by pages and emails.
 SHOP = {

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from autosales.pricing.shipping import ShippingMethod
+from autosales.pricing.tax import TaxRate
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "base_rate", "rate_per_kg", "rate_per_item", "free_over", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "region", "rate_percent", "applies_to_shipping", "is_active"]
+    list_filter = ["country", "applies_to_shipping", "is_active"]
+    search_fields = ["name", "region"]

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
+    "ninja",  # serves the API docs page (Swagger UI) from local static files, no CDN
     "autosales.core",
     "autosales.customers",
     "autosales.catalog",

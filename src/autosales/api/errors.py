@@ -3,21 +3,106 @@
 {"code": "validation_error", "message": "...", "errors": [{"field": "quantity", "code": "...", "message": "..."}]}
 """
 
-from django.http import Http404
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+import json
+import logging
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from autosales.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorItemOut(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    errors: list[ErrorItemOut]
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """`response={200: ThingOut, **error_responses(401, 404)}` documents those errors in the OpenAPI document."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
     return {"code": code, "message": message, "errors": errors or []}
 
 
+class CsrfFailed(HttpError):
+    """A signed-in session sent an unsafe request without a valid CSRF token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(403, f"CSRF check failed: {reason}. Send the csrftoken cookie's value as 'X-CSRFToken'.")
+
+
+class MalformedBody(ValueError):
+    """The request body is not JSON that can be read."""
+
+
+class JsonBodyParser(Parser):
+    """Reads JSON bodies; says where the JSON breaks instead of a bare 'cannot parse'."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            return json.loads(request.body)
+        except UnicodeDecodeError as exc:
+            raise MalformedBody("the body is not UTF-8 text") from exc
+        except json.JSONDecodeError as exc:
+            raise MalformedBody(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+
+
 def _field_of(loc: list) -> str:
     # ninja prefixes locations with where the value came from ("body", "query", "path", the param name).
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form", "payload")]
     return ".".join(parts) or "body"
+
+
+def _method_not_allowed(request: HttpRequest, allowed: str) -> JsonResponse:
+    body = error_body("method_not_allowed", f"{request.method} is not allowed here; use {allowed}.")
+    response = JsonResponse(body, status=405)
+    response["Allow"] = allowed
+    return response
+
+
+def not_found_view(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/v1/ that names no operation."""
+    return JsonResponse(error_body("not_found", f"No API operation at {request.path}."), status=404)
+
+
+def json_method_not_allowed(view):
+    """Wraps an API URL's view so a wrong method gets the error shape (ninja answers 405 in plain text)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            return _method_not_allowed(request, response.get("Allow", ""))
+        return response
+
+    return wrapped
+
+
+def read_only(view):
+    """Wraps a view that only reads (the OpenAPI document, the docs page): other methods get a JSON 405."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed(request, "GET, HEAD")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def install(api: NinjaAPI) -> None:
@@ -40,15 +125,52 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, error_body(exc.code, exc.message, errors), status=exc.status)
 
     @api.exception_handler(AuthenticationError)
-    def authentication_error(request, exc):
-        return api.create_response(
-            request, error_body("not_authenticated", "Sign in or send 'Authorization: Bearer <token>'."), status=401
-        )
+    def authentication_error(request, exc: AuthenticationError):
+        message = exc.message if exc.message != "Unauthorized" else "Sign in or send 'Authorization: Bearer <token>'."
+        response = api.create_response(request, error_body("not_authenticated", message), status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(AuthorizationError)
+    def authorization_error(request, exc: AuthorizationError):
+        return api.create_response(request, error_body("permission_denied", str(exc)), status=403)
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def permission_denied(request, exc):
+        message = str(exc) or "You may not do this."
+        return api.create_response(request, error_body("permission_denied", message), status=403)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return api.create_response(request, error_body("not_found", str(exc) or "Not found."), status=404)
 
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        return api.create_response(request, error_body("throttled", "Too many requests; slow down."), status=429)
+
+    @api.exception_handler(CsrfFailed)
+    def csrf_failed(request, exc: CsrfFailed):
+        return api.create_response(request, error_body("csrf_failed", str(exc)), status=403)
+
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, MalformedBody):
+            reason = str(exc.__cause__)
+            return api.create_response(
+                request,
+                error_body(
+                    "malformed_body",
+                    f"body: {reason}",
+                    [{"field": "body", "code": "malformed_json", "message": reason}],
+                ),
+                status=400,
+            )
         return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc: Exception) -> HttpResponse:
+        # Still a 500 (a bug to fix), but in the one shape and with the traceback in the log.
+        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+        return api.create_response(
+            request, error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
+        )

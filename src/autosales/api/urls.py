@@ -1,17 +1,60 @@
-"""Mounts the routers of the domain apps under /api/v1/."""
+"""Mounts the routers of the domain apps under /api/v1/.
 
-from django.urls import path
+Mounting a router is one line in ROUTERS: ("prefix", router). Its operations need a signed-in caller
+(bearer token or session) unless the router or the operation says `auth=PUBLIC` (see api/auth.py).
+"""
+
+from django.http import JsonResponse
+from django.urls import URLPattern, path, re_path
 from ninja import NinjaAPI
 
-from autosales.api import errors
+from autosales.api import auth, errors
+from autosales.api.tokens import router as tokens_router
+from autosales.catalog.api import router as products_router
+
+ROUTERS = [
+    ("/products", products_router),
+    ("/tokens", tokens_router),
+]
 
 api = NinjaAPI(
     title="autosales API",
     version="1",
     description="Catalog, cart, checkout, orders and standing orders. "
-    "Authenticate with a session cookie (and CSRF token) or `Authorization: Bearer <token>`.",
+    "Authenticate with a session cookie (and the CSRF token on POST, PUT, PATCH, DELETE) or "
+    "`Authorization: Bearer <token>` (`autosales token create USERNAME`). "
+    'Every error is `{"code", "message", "errors": [{"field", "code", "message"}]}`.',
     urls_namespace="api",
+    auth=auth.SIGNED_IN,
+    parser=errors.JsonBodyParser(),
 )
 errors.install(api)
+for prefix, router in ROUTERS:
+    api.add_router(prefix, router)
 
-urlpatterns = [path("", api.urls)]
+
+def api_root(request, **kwargs) -> JsonResponse:
+    """Where an integrator starts: links to the OpenAPI document and the interactive docs."""
+    base = request.build_absolute_uri(request.path)
+    return JsonResponse(
+        {"name": api.title, "version": api.version, "openapi": f"{base}openapi.json", "docs": f"{base}docs"}
+    )
+
+
+def _urls() -> list:
+    patterns, app_name, namespace = api.urls
+    wrapped = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+            pattern = URLPattern(pattern.pattern, errors.read_only(api_root), pattern.default_args, pattern.name)
+        elif isinstance(pattern, URLPattern) and pattern.name in ("openapi-json", "openapi-view"):
+            callback = errors.read_only(pattern.callback)
+            pattern = URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name)
+        elif isinstance(pattern, URLPattern):
+            callback = errors.json_method_not_allowed(pattern.callback)
+            pattern = URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name)
+        wrapped.append(pattern)
+    return [path("", (wrapped, app_name, namespace)), re_path(r"^.*$", errors.not_found_view, name="api-not-found")]
+
+
+urlpatterns = _urls()

@@ -27,8 +27,10 @@ class Product(BaseModel):
     description = models.TextField(blank=True)
     brand = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)
-    # Name, brand, SKUs, attribute values and description in one text, kept by
-    # catalog.services.product_reindex; the full-text indexes are built on it.
+    is_featured = models.BooleanField(default=False, db_index=True, help_text="Shown on the home page")
+    # What the product row does not hold itself: its variants' SKUs, names and attribute
+    # values, kept by catalog.services.product_reindex. The full-text index (catalog/search.py)
+    # weighs name, brand, this text and the description.
     search_document = models.TextField(blank=True, editable=False)
 
     class Meta:

@@ -1,16 +1,65 @@
-from autosales.catalog.models import Product
+"""Writes to the catalog."""
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from autosales.catalog import search
+from autosales.catalog.models import Product, Variant
+
+
+def _variant_text(variant: Variant) -> list[str]:
+    parts = [variant.sku, variant.name]
+    for value in (variant.attributes or {}).values():
+        if isinstance(value, list | tuple):
+            parts.extend(str(v) for v in value)
+        elif value is not None:
+            parts.append(str(value))
+    return parts
+
+
+def _document(variants: Iterable[Variant]) -> str:
+    parts: list[str] = []
+    for variant in variants:
+        if variant.is_active:
+            parts.extend(_variant_text(variant))
+    return " ".join(p for p in parts if p)
 
 
 def product_reindex(*, product: Product) -> None:
-    """Rebuild the product's search document from its name, brand, SKUs, attributes and description."""
-    variants = list(product.variants.all())
-    parts = [product.name, product.brand]
-    for variant in variants:
-        parts.append(variant.sku)
-        parts.append(variant.name)
-        parts.extend(str(v) for v in variant.attributes.values())
-    parts.append(product.description)
-    document = " ".join(p for p in parts if p)
+    """The product's search document holds its active variants' SKUs, names and attribute values."""
+    document = _document(Variant.objects.filter(product=product).order_by("position", "id"))
     if document != product.search_document:
         product.search_document = document
         product.save(update_fields=["search_document"])
+
+
+def products_reindex(*, product_ids: Iterable[int], batch_size: int = 500) -> int:
+    """Like product_reindex for many products, in a fixed number of queries per batch; returns how many changed."""
+    ids = list(dict.fromkeys(product_ids))
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        products = {p.id: p for p in Product.objects.filter(id__in=chunk).only("id", "search_document")}
+        variants: dict[int, list[Variant]] = {pid: [] for pid in products}
+        for variant in Variant.objects.filter(product_id__in=chunk).order_by("product_id", "position", "id"):
+            variants[variant.product_id].append(variant)
+        stale = []
+        for pid, product in products.items():
+            document = _document(variants[pid])
+            if document != product.search_document:
+                product.search_document = document
+                stale.append(product)
+        Product.objects.bulk_update(stale, ["search_document"])
+        changed += len(stale)
+    return changed
+
+
+def search_index_rebuild() -> int:
+    """Every product's search document is recomputed and the full-text index matches the product table."""
+    with transaction.atomic():
+        changed = products_reindex(product_ids=Product.objects.values_list("id", flat=True))
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                search.sqlite_index_install(cursor)
+    return changed

@@ -1,0 +1,61 @@
+"""Reads of stock: how many units of a variant can still be promised."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import F, Sum
+
+from autosales.inventory.models import StockLevel
+
+
+def available_by_variant(*, variant_ids: Iterable[int]) -> dict[int, int]:
+    """Units available per variant id (on hand minus allocated, over active warehouses) in one query; 0 when none."""
+    ids = list(set(variant_ids))
+    available = dict.fromkeys(ids, 0)
+    if not ids:
+        return available
+    rows = (
+        StockLevel.objects.filter(variant_id__in=ids, warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(units=Sum(F("on_hand") - F("allocated")))
+        .order_by()
+    )
+    for row in rows:
+        available[row["variant_id"]] = max(row["units"] or 0, 0)
+    return available
+
+
+class StockStatus(StrEnum):
+    IN_STOCK = "in_stock"
+    LOW_STOCK = "low_stock"
+    OUT_OF_STOCK = "out_of_stock"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    units: int
+    status: StockStatus
+
+    @property
+    def label(self) -> str:
+        if self.status == StockStatus.IN_STOCK:
+            return f"In stock ({self.units})"
+        if self.status == StockStatus.LOW_STOCK:
+            return "Low stock"
+        return "Out of stock"
+
+
+def availability_of(units: int) -> Availability:
+    """In stock above settings.LOW_STOCK_THRESHOLD units, low stock from 1 up to it, else out of stock."""
+    if units <= 0:
+        return Availability(0, StockStatus.OUT_OF_STOCK)
+    if units <= settings.LOW_STOCK_THRESHOLD:
+        return Availability(units, StockStatus.LOW_STOCK)
+    return Availability(units, StockStatus.IN_STOCK)
+
+
+def availability_by_variant(*, variant_ids: Iterable[int]) -> dict[int, Availability]:
+    """available_by_variant with a status and a label for people ("In stock (N)", "Low stock", "Out of stock")."""
+    return {vid: availability_of(units) for vid, units in available_by_variant(variant_ids=variant_ids).items()}

@@ -1,0 +1,7 @@
+"""Error codes of pricing."""
+
+from enum import StrEnum
+
+
+class PricingError(StrEnum):
+    PRICE_NOT_FOUND = "price_not_found"

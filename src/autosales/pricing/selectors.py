@@ -1,0 +1,49 @@
+"""Reads of prices: what a variant costs a given customer."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from autosales.catalog.models import Variant
+from autosales.core.errors import NotFound
+from autosales.core.money import Money
+from autosales.customers.models import Organization
+from autosales.pricing.errors import PricingError
+from autosales.pricing.models import Price
+
+
+def unit_prices(*, variant_ids: Iterable[int], organization: Organization | None = None) -> dict[int, Money]:
+    """Price per variant id for `organization` in one query: its own price lists' lowest price, else the list price.
+
+    Variants without any price are left out of the result.
+    """
+    ids = list(set(variant_ids))
+    if not ids:
+        return {}
+    applicable = Q(price_list__is_default=True)
+    if organization is not None:
+        applicable |= Q(price_list__in=organization.price_lists.values("id"))
+    rows = (
+        Price.objects.filter(applicable, variant_id__in=ids)
+        .select_related("price_list")
+        .only("variant_id", "amount", "price_list__currency", "price_list__is_default")
+    )
+    list_prices: dict[int, Money] = {}
+    special_prices: dict[int, Money] = {}
+    for row in rows:
+        money = Money(row.amount, row.price_list.currency)
+        if row.price_list.is_default:
+            list_prices[row.variant_id] = money
+        else:
+            best = special_prices.get(row.variant_id)
+            if best is None or (best.currency == money.currency and money < best):
+                special_prices[row.variant_id] = money
+    return {**list_prices, **special_prices}
+
+
+def unit_price(*, variant: Variant, organization: Organization | None = None) -> Money:
+    """The variant's price for `organization` (see unit_prices); raises NotFound when it has no price."""
+    price = unit_prices(variant_ids=[variant.id], organization=organization).get(variant.id)
+    if price is None:
+        raise NotFound(PricingError.PRICE_NOT_FOUND, f"{variant.sku} has no price.", field="sku")
+    return price

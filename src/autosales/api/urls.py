@@ -10,11 +10,13 @@ from ninja import NinjaAPI
 
 from autosales.api import auth, errors
 from autosales.api.tokens import router as tokens_router
+from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 
 ROUTERS = [
     ("/products", products_router),
     ("/tokens", tokens_router),
+    ("/cart", cart_router),
 ]
 
 api = NinjaAPI(

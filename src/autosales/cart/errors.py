@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class CartError(StrEnum):
+    QUANTITY_INVALID = "quantity_invalid"
+    QUANTITY_TOO_LARGE = "quantity_too_large"
+    VARIANT_NOT_FOUND = "variant_not_found"
+    VARIANT_NOT_FOR_SALE = "variant_not_for_sale"
+    LINE_NOT_FOUND = "line_not_found"

@@ -1,0 +1,112 @@
+"""Reads of carts: the priced summary with availability warnings, and the item count for the header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from autosales.cart.models import Cart, CartLine
+from autosales.catalog.models import Variant
+from autosales.core.money import Money, default_currency
+from autosales.customers.models import Organization
+from autosales.inventory.selectors import available_by_variant
+from autosales.pricing.selectors import unit_prices
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineSummary:
+    variant: Variant
+    quantity: int
+    unit_price: Money | None
+    line_total: Money | None
+    available: int
+    warning: str
+
+    @property
+    def sku(self) -> str:
+        return self.variant.sku
+
+    @property
+    def product(self):
+        return self.variant.product
+
+    @property
+    def can_order(self) -> bool:
+        return not self.warning
+
+
+@dataclass(frozen=True, slots=True)
+class CartSummary:
+    cart: Cart | None
+    lines: tuple[CartLineSummary, ...]
+    subtotal: Money
+    item_count: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{line.sku}: {line.warning}" for line in self.lines if line.warning]
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not self.warnings
+
+
+def _warning(*, variant: Variant, quantity: int, unit_price: Money | None, available: int) -> str:
+    if not (variant.is_active and variant.product.is_active):
+        return "No longer sold; remove it to check out."
+    if unit_price is None:
+        return "Not for sale at the moment; remove it to check out."
+    if available <= 0:
+        return "Out of stock; remove it or check back later."
+    if quantity > available:
+        return f"Only {available:,} available; lower the quantity to {available:,} or less to check out."
+    return ""
+
+
+def cart_summary(*, cart: Cart | None, organization: Organization | None) -> CartSummary:
+    """The cart's lines with the organization's unit prices, availability and warnings; a fixed number of queries."""
+    currency = organization.currency if organization is not None else default_currency()
+    if cart is None or cart.pk is None:
+        return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
+    cart_lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id"))
+    if not cart_lines:
+        return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
+    variant_ids = [line.variant_id for line in cart_lines]
+    prices = unit_prices(variant_ids=variant_ids, organization=organization)
+    available = available_by_variant(variant_ids=variant_ids)
+    lines = []
+    subtotal = None
+    for line in cart_lines:
+        price = prices.get(line.variant_id)
+        total = price * line.quantity if price is not None else None
+        if total is not None:
+            subtotal = total if subtotal is None else subtotal + total
+        units = available.get(line.variant_id, 0)
+        lines.append(
+            CartLineSummary(
+                variant=line.variant,
+                quantity=line.quantity,
+                unit_price=price,
+                line_total=total,
+                available=units,
+                warning=_warning(variant=line.variant, quantity=line.quantity, unit_price=price, available=units),
+            )
+        )
+    return CartSummary(
+        cart=cart,
+        lines=tuple(lines),
+        subtotal=(subtotal or Money.zero(currency)).rounded(),
+        item_count=sum(line.quantity for line in cart_lines),
+    )
+
+
+def cart_item_count(*, cart: Cart | None) -> int:
+    """Units in the cart, in one query (the header's badge)."""
+    if cart is None or cart.pk is None:
+        return 0
+    return CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))["n"] or 0

@@ -1,0 +1,111 @@
+"""Changes to carts: add, set, remove, merge, clear."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from autosales.cart.errors import CartError
+from autosales.cart.models import Cart, CartLine
+from autosales.catalog.models import Variant
+from autosales.core.errors import DomainError, NotFound
+
+# A guard against typos such as 10000000 in a quantity box; bigger orders go through a salesperson.
+MAX_LINE_QUANTITY = 100_000
+
+
+def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise DomainError(CartError.QUANTITY_INVALID, "Quantity must be a whole number.", "quantity")
+    low = 0 if allow_zero else 1
+    if quantity < low:
+        message = "Quantity cannot be negative." if allow_zero else "Quantity must be at least 1."
+        raise DomainError(CartError.QUANTITY_INVALID, message, "quantity")
+    if quantity > MAX_LINE_QUANTITY:
+        raise DomainError(
+            CartError.QUANTITY_TOO_LARGE,
+            f"Quantity cannot be more than {MAX_LINE_QUANTITY:,} per line; contact us for larger orders.",
+            "quantity",
+        )
+
+
+def _check_for_sale(variant: Variant) -> None:
+    if not (variant.is_active and variant.product.is_active):
+        raise DomainError(CartError.VARIANT_NOT_FOR_SALE, f"{variant.sku} is no longer sold.", "sku")
+
+
+def cart_get_or_create(*, user, organization=None) -> Cart:
+    """The one cart of this user for this organization (None: a user without an organization), created once."""
+    try:
+        with transaction.atomic():
+            cart, _ = Cart.objects.get_or_create(user=user, organization=organization)
+    except IntegrityError:
+        # Another request created it at the same moment.
+        cart = Cart.objects.get(user=user, organization=organization)
+    return cart
+
+
+def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> CartLine:
+    """Adds `quantity` units of a variant that is for sale; a variant appears on one line per cart."""
+    _check_quantity(quantity)
+    _check_for_sale(variant)
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+                if line is None:
+                    return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+                _check_quantity(line.quantity + quantity)
+                line.quantity += quantity
+                line.save(update_fields=["quantity"])
+                return line
+        except IntegrityError:
+            # A concurrent add created the line first; the second attempt adds to it.
+            continue
+    raise DomainError(CartError.QUANTITY_INVALID, "The cart changed while adding; try again.", "quantity")
+
+
+def cart_set_quantity(*, cart: Cart, variant: Variant, quantity: int) -> CartLine | None:
+    """Sets the line's quantity (0 removes the line); returns the line, or None when it was removed."""
+    _check_quantity(quantity, allow_zero=True)
+    if quantity == 0:
+        cart_remove(cart=cart, variant=variant)
+        return None
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    if line is None:
+        _check_for_sale(variant)
+        return cart_add(cart=cart, variant=variant, quantity=quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+def cart_remove(*, cart: Cart, variant: Variant) -> None:
+    """Removes the variant's line from the cart; raises when the cart has no such line."""
+    deleted, _ = CartLine.objects.filter(cart=cart, variant=variant).delete()
+    if not deleted:
+        raise NotFound(CartError.LINE_NOT_FOUND, f"{variant.sku} is not in the cart.", "sku")
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> Cart:
+    """Moves every line of `source` into `target` (quantities add up, capped per line) and deletes `source`."""
+    if source.pk == target.pk:
+        return target
+    existing = {line.variant_id: line for line in CartLine.objects.select_for_update().filter(cart=target)}
+    for line in CartLine.objects.filter(cart=source).select_related("variant"):
+        mine = existing.get(line.variant_id)
+        if mine is None:
+            CartLine.objects.create(cart=target, variant_id=line.variant_id, quantity=line.quantity)
+        else:
+            mine.quantity = min(mine.quantity + line.quantity, MAX_LINE_QUANTITY)
+            mine.save(update_fields=["quantity"])
+    source.delete()
+    return target
+
+
+def cart_clear(*, cart: Cart, variant_ids: Iterable[int] | None = None) -> None:
+    """Empties the cart, or only the lines of `variant_ids` (what an order just took)."""
+    lines = CartLine.objects.filter(cart=cart)
+    if variant_ids is not None:
+        lines = lines.filter(variant_id__in=list(variant_ids))
+    lines.delete()

@@ -1,0 +1,60 @@
+"""Which cart a web request works on: the guest's (token in the session) or the signed-in user's."""
+
+from __future__ import annotations
+
+from autosales.cart.models import Cart
+from autosales.cart.services import cart_get_or_create, cart_merge
+from autosales.customers.selectors import organization_for_user
+
+SESSION_KEY = "cart_token"
+
+
+def request_user(request):
+    """The signed-in user of a page request, or of an API request authenticated by a bearer token."""
+    auth = getattr(request, "auth", None)
+    if auth is not None and getattr(auth, "is_authenticated", False):
+        return auth
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return None
+
+
+def cart_for_request(request, *, create: bool = False) -> Cart | None:
+    """The request's cart; None when there is none yet and `create` is false."""
+    cached = getattr(request, "_cart", None)
+    if cached is not None:
+        return cached
+    user = request_user(request)
+    if user is not None:
+        organization = organization_for_user(user=user)
+        cart = Cart.objects.filter(user=user, organization=organization).first()
+        if cart is None and create:
+            cart = cart_get_or_create(user=user, organization=organization)
+    else:
+        token = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+        if cart is None and create:
+            cart = Cart.objects.create()
+            request.session[SESSION_KEY] = cart.token
+    if cart is not None:
+        request._cart = cart
+    return cart
+
+
+def cart_merge_for_login(request, user) -> Cart | None:
+    """Moves the guest cart of this session into the user's cart; call it right after `login()`."""
+    token = request.session.get(SESSION_KEY)
+    request.__dict__.pop("_cart", None)
+    if not token:
+        return None
+    request.session.pop(SESSION_KEY, None)
+    guest = Cart.objects.filter(token=token, user__isnull=True).first()
+    if guest is None:
+        return None
+    organization = organization_for_user(user=user)
+    if not guest.lines.exists():
+        guest.delete()
+        return None
+    target = cart_get_or_create(user=user, organization=organization)
+    return cart_merge(source=guest, target=target)

@@ -32,6 +32,9 @@ class Payment(BaseModel):
     status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     # The key sent to the gateway: the same checkout submission always sends the same key.
     idempotency_key = models.CharField(max_length=255, unique=True)
+    # The gateway's one-time token for the card (never the card number): needed to re-send an
+    # authorization whose answer was lost, with the same idempotency key.
+    token = models.CharField(max_length=255, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
 

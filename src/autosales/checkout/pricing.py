@@ -1,0 +1,152 @@
+"""Pricing a prospective order: unit prices for the customer, shipping for the method, tax for the destination."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from autosales.catalog.models import Variant
+from autosales.checkout.errors import CheckoutError
+from autosales.core.errors import DomainError
+from autosales.core.money import Money
+from autosales.customers.models import Address, Organization
+from autosales.pricing.selectors import unit_prices
+from autosales.pricing.shipping import ShippingMethod
+from autosales.pricing.tax import tax_rate_for
+
+# The same guard as the cart's: larger orders go through a salesperson.
+MAX_LINE_QUANTITY = 100_000
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """A variant and how many of it the customer wants."""
+
+    variant_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    variant_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    weight_grams: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order would cost: total = subtotal + shipping + tax, every amount rounded to the cent."""
+
+    currency: str
+    lines: tuple[QuoteLine, ...]
+    subtotal: Money
+    shipping: Money
+    tax: Money
+    total: Money
+    tax_name: str
+    weight_grams: int
+    quantity: int
+
+    def quantities(self) -> dict[int, int]:
+        return {line.variant_id: line.quantity for line in self.lines}
+
+
+def lines_merge(*, lines: Sequence[LineRequest]) -> list[LineRequest]:
+    """Checked lines with each variant once (quantities of repeated variants added), in the order first given."""
+    if not lines:
+        raise DomainError(CheckoutError.NO_LINES, "The order has no items.", "lines")
+    merged: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        quantity = line.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise DomainError(
+                CheckoutError.QUANTITY_INVALID, "Quantity must be a whole number of at least 1.", f"lines[{i}].quantity"
+            )
+        if isinstance(line.variant_id, bool) or not isinstance(line.variant_id, int):
+            raise DomainError(CheckoutError.VARIANT_NOT_FOR_SALE, "Not a variant id.", f"lines[{i}].variant_id")
+        merged[line.variant_id] = merged.get(line.variant_id, 0) + quantity
+        if merged[line.variant_id] > MAX_LINE_QUANTITY:
+            raise DomainError(
+                CheckoutError.QUANTITY_INVALID,
+                f"Quantity cannot be more than {MAX_LINE_QUANTITY:,} per item; contact us for larger orders.",
+                f"lines[{i}].quantity",
+            )
+    return [LineRequest(variant_id=vid, quantity=qty) for vid, qty in merged.items()]
+
+
+def quote(
+    *,
+    organization: Organization | None,
+    lines: Sequence[LineRequest],
+    shipping_method: ShippingMethod,
+    shipping_address: Address,
+) -> Quote:
+    """Prices `lines` for the organization (its price list where it has one) with shipping and tax; raises DomainError naming the field."""
+    merged = lines_merge(lines=lines)
+    ids = [line.variant_id for line in merged]
+    variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
+    prices = unit_prices(variant_ids=ids, organization=organization)
+    quote_lines: list[QuoteLine] = []
+    currency = None
+    for i, line in enumerate(merged):
+        variant = variants.get(line.variant_id)
+        if variant is None or not (variant.is_active and variant.product.is_active):
+            sku = variant.sku if variant else f"Item {line.variant_id}"
+            raise DomainError(CheckoutError.VARIANT_NOT_FOR_SALE, f"{sku} is not for sale.", f"lines[{i}].variant_id")
+        price = prices.get(variant.pk)
+        if price is None:
+            raise DomainError(CheckoutError.PRICE_MISSING, f"{variant.sku} has no price.", f"lines[{i}].variant_id")
+        if currency is None:
+            currency = price.currency
+        elif price.currency != currency:
+            raise DomainError(
+                CheckoutError.CURRENCY_MIXED,
+                "Items priced in different currencies cannot share an order.",
+                f"lines[{i}].variant_id",
+            )
+        quote_lines.append(
+            QuoteLine(
+                variant_id=variant.pk,
+                sku=variant.sku,
+                name=f"{variant.product.name} — {variant.name}" if variant.name else variant.product.name,
+                quantity=line.quantity,
+                unit_price=price,
+                line_total=(price * line.quantity).rounded(),
+                weight_grams=variant.weight_grams * line.quantity,
+            )
+        )
+    assert currency is not None
+    subtotal = Money(sum((line.line_total.amount for line in quote_lines), Decimal(0)), currency)
+    weight = sum(line.weight_grams for line in quote_lines)
+    quantity = sum(line.quantity for line in quote_lines)
+    country = str(
+        shipping_address.country.code if hasattr(shipping_address.country, "code") else shipping_address.country
+    )
+    if (
+        shipping_method is None
+        or not shipping_method.is_active
+        or not shipping_method.serves(country)
+        or shipping_method.currency != currency
+    ):
+        raise DomainError(
+            CheckoutError.SHIPPING_METHOD_UNAVAILABLE,
+            "That shipping method does not deliver to this address; choose another.",
+            "shipping_method",
+        )
+    shipping = shipping_method.rate_for(subtotal=subtotal, weight_grams=weight, quantity=quantity)
+    rate = tax_rate_for(country=country, region=shipping_address.region)
+    tax = rate.tax_on(goods=subtotal, shipping=shipping) if rate else Money.zero(currency)
+    return Quote(
+        currency=currency,
+        lines=tuple(quote_lines),
+        subtotal=subtotal,
+        shipping=shipping,
+        tax=tax,
+        total=subtotal + shipping + tax,
+        tax_name=rate.name if rate else "",
+        weight_grams=weight,
+        quantity=quantity,
+    )

@@ -1,0 +1,34 @@
+"""Changes to stock: allocate (promise units to an order), release (give them back)."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from django.db.models import F
+
+from autosales.inventory.allocation import AllocationPart, allocation_plan
+from autosales.inventory.locks import stock_levels_by_id_for_update, stock_levels_for_update
+from autosales.inventory.models import StockLevel
+
+
+def stock_allocate(*, quantities: Mapping[int, int]) -> list[AllocationPart]:
+    """Locks the variants' stock rows in pk order and allocates the units, or raises InsufficientStock and changes nothing.
+
+    Call inside `transaction.atomic()`; the locks last until that transaction ends.
+    """
+    wanted = {vid: qty for vid, qty in quantities.items() if qty > 0}
+    levels = list(stock_levels_for_update(wanted))
+    plan = allocation_plan(levels=levels, quantities=wanted)
+    for part in sorted(plan, key=lambda p: p.stock_level_id):
+        StockLevel.objects.filter(pk=part.stock_level_id).update(allocated=F("allocated") + part.quantity)
+    return plan
+
+
+def stock_release(*, parts: Iterable[tuple[int, int]]) -> None:
+    """Gives back allocated units: `parts` are (stock_level_id, quantity) pairs. Call inside `transaction.atomic()`."""
+    totals: dict[int, int] = defaultdict(int)
+    for stock_level_id, quantity in parts:
+        totals[stock_level_id] += quantity
+    for level in stock_levels_by_id_for_update(totals):
+        release = min(totals[level.pk], level.allocated)
+        if release:
+            StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") - release)

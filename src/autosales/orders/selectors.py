@@ -1,0 +1,103 @@
+"""Reads of orders: a customer's own, staff lists with search, one order, and account exposure."""
+
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+
+from autosales.core.errors import NotFound
+from autosales.core.money import Money
+from autosales.customers.models import Organization
+from autosales.orders.confirmation_numbers import confirmation_number_normalize
+from autosales.orders.errors import OrderError
+from autosales.orders.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentKind
+from autosales.orders.transitions import UNSHIPPED, VISIBLE
+
+S = OrderStatus
+
+
+def _search(queryset: QuerySet[Order], query: str, *, staff: bool) -> QuerySet[Order]:
+    query = " ".join(query.split())
+    if not query:
+        return queryset
+    number = confirmation_number_normalize(query)
+    match = Q(customer_reference__icontains=query) | Exists(
+        OrderLine.objects.filter(order=OuterRef("pk"), sku__icontains=query)
+    )
+    if number:
+        match |= Q(number__startswith=number)
+    if staff:
+        match |= Q(organization__name__icontains=query)
+    return queryset.filter(match)
+
+
+def _status(queryset: QuerySet[Order], status: str | None) -> QuerySet[Order]:
+    if not status:
+        return queryset
+    if status not in VISIBLE:
+        return queryset.none()
+    return queryset.filter(status=status)
+
+
+def orders_for_organization(
+    *, organization: Organization, status: str | None = None, query: str = ""
+) -> QuerySet[Order]:
+    """The organization's orders, newest first, by status and searched by number, SKU or reference (fixed query count)."""
+    queryset = Order.objects.filter(organization=organization, status__in=VISIBLE).select_related("placed_by")
+    return _search(_status(queryset, status), query, staff=False)
+
+
+def orders_for_staff(
+    *, status: str | None = None, query: str = "", organization: Organization | None = None
+) -> QuerySet[Order]:
+    """All orders for the back office, newest first, filtered and searched by number, organization name or SKU."""
+    queryset = Order.objects.filter(status__in=VISIBLE).select_related("organization", "placed_by")
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    return _search(_status(queryset, status), query, staff=True)
+
+
+def _detail(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    return queryset.select_related("organization", "placed_by", "shipping_method").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("variant")),
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+        "payments",
+    )
+
+
+def order_for_customer(*, public_id: str, organization: Organization) -> Order:
+    """The organization's order with this public id, lines and events loaded; NotFound if it is not theirs."""
+    order = _detail(Order.objects.filter(public_id=public_id, organization=organization, status__in=VISIBLE)).first()
+    if order is None:
+        raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
+    return order
+
+
+def order_for_staff(*, public_id: str) -> Order:
+    """Any placed order by public id, for the back office; NotFound if there is none."""
+    order = _detail(Order.objects.filter(public_id=public_id, status__in=VISIBLE)).first()
+    if order is None:
+        raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
+    return order
+
+
+def order_by_number(*, number: str, organization: Organization | None = None) -> Order:
+    """The order with this confirmation number (as typed: any case, with or without dashes)."""
+    queryset = Order.objects.filter(number=confirmation_number_normalize(number), status__in=VISIBLE)
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    order = _detail(queryset).first()
+    if order is None:
+        raise NotFound(OrderError.NOT_FOUND, "No order has that confirmation number.", "number")
+    return order
+
+
+# Charged to the account and not cancelled or refunded: owed until billing records the payment.
+ACCOUNT_OPEN = frozenset(UNSHIPPED | {S.SHIPPED, S.DELIVERED})
+
+
+def account_exposure(*, organization: Organization) -> Money:
+    """What the organization owes or has promised on account: its open on-account orders, shipped or not (one query)."""
+    total = Order.objects.filter(
+        organization=organization, payment_kind=PaymentKind.ACCOUNT, status__in=ACCOUNT_OPEN
+    ).aggregate(total=Sum("total"))["total"]
+    return Money(total or Decimal(0), organization.currency)

@@ -1,0 +1,85 @@
+"""The interface every card-payment provider implements, and the values it exchanges.
+
+Providers see gateway tokens only (never card numbers or CVV). Every call that moves money carries an
+idempotency key, so the same call sent twice (after a timeout, say) moves the money once.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from autosales.core.money import Money
+
+
+class FailureKind(StrEnum):
+    DECLINED = "declined"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    NETWORK = "network"
+    INVALID = "invalid"
+
+
+CUSTOMER_MESSAGES = {
+    FailureKind.DECLINED: "Your card was declined. Please use another card or contact your bank.",
+    FailureKind.INSUFFICIENT_FUNDS: "Your card was declined for insufficient funds. Please use another card.",
+    FailureKind.NETWORK: (
+        "We could not reach the payment service. Nothing was confirmed; please try again "
+        "in a moment. You will not be charged twice."
+    ),
+    FailureKind.INVALID: "The card details could not be used. Please enter them again.",
+}
+
+
+class ProviderError(Exception):
+    """A call to the provider failed; `kind` says how, `message` is safe to show the customer."""
+
+    def __init__(self, kind: FailureKind, detail: str = "", *, reference: str = ""):
+        self.kind = FailureKind(kind)
+        self.message = CUSTOMER_MESSAGES[self.kind]
+        self.detail = detail or self.message
+        self.reference = reference
+        super().__init__(f"{self.kind}: {self.detail}")
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """The provider's answer to a successful call."""
+
+    reference: str
+    status: str  # "authorized", "captured", "voided" or "refunded"
+    amount: Money
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified event from the provider, in our terms."""
+
+    event_id: str
+    kind: str  # "authorized", "captured", "voided", "refunded", "failed", or the provider's own for others
+    reference: str
+    amount: Money | None = None
+    payload: dict = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
+        """Hold `amount` on the card behind `token`; the same key returns the first call's result."""
+        ...
+
+    def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+        """Take the held money."""
+        ...
+
+    def void(self, *, reference: str, idempotency_key: str) -> ProviderResult:
+        """Release a hold that was not captured."""
+        ...
+
+    def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+        """Give back captured money (all or part)."""
+        ...
+
+    def verify_webhook(self, *, payload: bytes, headers: dict) -> WebhookEvent:
+        """Check the signature and parse the event; raises `DomainError` when it is not genuine."""
+        ...

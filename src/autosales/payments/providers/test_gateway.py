@@ -1,0 +1,218 @@
+"""The built-in test gateway: behaves like a remote card gateway, driven by documented test tokens.
+
+Tokens (see docs/payments.md):
+- ``tok_approve``: authorized.
+- ``tok_decline``: declined.
+- ``tok_insufficient_funds``: declined for insufficient funds.
+- ``tok_network_error``: the authorization is made, then the answer is lost (a timeout). Sending the
+  same idempotency key again returns that authorization: a retry never charges twice.
+- ``tok_timeout_then_approve``: the first request is lost before it arrives (nothing is charged);
+  sending it again with the same idempotency key authorizes.
+
+It keeps its own ledger (`TestGatewayCharge`) with idempotency keys, as a real gateway would, and signs
+its webhooks with HMAC-SHA256 (`webhook_headers`) so `verify_webhook` can be exercised end to end.
+"""
+
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from autosales.core import clock, ids
+from autosales.core.errors import DomainError
+from autosales.core.money import Money
+from autosales.payments.errors import PaymentError
+from autosales.payments.models import TestGatewayCharge
+from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult, WebhookEvent
+
+TOKEN_APPROVE = "tok_approve"
+TOKEN_DECLINE = "tok_decline"
+TOKEN_INSUFFICIENT_FUNDS = "tok_insufficient_funds"
+TOKEN_NETWORK_ERROR = "tok_network_error"
+TOKEN_TIMEOUT_THEN_APPROVE = "tok_timeout_then_approve"
+TOKENS = (TOKEN_APPROVE, TOKEN_DECLINE, TOKEN_INSUFFICIENT_FUNDS, TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE)
+
+SIGNATURE_HEADER = "x-test-gateway-signature"
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+_EVENT_KINDS = {
+    "charge.authorized": "authorized",
+    "charge.captured": "captured",
+    "charge.voided": "voided",
+    "charge.refunded": "refunded",
+    "charge.failed": "failed",
+}
+
+Status = TestGatewayCharge.Status
+
+
+def _result(charge: TestGatewayCharge, status: str) -> ProviderResult:
+    return ProviderResult(
+        reference=charge.reference,
+        status=status,
+        amount=Money(charge.amount, charge.currency),
+        raw={"reference": charge.reference, "status": charge.status},
+    )
+
+
+class TestGateway:
+    """The `PaymentProvider` used by default, in the demo and in tests."""
+
+    __test__ = False  # not a pytest test class, despite the name
+    name = "test"
+
+    def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
+        if not idempotency_key:
+            raise ValueError("the test gateway needs an idempotency key")
+        existing = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return self._replay(existing, amount=amount)
+        if token not in TOKENS:
+            raise ProviderError(FailureKind.INVALID, f"unknown test token {token[:20]!r}")
+        status, decline = {
+            TOKEN_APPROVE: (Status.AUTHORIZED, ""),
+            TOKEN_DECLINE: (Status.DECLINED, FailureKind.DECLINED),
+            TOKEN_INSUFFICIENT_FUNDS: (Status.DECLINED, FailureKind.INSUFFICIENT_FUNDS),
+            TOKEN_NETWORK_ERROR: (Status.AUTHORIZED, ""),
+            TOKEN_TIMEOUT_THEN_APPROVE: (Status.LOST, ""),
+        }[token]
+        try:
+            with transaction.atomic():
+                charge = TestGatewayCharge.objects.create(
+                    reference=f"tgw_{ids.random_code(16).lower()}",
+                    idempotency_key=idempotency_key,
+                    token=token,
+                    amount=amount.amount,
+                    currency=amount.currency,
+                    status=status,
+                    decline_code=str(decline),
+                    metadata={k: str(v) for k, v in (metadata or {}).items()},
+                )
+        except IntegrityError:
+            # The same key arrived twice at once: the other request made the charge; answer as it did.
+            return self._replay(TestGatewayCharge.objects.get(idempotency_key=idempotency_key), amount=amount)
+        if decline:
+            raise ProviderError(FailureKind(decline), f"test token {token}", reference=charge.reference)
+        if token in (TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE):
+            raise ProviderError(FailureKind.NETWORK, f"test token {token}: timed out")
+        return _result(charge, "authorized")
+
+    def _replay(self, charge: TestGatewayCharge, *, amount: Money) -> ProviderResult:
+        if Money(charge.amount, charge.currency) != amount:
+            raise ProviderError(FailureKind.INVALID, "idempotency key reused with a different amount")
+        if charge.status == Status.LOST:
+            # The first request never arrived; this one does.
+            updated = TestGatewayCharge.objects.filter(pk=charge.pk, status=Status.LOST).update(
+                status=Status.AUTHORIZED, updated_at=clock.now()
+            )
+            if updated or TestGatewayCharge.objects.get(pk=charge.pk).status != Status.LOST:
+                return _result(charge, "authorized")
+        if charge.status == Status.DECLINED:
+            raise ProviderError(FailureKind(charge.decline_code), "declined earlier", reference=charge.reference)
+        return _result(charge, "authorized")
+
+    def _locked(self, reference: str) -> TestGatewayCharge:
+        charge = TestGatewayCharge.objects.select_for_update().filter(reference=reference).first()
+        if charge is None:
+            raise ProviderError(FailureKind.INVALID, f"no charge {reference}")
+        return charge
+
+    def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+        with transaction.atomic():
+            charge = self._locked(reference)
+            if charge.status == Status.CAPTURED:
+                return _result(charge, "captured")
+            if charge.status != Status.AUTHORIZED:
+                raise ProviderError(FailureKind.INVALID, f"cannot capture a {charge.status} charge")
+            if amount.currency != charge.currency or amount.amount > charge.amount:
+                raise ProviderError(FailureKind.INVALID, "capture exceeds the authorization")
+            charge.status = Status.CAPTURED
+            charge.amount = amount.amount
+            charge.save(update_fields=["status", "amount"])
+            return _result(charge, "captured")
+
+    def void(self, *, reference: str, idempotency_key: str) -> ProviderResult:
+        with transaction.atomic():
+            charge = self._locked(reference)
+            if charge.status == Status.VOIDED:
+                return _result(charge, "voided")
+            if charge.status != Status.AUTHORIZED:
+                raise ProviderError(FailureKind.INVALID, f"cannot void a {charge.status} charge")
+            charge.status = Status.VOIDED
+            charge.save(update_fields=["status"])
+            return _result(charge, "voided")
+
+    def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+        with transaction.atomic():
+            charge = self._locked(reference)
+            done = charge.metadata.get("refund_keys", [])
+            if idempotency_key in done:
+                return _result(charge, "refunded")
+            if charge.status not in (Status.CAPTURED, Status.REFUNDED):
+                raise ProviderError(FailureKind.INVALID, f"cannot refund a {charge.status} charge")
+            refunded = Decimal(charge.amount_refunded) + amount.amount
+            if amount.currency != charge.currency or refunded > charge.amount:
+                raise ProviderError(FailureKind.INVALID, "refund exceeds the captured amount")
+            charge.amount_refunded = refunded
+            charge.metadata = {**charge.metadata, "refund_keys": [*done, idempotency_key]}
+            if refunded == charge.amount:
+                charge.status = Status.REFUNDED
+            charge.save(update_fields=["amount_refunded", "metadata", "status"])
+            return _result(charge, "refunded")
+
+    def verify_webhook(self, *, payload: bytes, headers: dict) -> WebhookEvent:
+        signature = _header(headers, SIGNATURE_HEADER)
+        parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
+        timestamp, given = parts.get("t", ""), parts.get("v1", "")
+        if not timestamp.isdigit() or not given:
+            raise DomainError(PaymentError.WEBHOOK_SIGNATURE, "Missing or malformed signature header.", "signature")
+        expected = _sign(payload, timestamp)
+        if not hmac.compare_digest(expected, given):
+            raise DomainError(PaymentError.WEBHOOK_SIGNATURE, "The webhook signature does not match.", "signature")
+        if abs(clock.now().timestamp() - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
+            raise DomainError(PaymentError.WEBHOOK_SIGNATURE, "The webhook signature has expired.", "signature")
+        try:
+            body = json.loads(payload)
+            data = body["data"]
+            amount = Money(Decimal(str(data["amount"])), data["currency"]) if "amount" in data else None
+            return WebhookEvent(
+                event_id=str(body["id"]),
+                kind=_EVENT_KINDS.get(body["type"], str(body["type"])),
+                reference=str(data["reference"]),
+                amount=amount,
+                payload=body,
+            )
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            raise DomainError(PaymentError.WEBHOOK_PAYLOAD, f"Not a test-gateway event: {exc}", "payload") from exc
+
+
+def _sign(payload: bytes, timestamp: str) -> str:
+    secret = settings.TEST_GATEWAY_WEBHOOK_SECRET.encode()
+    return hmac.new(secret, timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
+
+
+def _header(headers: dict, name: str) -> str:
+    wanted = name.lower()
+    for key, value in headers.items():
+        normal = key.lower().replace("_", "-")
+        normal = normal.removeprefix("http-")
+        if normal == wanted:
+            return str(value)
+    return ""
+
+
+def webhook_headers(payload: bytes) -> dict:
+    """The headers the test gateway sends with `payload`: a timestamped HMAC-SHA256 signature."""
+    timestamp = str(int(clock.now().timestamp()))
+    return {"X-Test-Gateway-Signature": f"t={timestamp},v1={_sign(payload, timestamp)}"}
+
+
+def webhook_payload(*, event_id: str, kind: str, reference: str, amount: Money | None = None) -> bytes:
+    """An event as the test gateway would post it; `kind` is e.g. 'charge.captured'."""
+    data: dict = {"reference": reference}
+    if amount is not None:
+        data.update(amount=str(amount.amount), currency=amount.currency)
+    return json.dumps({"id": event_id, "type": kind, "data": data}).encode()

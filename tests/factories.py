@@ -67,3 +67,101 @@ def make_warehouse(*, code=None, **fields) -> Warehouse:
             return existing
         code = f"WH{next(_seq)}"
     return Warehouse.objects.create(code=code, name=fields.pop("name", f"Warehouse {code}"), **fields)
+
+
+def make_address(*, organization=None, **fields):
+    """An address in `organization`'s book (a new organization's when not given); a valid US address by default."""
+    from autosales.customers.models import Address
+
+    n = next(_seq)
+    values = {
+        "name": f"Recipient {n}",
+        "line1": f"{n} Main Street",
+        "city": "Springfield",
+        "region": "IL",
+        "postal_code": "62701",
+        "country": "US",
+    }
+    values.update(fields)
+    return Address.objects.create(organization=organization or make_organization(), **values)
+
+
+def make_invitation(*, organization=None, email=None, role="buyer", invited_by=None, **fields):
+    import datetime as dt
+
+    from autosales.core import clock
+    from autosales.customers.models import Invitation
+
+    fields.setdefault("expires_at", clock.now() + dt.timedelta(days=14))
+    return Invitation.objects.create(
+        organization=organization or make_organization(),
+        email=email or f"invitee{next(_seq)}@example.com",
+        role=role,
+        invited_by=invited_by,
+        **fields,
+    )
+
+
+def make_staff(*, group: str | None = None, **user_fields) -> User:
+    """A staff user, in the staff group `group` (salesperson, fulfillment, manager) when given."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(is_staff=True, **user_fields)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+# --- checkout, orders, payments ---
+
+
+def make_shipping_method(*, code=None, **fields):
+    """A shipping method; flat $5.00 everywhere unless told otherwise."""
+    from autosales.pricing.shipping import ShippingMethod
+
+    n = next(_seq)
+    fields.setdefault("name", f"Ground {n}")
+    fields.setdefault("base_rate", Decimal("5.00"))
+    return ShippingMethod.objects.create(code=code or f"ground-{n}", **fields)
+
+
+def make_tax_rate(*, country="US", region="", rate_percent="6.25", **fields):
+    from autosales.pricing.tax import TaxRate
+
+    fields.setdefault("name", f"Tax {country}{('-' + region) if region else ''}")
+    return TaxRate.objects.create(country=country, region=region, rate_percent=Decimal(rate_percent), **fields)
+
+
+def make_checkout(*, organization=None, user=None, stock=10, price="10.00", **org_fields):
+    """An organization with a buyer, a default address, a product in stock and a flat shipping method."""
+    from types import SimpleNamespace
+
+    organization = organization or make_organization(**org_fields)
+    user = user or make_member(organization=organization)
+    product = make_product(price=price, stock=stock)
+    return SimpleNamespace(
+        organization=organization,
+        user=user,
+        address=make_address(organization=organization),
+        product=product,
+        variant=product.variants.get(),
+        shipping_method=make_shipping_method(),
+    )
+
+
+def place_test_order(checkout, *, quantity=1, token="tok_approve", kind="card", key=None, variant=None, **overrides):
+    """Places an order for `checkout` (see make_checkout) through the real place_order."""
+    from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
+
+    variant = variant or checkout.variant
+    arguments = {
+        "organization": checkout.organization,
+        "user": checkout.user,
+        "lines": [LineRequest(variant_id=variant.pk, quantity=quantity)],
+        "shipping_address": checkout.address,
+        "shipping_method": checkout.shipping_method,
+        "payment": PaymentRequest(kind=kind, token=token if kind == "card" else ""),
+        "idempotency_key": key or f"key-{next(_seq)}",
+    }
+    arguments.update(overrides)
+    return place_order(**arguments)

@@ -1,0 +1,26 @@
+from enum import StrEnum
+
+
+class CustomerErrorCode(StrEnum):
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    EMAIL_INVALID = "email_invalid"
+    EMAIL_TAKEN = "email_taken"
+    PHONE_INVALID = "phone_invalid"
+    COUNTRY_INVALID = "country_invalid"
+    POSTAL_CODE_INVALID = "postal_code_invalid"
+    REGION_REQUIRED = "region_required"
+    COMPANY_REQUIRED = "company_required"
+    ADDRESS_NOT_FOUND = "address_not_found"
+    ADDRESS_IN_USE = "address_in_use"
+    NO_ORGANIZATION = "no_organization"
+    NOT_MEMBER = "not_member"
+    NOT_ACCOUNT_ADMIN = "not_account_admin"
+    MEMBER_NOT_FOUND = "member_not_found"
+    ROLE_INVALID = "role_invalid"
+    LAST_ADMIN = "last_admin"
+    ALREADY_MEMBER = "already_member"
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    INVITATION_EXPIRED = "invitation_expired"
+    INVITATION_USED = "invitation_used"
+    SIGNIN_THROTTLED = "signin_throttled"

@@ -1,0 +1,125 @@
+"""Forms for the customer pages. They check the shape of the input; the services check the rules."""
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm
+
+from autosales.core.errors import DomainError
+from autosales.customers import selectors, signin_throttle
+from autosales.customers.addresses import address_clean, as_validation_error
+from autosales.customers.models import Address, Membership
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client wants it to be unless a
+    # trusted proxy sets it, and the throttle must not be that easy to sidestep.
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+class SignInForm(AuthenticationForm):
+    """Username or email and password, with failed attempts throttled per account and per address."""
+
+    username = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct email (or username) and password. Both may be case-sensitive.",
+    }
+
+    def clean(self):
+        login = (self.cleaned_data.get("username") or "").strip()
+        password = self.cleaned_data.get("password")
+        if not login or not password:
+            return self.cleaned_data
+        ip = client_ip(self.request)
+        try:
+            signin_throttle.signin_throttle_check(username=login, ip=ip)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        username = login
+        if "@" in login:
+            user = selectors.user_by_email(email=login)
+            if user is not None:
+                username = user.get_username()
+        self.user_cache = authenticate(self.request, username=username, password=password)
+        if self.user_cache is None:
+            signin_throttle.signin_failure_record(username=login, ip=ip)
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        signin_throttle.signin_success_record(username=login, ip=ip)
+        return self.cleaned_data
+
+
+class SignUpForm(forms.Form):
+    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not all digits, not a common password.",
+    )
+    for_business = forms.BooleanField(label="I buy for a business", required=False)
+    business_name = forms.CharField(label="Company name", max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("for_business") and not (data.get("business_name") or "").strip():
+            self.add_error("business_name", "Enter the company name, or untick “I buy for a business”.")
+        return data
+
+
+class InvitationSignUpForm(forms.Form):
+    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=32, required=False)
+
+
+class AddressForm(forms.ModelForm):
+    """An address with the shared rules of `customers.addresses` (checkout uses it too)."""
+
+    make_default = forms.BooleanField(label="Use as my default address", required=False)
+
+    class Meta:
+        model = Address
+        fields = ["label", "name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            cleaned = address_clean(fields=data)
+        except DomainError as exc:
+            self.add_error(None, as_validation_error(exc))
+            return data
+        data.update(cleaned)
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Colleague's email", max_length=254)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.BUYER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+def domain_error_to_form(form: forms.Form, exc: DomainError) -> None:
+    """Shows a service's DomainError on the form, on its field when the form has it."""
+    errors = getattr(exc, "errors", [exc])
+    for error in errors:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)

@@ -1,0 +1,101 @@
+"""Reads about customers: organizations, members, addresses, invitations."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from autosales.core import clock
+from autosales.core.errors import NotFound
+from autosales.customers.errors import CustomerErrorCode
+from autosales.customers.models import Address, Invitation, Membership, Organization, User
+
+
+def organization_for_user(*, user) -> Organization | None:
+    """The organization the user acts for: the one last chosen if still a member, else the latest joined (one query)."""
+    if user is None or not user.is_authenticated:
+        return None
+    current_id = user.current_organization_id or 0
+    return (
+        Organization.objects.filter(memberships__user=user)
+        .annotate(is_current=Case(When(id=current_id, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .order_by("-is_current", "-memberships__created_at", "-memberships__id")
+        .first()
+    )
+
+
+def membership_for(*, user, organization) -> Membership | None:
+    if user is None or organization is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def memberships_for_user(*, user) -> QuerySet[Membership]:
+    """Every organization the user belongs to, with its organization loaded."""
+    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name", "id")
+
+
+def members_for_organization(*, organization) -> QuerySet[Membership]:
+    """The organization's members with their users loaded: account admins first, then by name."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .annotate(is_admin_first=Case(When(role=Membership.Role.ADMIN, then=Value(0)), default=Value(1)))
+        .order_by("is_admin_first", "user__first_name", "user__last_name", "user__username", "id")
+    )
+
+
+def member_by_public_id(*, organization, public_id: str) -> Membership:
+    """The organization's membership with this public id; raises NotFound for anyone else's."""
+    membership = (
+        Membership.objects.filter(organization=organization, public_id=public_id).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFound(CustomerErrorCode.MEMBER_NOT_FOUND, "No such member in your organization.", "member")
+    return membership
+
+
+def addresses_for_organization(*, organization) -> QuerySet[Address]:
+    """The organization's address book, the default address first."""
+    return Address.objects.filter(organization=organization).order_by("-is_default", "label", "name", "id")
+
+
+def address_by_public_id(*, organization, public_id: str) -> Address:
+    """The organization's address with this public id; raises NotFound for another organization's."""
+    address = Address.objects.filter(organization=organization, public_id=public_id).first()
+    if address is None:
+        raise NotFound(CustomerErrorCode.ADDRESS_NOT_FOUND, "No such address in your address book.", "address")
+    return address
+
+
+def default_address_for(*, organization) -> Address | None:
+    return Address.objects.filter(organization=organization, is_default=True).first()
+
+
+def invitations_pending(*, organization) -> QuerySet[Invitation]:
+    """Invitations of the organization not yet accepted and not expired, newest first."""
+    return (
+        Invitation.objects.filter(organization=organization, accepted_at__isnull=True, expires_at__gt=clock.now())
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_by_public_id(*, organization, public_id: str) -> Invitation:
+    invitation = Invitation.objects.filter(organization=organization, public_id=public_id).first()
+    if invitation is None:
+        raise NotFound(CustomerErrorCode.INVITATION_NOT_FOUND, "No such invitation.", "invitation")
+    return invitation
+
+
+def invitation_by_token(*, token: str) -> Invitation:
+    """The invitation with this token (accepted or expired ones too); raises NotFound."""
+    invitation = Invitation.objects.filter(token=token).select_related("organization", "invited_by").first()
+    if invitation is None:
+        raise NotFound(
+            CustomerErrorCode.INVITATION_NOT_FOUND, "This invitation link is not valid. Ask for a new one.", "token"
+        )
+    return invitation
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The active user with this email (case-insensitive), when exactly one has it."""
+    users = list(User.objects.filter(email__iexact=email.strip(), is_active=True)[:2])
+    return users[0] if len(users) == 1 else None

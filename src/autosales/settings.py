@@ -182,6 +182,24 @@ TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("TEST_GATEWAY_WEBHOOK_SECRET", "whs
 # A checkout whose card authorization has not settled after this many minutes gives its stock back.
 CHECKOUT_PENDING_TTL_MINUTES = int(os.environ.get("CHECKOUT_PENDING_TTL_MINUTES", "15"))
 
+# Stripe (PAYMENT_PROVIDER=stripe; see docs/payments.md). Keys from the Stripe dashboard; STRIPE_API_BASE
+# points the SDK at another server speaking the Stripe API (empty: Stripe itself).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# "manual": hold the money at checkout, take it when the order ships; "automatic": take it at checkout.
+STRIPE_CAPTURE_METHOD = os.environ.get("STRIPE_CAPTURE_METHOD", "manual")
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "30"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+if STRIPE_CAPTURE_METHOD not in ("manual", "automatic"):
+    raise ImproperlyConfigured(f"STRIPE_CAPTURE_METHOD must be manual or automatic, not {STRIPE_CAPTURE_METHOD!r}")
+if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET."
+    )
+
 # The shop's brand, used by pages and emails.
 SHOP = {
     "name": os.environ.get("SHOP_NAME", "Bright Bulbs Supply"),

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("autosales.api.urls")),
     path("backoffice/", include("autosales.backoffice.urls")),
+    path("payments/", include("autosales.payments.urls")),
     path("", include("autosales.storefront.urls")),
 ]

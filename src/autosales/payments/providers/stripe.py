@@ -33,6 +33,14 @@ from autosales.payments.providers.base import FailureKind, ProviderError, Provid
 
 log = logging.getLogger(__name__)
 
+
+def _no_sdk_debug(record: logging.LogRecord) -> bool:
+    # At DEBUG the SDK logs whole request and response bodies: payment tokens, client secrets.
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger("stripe").addFilter(_no_sdk_debug)
+
 SIGNATURE_HEADER = "stripe-signature"
 
 # Stripe's event types, in our words (see WebhookEvent.kind).
@@ -122,11 +130,11 @@ def _failure(exc: stripe.StripeError, *, reference: str = "") -> ProviderError:
     """A Stripe error as one of our failure kinds; the detail is Stripe's message (no card data in it)."""
     detail = f"stripe {type(exc).__name__} {exc.http_status or ''} {exc.code or ''}: {exc.user_message or ''}"
     if isinstance(exc, stripe.CardError):
-        error = exc.error
-        decline_code = getattr(error, "decline_code", None) or ""
-        intent = getattr(error, "payment_intent", None)
-        if intent is not None and not reference:
-            reference = intent.get("id", "") if hasattr(intent, "get") else str(intent)
+        error = exc.error.to_dict() if exc.error is not None else {}
+        decline_code = error.get("decline_code") or ""
+        intent = error.get("payment_intent")
+        if intent and not reference:
+            reference = intent.get("id", "") if isinstance(intent, dict) else str(intent)
         if decline_code in _INSUFFICIENT_FUNDS or exc.code in _INSUFFICIENT_FUNDS:
             return ProviderError(FailureKind.INSUFFICIENT_FUNDS, detail, reference=reference)
         return ProviderError(FailureKind.DECLINED, detail, reference=reference)

@@ -7,6 +7,10 @@ app_name = "storefront"
 urlpatterns = [
     # Catalog
     path("", catalog.home, name="home"),
+    path("c/", catalog.categories, name="categories"),
+    path("c/<slug:slug>/", catalog.category, name="category"),
+    path("search/", catalog.search, name="search"),
+    path("p/<slug:slug>/", catalog.product, name="product"),
     # Account
     path("account/signin/", account.SignInView.as_view(), name="signin"),
     path("account/signout/", account.SignOutView.as_view(), name="signout"),

@@ -1,0 +1,79 @@
+import pytest
+from django.test import override_settings
+
+from autosales.inventory.models import StockLevel
+from autosales.inventory.selectors import (
+    StockStatus,
+    availability_by_variant,
+    availability_of,
+    available_by_variant,
+)
+from tests.factories import make_product, make_warehouse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_available_is_on_hand_minus_allocated_summed_over_active_warehouses():
+    # given
+    main = make_warehouse(code="MAIN")
+    second = make_warehouse(code="EAST")
+    closed = make_warehouse(code="OLD", is_active=False)
+    variant = make_product(stock=10, warehouse=main).variants.get()
+    StockLevel.objects.filter(variant=variant).update(allocated=4)
+    StockLevel.objects.create(warehouse=second, variant=variant, on_hand=5, allocated=0)
+    StockLevel.objects.create(warehouse=closed, variant=variant, on_hand=100, allocated=0)
+
+    # when / then
+    assert available_by_variant(variant_ids=[variant.id]) == {variant.id: 11}
+
+
+def test_variants_without_stock_rows_have_zero():
+    # given
+    variant = make_product().variants.get()
+    StockLevel.objects.filter(variant=variant).delete()
+
+    # when / then
+    assert available_by_variant(variant_ids=[variant.id]) == {variant.id: 0}
+
+
+def test_available_by_variant_takes_one_query_whatever_the_number_of_variants(django_assert_num_queries):
+    # given
+    few = [v.id for v in make_product(variants=3).variants.all()]
+    many = [v.id for v in make_product(variants=30).variants.all()]
+
+    # when / then
+    with django_assert_num_queries(1):
+        assert len(available_by_variant(variant_ids=few)) == 3
+    with django_assert_num_queries(1):
+        assert len(available_by_variant(variant_ids=many)) == 30
+
+
+@override_settings(LOW_STOCK_THRESHOLD=5)
+@pytest.mark.parametrize(
+    ("units", "status", "label"),
+    [
+        (0, StockStatus.OUT_OF_STOCK, "Out of stock"),
+        (-3, StockStatus.OUT_OF_STOCK, "Out of stock"),
+        (1, StockStatus.LOW_STOCK, "Low stock"),
+        (5, StockStatus.LOW_STOCK, "Low stock"),
+        (6, StockStatus.IN_STOCK, "In stock (6)"),
+        (1000, StockStatus.IN_STOCK, "In stock (1000)"),
+    ],
+)
+def test_availability_labels(units, status, label):
+    availability = availability_of(units)
+    assert availability.status == status
+    assert availability.label == label
+
+
+def test_availability_by_variant_labels_each_variant():
+    # given
+    in_stock, sold_out = make_product(variants=2, stock=50).variants.all()
+    StockLevel.objects.filter(variant=sold_out).update(allocated=50)
+
+    # when
+    result = availability_by_variant(variant_ids=[in_stock.id, sold_out.id])
+
+    # then
+    assert result[in_stock.id].label == "In stock (50)"
+    assert result[sold_out.id].label == "Out of stock"

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "autosales.storefront",
     "autosales.backoffice",
     "autosales.api",
+    "autosales.demo",
 ]
 if not IS_SQLITE:
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -1,0 +1,110 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from autosales.catalog.models import Variant
+from autosales.customers.models import Organization
+
+AUTOSALES = Path(sys.executable).with_name("autosales")
+
+
+def demo_environment(var_dir: Path) -> dict[str, str]:
+    """The environment of someone running the README's first command: no configuration at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "SECRET_", "HTTPS"))}
+    env.update({"AUTOSALES_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_demo_no_serve_loads_the_data_and_prints_urls_and_sign_ins():
+    # given
+    out = StringIO()
+
+    # when
+    call_command("demo", "--no-serve", "--port", "8123", stdout=out)
+
+    # then
+    text = out.getvalue()
+    assert "http://127.0.0.1:8123/" in text
+    assert "http://127.0.0.1:8123/backoffice/" in text
+    assert "http://127.0.0.1:8123/admin/" in text
+    assert 'the password is "demo"' in text
+    for username in ("shopper", "buyer", "buyer2", "sales", "clerk", "manager"):
+        assert f"\n    {username} " in text, username
+    assert "Northwind Facilities Management" in text
+    assert Variant.objects.count() >= 55
+    assert Organization.objects.filter(kind=Organization.Kind.BUSINESS).count() == 5
+
+
+@pytest.mark.django_db
+def test_demo_shows_a_reachable_url_when_serving_on_all_interfaces():
+    # given
+    out = StringIO()
+
+    # when
+    call_command("demo", "--no-serve", "--host", "0.0.0.0", "--port", "9000", stdout=out)
+
+    # then
+    assert "Store        http://127.0.0.1:9000/" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_rejects_a_port_out_of_range_before_touching_anything():
+    # when
+    with pytest.raises(CommandError, match="--port: 70000"):
+        call_command("demo", "--no-serve", "--port", "70000")
+
+    # then
+    assert not Variant.objects.exists()
+
+
+def test_demo_command_serves_the_store_from_nothing(tmp_path):
+    """The README's first command on a fresh machine: a new SQLite database, demo data, a store that answers."""
+    # given
+    port = free_port()
+    process = subprocess.Popen(
+        [str(AUTOSALES), "demo", "--port", str(port)],
+        env=demo_environment(tmp_path / "var"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    try:
+        # when: wait for the server to say it listens (a guard against hanging, not a timing assertion)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Serving on" in line:
+                break
+        assert any("Serving on" in line for line in output), "".join(output)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            status, page = response.status, response.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+    # then
+    text = "".join(output)
+    assert "buyer2" in text and "clerk" in text and 'password is "demo"' in text
+    assert status == 200
+    assert "Bright Bulbs Supply" in page
+    assert (tmp_path / "var" / "autosales.sqlite3").exists()

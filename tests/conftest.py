@@ -3,6 +3,8 @@ from django.db import connection
 
 from autosales.core import clock
 
+pytest_plugins = ["tests.smtp"]
+
 
 @pytest.fixture(autouse=True)
 def _real_clock():

@@ -221,3 +221,29 @@ LOGGING = {
 }
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
+
+# Jobs and the email outbox (docs/configuration.md, "Jobs and email delivery").
+EMAIL_BACKEND = "autosales.notifications.backends.OutboxBackend"
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("autosales.notifications.context_processors.notifications")
+
+
+def env_positive(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if seconds <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}")
+    return seconds
+
+
+OUTBOX_DELIVERY_SECONDS = env_positive("OUTBOX_DELIVERY_SECONDS", 10)
+OUTBOX_BATCH_SIZE = int(env_positive("OUTBOX_BATCH_SIZE", 50))
+OUTBOX_MAX_ATTEMPTS = int(env_positive("OUTBOX_MAX_ATTEMPTS", 24))
+OUTBOX_BACKOFF_BASE_SECONDS = env_positive("OUTBOX_BACKOFF_BASE_SECONDS", 30)
+OUTBOX_BACKOFF_MAX_SECONDS = env_positive("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+OUTBOX_LEASE_SECONDS = env_positive("OUTBOX_LEASE_SECONDS", 300)
+JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
+JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
+JOBS_TIME_ZONE = os.environ.get("JOBS_TIME_ZONE", TIME_ZONE)

@@ -1,0 +1,105 @@
+"""Claiming rows for work, safely across many workers.
+
+A model that holds work items inherits `Claimable` (three lease columns). A worker claims a batch
+with `claim_batch(...)`, handles each row outside any transaction, and hands it back with
+`claim_release(...)`, which also writes the row's outcome. On PostgreSQL the claim is
+`SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint batches without waiting;
+on SQLite the claim runs in one IMMEDIATE transaction (the single writer), with the same columns.
+A row whose worker died keeps its lease until `claimed_until`; after that the next claim takes it
+again (its `attempts` counts every claim, so a crash is an attempt too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db import connections, models, router, transaction
+from django.db.models import F, Q, QuerySet
+
+from autosales.core import clock
+
+
+class Claimable(models.Model):
+    """Lease columns for rows that workers claim (see `claim_batch`)."""
+
+    claimed_by = models.CharField(max_length=200, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+M = TypeVar("M", bound=Claimable)
+
+
+def worker_id() -> str:
+    """This worker's name: host, process and thread, so two threads of one process are two workers."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def claimable_filter(*, now: dt.datetime) -> Q:
+    """Rows nobody holds: never claimed, released, or whose lease has run out."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+
+
+def claim_batch(
+    *,
+    queryset: QuerySet[M],
+    worker: str,
+    limit: int,
+    lease: dt.timedelta,
+    order_by: Sequence[str] = ("pk",),
+    updates: dict | None = None,
+) -> list[M]:
+    """Claim up to `limit` rows of `queryset` that nobody holds; each row goes to exactly one worker until its lease ends.
+
+    `updates` are extra column values written with the claim (e.g. a status). Returns the claimed
+    rows, re-read after the claim, in `order_by` order.
+    """
+    if limit <= 0:
+        return []
+    model = queryset.model
+    now = clock.now()
+    db = router.db_for_write(model)
+    with transaction.atomic(using=db):
+        candidates = queryset.using(db).filter(claimable_filter(now=now)).order_by(*order_by)
+        if connections[db].features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        model._default_manager.using(db).filter(pk__in=ids).update(
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=F("attempts") + 1,
+            **(updates or {}),
+        )
+    return list(model._default_manager.using(db).filter(pk__in=ids, claimed_by=worker).order_by(*order_by))
+
+
+def claim_release(*, instance: M, worker: str, updates: dict | None = None) -> bool:
+    """Hand a claimed row back with its outcome; False (and nothing written) when the lease was lost to another worker."""
+    model = type(instance)
+    fields = {"claimed_by": "", "claimed_until": None, **(updates or {})}
+    if "updated_at" in {f.name for f in model._meta.concrete_fields} and "updated_at" not in fields:
+        fields["updated_at"] = clock.now()
+    changed = model._default_manager.filter(pk=instance.pk, claimed_by=worker).update(**fields)
+    if changed:
+        for name, value in fields.items():
+            setattr(instance, name, value)
+    return bool(changed)
+
+
+def claim_extend(*, instance: M, worker: str, lease: dt.timedelta) -> bool:
+    """Push this worker's lease on a row further out (for long work); False when the lease was lost."""
+    until = clock.now() + lease
+    changed = type(instance)._default_manager.filter(pk=instance.pk, claimed_by=worker).update(claimed_until=until)
+    if changed:
+        instance.claimed_until = until
+    return bool(changed)

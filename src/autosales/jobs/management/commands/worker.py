@@ -1,0 +1,58 @@
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+
+from autosales.core.errors import DomainError
+from autosales.jobs.registry import registered_jobs
+from autosales.jobs.runner import run_loop
+from autosales.jobs.services import job_execute, jobs_run_due, wake_event
+
+
+class Command(BaseCommand):
+    help = "Run the scheduled jobs (outbox delivery, standing orders, reminders, ...) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run the jobs that are due now, then exit")
+        parser.add_argument("--job", metavar="NAME", help="run this one job now, whether due or not, then exit")
+        parser.add_argument("--list", action="store_true", help="list the registered jobs and their schedules")
+        parser.add_argument("--poll", type=float, default=None, help="seconds between looks at the schedule")
+
+    def handle(self, *args, once=False, job=None, list=False, poll=None, **options):
+        if poll is not None and poll <= 0:
+            raise CommandError("--poll: must be a positive number of seconds")
+        if list:
+            for name, spec in registered_jobs().items():
+                self.stdout.write(f"{name}\t{spec.schedule_label}")
+            return
+        if job:
+            try:
+                outcome = job_execute(name=job, only_if_due=False)
+            except DomainError as exc:
+                raise CommandError(f"--job: {exc.message}") from exc
+            self._report([outcome] if outcome.ran else [])
+            if not outcome.ran:
+                self.stdout.write(f"{job}: not run ({outcome.skipped_because})")
+            return
+        if once:
+            self._report(jobs_run_due())
+            return
+        stop = threading.Event()
+
+        def on_signal(signum, frame):
+            stop.set()
+            wake_event.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.stdout.write(f"Worker running {len(registered_jobs())} jobs; stop with Ctrl-C.")
+        self.stdout.flush()
+        run_loop(stop=stop, poll_seconds=poll)
+        self.stdout.write("Worker stopped.")
+
+    def _report(self, outcomes):
+        for outcome in outcomes:
+            status = "failed" if outcome.error else "ok"
+            self.stdout.write(f"{outcome.name}: {status}, {outcome.items} items, {outcome.failures} failures")
+            if outcome.error:
+                self.stderr.write(outcome.error.splitlines()[0])

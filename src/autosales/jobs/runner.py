@@ -1,0 +1,64 @@
+"""The job loop: a thread inside `autosales serve` / `autosales demo`, or the whole of `autosales worker`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from autosales.jobs.claims import worker_id
+from autosales.jobs.services import jobs_run_due, seconds_until_next_due, wake_event
+
+log = logging.getLogger(__name__)
+
+
+def run_loop(*, stop: threading.Event, poll_seconds: float | None = None) -> None:
+    """Run due jobs until `stop` is set, sleeping until the next job is due (at most `poll_seconds`) or a wake-up."""
+    poll = settings.JOBS_POLL_SECONDS if poll_seconds is None else poll_seconds
+    worker = worker_id()
+    log.info("job runner %s started", worker)
+    try:
+        while not stop.is_set():
+            wait = poll
+            try:
+                close_old_connections()
+                jobs_run_due(worker=worker)
+                wait = seconds_until_next_due(cap=poll)
+            except Exception:
+                # The database may be away for a moment (restart, failover): try again at the next poll.
+                log.exception("job runner pass failed")
+            if stop.is_set():
+                break
+            if wait > 0:
+                wake_event.wait(wait)
+            wake_event.clear()
+    finally:
+        connection.close()
+        log.info("job runner %s stopped", worker)
+
+
+class RunnerThread(threading.Thread):
+    """The in-process runner; `stop()` ends it after the job it is running, if any."""
+
+    def __init__(self, *, poll_seconds: float | None = None):
+        super().__init__(name="autosales-jobs", daemon=True)
+        self.stop_event = threading.Event()
+        self.poll_seconds = poll_seconds
+
+    def run(self) -> None:
+        run_loop(stop=self.stop_event, poll_seconds=self.poll_seconds)
+
+    def stop(self, timeout: float | None = 30) -> None:
+        self.stop_event.set()
+        wake_event.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+
+def start_background_runner(*, poll_seconds: float | None = None) -> RunnerThread:
+    """Start the in-process job runner thread and return it (call `.stop()` to end it)."""
+    thread = RunnerThread(poll_seconds=poll_seconds)
+    thread.start()
+    return thread

@@ -1,0 +1,181 @@
+"""Running jobs: the schedule, the per-job lease, and the record of each run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from autosales.core import clock
+from autosales.jobs.claims import worker_id
+from autosales.jobs.models import JobState
+from autosales.jobs.registry import JobResult, JobSpec, job_spec, registered_jobs
+
+log = logging.getLogger(__name__)
+
+# Set to make the in-process runner look at its jobs now instead of at its next poll.
+wake_event = threading.Event()
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    name: str
+    ran: bool
+    items: int = 0
+    failures: int = 0
+    error: str = ""
+    duration: dt.timedelta | None = None
+    skipped_because: str = ""
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+
+
+def job_state_ensure(*, spec: JobSpec) -> JobState:
+    """The job's state row, created on first sight with its first due time."""
+    state, _ = JobState.objects.get_or_create(name=spec.name, defaults={"next_run_at": spec.first_run_at(clock.now())})
+    return state
+
+
+def _start(*, spec: JobSpec, worker: str, only_if_due: bool) -> tuple[bool, str]:
+    """Take the job's lease (exclusive jobs) and move its schedule on; (started, reason when not)."""
+    state = job_state_ensure(spec=spec)
+    with transaction.atomic():
+        rows = JobState.objects.filter(pk=state.pk)
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        state = rows.first()
+        if state is None:
+            return False, "another worker is starting it"
+        now = clock.now()
+        if only_if_due and state.next_run_at is not None and state.next_run_at > now:
+            return False, "not due"
+        held = state.locked_by and state.locked_by != worker and state.locked_until and state.locked_until > now
+        if spec.exclusive and held:
+            return False, f"running on {state.locked_by}"
+        updates = {
+            "last_started_at": now,
+            "last_outcome": JobState.Outcome.RUNNING,
+            "next_run_at": spec.next_run_after(now),
+            "updated_at": now,
+        }
+        if spec.exclusive:
+            updates |= {"locked_by": worker, "locked_until": now + _lease()}
+        JobState.objects.filter(pk=state.pk).update(**updates)
+    return True, ""
+
+
+def _finish(*, spec: JobSpec, worker: str, result: JobResult, error: str, duration: dt.timedelta) -> None:
+    now = clock.now()
+    updates = {
+        "last_finished_at": now,
+        "last_duration": duration,
+        "last_items": result.items,
+        "last_failures": result.failures,
+        "last_outcome": JobState.Outcome.FAILED if error else JobState.Outcome.OK,
+        "runs": F("runs") + 1,
+        "items_total": F("items_total") + result.items,
+        "updated_at": now,
+    }
+    if error:
+        updates |= {"last_error": error, "last_error_at": now, "failed_runs": F("failed_runs") + 1}
+    elif result.error:
+        updates |= {"last_error": result.error, "last_error_at": now}
+    JobState.objects.filter(name=spec.name).update(**updates)
+    if spec.exclusive:
+        JobState.objects.filter(name=spec.name, locked_by=worker).update(locked_by="", locked_until=None)
+
+
+def _as_result(value: object) -> JobResult:
+    if isinstance(value, JobResult):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return JobResult(items=value)
+    return JobResult()
+
+
+def job_execute(*, name: str, worker: str | None = None, only_if_due: bool = True) -> JobOutcome:
+    """Run the job `name` once unless it is not due (when `only_if_due`) or another worker holds its lease; the run is recorded either way it ends."""
+    spec = job_spec(name)
+    worker = worker or worker_id()
+    started, reason = _start(spec=spec, worker=worker, only_if_due=only_if_due)
+    if not started:
+        return JobOutcome(name=name, ran=False, skipped_because=reason)
+    began = time.monotonic()
+    error = ""
+    result = JobResult()
+    try:
+        result = _as_result(spec.func())
+    except Exception as exc:
+        log.exception("job %s failed", name)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+    duration = dt.timedelta(seconds=time.monotonic() - began)
+    _finish(spec=spec, worker=worker, result=result, error=error, duration=duration)
+    return JobOutcome(
+        name=name,
+        ran=True,
+        items=result.items,
+        failures=result.failures,
+        error=error or result.error,
+        duration=duration,
+    )
+
+
+def jobs_run_due(*, worker: str | None = None) -> list[JobOutcome]:
+    """Run every registered job that is due now, one after the other; returns what ran."""
+    worker = worker or worker_id()
+    now = clock.now()
+    states = {s.name: s for s in JobState.objects.all()}
+    outcomes = []
+    for name, _spec in registered_jobs().items():
+        state = states.get(name)
+        if state is not None and state.next_run_at is not None and state.next_run_at > now:
+            continue
+        outcome = job_execute(name=name, worker=worker, only_if_due=True)
+        if outcome.ran:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def seconds_until_next_due(*, cap: float) -> float:
+    """How long a runner may sleep before some job is due (at most `cap`)."""
+    names = list(registered_jobs())
+    if not names:
+        return cap
+    states = JobState.objects.filter(name__in=names).values_list("next_run_at", flat=True)
+    if len(states) < len(names):
+        return 0.0
+    now = clock.now()
+    waits = [(moment - now).total_seconds() if moment else 0.0 for moment in states]
+    return max(0.0, min([cap, *waits]))
+
+
+def job_request_run(*, name: str) -> JobState:
+    """Make the job due now, so the next runner pass runs it (also wakes the in-process runner)."""
+    spec = job_spec(name)
+    state = job_state_ensure(spec=spec)
+    JobState.objects.filter(pk=state.pk).update(next_run_at=clock.now(), updated_at=clock.now())
+    state.refresh_from_db()
+    transaction.on_commit(lambda: job_wake(name=name))
+    return state
+
+
+def job_wake(*, name: str) -> None:
+    """Tell workers that `name` has work now: the in-process runner at once, and Celery when REDIS_URL is set."""
+    wake_event.set()
+    if settings.REDIS_URL:
+        try:
+            from autosales.jobs.celery import app
+
+            app.send_task("autosales.jobs.run", args=[name], retry=False)
+        except Exception:
+            # Waking is an optimisation: beat still runs the job on its schedule.
+            log.warning("could not wake Celery workers for %s", name, exc_info=True)

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from autosales.core import ids
+from autosales.core.models import BaseModel
+from autosales.jobs.claims import Claimable
+
+
+class OutboxEmail(BaseModel, Claimable):
+    """An email owed by a business event, written in the event's transaction and delivered later by a job.
+
+    Status changes only through `notifications.transitions`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    # Without angle brackets; the Message-ID header is "<message_id>".
+    message_id = models.CharField(max_length=255, unique=True)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    from_email = models.CharField(max_length=255)
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # [{"filename": ..., "mimetype": ..., "content_b64": ...}] for messages that Django code sent with files.
+    attachments = models.JSONField(default=list, blank=True)
+    template = models.CharField(max_length=200, blank=True)
+    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    related_id = models.CharField(max_length=64, blank=True)
+    related = GenericForeignKey("related_type", "related_id")
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # How it left: "smtp", "mailbox" (kept for the back-office mailbox), "console".
+    transport = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["related_type", "related_id"], name="outbox_related"),
+            models.Index(fields=["transport", "-sent_at"], name="outbox_mailbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def to_display(self) -> str:
+        return ", ".join(self.to)
+
+
+class Notification(BaseModel):
+    """An in-app message to one user (staff alerts): read in the back office, marked read there."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,224 @@
+"""Writes for the outbox and in-app notifications."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import re
+import uuid
+from collections.abc import Iterable
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
+
+from autosales.core import clock, ids
+from autosales.core.errors import DomainError, NotFound
+from autosales.notifications.errors import NotificationError
+from autosales.notifications.models import Notification, OutboxEmail
+from autosales.notifications.transitions import outbox_requeue
+
+DELIVERY_JOB = "outbox.deliver"
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,250}$")
+
+
+def _domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def message_id_normalize(value: str) -> str:
+    """A message id as stored: without angle brackets, with "@domain" added when it has none."""
+    value = value.strip().removeprefix("<").removesuffix(">")
+    if "@" not in value:
+        value = f"{value}@{_domain()}"
+    if not _MESSAGE_ID.match(value):
+        raise DomainError(
+            NotificationError.INVALID_MESSAGE_ID,
+            "A message id may only hold letters, digits and . - _ @ + = (no spaces or brackets).",
+            field="message_id",
+        )
+    return value
+
+
+def _recipients(value: str | Iterable[str], *, field: str) -> list[str]:
+    addresses = [value] if isinstance(value, str) else list(value)
+    addresses = [a.strip() for a in addresses if a and a.strip()]
+    for address in addresses:
+        try:
+            validate_email(parseaddr(address)[1] or address)
+        except ValidationError:
+            raise DomainError(
+                NotificationError.INVALID_RECIPIENT, f"{address!r} is not an email address.", field=field
+            ) from None
+    return addresses
+
+
+def _jsonable(value):
+    """The context as it is kept with the email: plain JSON, model instances by label, pk and name."""
+    if value is None or isinstance(value, str | int | float | bool | decimal.Decimal | dt.date | dt.time | uuid.UUID):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, models.Model):
+        return {"model": value._meta.label, "pk": str(value.pk), "str": str(value)}
+    return str(value)
+
+
+def _wake_delivery() -> None:
+    from autosales.jobs.services import job_wake
+
+    transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
+
+
+def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of `emails/<template>`, branded from settings.SHOP; the same output for the same input."""
+    full = {**context, "shop": settings.SHOP, "base_url": settings.SHOP["base_url"].rstrip("/")}
+    try:
+        subject = render_to_string(f"emails/{template}.subject.txt", full)
+        text = render_to_string(f"emails/{template}.txt", full)
+        html = render_to_string(f"emails/{template}.html", full)
+    except TemplateDoesNotExist as exc:
+        raise DomainError(
+            NotificationError.UNKNOWN_TEMPLATE, f"There is no email template {exc.args[0]!r}.", field="template"
+        ) from None
+    return " ".join(subject.split()), text.strip() + "\n", html
+
+
+def email_queue(
+    *,
+    to: str | list[str],
+    template: str,
+    context: dict,
+    related: models.Model | None = None,
+    message_id: str | None = None,
+) -> OutboxEmail:
+    """Write one outbox row in the caller's transaction (rendered now, sent later); the same message id is queued once."""
+    recipients = _recipients(to, field="to")
+    if not recipients:
+        raise DomainError(NotificationError.NO_RECIPIENT, "An email needs at least one recipient.", field="to")
+    if message_id is not None:
+        message_id = message_id_normalize(message_id)
+        existing = OutboxEmail.objects.filter(message_id=message_id).first()
+        if existing is not None:
+            return existing
+    else:
+        message_id = f"{ids.public_id()}@{_domain()}"
+    subject, text, html = email_render(template=template, context=context)
+    email = OutboxEmail.objects.create(
+        message_id=message_id,
+        to=recipients,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=template,
+        context=_jsonable(context),
+        related_type=ContentType.objects.get_for_model(related) if related is not None else None,
+        related_id=str(related.pk) if related is not None else "",
+        next_attempt_at=clock.now(),
+    )
+    _wake_delivery()
+    return email
+
+
+def _attachment_rows(message: EmailMessage) -> list[dict]:
+    rows = []
+    for attachment in message.attachments:
+        if isinstance(attachment, tuple):
+            filename, content, mimetype = attachment
+        else:  # a MIME part
+            filename = attachment.get_filename()
+            content = attachment.get_payload(decode=True)
+            mimetype = attachment.get_content_type()
+        if isinstance(content, str):
+            content = content.encode()
+        rows.append(
+            {
+                "filename": filename,
+                "mimetype": mimetype or "application/octet-stream",
+                "content_b64": base64.b64encode(content or b"").decode(),
+            }
+        )
+    return rows
+
+
+def email_queue_message(*, message: EmailMessage) -> OutboxEmail:
+    """Write a ready-made Django EmailMessage (e.g. the password-reset email) as an outbox row."""
+    headers = {str(k): str(v) for k, v in (message.extra_headers or {}).items()}
+    given_id = next((headers.pop(k) for k in list(headers) if k.lower() == "message-id"), None)
+    body_text, body_html = message.body, ""
+    if getattr(message, "content_subtype", "plain") == "html":
+        body_text, body_html = strip_tags(message.body), message.body
+    for content, mimetype in getattr(message, "alternatives", []) or []:
+        if mimetype == "text/html" and not body_html:
+            body_html = content
+    message_id = message_id_normalize(given_id) if given_id else f"{ids.public_id()}@{_domain()}"
+    email = OutboxEmail.objects.create(
+        message_id=message_id,
+        to=_recipients(message.to, field="to"),
+        cc=_recipients(message.cc, field="cc"),
+        bcc=_recipients(message.bcc, field="bcc"),
+        reply_to=_recipients(message.reply_to, field="reply_to"),
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        subject=" ".join(str(message.subject).split()),
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+        attachments=_attachment_rows(message),
+        next_attempt_at=clock.now(),
+    )
+    _wake_delivery()
+    return email
+
+
+def email_resend(*, email: OutboxEmail) -> OutboxEmail:
+    """Queue a failed email again, due now; raises Conflict for an email that has not failed."""
+    email = outbox_requeue(email=email)
+    _wake_delivery()
+    return email
+
+
+def emails_resend_failed() -> int:
+    """Queue every failed email again; returns how many."""
+    count = 0
+    for email in OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).order_by("pk"):
+        outbox_requeue(email=email)
+        count += 1
+    if count:
+        _wake_delivery()
+    return count
+
+
+def notification_create(*, user, title: str, body: str = "", link: str = "") -> Notification:
+    """An unread in-app notification for `user`."""
+    title = title.strip()
+    if not title:
+        raise DomainError(NotificationError.NO_TITLE, "A notification needs a title.", field="title")
+    return Notification.objects.create(user=user, title=title[:200], body=body, link=link[:500])
+
+
+def notification_mark_read(*, notification: Notification, user) -> Notification:
+    """Mark one of `user`'s own notifications read (idempotent); another user's is not found."""
+    if notification.user_id != user.pk:
+        raise NotFound(NotificationError.NOT_YOURS, "No such notification.", field="notification")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Mark all of `user`'s notifications read; returns how many were unread."""
+    now = clock.now()
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now, updated_at=now)

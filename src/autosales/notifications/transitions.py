@@ -1,0 +1,104 @@
+"""Every outbox status change, in one place.
+
+pending --claim--> sending --sent--> sent
+                      |---retry--> pending (later, with backoff)
+                      '---fail---> failed --resend--> pending
+sending (worker died, lease ran out) --claim--> sending
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.conf import settings
+from django.db.models import Q
+
+from autosales.core import clock
+from autosales.core.errors import Conflict
+from autosales.jobs.claims import claim_batch, claim_release
+from autosales.notifications.errors import NotificationError
+from autosales.notifications.models import OutboxEmail
+
+Status = OutboxEmail.Status
+
+ALLOWED = {
+    Status.PENDING: {Status.SENDING},
+    Status.SENDING: {Status.SENT, Status.PENDING, Status.FAILED, Status.SENDING},
+    Status.FAILED: {Status.PENDING},
+    Status.SENT: set(),
+}
+
+
+def _check(*, frm: str, to: str) -> None:
+    if to not in ALLOWED[Status(frm)]:
+        raise Conflict(NotificationError.BAD_TRANSITION, f"An email cannot go from {frm} to {to}.", field="status")
+
+
+def retry_delay(*, attempts: int) -> dt.timedelta:
+    """Exponential backoff with jitter: base·2^(attempts-1), capped, then drawn from its upper half."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    cap = settings.OUTBOX_BACKOFF_MAX_SECONDS
+    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def outbox_claim_due(*, worker: str, limit: int) -> list[OutboxEmail]:
+    """Claim up to `limit` emails that are due, or whose sender died (lease ran out); each goes to one worker only."""
+    now = clock.now()
+    due = OutboxEmail.objects.filter(Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING))
+    return claim_batch(
+        queryset=due,
+        worker=worker,
+        limit=limit,
+        lease=dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        order_by=("next_attempt_at", "pk"),
+        updates={"status": Status.SENDING, "last_attempt_at": now},
+    )
+
+
+def outbox_mark_sent(*, email: OutboxEmail, worker: str, transport: str) -> bool:
+    """Record a delivered email; False when this worker no longer held it."""
+    _check(frm=email.status, to=Status.SENT)
+    return claim_release(
+        instance=email,
+        worker=worker,
+        updates={"status": Status.SENT, "sent_at": clock.now(), "transport": transport, "last_error": ""},
+    )
+
+
+def outbox_mark_retry(*, email: OutboxEmail, worker: str, error: str) -> bool:
+    """Put an email back for a later attempt after a temporary failure (failed once its attempts are used up)."""
+    if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        return outbox_mark_failed(
+            email=email, worker=worker, error=f"gave up after {email.attempts} attempts; last error: {error}"
+        )
+    _check(frm=email.status, to=Status.PENDING)
+    return claim_release(
+        instance=email,
+        worker=worker,
+        updates={
+            "status": Status.PENDING,
+            "next_attempt_at": clock.now() + retry_delay(attempts=email.attempts),
+            "last_error": error,
+        },
+    )
+
+
+def outbox_mark_failed(*, email: OutboxEmail, worker: str, error: str) -> bool:
+    """Record a permanent failure; the email stays visible to staff with its reason and can be re-sent."""
+    _check(frm=email.status, to=Status.FAILED)
+    return claim_release(instance=email, worker=worker, updates={"status": Status.FAILED, "last_error": error})
+
+
+def outbox_requeue(*, email: OutboxEmail) -> OutboxEmail:
+    """A failed email becomes pending again, due now, with a fresh count of attempts."""
+    _check(frm=email.status, to=Status.PENDING)
+    now = clock.now()
+    changed = OutboxEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
+        status=Status.PENDING, next_attempt_at=now, attempts=0, claimed_by="", claimed_until=None, updated_at=now
+    )
+    if not changed:
+        raise Conflict(NotificationError.NOT_RESENDABLE, "Only a failed email can be re-sent.", field="status")
+    email.refresh_from_db()
+    return email

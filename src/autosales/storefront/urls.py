@@ -1,6 +1,6 @@
 from django.urls import path
 
-from autosales.storefront.views import account, catalog
+from autosales.storefront.views import account, cart, catalog, checkout, orders
 
 app_name = "storefront"
 
@@ -11,6 +11,21 @@ urlpatterns = [
     path("c/<slug:slug>/", catalog.category, name="category"),
     path("search/", catalog.search, name="search"),
     path("p/<slug:slug>/", catalog.product, name="product"),
+    # Cart, checkout and orders
+    path("cart/", cart.cart_detail, name="cart"),
+    path("cart/add/", cart.cart_add, name="cart_add"),
+    path("cart/lines/<str:sku>/", cart.cart_line_update, name="cart_line_update"),
+    path("cart/lines/<str:sku>/remove/", cart.cart_line_remove, name="cart_line_remove"),
+    path("checkout/", checkout.checkout_start, name="checkout"),
+    path("checkout/address/", checkout.checkout_address, name="checkout_address"),
+    path("checkout/shipping/", checkout.checkout_shipping, name="checkout_shipping"),
+    path("checkout/payment/", checkout.checkout_payment, name="checkout_payment"),
+    path("checkout/review/", checkout.checkout_review, name="checkout_review"),
+    path("checkout/confirm/", checkout.checkout_confirm, name="checkout_confirm"),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<str:public_id>/", orders.order_detail, name="order_detail"),
+    path("orders/<str:public_id>/confirmation/", orders.order_confirmation, name="order_confirmation"),
+    path("orders/<str:public_id>/cancel/", orders.order_cancel_view, name="order_cancel"),
     # Account
     path("account/signin/", account.SignInView.as_view(), name="signin"),
     path("account/signout/", account.SignOutView.as_view(), name="signout"),

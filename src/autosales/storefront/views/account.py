@@ -15,6 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from autosales.cart.session import cart_merge_for_login
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.customers import selectors, services
@@ -75,6 +76,11 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/signin.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        cart_merge_for_login(self.request, form.get_user())  # the guest cart joins the account's
+        return response
+
     def form_invalid(self, form):
         throttled = any(e.code == CustomerErrorCode.SIGNIN_THROTTLED for e in form.non_field_errors().as_data())
         return self.render_to_response(self.get_context_data(form=form), status=429 if throttled else 400)
@@ -104,6 +110,7 @@ def signup(request):
                 domain_error_to_form(form, exc)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                cart_merge_for_login(request, user)
                 messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
                 return redirect(_next_url(request, reverse("storefront:home")))
         return _invalid(request, "storefront/account/signup.html", context)

@@ -1,0 +1,391 @@
+"""The checkout pages: address, shipping, payment, review, confirm. Plain forms; JavaScript is never needed
+(except Stripe's own card form when the Stripe provider is configured).
+
+The review page signs what it shows (lines, address, shipping, payment) together with a fresh idempotency
+key into its Confirm form, so the order placed is the one reviewed, and a double-clicked Confirm (two
+identical submissions, whatever the cart or session do in between) is one order and one charge.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from autosales.cart.selectors import CartSummary, cart_summary
+from autosales.cart.services import cart_clear
+from autosales.cart.session import cart_for_request
+from autosales.checkout.errors import IdempotencyKeyReused
+from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
+from autosales.checkout.pricing import Quote, quote
+from autosales.checkout.selectors import payment_options_for, shipping_options_for
+from autosales.core import ids
+from autosales.core.errors import DomainError
+from autosales.customers.forms import AddressForm, domain_error_to_form
+from autosales.customers.models import Address, Organization
+from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
+from autosales.customers.services import address_create
+from autosales.payments.errors import PaymentUnavailable
+from autosales.payments.providers import test_gateway
+from autosales.pricing.shipping import ShippingMethod
+
+SESSION_KEY = "checkout"
+SIGNING_SALT = "autosales.checkout.confirm"
+# A review page older than this must be looked at again before it can be confirmed.
+CONFIRM_MAX_AGE_SECONDS = 2 * 60 * 60
+
+TEST_TOKENS = [
+    (test_gateway.TOKEN_APPROVE, "approved"),
+    (test_gateway.TOKEN_DECLINE, "declined"),
+    (test_gateway.TOKEN_INSUFFICIENT_FUNDS, "declined for insufficient funds"),
+    (test_gateway.TOKEN_NETWORK_ERROR, "approved, but the answer is lost on the way back (try again: one charge)"),
+    (test_gateway.TOKEN_TIMEOUT_THEN_APPROVE, "lost on the way there the first time, approved on the retry"),
+]
+
+
+@dataclass(frozen=True)
+class Checkout:
+    organization: Organization
+    summary: CartSummary
+    state: dict
+
+    @property
+    def lines(self) -> list[LineRequest]:
+        return [LineRequest(variant_id=line.variant.id, quantity=line.quantity) for line in self.summary.lines]
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("card", "Pay by card now"), ("account", "Charge to my account")])
+    payment_token = forms.CharField(label="Card token", max_length=255, required=False, strip=True)
+    customer_reference = forms.CharField(label="PO / reference", max_length=100, required=False, strip=True)
+
+
+def _begin(request) -> Checkout | HttpResponse:
+    """The checkout of this request, or where to send the shopper first (sign in, the cart)."""
+    if not request.user.is_authenticated:
+        messages.info(request, "Sign in or create an account to check out; your cart is kept.")
+        return redirect(f"{reverse('storefront:signin')}?next={reverse('storefront:checkout')}")
+    organization = organization_for_user(user=request.user)
+    if organization is None:
+        return render(request, "storefront/checkout/no_organization.html", status=403)
+    summary = cart_summary(cart=cart_for_request(request), organization=organization)
+    if summary.is_empty:
+        messages.info(request, "Your cart is empty.")
+        return redirect("storefront:cart")
+    if not summary.can_check_out:
+        messages.error(request, "Some lines of your cart cannot be ordered as they are; fix them to check out.")
+        return redirect("storefront:cart")
+    state = request.session.get(SESSION_KEY) or {}
+    if state.get("organization") != organization.public_id:
+        state = {"organization": organization.public_id}
+    return Checkout(organization=organization, summary=summary, state=state)
+
+
+def _save(request, checkout: Checkout, **changes) -> None:
+    request.session[SESSION_KEY] = {**checkout.state, **changes}
+
+
+def _address(checkout: Checkout) -> Address | None:
+    public_id = checkout.state.get("address")
+    if not public_id:
+        return None
+    return Address.objects.filter(organization=checkout.organization, public_id=public_id).first()
+
+
+def _shipping_method(checkout: Checkout, address: Address) -> ShippingMethod | None:
+    code = checkout.state.get("shipping_method")
+    options = shipping_options_for(organization=checkout.organization, lines=checkout.lines, address=address)
+    return next((option.method for option in options if option.method.code == code), None)
+
+
+def _steps(current: str) -> list[dict]:
+    names = [("address", "Address"), ("shipping", "Shipping"), ("payment", "Payment"), ("review", "Review")]
+    index = [n for n, _ in names].index(current)
+    return [
+        {
+            "name": n,
+            "label": label,
+            "url": reverse(f"storefront:checkout_{n}"),
+            "current": n == current,
+            "done": i < index,
+        }
+        for i, (n, label) in enumerate(names)
+    ]
+
+
+def checkout_start(request):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        return checkout
+    address = _address(checkout)
+    if address is None:
+        return redirect("storefront:checkout_address")
+    if _shipping_method(checkout, address) is None:
+        return redirect("storefront:checkout_shipping")
+    if not checkout.state.get("payment_kind"):
+        return redirect("storefront:checkout_payment")
+    return redirect("storefront:checkout_review")
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_address(request):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        return checkout
+    addresses = list(addresses_for_organization(organization=checkout.organization))
+    current = _address(checkout) or next((a for a in addresses if a.is_default), None)
+    form = AddressForm(prefix="new")
+    error, status = "", 200
+    if request.method == "POST":
+        choice = request.POST.get("address", "")
+        if choice == "new":
+            form = AddressForm(request.POST, prefix="new")
+            if form.is_valid():
+                fields = {k: v for k, v in form.cleaned_data.items() if k != "make_default"}
+                try:
+                    address = address_create(
+                        organization=checkout.organization,
+                        fields=fields,
+                        make_default=form.cleaned_data["make_default"],
+                    )
+                except DomainError as exc:
+                    domain_error_to_form(form, exc)
+                else:
+                    _save(request, checkout, address=address.public_id)
+                    return redirect("storefront:checkout_shipping")
+            error, status = "Correct the new address below.", 400
+        elif choice:
+            try:
+                address = address_by_public_id(organization=checkout.organization, public_id=choice)
+            except DomainError as exc:
+                error, status = exc.message, exc.status
+            else:
+                _save(request, checkout, address=address.public_id)
+                return redirect("storefront:checkout_shipping")
+        else:
+            error, status = "Address: choose an address from your address book or enter a new one.", 400
+    return render(
+        request,
+        "storefront/checkout/address.html",
+        {
+            "steps": _steps("address"),
+            "summary": checkout.summary,
+            "addresses": addresses,
+            "current": current,
+            "form": form,
+            "new_selected": request.POST.get("address") == "new" or not addresses,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_shipping(request):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        return checkout
+    address = _address(checkout)
+    if address is None:
+        return redirect("storefront:checkout_address")
+    options = shipping_options_for(organization=checkout.organization, lines=checkout.lines, address=address)
+    error, status = "", 200
+    if request.method == "POST":
+        code = request.POST.get("shipping_method", "")
+        chosen = next((option for option in options if option.method.code == code), None)
+        if chosen is not None:
+            _save(request, checkout, shipping_method=code)
+            return redirect("storefront:checkout_payment")
+        error = (
+            "Shipping method: choose one of the methods listed."
+            if code
+            else "Shipping method: choose how the order should be delivered."
+        )
+        status = 400
+    return render(
+        request,
+        "storefront/checkout/shipping.html",
+        {
+            "steps": _steps("shipping"),
+            "summary": checkout.summary,
+            "address": address,
+            "options": options,
+            "selected": checkout.state.get("shipping_method") or (options[0].method.code if options else ""),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _payment_context(checkout: Checkout) -> dict:
+    stripe = None
+    if settings.PAYMENT_PROVIDER == "stripe":
+        from autosales.payments.providers.stripe import client_config
+
+        stripe = client_config()
+    return {
+        "steps": _steps("payment"),
+        "summary": checkout.summary,
+        "options": payment_options_for(organization=checkout.organization),
+        "stripe": stripe,
+        "test_tokens": TEST_TOKENS,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_payment(request):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        return checkout
+    if _address(checkout) is None:
+        return redirect("storefront:checkout_address")
+    context = _payment_context(checkout)
+    initial = {
+        "kind": checkout.state.get("payment_kind", "card"),
+        "payment_token": checkout.state.get("payment_token", ""),
+        "customer_reference": checkout.state.get("customer_reference", ""),
+    }
+    form = PaymentForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            token = form.cleaned_data["payment_token"]
+            option = next((o for o in context["options"] if o.kind == kind), None)
+            if kind == "card" and not token:
+                form.add_error("payment_token", "Enter your card (a card token for the test gateway).")
+            elif option is None or not option.available:
+                form.add_error("kind", option.reason if option else "Choose to pay by card.")
+            else:
+                _save(
+                    request,
+                    checkout,
+                    payment_kind=kind,
+                    payment_token=token if kind == "card" else "",
+                    customer_reference=form.cleaned_data["customer_reference"],
+                )
+                return redirect("storefront:checkout_review")
+        return render(request, "storefront/checkout/payment.html", {**context, "form": form}, status=400)
+    return render(request, "storefront/checkout/payment.html", {**context, "form": form})
+
+
+def _signed_request(checkout: Checkout, *, address: Address, method: ShippingMethod, key: str, user) -> str:
+    return signing.dumps(
+        {
+            "key": key,
+            "organization": checkout.organization.public_id,
+            "user": user.pk,
+            "lines": [[line.variant_id, line.quantity] for line in checkout.lines],
+            "address": address.public_id,
+            "shipping_method": method.code,
+            "payment_kind": checkout.state.get("payment_kind", ""),
+            "payment_token": checkout.state.get("payment_token", ""),
+            "customer_reference": checkout.state.get("customer_reference", ""),
+        },
+        salt=SIGNING_SALT,
+        compress=True,
+    )
+
+
+def _review(request, checkout: Checkout, *, key: str | None = None, error: str = "", status: int = 200):
+    address = _address(checkout)
+    if address is None:
+        return redirect("storefront:checkout_address")
+    method = _shipping_method(checkout, address)
+    if method is None:
+        return redirect("storefront:checkout_shipping")
+    if not checkout.state.get("payment_kind"):
+        return redirect("storefront:checkout_payment")
+    try:
+        priced: Quote = quote(
+            organization=checkout.organization, lines=checkout.lines, shipping_method=method, shipping_address=address
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("storefront:cart")
+    # A fresh key for every review page: a new look is a new submission; the same page sent twice is one.
+    key = key or ids.token(24)
+    return render(
+        request,
+        "storefront/checkout/review.html",
+        {
+            "steps": _steps("review"),
+            "quote": priced,
+            "address": address,
+            "method": method,
+            "payment_kind": checkout.state["payment_kind"],
+            "payment_token": checkout.state.get("payment_token", ""),
+            "customer_reference": checkout.state.get("customer_reference", ""),
+            "confirm": _signed_request(checkout, address=address, method=method, key=key, user=request.user),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def checkout_review(request):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        return checkout
+    return _review(request, checkout)
+
+
+def _unsign(request, organization: Organization) -> dict | None:
+    try:
+        data = signing.loads(request.POST.get("confirm", ""), salt=SIGNING_SALT, max_age=CONFIRM_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if data.get("organization") != organization.public_id or data.get("user") != request.user.pk:
+        return None
+    return data
+
+
+@require_POST
+def checkout_confirm(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('storefront:signin')}?next={reverse('storefront:checkout')}")
+    organization = organization_for_user(user=request.user)
+    if organization is None:
+        return render(request, "storefront/checkout/no_organization.html", status=403)
+    data = _unsign(request, organization)
+    if data is None:
+        messages.error(request, "This review page has expired or was changed; please look over your order again.")
+        return redirect("storefront:checkout")
+    try:
+        address = address_by_public_id(organization=organization, public_id=data["address"])
+        method = ShippingMethod.objects.filter(code=data["shipping_method"]).first()
+        order = place_order(
+            organization=organization,
+            user=request.user,
+            lines=[LineRequest(variant_id=v, quantity=q) for v, q in data["lines"]],
+            shipping_address=address,
+            shipping_method=method,
+            payment=PaymentRequest(kind=data["payment_kind"], token=data["payment_token"]),
+            idempotency_key=data["key"],
+            source="web",
+            customer_reference=data["customer_reference"],
+        )
+    except PaymentUnavailable as exc:
+        # The outcome is unknown: the retry must send the same key, so the gateway charges at most once.
+        return _confirm_failed(request, exc, key=data["key"])
+    except IdempotencyKeyReused as exc:
+        return _confirm_failed(request, exc)
+    except DomainError as exc:
+        return _confirm_failed(request, exc)
+    cart = cart_for_request(request)
+    if cart is not None:
+        cart_clear(cart=cart, variant_ids=[v for v, _ in data["lines"]])
+    request.session.pop(SESSION_KEY, None)
+    return redirect("storefront:order_confirmation", public_id=order.public_id)
+
+
+def _confirm_failed(request, exc: DomainError, *, key: str | None = None):
+    checkout = _begin(request)
+    if isinstance(checkout, HttpResponse):
+        messages.error(request, exc.message)
+        return checkout
+    return _review(request, checkout, key=key, error=exc.message, status=exc.status)

@@ -87,20 +87,6 @@ def test_capture_sent_again_after_it_succeeded_reports_captured(localstripe):
     assert [c["amount"] for c in localstripe.charges()] == [500]
 
 
-def test_automatic_capture_takes_the_money_at_once(localstripe, settings):
-    # given the shop takes card payments at checkout
-    settings.STRIPE_CAPTURE_METHOD = "automatic"
-
-    # when a payment is authorized
-    result = StripeProvider().authorize(amount=usd("20.00"), token=CARD_OK, idempotency_key="order-3", metadata={})
-
-    # then it is captured already
-    assert result.status == "captured"
-    [charge] = localstripe.charges()
-    assert charge["captured"] is True
-    assert charge["amount"] == 2000
-
-
 def test_declined_card_raises_declined_with_a_customer_message(localstripe):
     # when a card that the bank declines is used
     with pytest.raises(ProviderError) as caught:
@@ -160,6 +146,7 @@ def test_card_that_needs_3d_secure_gives_the_client_secret(localstripe):
     assert caught.value.kind == FailureKind.DECLINED
     assert caught.value.client_secret.startswith(caught.value.reference + "_secret_")
     assert "3-D Secure" in caught.value.message
+    assert "another card" in caught.value.message
     assert localstripe.charges() == []
 
 
@@ -189,11 +176,15 @@ def test_void_of_a_captured_payment_is_refused(localstripe):
     assert caught.value.kind == FailureKind.INVALID
 
 
-def test_refund_gives_back_part_then_the_rest(localstripe, settings):
+def captured(provider: StripeProvider, amount: Money, key: str):
+    held = provider.authorize(amount=amount, token=CARD_OK, idempotency_key=key, metadata={})
+    return provider.capture(reference=held.reference, amount=amount, idempotency_key=f"{key}:capture")
+
+
+def test_refund_gives_back_part_then_the_rest(localstripe):
     # given a captured payment of $40
-    settings.STRIPE_CAPTURE_METHOD = "automatic"
     provider = StripeProvider()
-    paid = provider.authorize(amount=usd("40.00"), token=CARD_OK, idempotency_key="order-9", metadata={})
+    paid = captured(provider, usd("40.00"), "order-9")
 
     # when $15 is refunded, then the remaining $25
     part = provider.refund(reference=paid.reference, amount=usd("15.00"), idempotency_key="order-9:refund:1")
@@ -205,11 +196,10 @@ def test_refund_gives_back_part_then_the_rest(localstripe, settings):
     assert sorted(r["amount"] for r in localstripe.refunds()) == [1500, 2500]
 
 
-def test_refund_sent_twice_with_one_key_refunds_once(localstripe, settings):
+def test_refund_sent_twice_with_one_key_refunds_once(localstripe):
     # given a captured payment
-    settings.STRIPE_CAPTURE_METHOD = "automatic"
     provider = StripeProvider()
-    paid = provider.authorize(amount=usd("40.00"), token=CARD_OK, idempotency_key="order-10", metadata={})
+    paid = captured(provider, usd("40.00"), "order-10")
 
     # when the same refund is sent twice (a retry)
     provider.refund(reference=paid.reference, amount=usd("10.00"), idempotency_key="order-10:refund:1")

@@ -3,8 +3,9 @@
 The page collects the card with Stripe.js, which hands it a PaymentMethod id (`pm_...`); that id is the
 payment token. Card numbers and CVVs never reach this server, and nothing here logs a token.
 
-- authorize: one PaymentIntent created and confirmed in one call, `capture_method=manual` (the money is
-  held and taken later, at shipping) or `automatic` (taken at once), per `STRIPE_CAPTURE_METHOD`.
+- authorize: one PaymentIntent created and confirmed in one call with `capture_method=manual`: the money
+  is held, and taken by `capture` when the order flow decides (so a checkout that cannot become an order
+  is voided, never refunded).
 - capture / void / refund: capture the intent, cancel it, or refund (part of) it.
 - Every call that creates or moves money sends our idempotency key as Stripe's `Idempotency-Key`, so a
   retry after a timeout (by the SDK itself, or by us later with the same key) gets the first answer back
@@ -12,8 +13,8 @@ payment token. Card numbers and CVVs never reach this server, and nothing here l
 - Webhooks: the `Stripe-Signature` header is checked with `stripe.Webhook.construct_event`.
 
 Settings: STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE (another
-server speaking the Stripe API, e.g. a local fake in tests), STRIPE_JS_URL, STRIPE_CAPTURE_METHOD,
-STRIPE_TIMEOUT_SECONDS, STRIPE_MAX_NETWORK_RETRIES (see docs/configuration.md).
+server speaking the Stripe API, e.g. a local fake in tests), STRIPE_JS_URL, STRIPE_TIMEOUT_SECONDS,
+STRIPE_MAX_NETWORK_RETRIES (see docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -57,16 +58,16 @@ EVENT_KINDS = {
 _INSUFFICIENT_FUNDS = {"insufficient_funds", "card_velocity_exceeded", "withdrawal_count_limit_exceeded"}
 
 AUTHENTICATION_MESSAGE = (
-    "Your bank asks you to confirm this payment (3-D Secure). Please confirm it in the window that opens, "
-    "or use another card."
+    "Your bank requires an extra confirmation step (3-D Secure) for this card, which this checkout does not "
+    "support. Nothing was charged; please use another card."
 )
 
 
 class AuthenticationRequired(ProviderError):
     """The card needs the customer to authenticate (3-D Secure) before it can be charged.
 
-    A `ProviderError` of kind DECLINED (nothing is held), with the intent's `client_secret`, which a page
-    hands to Stripe.js (`stripe.handleNextAction({clientSecret})`) to let the customer authenticate.
+    A `ProviderError` of kind DECLINED (nothing is held). It carries the intent's `client_secret`, which is
+    what Stripe.js (`stripe.handleNextAction({clientSecret})`) needs to let the customer authenticate.
     """
 
     def __init__(self, *, reference: str, client_secret: str):
@@ -182,7 +183,6 @@ class StripeProvider:
             raise ValueError("Stripe payments need an idempotency key")
         if not token or not token.startswith(("pm_", "card_", "src_")):
             raise ProviderError(FailureKind.INVALID, "the payment token is not a Stripe PaymentMethod id")
-        capture_method = settings.STRIPE_CAPTURE_METHOD
         try:
             intent = self.client.v1.payment_intents.create(
                 params={
@@ -190,7 +190,7 @@ class StripeProvider:
                     "currency": amount.currency.lower(),
                     "payment_method": token,
                     "payment_method_types": ["card"],
-                    "capture_method": capture_method,
+                    "capture_method": "manual",
                     "confirm": True,
                     "metadata": _metadata(metadata),
                 },

@@ -123,8 +123,8 @@ def signup(request):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_request.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = "registration/reset_password_email.txt"
+    subject_template_name = "registration/reset_password_subject.txt"
     success_url = reverse_lazy("storefront:password_reset_done")
 
     def form_valid(self, form):

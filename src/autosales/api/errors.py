@@ -50,16 +50,28 @@ class MalformedBody(ValueError):
     """The request body is not JSON that can be read."""
 
 
+class BodyNotObject(ValueError):
+    """The request body is JSON, but not an object."""
+
+
 class JsonBodyParser(Parser):
-    """Reads JSON bodies; says where the JSON breaks instead of a bare 'cannot parse'."""
+    """Reads JSON bodies; says where the JSON breaks instead of a bare 'cannot parse'.
+
+    Every request body of this API is a JSON object (lists travel inside it, e.g. {"lines": [...]}):
+    anything else is refused here, because ninja would otherwise read a bare `42` as an object whose
+    fields all take their defaults.
+    """
 
     def parse_body(self, request: HttpRequest):
         try:
-            return json.loads(request.body)
+            data = json.loads(request.body)
         except UnicodeDecodeError as exc:
             raise MalformedBody("the body is not UTF-8 text") from exc
         except json.JSONDecodeError as exc:
             raise MalformedBody(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        if not isinstance(data, dict):
+            raise BodyNotObject(f"the body must be a JSON object, not {type(data).__name__}")
+        return data
 
 
 def _field_of(loc: list) -> str:
@@ -154,6 +166,17 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, BodyNotObject):
+            reason = str(exc.__cause__)
+            return api.create_response(
+                request,
+                error_body(
+                    "validation_error",
+                    f"body: {reason}",
+                    [{"field": "body", "code": "object_expected", "message": reason}],
+                ),
+                status=422,
+            )
         if isinstance(exc.__cause__, MalformedBody):
             reason = str(exc.__cause__)
             return api.create_response(

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from autosales.api.auth import SIGNED_IN, session_auth
 from autosales.api.errors import error_responses
@@ -57,7 +58,7 @@ def tokens_create(request, payload: TokenIn):
     """Create a token for the signed-in caller; the response is the only time it is shown."""
     raw = token_create(user=request.auth, name=payload.name)
     token = token_by_prefix(prefix=token_prefix(raw=raw), user=request.auth)
-    return 201, {**_out(token), "token": raw}
+    return Status(201, {**_out(token), "token": raw})
 
 
 @router.delete("/{prefix}", response={200: TokenOut, **error_responses(401, 403, 404)}, auth=SIGNED_IN)

@@ -19,7 +19,51 @@ ROUTERS = [
     ("/cart", cart_router),
 ]
 
-api = NinjaAPI(
+
+class AutosalesAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, completed with what every operation shares: public operations accept no
+        credentials (`{}` among their security options), and the errors the API answers for every
+        operation (bad token, bad JSON, bad parameters, CSRF) are documented on each."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        public = {
+            operation.operation_id or self.get_openapi_operation_id(operation)
+            for bound in self._get_bound_routers()
+            for path_view in bound.path_operations.values()
+            for operation in path_view.operations
+            if any(isinstance(callback, auth.Anonymous) for callback in operation.auth_callbacks or [])
+        }
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
+        components["ErrorOut"] = {
+            k: v
+            for k, v in errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}").items()
+            if k != "$defs"
+        }
+        for item in schema["paths"].values():
+            for method, operation in item.items():
+                security = operation.setdefault("security", [])
+                if operation.get("operationId") in public and {} not in security:
+                    security.append({})
+                shared = {401: "Missing, unknown or revoked credentials."}
+                if operation.get("parameters") or operation.get("requestBody"):
+                    shared[422] = "A parameter or a body field is not valid; `errors` names each field."
+                if operation.get("requestBody"):
+                    shared[400] = "The body is not JSON."
+                if method.upper() not in ("GET", "HEAD", "OPTIONS") and {"SessionAuth": []} in security:
+                    shared[403] = "The CSRF token is missing or wrong (session callers only), or not allowed."
+                for status, description in shared.items():
+                    operation.setdefault("responses", {}).setdefault(
+                        str(status),
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                        },
+                    )
+        return schema
+
+
+api = AutosalesAPI(
     title="autosales API",
     version="1",
     description="Catalog, cart, checkout, orders and standing orders. "

@@ -1,0 +1,154 @@
+"""Every kind of bad input gets a 4xx in the one error shape, naming the field and the reason."""
+
+import json
+
+import pytest
+
+from autosales.customers.models import ApiToken
+from tests.factories import make_category, make_product, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"code", "message", "errors"}
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+    for item in body["errors"]:
+        assert set(item) == {"field", "code", "message"}
+    return body
+
+
+def _fields(body: dict) -> list[str]:
+    return [e["field"] for e in body["errors"]]
+
+
+@pytest.fixture
+def signed_in(client):
+    client.force_login(make_user())
+    return client
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/products/a/b/c", "/api/v1/v2/orders"])
+def test_an_unknown_route_is_a_json_404(client, path):
+    body = _error(client.get(path), 404, "not_found")
+    assert path in body["message"]
+
+
+def test_a_wrong_method_is_a_json_405_with_the_allowed_methods(client):
+    response = client.put("/api/v1/products", data="{}", content_type="application/json")
+    body = _error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+    assert "PUT" in body["message"]
+
+
+def test_the_openapi_document_only_reads(client):
+    response = client.post("/api/v1/openapi.json")
+    _error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    "raw", ["{", '{"name": }', "not json at all", b"\xff\xfe\x00garbage", '{"name": "x",}'], ids=repr
+)
+def test_a_malformed_json_body_is_400_naming_the_body(signed_in, raw):
+    response = signed_in.post("/api/v1/tokens", data=raw, content_type="application/json")
+    body = _error(response, 400, "malformed_body")
+    assert _fields(body) == ["body"]
+    assert body["errors"][0]["code"] == "malformed_json"
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "code"),
+    [
+        ({"name": ""}, "name", "string_too_short"),
+        ({"name": "x" * 101}, "name", "string_too_long"),
+        ({"name": 12}, "name", "string_type"),
+        ({"name": None}, "name", "string_type"),
+    ],
+)
+def test_a_well_formed_body_with_bad_values_is_422_naming_the_field(signed_in, payload, field, code):
+    response = signed_in.post("/api/v1/tokens", data=json.dumps(payload), content_type="application/json")
+    body = _error(response, 422, "validation_error")
+    assert (body["errors"][0]["field"], body["errors"][0]["code"]) == (field, code)
+    assert body["message"].startswith(f"{field}: ")
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["[]", '[{"name": "x"}]', '"a string"', "42", "null", "true"])
+def test_a_body_that_is_not_an_object_is_422(signed_in, raw):
+    response = signed_in.post("/api/v1/tokens", data=raw, content_type="application/json")
+    body = _error(response, 422, "validation_error")
+    assert body["errors"] == [{"field": "body", "code": "object_expected", "message": body["errors"][0]["message"]}]
+    assert "JSON object" in body["message"]
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("page=-3", "page"),
+        ("page=abc", "page"),
+        ("page=99999999999999999999999", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=101", "page_size"),
+        ("page_size=1.5", "page_size"),
+        ("q=" + "x" * 201, "q"),
+        ("category=no-such-category", "category"),
+    ],
+)
+def test_bad_list_parameters_are_422_naming_the_parameter(client, query, field):
+    make_product()
+    body = _error(client.get(f"/api/v1/products?{query}"), 422, "validation_error")
+    assert field in _fields(body)
+
+
+def test_a_page_past_the_last_is_422_naming_page(client):
+    # given 3 products, 2 per page: pages 1 and 2 exist
+    category = make_category()
+    for _ in range(3):
+        make_product(category=category)
+    assert client.get("/api/v1/products?page=2&page_size=2").status_code == 200
+    # when page 3 is asked for
+    body = _error(client.get("/api/v1/products?page=3&page_size=2"), 422, "validation_error")
+    # then the error names page and says where the last page is
+    assert body["errors"][0]["field"] == "page"
+    assert "last page (2)" in body["errors"][0]["message"]
+
+
+def test_an_empty_catalog_has_a_first_page(client):
+    response = client.get("/api/v1/products")
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "count": 0, "page": 1, "page_size": 20, "next": None}
+
+
+def test_an_unknown_product_is_a_404_naming_the_slug(client):
+    body = _error(client.get("/api/v1/products/no-such-bulb"), 404, "product_not_found")
+    assert _fields(body) == ["slug"]
+
+
+def test_an_inactive_product_is_not_found(client):
+    make_product(slug="retired", is_active=False)
+    _error(client.get("/api/v1/products/retired"), 404, "product_not_found")
+
+
+def test_an_unexpected_failure_is_still_the_error_shape(client, monkeypatch):
+    # A bug cannot be made to happen on purpose in working code, so one is put in the product lookup.
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("autosales.catalog.api.product_by_slug", broken)
+    body = _error(client.get("/api/v1/products/anything"), 500, "server_error")
+    assert "boom" not in body["message"]
+
+
+def test_an_empty_body_where_one_is_expected_is_422_naming_the_body(signed_in):
+    response = signed_in.post("/api/v1/tokens", data="", content_type="application/json")
+    body = _error(response, 422, "validation_error")
+    assert _fields(body) == ["body"]
+    assert not ApiToken.objects.exists()

@@ -93,7 +93,8 @@ def outbox_mark_failed(*, email: OutboxEmail, worker: str, error: str) -> bool:
 
 def outbox_requeue(*, email: OutboxEmail) -> OutboxEmail:
     """A failed email becomes pending again, due now, with a fresh count of attempts."""
-    _check(frm=email.status, to=Status.PENDING)
+    if email.status != Status.FAILED:
+        raise Conflict(NotificationError.NOT_RESENDABLE, "Only a failed email can be re-sent.", field="status")
     now = clock.now()
     changed = OutboxEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
         status=Status.PENDING, next_attempt_at=now, attempts=0, claimed_by="", claimed_until=None, updated_at=now

@@ -56,10 +56,15 @@ def list_queries(rows: int) -> int:
     for _ in range(rows):
         place_test_order(checkout)
     with CaptureQueriesContext(connection) as captured:
-        for order in orders_for_staff(organization=checkout.organization):
-            str(order.organization), order.placed_by and order.placed_by.email
-        for order in orders_for_organization(organization=checkout.organization):
-            order.placed_by and order.placed_by.email
+        seen = [
+            (order.organization.name, order.placed_by.email)
+            for order in orders_for_staff(organization=checkout.organization)
+        ]
+        seen += [
+            (order.number, order.placed_by.email)
+            for order in orders_for_organization(organization=checkout.organization)
+        ]
+    assert len(seen) == 2 * rows
     return len(captured)
 
 

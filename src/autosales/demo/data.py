@@ -19,6 +19,7 @@ from autosales.catalog.models import Category, Product, Variant
 from autosales.catalog.services import product_reindex
 from autosales.core.money import quantize
 from autosales.customers.models import Address, Membership, Organization, User
+from autosales.demo.checkout_data import demo_shipping
 from autosales.inventory.models import StockLevel, Warehouse
 from autosales.pricing.models import Price, PriceList
 
@@ -864,6 +865,7 @@ DEMO_LOADERS: list[Callable[[], int]] = [
     demo_customers_load,
     demo_prices_load,
     demo_stock_load,
+    demo_shipping,
 ]
 
 

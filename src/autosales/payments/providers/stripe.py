@@ -171,12 +171,9 @@ class StripeProvider:
 
     name = "stripe"
 
-    def __init__(self, client: stripe.StripeClient | None = None):
-        self._given_client = client
-
     @property
     def client(self) -> stripe.StripeClient:
-        return self._given_client or _client()
+        return _client()
 
     def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
         if not idempotency_key:

@@ -12,11 +12,15 @@ from autosales.api import auth, errors
 from autosales.api.tokens import router as tokens_router
 from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
+from autosales.checkout.api import router as checkout_router
+from autosales.orders.api import router as orders_router
 
 ROUTERS = [
     ("/products", products_router),
     ("/tokens", tokens_router),
     ("/cart", cart_router),
+    ("/checkout", checkout_router),
+    ("/orders", orders_router),
 ]
 
 

@@ -1,0 +1,148 @@
+"""Router `checkout`: turn lines (or the caller's cart) into an order, once per `Idempotency-Key`.
+
+The same key with the same body returns the same order (200) without charging again, also when the two
+requests arrive together; the same key with a different body is refused (422) and changes nothing.
+"""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Header, Router, Schema, Status
+
+from autosales.api.errors import error_responses
+from autosales.cart.models import CartLine
+from autosales.cart.services import cart_clear
+from autosales.cart.session import cart_for_request
+from autosales.catalog.models import Variant
+from autosales.checkout.errors import CheckoutError
+from autosales.checkout.placement import MAX_KEY_LENGTH, LineRequest, PaymentRequest, place_order
+from autosales.checkout.pricing import MAX_LINE_QUANTITY
+from autosales.core.errors import DomainError, NotFound
+from autosales.customers.models import Address, Organization
+from autosales.customers.selectors import address_by_public_id, organization_for_user
+from autosales.orders.api import OrderDetailOut, order_out
+from autosales.orders.models import Order, OrderSource, OrderStatus
+from autosales.orders.selectors import order_for_customer
+from autosales.pricing.shipping import ShippingMethod
+
+router = Router(tags=["checkout"])
+
+MAX_LINES = 500
+
+
+class CheckoutLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+
+
+class ShippingAddressIn(Schema):
+    id: str = Field("", max_length=32, description="An address of your address book; or give the fields instead.")
+    name: str = Field("", max_length=200)
+    company: str = Field("", max_length=200)
+    line1: str = Field("", max_length=200)
+    line2: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    region: str = Field("", max_length=100)
+    postal_code: str = Field("", max_length=20)
+    country: str = Field("", max_length=2, description="ISO 3166 alpha-2, e.g. US")
+    phone: str = Field("", max_length=32)
+
+
+class PaymentIn(Schema):
+    kind: Literal["card", "account"]
+    token: str = Field("", max_length=255, description="card: the gateway token (test gateway: tok_approve, ...)")
+
+
+class CheckoutIn(Schema):
+    lines: list[CheckoutLineIn] | None = Field(
+        None, max_length=MAX_LINES, description="What to order; omit to order the caller's cart."
+    )
+    shipping_address: ShippingAddressIn
+    shipping_method: str = Field(min_length=1, max_length=40, description="A shipping method code.")
+    payment: PaymentIn
+    customer_reference: str = Field("", max_length=100, description="Your PO number or reference.")
+
+
+def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], bool]:
+    """The requested lines, and whether they came from the caller's cart."""
+    if payload.lines is None:
+        cart = cart_for_request(request)
+        rows = CartLine.objects.filter(cart=cart).order_by("id") if cart is not None else []
+        return [LineRequest(variant_id=row.variant_id, quantity=row.quantity) for row in rows], True
+    variants = dict(Variant.objects.filter(sku__in={line.sku for line in payload.lines}).values_list("sku", "id"))
+    lines = []
+    for i, line in enumerate(payload.lines):
+        if line.sku not in variants:
+            raise DomainError(
+                CheckoutError.VARIANT_NOT_FOR_SALE, f"No product has the SKU {line.sku!r}.", f"lines[{i}].sku"
+            )
+        lines.append(LineRequest(variant_id=variants[line.sku], quantity=line.quantity))
+    return lines, False
+
+
+def _address(payload: ShippingAddressIn, organization: Organization | None) -> Address:
+    if payload.id:
+        try:
+            return address_by_public_id(organization=organization, public_id=payload.id)
+        except NotFound as exc:
+            raise NotFound(exc.code, exc.message, "shipping_address.id") from exc
+    # Used for this order only; the address book is not changed.
+    fields = payload.dict(exclude={"id"})
+    return Address(organization=organization, **fields)
+
+
+def _shipping_method(code: str) -> ShippingMethod:
+    method = ShippingMethod.objects.filter(code=code, is_active=True).first()
+    if method is None:
+        raise DomainError(
+            CheckoutError.SHIPPING_METHOD_UNAVAILABLE, f"No shipping method has the code {code!r}.", "shipping_method"
+        )
+    return method
+
+
+def _placed_before(*, organization: Organization | None, key: str) -> bool:
+    if organization is None:
+        return False
+    return (
+        Order.objects.filter(organization=organization, idempotency_key=key)
+        .exclude(status=OrderStatus.PENDING_PAYMENT)
+        .exists()
+    )
+
+
+@router.post(
+    "",
+    response={200: OrderDetailOut, 201: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422, 503)},
+    summary="Place an order (201); a replay with the same Idempotency-Key returns the same order (200)",
+)
+def checkout(
+    request,
+    payload: CheckoutIn,
+    idempotency_key: str = Header(
+        ...,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="A unique key per order you mean to place, e.g. a UUID; send it again to retry safely.",
+    ),
+):
+    organization = organization_for_user(user=request.auth)
+    lines, from_cart = _lines(payload, request)
+    replay = _placed_before(organization=organization, key=idempotency_key.strip())
+    order = place_order(
+        organization=organization,
+        user=request.auth,
+        lines=lines,
+        shipping_address=_address(payload.shipping_address, organization),
+        shipping_method=_shipping_method(payload.shipping_method),
+        payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
+        idempotency_key=idempotency_key,
+        source=OrderSource.API,
+        customer_reference=payload.customer_reference,
+    )
+    if from_cart and not replay:
+        cart = cart_for_request(request)
+        if cart is not None:
+            cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
+    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
+    return Status(200 if replay else 201, body)

@@ -1,0 +1,201 @@
+"""Router `orders`: the caller's organization's orders (list, detail) and cancelling one before it ships."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import ValidationError
+
+from autosales.api.errors import error_responses
+from autosales.api.pagination import Page, PageParams, paginate
+from autosales.catalog.api import MoneyOut
+from autosales.core.errors import NotFound
+from autosales.core.money import Money
+from autosales.customers.models import Organization
+from autosales.customers.selectors import organization_for_user
+from autosales.orders.errors import OrderError
+from autosales.orders.models import Order
+from autosales.orders.selectors import order_for_customer, orders_for_organization
+from autosales.orders.services import order_cancel
+from autosales.orders.transitions import CANCELLABLE, VISIBLE
+
+router = Router(tags=["orders"])
+
+STATUSES = sorted(VISIBLE)
+
+
+class AddressOut(Schema):
+    name: str
+    company: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+
+
+class OrderLineOut(Schema):
+    sku: str
+    name: str
+    quantity: int
+    quantity_shipped: int
+    unit_price: MoneyOut
+    line_total: MoneyOut
+
+
+class ShippingMethodOut(Schema):
+    code: str
+    name: str
+
+
+class OrderEventOut(Schema):
+    kind: str
+    at: dt.datetime
+    data: dict
+
+
+class OrderOut(Schema):
+    public_id: str = Field(description="The id in URLs, e.g. /api/v1/orders/{public_id}.")
+    number: str = Field(description="The confirmation number as people read it, e.g. 7K2Q-9XMD-4T.")
+    status: str = Field(description=f"One of {', '.join(STATUSES)}.")
+    status_label: str
+    source: str
+    payment_kind: str = Field(description="card or account")
+    placed_at: dt.datetime | None
+    placed_by: str | None
+    customer_reference: str
+    subtotal: MoneyOut
+    shipping: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+    tax_name: str
+    shipping_method: ShippingMethodOut
+    shipping_address: AddressOut
+    lines: list[OrderLineOut]
+    can_cancel: bool
+    url: str = Field(description="The order's page in the store.")
+
+
+class OrderDetailOut(OrderOut):
+    events: list[OrderEventOut]
+    cancel_reason: str
+
+
+class OrderFilters(Schema):
+    status: str = Field("", description=f"Only orders in this status: {', '.join(STATUSES)}.")
+    q: str = Field("", max_length=100, description="Search by confirmation number, SKU or PO / reference.")
+
+
+class OrderCancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=500, description="Why the order is cancelled.")
+
+
+def _money(amount, currency: str) -> dict:
+    return {"amount": Money(amount, currency).rounded().amount, "currency": currency}
+
+
+def order_out(order: Order, *, detail: bool = False) -> dict:
+    """The order as the API shows it; its lines (and events, for detail) must be prefetched."""
+    lines = list(order.lines.all())
+    body = {
+        "public_id": order.public_id,
+        "number": order.number_display,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "source": order.source,
+        "payment_kind": order.payment_kind,
+        "placed_at": order.placed_at,
+        "placed_by": order.placed_by.username if order.placed_by_id else None,
+        "customer_reference": order.customer_reference,
+        "subtotal": _money(order.subtotal, order.currency),
+        "shipping": _money(order.shipping, order.currency),
+        "tax": _money(order.tax, order.currency),
+        "total": _money(order.total, order.currency),
+        "tax_name": order.tax_name,
+        "shipping_method": {"code": order.shipping_method_code, "name": order.shipping_method_name},
+        "shipping_address": {
+            "name": order.ship_name,
+            "company": order.ship_company,
+            "line1": order.ship_line1,
+            "line2": order.ship_line2,
+            "city": order.ship_city,
+            "region": order.ship_region,
+            "postal_code": order.ship_postal_code,
+            "country": str(order.ship_country.code),
+            "phone": order.ship_phone,
+        },
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "quantity_shipped": line.quantity_shipped,
+                "unit_price": _money(line.unit_price, order.currency),
+                "line_total": _money(line.line_total, order.currency),
+            }
+            for line in lines
+        ],
+        "can_cancel": order.status in CANCELLABLE and not any(line.quantity_shipped for line in lines),
+        "url": f"{settings.SHOP['base_url'].rstrip('/')}{order.get_absolute_url()}",
+    }
+    if detail:
+        body["events"] = [{"kind": e.kind, "at": e.at, "data": e.data} for e in order.events.all()]
+        body["cancel_reason"] = order.cancel_reason
+    return body
+
+
+def caller_organization(request: HttpRequest) -> Organization:
+    """The organization the caller acts for; a caller without one has no orders to see (404)."""
+    organization = organization_for_user(user=request.auth)
+    if organization is None:
+        raise NotFound(OrderError.NOT_FOUND, "You do not belong to a customer organization, so you have no orders.")
+    return organization
+
+
+@router.get(
+    "",
+    response={200: Page[OrderOut], **error_responses(401, 404, 422)},
+    summary="The orders of the caller's organization, newest first",
+)
+def orders_list(request, filters: Query[OrderFilters], paging: Query[PageParams]):
+    organization = caller_organization(request)
+    if filters.status and filters.status not in VISIBLE:
+        raise ValidationError(
+            [
+                {
+                    "loc": ("query", "status"),
+                    "type": "invalid_status",
+                    "msg": f"Unknown status {filters.status!r}; use one of {', '.join(STATUSES)}.",
+                }
+            ]
+        )
+    queryset = orders_for_organization(
+        organization=organization, status=filters.status or None, query=filters.q
+    ).prefetch_related("lines")
+    page = paginate(request=request, queryset=queryset, params=paging)
+    return page.with_items([order_out(order) for order in page.items])
+
+
+@router.get(
+    "/{public_id}",
+    response={200: OrderDetailOut, **error_responses(401, 404)},
+    summary="One order with its lines, totals, address and events",
+)
+def orders_detail(request, public_id: str):
+    order = order_for_customer(public_id=public_id, organization=caller_organization(request))
+    return order_out(order, detail=True)
+
+
+@router.post(
+    "/{public_id}/cancel",
+    response={200: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    summary="Cancel an order that has not shipped: stock released, card payment voided or refunded, email sent",
+)
+def orders_cancel(request, public_id: str, payload: OrderCancelIn):
+    organization = caller_organization(request)
+    order = order_for_customer(public_id=public_id, organization=organization)
+    order_cancel(order=order, actor=request.auth, reason=payload.reason)
+    return order_out(order_for_customer(public_id=public_id, organization=organization), detail=True)

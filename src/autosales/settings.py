@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "autosales.payments",
     "autosales.checkout",
     "autosales.orders",
+    "autosales.recurring",
     "autosales.notifications",
     "autosales.jobs",
     "autosales.storefront",
@@ -206,6 +207,8 @@ SHOP = {
     "base_url": os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000"),
 }
 CURRENCY = os.environ.get("CURRENCY", "USD")
+# Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
+LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 
 LOGGING = {
     "version": 1,
@@ -215,8 +218,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
-# Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
-LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 
 # Jobs and the email outbox (docs/configuration.md, "Jobs and email delivery").
 EMAIL_BACKEND = "autosales.notifications.backends.OutboxBackend"

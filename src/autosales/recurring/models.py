@@ -1,0 +1,150 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from autosales.catalog.models import Variant
+from autosales.core import ids
+from autosales.core.models import BaseModel
+from autosales.customers.models import Address, Organization
+from autosales.jobs.claims import Claimable
+from autosales.recurring.schedule import Schedule
+
+
+class StandingOrder(BaseModel):
+    """An order that repeats on a schedule until further notice (or an end date, or N orders)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
+        ENDED = "ended", "Ended"
+
+    class PaymentKind(models.TextChoices):
+        CARD = "card", "Card on file"
+        ACCOUNT = "account", "Vendor account"
+
+    class StockPolicy(models.TextChoices):
+        BACKORDER = "backorder", "Ship what is available, backorder the rest"
+        RETRY = "retry", "Wait and retry daily"
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="standing_orders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+
+    rule = models.CharField("repeat rule (RFC 5545 RRULE)", max_length=500)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    max_occurrences = models.PositiveIntegerField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    run_time = models.TimeField(default=dt.time(6, 0), help_text="Local time the order is placed on each date")
+    paused_until = models.DateField(null=True, blank=True, help_text="Empty while paused: until resumed")
+
+    shipping_address = models.ForeignKey(Address, on_delete=models.SET_NULL, null=True, related_name="+")
+    shipping_method = models.ForeignKey(
+        "pricing.ShippingMethod", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    payment_kind = models.CharField(max_length=16, choices=PaymentKind.choices)
+    # A reusable token of the payment gateway for the card on file; never a card number.
+    payment_token = models.CharField(max_length=255, blank=True)
+
+    notice_days = models.PositiveSmallIntegerField(default=3)
+    stock_policy = models.CharField(max_length=16, choices=StockPolicy.choices, default=StockPolicy.BACKORDER)
+    stock_retry_days = models.PositiveSmallIntegerField(default=3)
+
+    # The scheduler's bookmark: every occurrence on or before this date has its run row.
+    materialized_through = models.DateField(null=True, blank=True)
+    # When the next occurrence not yet materialized is due (UTC), so the scheduler reads an index, not rules.
+    next_materialize_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_materialize_at"])]
+
+    def __str__(self) -> str:
+        return self.name or f"Standing order {self.public_id[:8]}"
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            rule=self.rule,
+            start=self.start_date,
+            timezone=self.timezone,
+            run_time=self.run_time,
+            end_date=self.end_date,
+            max_occurrences=self.max_occurrences,
+        )
+
+
+class StandingOrderLine(BaseModel):
+    standing_order = models.ForeignKey(StandingOrder, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["standing_order", "variant"], name="standing_order_line_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="standing_order_line_quantity_positive"),
+        ]
+
+
+class Run(Claimable, BaseModel):
+    """One occurrence of a standing order: exactly one row per standing order and date, at most one order."""
+
+    class Kind(models.TextChoices):
+        OCCURRENCE = "occurrence", "Scheduled order"
+        BACKORDER = "backorder", "Backorder of the rest"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PLACED = "placed", "Placed"
+        RETRYING = "retrying", "Waiting to retry"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    standing_order = models.ForeignKey(StandingOrder, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OCCURRENCE)
+    scheduled_for = models.DateField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="standing_order_run"
+    )
+    late = models.BooleanField(default=False, help_text="Processed after its due time (the scheduler was down)")
+    # Definitive failures so far (a decline, no stock); a crash is not one. Each failure moves the
+    # checkout idempotency key on, so a retry after a crash re-uses the key and cannot order twice.
+    failures = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    backordered = models.JSONField(default=list, blank=True)
+    lines = models.JSONField(default=list, blank=True, help_text="Lines of a backorder run: variant ids and quantities")
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(fields=["standing_order", "scheduled_for", "kind"], name="run_once_per_date"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.standing_order} on {self.scheduled_for}: {self.status}"
+
+
+class Change(BaseModel):
+    """Who changed a standing order, when, and how."""
+
+    standing_order = models.ForeignKey(StandingOrder, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=32)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,187 @@
+"""Reads of standing orders: lists, upcoming occurrences with estimated totals, the demand forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from autosales.catalog.models import Variant
+from autosales.checkout.pricing import LineRequest, Quote, quote
+from autosales.core import clock
+from autosales.core.errors import DomainError, NotFound
+from autosales.customers.models import Organization
+from autosales.inventory.selectors import available_by_variant
+from autosales.recurring.errors import RecurringError
+from autosales.recurring.models import Run, StandingOrder, StandingOrderLine
+
+FORECAST_WEEKS = 13
+
+
+def standing_orders_for_organization(*, organization: Organization, status: str | None = None) -> QuerySet:
+    queryset = StandingOrder.objects.filter(organization=organization).select_related("shipping_method")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.prefetch_related(
+        Prefetch("lines", queryset=StandingOrderLine.objects.select_related("variant__product"))
+    ).order_by("-created_at")
+
+
+def standing_orders_for_staff(*, status: str | None = None, query: str = "") -> QuerySet:
+    queryset = StandingOrder.objects.select_related("organization", "shipping_method").prefetch_related(
+        Prefetch("lines", queryset=StandingOrderLine.objects.select_related("variant"))
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if query:
+        queryset = queryset.filter(organization__name__icontains=query)
+    return queryset.order_by("-created_at")
+
+
+def standing_order_for(*, public_id: str, organization: Organization | None) -> StandingOrder:
+    """The standing order with this public id if it belongs to `organization` (None: staff, any organization)."""
+    queryset = StandingOrder.objects.select_related(
+        "organization", "created_by", "shipping_address", "shipping_method"
+    ).prefetch_related(Prefetch("lines", queryset=StandingOrderLine.objects.select_related("variant__product")))
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    standing_order = queryset.filter(public_id=public_id).first()
+    if standing_order is None:
+        raise NotFound(RecurringError.NOT_FOUND, "No such standing order.", "standing_order")
+    return standing_order
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    date: dt.date
+    due_at: dt.datetime
+    status: str  # a Run status, or "scheduled" for a date without a run yet
+    skipped: bool
+    skip_reason: str
+    order_number: str
+    estimate: Quote | None
+
+
+def _is_paused_on(standing_order: StandingOrder, day: dt.date) -> bool:
+    return standing_order.status == StandingOrder.Status.PAUSED and (
+        standing_order.paused_until is None or day < standing_order.paused_until
+    )
+
+
+def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> list[Occurrence]:
+    """The next `count` dates with their state (skipped, paused, placed) and one estimated total for all of them."""
+    if standing_order.status in (StandingOrder.Status.CANCELLED, StandingOrder.Status.ENDED):
+        return []
+    today = clock.today(standing_order.timezone)
+    schedule = standing_order.schedule
+    dates = schedule.next_dates(after=today - dt.timedelta(days=1), count=count)
+    runs = {
+        run.scheduled_for: run
+        for run in Run.objects.filter(
+            standing_order=standing_order, kind=Run.Kind.OCCURRENCE, scheduled_for__in=dates
+        ).select_related("order")
+    }
+    lines = [LineRequest(variant_id=line.variant_id, quantity=line.quantity) for line in standing_order.lines.all()]
+    try:
+        estimate = quote(
+            organization=standing_order.organization,
+            lines=lines,
+            shipping_method=standing_order.shipping_method,
+            shipping_address=standing_order.shipping_address,
+        )
+    except DomainError:
+        estimate = None
+    result = []
+    for day in dates:
+        run = runs.get(day)
+        paused = _is_paused_on(standing_order, day)
+        status = run.status if run else (Run.Status.SKIPPED if paused else Run.Status.SCHEDULED)
+        skipped = status == Run.Status.SKIPPED
+        result.append(
+            Occurrence(
+                date=day,
+                due_at=schedule.due_at(day),
+                status=status,
+                skipped=skipped,
+                skip_reason=(run.skip_reason if run else ("paused" if paused else "")),
+                order_number=run.order.number if run and run.order else "",
+                estimate=None if skipped else estimate,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    variant_id: int
+    sku: str
+    name: str
+    weeks: tuple[int, ...]  # units per week, FORECAST_WEEKS long
+    total: int
+    available: int
+    shortage_week: int | None  # index of the first week the running demand exceeds stock, if any
+
+    @property
+    def short(self) -> bool:
+        return self.shortage_week is not None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    week_starts: tuple[dt.date, ...]
+    rows: tuple[ForecastRow, ...]
+
+
+def demand_forecast(*, weeks: int = FORECAST_WEEKS, today: dt.date | None = None) -> Forecast:
+    """Units per SKU per week (weeks start on Monday) from every active or paused standing order, skips and pauses
+    applied, beside the units available now; a fixed number of queries whatever the number of standing orders."""
+    today = today or clock.today()
+    first_monday = today - dt.timedelta(days=today.weekday())
+    week_starts = tuple(first_monday + dt.timedelta(weeks=i) for i in range(weeks))
+    end = first_monday + dt.timedelta(weeks=weeks) - dt.timedelta(days=1)
+    standing_orders = list(
+        StandingOrder.objects.filter(status__in=[StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED])
+        .prefetch_related("lines")
+        .order_by("pk")
+    )
+    runs = Run.objects.filter(
+        standing_order__in=[so.pk for so in standing_orders],
+        kind=Run.Kind.OCCURRENCE,
+        scheduled_for__gte=today,
+        scheduled_for__lte=end,
+    ).values_list("standing_order_id", "scheduled_for", "status")
+    not_ordering = {(so_id, day) for so_id, day, status in runs if status in (Run.Status.SKIPPED, Run.Status.FAILED)}
+    demand: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
+    for standing_order in standing_orders:
+        for day in standing_order.schedule.dates(through=end, after=today - dt.timedelta(days=1)):
+            if (standing_order.pk, day) in not_ordering or _is_paused_on(standing_order, day):
+                continue
+            week = (day - first_monday).days // 7
+            for line in standing_order.lines.all():
+                demand[line.variant_id][week] += line.quantity
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=demand).select_related("product")}
+    available = available_by_variant(variant_ids=list(demand))
+    rows = []
+    for variant_id, per_week in demand.items():
+        variant = variants[variant_id]
+        stock = available.get(variant_id, 0)
+        running, shortage_week = 0, None
+        for index, units in enumerate(per_week):
+            running += units
+            if running > stock and shortage_week is None:
+                shortage_week = index
+        rows.append(
+            ForecastRow(
+                variant_id=variant_id,
+                sku=variant.sku,
+                name=f"{variant.product.name} {variant.name}".strip(),
+                weeks=tuple(per_week),
+                total=sum(per_week),
+                available=stock,
+                shortage_week=shortage_week,
+            )
+        )
+    rows.sort(key=lambda r: (r.shortage_week is None, r.shortage_week or 0, r.sku))
+    return Forecast(week_starts=week_starts, rows=tuple(rows))

@@ -1,0 +1,78 @@
+"""Status changes of standing orders and of their runs, each in one place with its table of allowed moves.
+
+Standing order:  active <-> paused;  active | paused -> cancelled | ended.   cancelled, ended: final.
+Run:             scheduled -> placed | retrying | failed | skipped
+                 retrying  -> placed | retrying | failed | skipped
+                 skipped   -> scheduled (un-skipped before it was due)
+                 placed, failed: final.
+"""
+
+from django.db import transaction
+
+from autosales.core.errors import Conflict
+from autosales.recurring.errors import RecurringError
+from autosales.recurring.models import Change, Run, StandingOrder
+
+SO = StandingOrder.Status
+R = Run.Status
+
+STANDING_ORDER_MOVES: dict[str, frozenset[str]] = {
+    SO.ACTIVE: frozenset({SO.PAUSED, SO.CANCELLED, SO.ENDED}),
+    SO.PAUSED: frozenset({SO.ACTIVE, SO.CANCELLED, SO.ENDED}),
+    SO.CANCELLED: frozenset(),
+    SO.ENDED: frozenset(),
+}
+
+RUN_MOVES: dict[str, frozenset[str]] = {
+    R.SCHEDULED: frozenset({R.PLACED, R.RETRYING, R.FAILED, R.SKIPPED}),
+    R.RETRYING: frozenset({R.PLACED, R.RETRYING, R.FAILED, R.SKIPPED}),
+    R.SKIPPED: frozenset({R.SCHEDULED}),
+    R.PLACED: frozenset(),
+    R.FAILED: frozenset(),
+}
+
+# Runs that may still become an order.
+OPEN_RUN_STATUSES = frozenset({R.SCHEDULED, R.RETRYING})
+
+
+def standing_order_transition(
+    *, standing_order: StandingOrder, to: str, actor=None, data: dict | None = None
+) -> StandingOrder:
+    """Moves the standing order to `to` if the table allows it (else Conflict), saves and records who did it."""
+    with transaction.atomic():
+        current = StandingOrder.objects.select_for_update().get(pk=standing_order.pk)
+        if to not in STANDING_ORDER_MOVES[current.status]:
+            raise Conflict(
+                RecurringError.ILLEGAL_TRANSITION,
+                f"A {current.get_status_display().lower()} standing order cannot become "
+                f"{StandingOrder.Status(to).label.lower()}.",
+                "status",
+            )
+        standing_order.status = to
+        standing_order.save(update_fields=["status", "paused_until", "next_materialize_at"])
+        Change.objects.create(
+            standing_order=standing_order,
+            actor=actor if getattr(actor, "pk", None) else None,
+            kind=to,
+            data=data or {},
+        )
+    return standing_order
+
+
+def run_can_move(*, run: Run, to: str) -> bool:
+    return to in RUN_MOVES[run.status]
+
+
+def run_transition(*, run: Run, to: str, fields: dict | None = None) -> Run:
+    """Moves a run to `to` if the table allows it (else Conflict), writing `fields` with it in one update."""
+    if to not in RUN_MOVES[run.status]:
+        raise Conflict(
+            RecurringError.ILLEGAL_TRANSITION,
+            f"A {run.get_status_display().lower()} occurrence cannot become {Run.Status(to).label.lower()}.",
+            "status",
+        )
+    values = {"status": to, **(fields or {})}
+    for name, value in values.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(values))
+    return run

@@ -1,5 +1,7 @@
 """The OpenAPI document is valid, lists the operations, and the interactive docs render."""
 
+import json
+
 import pytest
 from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
@@ -19,6 +21,19 @@ def test_the_document_is_valid_openapi(document):
     validate(document)  # raises on any violation of the OpenAPI 3.1 specification
     assert document["openapi"].startswith("3.1")
     assert document["info"]["title"] == "autosales API"
+
+
+def test_the_document_has_no_duplicate_keys(client):
+    # JSON parsers disagree on duplicate keys (Swagger UI refuses the document), so there must be none.
+    duplicates = []
+
+    def no_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        duplicates.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert duplicates == []
 
 
 def test_the_document_lists_the_products_and_tokens_operations(document):

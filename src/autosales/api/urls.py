@@ -56,9 +56,12 @@ class AutosalesAPI(NinjaAPI):
                     shared[400] = "The body is not JSON."
                 if method.upper() not in ("GET", "HEAD", "OPTIONS") and {"SessionAuth": []} in security:
                     shared[403] = "The CSRF token is missing or wrong (session callers only), or not allowed."
+                responses = operation.setdefault("responses", {})
                 for status, description in shared.items():
-                    operation.setdefault("responses", {}).setdefault(
-                        str(status),
+                    if status in responses or str(status) in responses:  # ninja keys them by int
+                        continue
+                    responses.setdefault(
+                        status,
                         {
                             "description": description,
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},

@@ -12,6 +12,7 @@ stopped and started again on the same port (an outage), and made to refuse recip
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import threading
 import time
@@ -21,6 +22,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO; keep test output to what matters.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:

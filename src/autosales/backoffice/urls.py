@@ -1,11 +1,15 @@
 from django.urls import path
 
-from autosales.backoffice import views
+from autosales.backoffice import views, views_orders
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # Orders
+    path("orders/", views_orders.orders, name="orders"),
+    path("orders/<str:public_id>/", views_orders.order_detail, name="order_detail"),
+    path("orders/<str:public_id>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
     # Jobs, outbox, mailbox, notifications
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<str:name>/run/", views.job_run, name="job_run"),

@@ -1,23 +1,17 @@
-import datetime as dt
-
 import pytest
-from django.core.cache import cache
 
 from autosales.core import clock
 from autosales.customers import signin_throttle
+from autosales.customers.models import SignInFailure
 from autosales.customers.signin_throttle import (
     SignInThrottled,
     signin_failure_record,
     signin_success_record,
     signin_throttle_check,
 )
+from autosales.jobs.registry import job_spec
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.django_db
 
 
 def _fail(times, *, username="ada", ip="10.0.0.1"):
@@ -41,7 +35,7 @@ def test_an_account_is_locked_after_too_many_failures_then_unlocked_by_time():
     signin_throttle_check(username="bob", ip="10.0.0.2")
 
     # and once the window has passed, sign-in is allowed again
-    clock.advance(dt.timedelta(seconds=signin_throttle.WINDOW_SECONDS))
+    clock.advance(signin_throttle.WINDOW)
     signin_throttle_check(username="ada", ip="10.0.0.1")
 
 
@@ -53,8 +47,33 @@ def test_an_address_guessing_many_accounts_is_locked():
     signin_throttle_check(username="someone-new", ip="10.0.0.7")
 
 
+def test_failures_without_an_address_count_only_against_the_account():
+    for n in range(signin_throttle.MAX_FAILURES_PER_ADDRESS):
+        signin_failure_record(username=f"user{n}", ip="")
+    signin_throttle_check(username="someone-new", ip="")
+
+
 def test_a_successful_sign_in_forgets_the_accounts_failures():
     _fail(signin_throttle.MAX_FAILURES_PER_ACCOUNT - 1)
     signin_success_record(username="ada", ip="10.0.0.1")
     _fail(signin_throttle.MAX_FAILURES_PER_ACCOUNT - 1)
     signin_throttle_check(username="ada", ip="10.0.0.1")
+
+
+def test_the_check_is_one_query(django_assert_num_queries):
+    _fail(3)
+    with django_assert_num_queries(1):
+        signin_throttle_check(username="ada", ip="10.0.0.1")
+
+
+def test_guessed_usernames_are_not_kept_in_clear():
+    signin_failure_record(username="secret-admin-name", ip="10.0.0.1")
+    assert "secret" not in SignInFailure.objects.get().account_key
+
+
+def test_the_prune_job_deletes_failures_older_than_the_window():
+    _fail(2)
+    clock.advance(signin_throttle.WINDOW)
+    _fail(1, username="bob")
+    assert job_spec("customers.signin_failures_prune").func() == 2
+    assert list(SignInFailure.objects.values_list("account_key", flat=True)) == [signin_throttle._account_key("bob")]

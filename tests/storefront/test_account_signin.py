@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from autosales.customers import signin_throttle
@@ -8,13 +7,6 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 SIGNIN = reverse("storefront:signin")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_sign_in_page_shows_the_form(client):

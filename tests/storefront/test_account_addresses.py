@@ -117,7 +117,10 @@ def test_another_organizations_address_is_a_404_and_unchanged(client, member, na
 
 def test_a_user_without_organization_gets_a_404(client):
     client.force_login(make_user())
-    assert client.get(reverse("storefront:addresses")).status_code == 404
+    response = client.get(reverse("storefront:addresses"))
+    assert response.status_code == 404
+    assert "You are not part of a customer account" in response.content.decode()
+    assert client.get(reverse("storefront:organization")).status_code == 404
     assert client.post(reverse("storefront:address_add"), VALID).status_code == 404
 
 

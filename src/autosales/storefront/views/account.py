@@ -42,6 +42,8 @@ def _domain_errors(view):
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
+            if exc.code == CustomerErrorCode.NO_ORGANIZATION:
+                return render(request, "storefront/account/no_organization.html", status=404)
             raise Http404(exc.message) from exc
         except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.message) from exc

@@ -22,19 +22,20 @@ def make_standing_order(
     checkout, *, quantity=1000, every=2, day=31, start=dt.date(2027, 1, 31), kind="card", token="tok_approve", **extra
 ):
     """1,000 bulbs every two months on the 31st by default, for `checkout` (see tests.factories.make_checkout)."""
-    return standing_order_create(
-        organization=checkout.organization,
-        actor=checkout.user,
-        lines=[LineIn(variant_id=checkout.variant.pk, quantity=quantity)],
-        rule=rule_for(every=every, unit="month", day_of_month=day),
-        start_date=start,
-        shipping_address=checkout.address,
-        shipping_method=checkout.shipping_method,
-        payment_kind=kind,
-        payment_token=token if kind == "card" else "",
-        timezone="America/Chicago",
-        **extra,
-    )
+    arguments = {
+        "organization": checkout.organization,
+        "actor": checkout.user,
+        "lines": [LineIn(variant_id=checkout.variant.pk, quantity=quantity)],
+        "rule": rule_for(every=every, unit="month", day_of_month=day),
+        "start_date": start,
+        "shipping_address": checkout.address,
+        "shipping_method": checkout.shipping_method,
+        "payment_kind": kind,
+        "payment_token": token if kind == "card" else "",
+        "timezone": "America/Chicago",
+    }
+    arguments.update(extra)
+    return standing_order_create(**arguments)
 
 
 def days(start: dt.datetime, until: dt.datetime, *, step=dt.timedelta(days=1)):

@@ -244,3 +244,10 @@ OUTBOX_LEASE_SECONDS = env_positive("OUTBOX_LEASE_SECONDS", 300)
 JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
 JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
 JOBS_TIME_ZONE = os.environ.get("JOBS_TIME_ZONE", TIME_ZONE)
+
+# Customer accounts (docs/accounts.md, "Sign-in throttle"). Behind a reverse proxy REMOTE_ADDR is the proxy;
+# CLIENT_IP_HEADER names the request header it sets to the client's address (e.g. X-Real-IP).
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+SIGNIN_THROTTLE_PER_ACCOUNT = int(env_positive("SIGNIN_THROTTLE_PER_ACCOUNT", 5))
+SIGNIN_THROTTLE_PER_ADDRESS = int(env_positive("SIGNIN_THROTTLE_PER_ADDRESS", 30))
+SIGNIN_THROTTLE_WINDOW_SECONDS = int(env_positive("SIGNIN_THROTTLE_WINDOW_SECONDS", 15 * 60))

@@ -1,6 +1,7 @@
 """Forms for the customer pages. They check the shape of the input; the services check the rules."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -11,9 +12,20 @@ from autosales.customers.models import Address, Membership
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client wants it to be unless a
-    # trusted proxy sets it, and the throttle must not be that easy to sidestep.
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The client's address: REMOTE_ADDR, or the header the proxy in front sets when CLIENT_IP_HEADER names one.
+
+    A forwarded-for header is whatever the client wants it to be unless a trusted proxy sets it, so it is read
+    only when configured, and of a list only the last entry (the one the nearest proxy appended) counts.
+    """
+    if request is None:
+        return ""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        key = "HTTP_" + header.upper().replace("-", "_")
+        forwarded = request.META.get(key, "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:45]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class SignInForm(AuthenticationForm):

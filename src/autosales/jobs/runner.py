@@ -24,8 +24,11 @@ def run_loop(*, stop: threading.Event, poll_seconds: float | None = None) -> Non
             wait = poll
             try:
                 close_old_connections()
-                jobs_run_due(worker=worker)
+                ran = jobs_run_due(worker=worker)
                 wait = seconds_until_next_due(cap=poll)
+                if not ran and wait == 0:
+                    # Due but held by another worker (or one that died, until its lease ends): look again later.
+                    wait = poll
             except Exception:
                 # The database may be away for a moment (restart, failover): try again at the next poll.
                 log.exception("job runner pass failed")

@@ -4,6 +4,7 @@ Every operation gets `request.auth` (and `request.user`) set to the caller: a Us
 AnonymousUser on the operations that allow anonymous callers (`auth=PUBLIC`).
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
@@ -39,22 +40,23 @@ class BearerTokenAuth(HttpBearer):
 
 
 class _CsrfCheck(CsrfViewMiddleware):
+    """Django's own CSRF check, raising with its reason (e.g. "CSRF cookie not set.") instead of a 403 page."""
+
     def _reject(self, request, reason):
         raise CsrfFailed(reason)
 
 
-def _no_view(request):  # pragma: no cover - CsrfViewMiddleware needs a view to look at, never calls it
+def _checked_view(request):  # the check looks at a view's csrf_exempt flag; it never calls the view
     return None
 
 
 class SessionAuth(APIKeyCookie):
     """The Django session cookie of a signed-in user; POST, PUT, PATCH and DELETE also need the CSRF token."""
 
-    def __init__(self) -> None:
-        from django.conf import settings
+    param_name = settings.SESSION_COOKIE_NAME
 
-        self.param_name = settings.SESSION_COOKIE_NAME
-        super().__init__(csrf=False)
+    def __init__(self) -> None:
+        super().__init__(csrf=False)  # checked below, only for signed-in sessions
 
     def authenticate(self, request: HttpRequest, key: str | None):
         user = getattr(request, "user", None)
@@ -64,7 +66,7 @@ class SessionAuth(APIKeyCookie):
             request.csrf_processing_done = False
             check = _CsrfCheck(lambda r: None)
             check.process_request(request)
-            check.process_view(request, _no_view, (), {})
+            check.process_view(request, _checked_view, (), {})
         return user
 
 

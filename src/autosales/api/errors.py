@@ -43,7 +43,9 @@ class CsrfFailed(HttpError):
     """A signed-in session sent an unsafe request without a valid CSRF token."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(403, f"CSRF check failed: {reason}. Send the csrftoken cookie's value as 'X-CSRFToken'.")
+        super().__init__(
+            403, f"CSRF check failed: {reason.rstrip('.')}. Send the csrftoken cookie's value as 'X-CSRFToken'."
+        )
 
 
 class MalformedBody(ValueError):

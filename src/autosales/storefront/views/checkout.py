@@ -139,12 +139,12 @@ def checkout_address(request):
         return checkout
     addresses = list(addresses_for_organization(organization=checkout.organization))
     current = _address(checkout) or next((a for a in addresses if a.is_default), None)
-    form = AddressForm(prefix="new")
+    form = AddressForm(prefix="new", use_required_attribute=False)
     error, status = "", 200
     if request.method == "POST":
         choice = request.POST.get("address", "")
         if choice == "new":
-            form = AddressForm(request.POST, prefix="new")
+            form = AddressForm(request.POST, prefix="new", use_required_attribute=False)
             if form.is_valid():
                 fields = {k: v for k, v in form.cleaned_data.items() if k != "make_default"}
                 try:

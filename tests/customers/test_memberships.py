@@ -1,4 +1,7 @@
+import threading
+
 import pytest
+from django.db import connection
 
 from autosales.core.errors import Conflict, DomainError, PermissionDenied
 from autosales.customers.models import Membership
@@ -91,3 +94,37 @@ def test_organization_member_add_is_idempotent_and_updates_the_role(organization
     organization_member_add(organization=organization, user=user)
     organization_member_add(organization=organization, user=user, role="admin")
     assert list(Membership.objects.filter(user=user).values_list("role", flat=True)) == ["admin"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_demoting_each_other_at_once_leave_one_admin():
+    # given two account admins
+    organization = make_organization()
+    first = make_member(organization=organization, role="admin")
+    second = make_member(organization=organization, role="admin")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def demote(target, actor):
+        barrier.wait()
+        try:
+            membership_role_change(membership=_membership(target, organization), role="buyer", actor=actor)
+            outcomes.append("demoted")
+        except (Conflict, PermissionDenied):  # the last admin, or no longer an admin
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    # when each demotes the other at the same moment
+    threads = [
+        threading.Thread(target=demote, args=(first, second)),
+        threading.Thread(target=demote, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then one wins, the other is refused, and an admin remains
+    assert sorted(outcomes) == ["demoted", "refused"]
+    assert Membership.objects.filter(organization=organization, role="admin").count() == 1

@@ -62,6 +62,8 @@ def test_user_signup_refuses_an_email_already_used_whatever_its_case():
         ({"password": "123"}, "password"),
         ({"password": "password"}, "password"),
         ({"business_name": "x" * 201}, "business_name"),
+        ({"email": "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"}, "email"),
+        ({"first_name": "x" * 151}, "first_name"),
     ],
 )
 def test_user_signup_rejects_bad_input_naming_the_field_and_changes_nothing(fields, field):
@@ -78,3 +80,8 @@ def test_user_signup_picks_a_free_username_when_the_email_is_someones_username()
     user = user_signup(email="ada@example.com", password=PASSWORD, first_name="Ada", last_name="L")
     assert user.username != "ada@example.com"
     assert user.username.startswith("ada-")
+
+
+def test_user_signup_with_the_longest_names_fits_the_private_account_name():
+    user = user_signup(email="long@example.com", password=PASSWORD, first_name="F" * 150, last_name="L" * 150)
+    assert len(organization_for_user(user=user).name) == 200

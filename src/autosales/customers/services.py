@@ -31,6 +31,8 @@ def _email_clean(email: str, *, field: str = "email") -> str:
         validate_email(value)
     except ValidationError as exc:
         raise DomainError(CustomerErrorCode.EMAIL_INVALID, f"'{value}' is not a valid email address.", field) from exc
+    if len(value) > 254:
+        raise DomainError(CustomerErrorCode.TOO_LONG, "An email address has at most 254 characters.", field)
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -97,7 +99,7 @@ def user_signup(
         )
     else:
         organization = Organization.objects.create(
-            name=user.get_full_name(), kind=Organization.Kind.PRIVATE, email=user.email, phone=user.phone
+            name=user.get_full_name()[:200], kind=Organization.Kind.PRIVATE, email=user.email, phone=user.phone
         )
     Membership.objects.create(user=user, organization=organization, role=Membership.Role.ADMIN)
     user.current_organization = organization
@@ -205,10 +207,10 @@ def invitation_accept_url(*, invitation: Invitation) -> str:
 @transaction.atomic
 def invitation_create(*, organization: Organization, inviter: User, email: str, role: str) -> Invitation:
     """An account admin's invitation to `email` is stored and its email queued; inviting again renews it."""
-    account_admin_required(user=inviter, organization=organization)
     email = _email_clean(email)
     role = _role_clean(role)
     _organization_lock(organization)
+    account_admin_required(user=inviter, organization=organization)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise Conflict(CustomerErrorCode.ALREADY_MEMBER, f"{email} is already a member of {organization}.", "email")
     now = clock.now()
@@ -241,6 +243,7 @@ def invitation_create(*, organization: Organization, inviter: User, email: str, 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     """The pending invitation no longer works; accepted ones are history and stay."""
+    _organization_lock(invitation.organization)
     account_admin_required(user=actor, organization=invitation.organization)
     if invitation.accepted_at is not None:
         raise Conflict(CustomerErrorCode.INVITATION_USED, "This invitation was already accepted.", "invitation")
@@ -298,9 +301,10 @@ def _admins_left_after(*, organization: Organization, without: Membership) -> in
 @transaction.atomic
 def membership_role_change(*, membership: Membership, role: str, actor: User) -> Membership:
     """An account admin gives a member another role; the organization always keeps an account admin."""
-    account_admin_required(user=actor, organization=membership.organization)
     role = _role_clean(role)
+    # Checked under the lock, so an admin demoted a moment ago cannot still act as one.
     _organization_lock(membership.organization)
+    account_admin_required(user=actor, organization=membership.organization)
     membership.refresh_from_db()
     if (
         membership.role == Membership.Role.ADMIN
@@ -320,9 +324,9 @@ def membership_role_change(*, membership: Membership, role: str, actor: User) ->
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: User) -> None:
     """An account admin removes a member (or a member leaves); the organization always keeps an account admin."""
+    _organization_lock(membership.organization)
     if actor.pk != membership.user_id:
         account_admin_required(user=actor, organization=membership.organization)
-    _organization_lock(membership.organization)
     membership.refresh_from_db()
     if (
         membership.role == Membership.Role.ADMIN

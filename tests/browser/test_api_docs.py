@@ -2,6 +2,7 @@
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import TIMEOUT_MS
 from tests.factories import make_product
 
 
@@ -14,7 +15,7 @@ def test_the_docs_page_lists_the_operations_and_runs_one(page):
     page.goto("/api/v1/docs")
     # then Swagger UI has loaded the document and lists the operations
     products = page.locator(".opblock-summary-path", has_text="/api/v1/products/{slug}")
-    expect(products).to_be_visible()
+    expect(products).to_be_visible(timeout=TIMEOUT_MS)  # a bound for the large script, not a speed check
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/tokens").first).to_be_visible()
     assert failed == []
     # and trying the product detail out returns the product
@@ -22,5 +23,7 @@ def test_the_docs_page_lists_the_operations_and_runs_one(page):
     page.get_by_role("button", name="Try it out").click()
     page.locator("input[placeholder='slug']").fill("a19")
     page.get_by_role("button", name="Execute").click()
-    expect(page.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+    expect(page.locator(".live-responses-table tbody .response-col_status").first).to_have_text(
+        "200", timeout=TIMEOUT_MS
+    )
     expect(page.locator(".live-responses-table tbody .microlight").first).to_contain_text("A19 LED")

@@ -155,3 +155,80 @@ class Schedule:
 
 def last_day_of_month(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    """A rule that `rule_for` can build: every N weeks on a weekday, or every N months on a day of the month."""
+
+    every: int
+    unit: str
+    weekday: int | None = None
+    day_of_month: int | None = None
+
+
+def rule_parts(rule: str) -> RuleParts | None:
+    """The simple form of `rule` when it is one `rule_for` builds (so a form can show it), else None."""
+    text = (rule or "").strip().upper().removeprefix("RRULE:")
+    try:
+        parts = dict(part.split("=", 1) for part in text.split(";"))
+        has_interval = "INTERVAL" in parts
+        every = int(parts.pop("INTERVAL", "1"))
+    except ValueError:
+        return None
+    freq = parts.pop("FREQ", "")
+    if freq == "WEEKLY" and set(parts) == {"BYDAY"} and parts["BYDAY"] in WEEKDAYS:
+        found = RuleParts(every=every, unit="week", weekday=WEEKDAYS.index(parts["BYDAY"]))
+    elif freq == "MONTHLY" and set(parts) == {"BYMONTHDAY"} and parts["BYMONTHDAY"].isdigit():
+        found = RuleParts(every=every, unit="month", day_of_month=int(parts["BYMONTHDAY"]))
+    elif freq == "MONTHLY" and set(parts) == {"BYMONTHDAY", "BYSETPOS"} and parts["BYSETPOS"] == "-1":
+        days = parts["BYMONTHDAY"].split(",")
+        if not all(d.isdigit() for d in days) or not days:
+            return None
+        found = RuleParts(every=every, unit="month", day_of_month=int(days[-1]))
+    else:
+        return None
+    try:
+        same = rule_for(every=found.every, unit=found.unit, weekday=found.weekday, day_of_month=found.day_of_month)
+    except ScheduleError:
+        return None
+    if not has_interval:
+        same = same.replace(";INTERVAL=1", "")
+    return found if same == text else None
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_FREQ_WORDS = {
+    "DAILY": ("day", "days"),
+    "WEEKLY": ("week", "weeks"),
+    "MONTHLY": ("month", "months"),
+    "YEARLY": ("year", "years"),
+}
+
+
+def rule_describe(rule: str) -> str:
+    """The rule in words for people: "Every 2 months on the 31st (the last day in shorter months)"."""
+    parts = rule_parts(rule)
+    if parts is None:
+        text = (rule or "").strip().upper().removeprefix("RRULE:")
+        fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+        words = _FREQ_WORDS.get(fields.get("FREQ", ""))
+        every = fields.get("INTERVAL", "1")
+        if words and set(fields) <= {"FREQ", "INTERVAL"} and every.isdigit():
+            return f"Every {words[0]}" if every == "1" else f"Every {every} {words[1]}"
+        return f"Custom: {text}"
+    if parts.unit == "week":
+        period = "week" if parts.every == 1 else f"{parts.every} weeks"
+        return f"Every {period} on {WEEKDAY_NAMES[parts.weekday]}"
+    period = "month" if parts.every == 1 else f"{parts.every} months"
+    text = f"Every {period} on the {_ordinal(parts.day_of_month)}"
+    if parts.day_of_month > 28:
+        text += " (the last day in shorter months)"
+    return text

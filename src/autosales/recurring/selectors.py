@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from autosales.catalog.models import Variant
 from autosales.checkout.pricing import LineRequest, Quote, quote
@@ -15,7 +15,7 @@ from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Organization
 from autosales.inventory.selectors import available_by_variant
 from autosales.recurring.errors import RecurringError
-from autosales.recurring.models import Run, StandingOrder, StandingOrderLine
+from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
 
 FORECAST_WEEKS = 13
 
@@ -185,3 +185,57 @@ def demand_forecast(*, weeks: int = FORECAST_WEEKS, today: dt.date | None = None
         )
     rows.sort(key=lambda r: (r.shortage_week is None, r.shortage_week or 0, r.sku))
     return Forecast(week_starts=week_starts, rows=tuple(rows))
+
+
+def next_order_dates(*, standing_orders: list[StandingOrder]) -> dict[int, dt.date | None]:
+    """The date of each standing order's next order (skips and pauses applied; None when there is none), by pk;
+    one query whatever the number of standing orders."""
+    result: dict[int, dt.date | None] = {}
+    live = [so for so in standing_orders if so.status in (StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED)]
+    if not live:
+        return {so.pk: None for so in standing_orders}
+    # The earliest local "today" of any time zone is at most a day before UTC's.
+    earliest = clock.today() - dt.timedelta(days=1)
+    skipped = set(
+        Run.objects.filter(
+            standing_order__in=[so.pk for so in live],
+            kind=Run.Kind.OCCURRENCE,
+            scheduled_for__gte=earliest,
+            status__in=[Run.Status.SKIPPED, Run.Status.PLACED, Run.Status.FAILED],
+        ).values_list("standing_order_id", "scheduled_for")
+    )
+    for standing_order in standing_orders:
+        result[standing_order.pk] = None
+        if standing_order not in live:
+            continue
+        if standing_order.status == StandingOrder.Status.PAUSED and standing_order.paused_until is None:
+            continue
+        after = clock.today(standing_order.timezone) - dt.timedelta(days=1)
+        # A placed date of today is no longer "next"; look a little further than the dates already done.
+        for day in standing_order.schedule.next_dates(after=after, count=24):
+            if (standing_order.pk, day) in skipped or _is_paused_on(standing_order, day):
+                continue
+            result[standing_order.pk] = day
+            break
+    return result
+
+
+def runs_history(*, standing_order: StandingOrder, limit: int = 50) -> list[Run]:
+    """The runs that happened or are under way (placed, failed, retrying, or due and skipped), newest first,
+    with their orders."""
+    now = clock.now()
+    return list(
+        Run.objects.filter(standing_order=standing_order)
+        .filter(Q(status__in=[Run.Status.PLACED, Run.Status.FAILED, Run.Status.RETRYING]) | Q(due_at__lte=now))
+        .select_related("order")
+        .order_by("-scheduled_for", "-id")[:limit]
+    )
+
+
+def changes_for(*, standing_order: StandingOrder, limit: int = 100) -> list[Change]:
+    """Who changed the standing order and how, newest first."""
+    return list(
+        Change.objects.filter(standing_order=standing_order)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )

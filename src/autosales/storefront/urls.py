@@ -1,6 +1,6 @@
 from django.urls import path
 
-from autosales.storefront.views import account, cart, catalog, checkout, orders
+from autosales.storefront.views import account, cart, catalog, checkout, orders, standing_orders
 
 app_name = "storefront"
 
@@ -26,6 +26,36 @@ urlpatterns = [
     path("orders/<str:public_id>/", orders.order_detail, name="order_detail"),
     path("orders/<str:public_id>/confirmation/", orders.order_confirmation, name="order_confirmation"),
     path("orders/<str:public_id>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    # Standing orders
+    path("standing-orders/", standing_orders.standing_order_list, name="standing_orders"),
+    path("standing-orders/new/", standing_orders.standing_order_new, name="standing_order_new"),
+    path("standing-orders/<str:public_id>/", standing_orders.standing_order_detail, name="standing_order_detail"),
+    path("standing-orders/<str:public_id>/skip/", standing_orders.standing_order_skip, name="standing_order_skip"),
+    path(
+        "standing-orders/<str:public_id>/unskip/", standing_orders.standing_order_unskip, name="standing_order_unskip"
+    ),
+    path("standing-orders/<str:public_id>/pause/", standing_orders.standing_order_pause, name="standing_order_pause"),
+    path(
+        "standing-orders/<str:public_id>/resume/", standing_orders.standing_order_resume, name="standing_order_resume"
+    ),
+    path(
+        "standing-orders/<str:public_id>/cancel/", standing_orders.standing_order_cancel, name="standing_order_cancel"
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/lines/",
+        standing_orders.standing_order_edit_lines,
+        name="standing_order_edit_lines",
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/delivery/",
+        standing_orders.standing_order_edit_delivery,
+        name="standing_order_edit_delivery",
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/schedule/",
+        standing_orders.standing_order_edit_schedule,
+        name="standing_order_edit_schedule",
+    ),
     # Account
     path("account/signin/", account.SignInView.as_view(), name="signin"),
     path("account/signout/", account.SignOutView.as_view(), name="signout"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from autosales.backoffice import views, views_orders
+from autosales.backoffice import views, views_orders, views_standing_orders
 
 app_name = "backoffice"
 
@@ -10,6 +10,53 @@ urlpatterns = [
     path("orders/", views_orders.orders, name="orders"),
     path("orders/<str:public_id>/", views_orders.order_detail, name="order_detail"),
     path("orders/<str:public_id>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
+    # Standing orders and the demand forecast
+    path("standing-orders/", views_standing_orders.standing_orders, name="standing_orders"),
+    path(
+        "standing-orders/<str:public_id>/",
+        views_standing_orders.standing_order_detail,
+        name="standing_order_detail",
+    ),
+    path(
+        "standing-orders/<str:public_id>/skip/", views_standing_orders.standing_order_skip, name="standing_order_skip"
+    ),
+    path(
+        "standing-orders/<str:public_id>/unskip/",
+        views_standing_orders.standing_order_unskip,
+        name="standing_order_unskip",
+    ),
+    path(
+        "standing-orders/<str:public_id>/pause/",
+        views_standing_orders.standing_order_pause,
+        name="standing_order_pause",
+    ),
+    path(
+        "standing-orders/<str:public_id>/resume/",
+        views_standing_orders.standing_order_resume,
+        name="standing_order_resume",
+    ),
+    path(
+        "standing-orders/<str:public_id>/cancel/",
+        views_standing_orders.standing_order_cancel,
+        name="standing_order_cancel",
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/lines/",
+        views_standing_orders.standing_order_edit_lines,
+        name="standing_order_edit_lines",
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/delivery/",
+        views_standing_orders.standing_order_edit_delivery,
+        name="standing_order_edit_delivery",
+    ),
+    path(
+        "standing-orders/<str:public_id>/edit/schedule/",
+        views_standing_orders.standing_order_edit_schedule,
+        name="standing_order_edit_schedule",
+    ),
+    path("forecast/", views_standing_orders.forecast, name="forecast"),
+    path("forecast.csv", views_standing_orders.forecast_csv, name="forecast_csv"),
     # Jobs, outbox, mailbox, notifications
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<str:name>/run/", views.job_run, name="job_run"),

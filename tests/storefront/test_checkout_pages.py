@@ -322,3 +322,22 @@ def test_confirm_only_accepts_post(client):
     client.force_login(checkout.user)
     assert client.get("/checkout/confirm/").status_code == 405
     assert OutboxEmail.objects.count() == 0
+
+
+def test_with_stripe_configured_the_payment_step_shows_stripes_card_form(client, settings):
+    # given the Stripe provider (only its publishable values reach the page)
+    settings.PAYMENT_PROVIDER = "stripe"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_page"
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    checkout = make_checkout()
+    _with_cart(client, checkout)
+    client.post("/checkout/address/", {"address": checkout.address.public_id})
+    client.post("/checkout/shipping/", {"shipping_method": checkout.shipping_method.code})
+    html = client.get("/checkout/payment/").content.decode()
+    assert 'data-publishable-key="pk_test_page"' in html
+    assert '<script src="https://js.stripe.com/v3/"></script>' in html
+    assert 'name="payment_token"' in html
+    assert "tok_approve" not in html
+    # and the PaymentMethod id the card form puts in the token field is taken as the card
+    response = client.post("/checkout/payment/", {"kind": "card", "payment_token": "pm_card_visa"})
+    assert response["Location"] == "/checkout/review/"

@@ -22,3 +22,5 @@ class RecurringError(StrEnum):
     ILLEGAL_TRANSITION = "standing_order_illegal_transition"
     PAUSE_UNTIL_INVALID = "pause_until_invalid"
     STOCK_POLICY_INVALID = "stock_policy_invalid"
+    SCHEDULE_REQUIRED = "schedule_required"
+    SCHEDULE_CONFLICT = "schedule_conflict"

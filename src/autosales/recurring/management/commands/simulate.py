@@ -1,0 +1,117 @@
+"""`autosales simulate --until DATE`: what standing orders will do, day by day, on a scratch copy of the database."""
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
+
+from autosales.core import clock
+from autosales.recurring.simulation import simulate
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--until: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def scratch_database():
+    """Runs the block against a throw-away copy: SQLite is copied to a temporary file; on PostgreSQL the block
+    runs in one transaction that is rolled back. Nothing reaches the real database either way."""
+    connection = connections["default"]
+    if connection.vendor == "sqlite":
+        source = connection.settings_dict["NAME"]
+        folder = tempfile.mkdtemp(prefix="autosales-simulate-")
+        copy = os.path.join(folder, "simulation.sqlite3")
+        connection.close()
+        with sqlite3.connect(source) as live, sqlite3.connect(copy) as scratch:
+            live.backup(scratch)
+        original = connection.settings_dict["NAME"]
+        connection.settings_dict["NAME"] = copy
+        try:
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict["NAME"] = original
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        with transaction.atomic():
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the standing-order scheduler, advance notices and outbox hour by hour on a moved clock over a scratch "
+        "copy of the database, and print what would happen (the real database is not changed)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--until", required=True, type=_date, help="last day to simulate (YYYY-MM-DD)")
+        parser.add_argument("--from", dest="start", type=_date, help="first day (default: now)")
+        parser.add_argument(
+            "--json", dest="as_json", action="store_true", help="one JSON object per line instead of a table"
+        )
+        parser.add_argument(
+            "--only", action="append", default=[], help="show only these event types (placed, notice, email, ...)"
+        )
+
+    def handle(self, *args, until, start, as_json: bool, only, **options):
+        start_at = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC) if start else clock.now()
+        if until < start_at.date():
+            raise CommandError(f"--until: {until} is before the start, {start_at.date()}")
+        counts: Counter = Counter()
+        writer = self._json_line if as_json else self._table_row
+        if not as_json:
+            self.stdout.write(f"Simulating {start_at.date()} to {until} on a scratch copy (nothing real changes).")
+            self.stdout.write(f"{'date':<10}  {'event':<14}  {'standing order':<16}  detail")
+        with scratch_database():
+            try:
+                for event in simulate(until=until, start=start_at):
+                    counts[event["type"]] += 1
+                    if not only or event["type"] in only:
+                        writer(event)
+            finally:
+                clock.set_now(None)
+        if as_json:
+            writer({"type": "summary", **dict(counts)})
+        else:
+            summary = ", ".join(f"{name}: {count}" for name, count in sorted(counts.items())) or "nothing happens"
+            self.stdout.write(f"\nSummary: {summary}")
+
+    def _json_line(self, event: dict) -> None:
+        self.stdout.write(json.dumps(event, default=str, sort_keys=True))
+
+    def _table_row(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == "email":
+            detail = f"to {', '.join(event['to'])}: {event['subject']}"
+        elif kind == "placed":
+            detail = f"order {event['order_number']} {event['total']} {event['currency']}"
+            if event.get("late"):
+                detail += " (late)"
+            if event.get("backordered"):
+                detail += f", backordered {sum(i['quantity'] for i in event['backordered'])} units"
+        elif kind == "notice":
+            detail = f"for {event['scheduled_for']} to {', '.join(event['to'])}"
+        else:
+            detail = event.get("reason", "")
+            if event.get("retry_at"):
+                detail += f" (retry {event['retry_at'][:10]})"
+        self.stdout.write(f"{event['date']:<10}  {kind:<14}  {event.get('standing_order', '')[:16]:<16}  {detail}")

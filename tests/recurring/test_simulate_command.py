@@ -1,0 +1,64 @@
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from autosales.core import clock
+from autosales.notifications.models import OutboxEmail
+from autosales.orders.models import Order
+from autosales.recurring.models import Run
+from tests.factories import make_checkout
+from tests.recurring.conftest import START, make_standing_order
+
+# The simulation copies the database file (SQLite): the test data must be committed to be in the copy.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def simulate(*args) -> str:
+    out = StringIO()
+    call_command("simulate", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_two_years_of_bulbs_every_two_months_as_json_lines_and_nothing_real_changes():
+    clock.set_now(START)
+    checkout = make_checkout(stock=20_000, price="2.50")
+    make_standing_order(checkout)
+
+    output = simulate("--until", "2029-01-30", "--json")
+
+    events = [json.loads(line) for line in output.splitlines()]
+    placed = [e for e in events if e["type"] == "placed"]
+    assert [e["date"] for e in placed] == [
+        "2027-01-31", "2027-03-31", "2027-05-31", "2027-07-31", "2027-09-30", "2027-11-30",
+        "2028-01-31", "2028-03-31", "2028-05-31", "2028-07-31", "2028-09-30", "2028-11-30",
+    ]  # fmt: skip
+    assert all(e["order_number"] and e["standing_order"] for e in placed)
+    assert not any(e["late"] for e in placed)
+    notices = [e for e in events if e["type"] == "notice"]
+    assert len(notices) == 13  # one before each order, and the one before 31 January 2029
+    emails = [e for e in events if e["type"] == "email"]
+    assert {e["template"] for e in emails} == {"recurring/notice", "orders/confirmation"}
+    assert events[-1] == {"type": "summary", "placed": 12, "notice": 13, "email": len(emails)}
+    # The real database is untouched.
+    assert Order.objects.count() == 0
+    assert Run.objects.count() == 0
+    assert OutboxEmail.objects.count() == 0
+
+
+def test_table_output_and_bad_dates():
+    clock.set_now(START)
+    checkout = make_checkout(stock=20_000)
+    make_standing_order(checkout, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_decline")
+
+    output = simulate("--until", "2027-02-03")
+
+    assert "Simulating 2027-01-25 to 2027-02-03" in output
+    assert "payment_failed" in output
+    assert "Summary:" in output
+    with pytest.raises(CommandError, match="--until: not a date"):
+        simulate("--until", "next tuesday")
+    with pytest.raises(CommandError, match="before the start"):
+        simulate("--until", "2020-01-01")

@@ -1,0 +1,59 @@
+"""Two scheduler workers at once on PostgreSQL: every due run becomes exactly one order and one charge."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from autosales.core import clock
+from autosales.orders.models import Order
+from autosales.payments.models import Payment
+from autosales.recurring.models import Run
+from autosales.recurring.scheduler import runs_materialize, runs_place
+from tests.factories import make_checkout
+from tests.recurring.conftest import START, make_standing_order
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_workers_place_each_due_run_exactly_once(on_postgres):
+    clock.set_now(START)
+    checkout = make_checkout(stock=100_000, price="1.00")
+    standing_orders = [
+        make_standing_order(checkout, quantity=10, every=1, day=1, start=dt.date(2027, 2, 1)) for _ in range(60)
+    ]
+    due = dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC)
+    clock.set_now(due)
+    runs_materialize(now=due)
+    assert Run.objects.filter(status=Run.Status.SCHEDULED).count() == 60
+
+    barrier = threading.Barrier(2)
+    placed_by = {}
+
+    def worker(name):
+        try:
+            barrier.wait()
+            total = 0
+            while True:
+                result = runs_place(now=due, limit=7, worker=name)
+                if result.items == 0:
+                    break
+                total += result.items
+            placed_by[name] = total
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f"worker-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(placed_by.values()) == 60
+    assert all(count > 0 for count in placed_by.values()), f"both workers took part: {placed_by}"
+    assert Run.objects.filter(status=Run.Status.PLACED).count() == 60
+    assert Order.objects.count() == 60
+    assert Order.objects.values("standing_order_run_id").distinct().count() == 60
+    assert Payment.objects.count() == 60
+    assert {so.runs.get().order_id is not None for so in standing_orders} == {True}

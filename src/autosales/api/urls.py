@@ -14,6 +14,7 @@ from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
 from autosales.orders.api import router as orders_router
+from autosales.recurring.api import router as recurring_router
 
 ROUTERS = [
     ("/products", products_router),
@@ -21,6 +22,7 @@ ROUTERS = [
     ("/cart", cart_router),
     ("/checkout", checkout_router),
     ("/orders", orders_router),
+    ("", recurring_router),  # /standing-orders and /forecast
 ]
 
 

@@ -1,0 +1,78 @@
+"""A business buyer on account terms turns a cart of bulbs into a standing order every two months, charged to
+the account, sees the next dates and skips the next one, in a real browser."""
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+from autosales.core import clock
+from autosales.recurring.models import Change, Run, StandingOrder
+from tests.factories import (
+    make_address,
+    make_category,
+    make_member,
+    make_organization,
+    make_product,
+    make_shipping_method,
+)
+
+NOW = dt.datetime(2027, 1, 25, 18, 0, tzinfo=dt.UTC)  # noon on Monday 25 January 2027 in Chicago
+
+
+def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next_date(page, sign_in):
+    # given a bulb in stock, a business customer on Net 30 terms with an address, and a buyer signed in
+    clock.set_now(NOW)  # the whole process, the live server's thread included
+    product = make_product(
+        name="Soft white A19 LED bulb", slug="soft-white-a19", category=make_category(), price="2.50", stock=5000
+    )
+    organization = make_organization(name="Acme Facilities", has_account_terms=True, credit_limit="100000")
+    make_address(organization=organization, label="Main warehouse", line1="12 Dock Road", is_default=True)
+    buyer = make_member(organization=organization, username="buyer", email="buyer@acme.test")
+    make_shipping_method(name="Ground", code="ground")
+    sign_in(page, buyer)
+
+    # when the buyer adds 1,000 bulbs to the cart and chooses "Repeat this order"
+    page.goto(f"/p/{product.slug}/")
+    page.get_by_label("Quantity").fill("1000")
+    page.get_by_role("button", name="Add to cart").click()
+    page.locator(".cart-link").click()
+    page.get_by_role("link", name="Repeat this order").click()
+
+    # then the form holds the cart's line
+    expect(page).to_have_url(re.compile(r"/standing-orders/new/\?from=cart$"))
+    expect(page.get_by_label("SKU, row 1")).to_have_value(product.variants.get().sku)
+    expect(page.get_by_label("Quantity, row 1")).to_have_value("1000")
+
+    # when they set every 2 months (on the 26th, from tomorrow), on account, and save
+    page.get_by_label("Every N months on a day of the month").check()
+    page.get_by_label("Every:", exact=True).fill("2")
+    expect(page.get_by_label("On day:")).to_have_value("26")
+    expect(page.get_by_label("First date:")).to_have_value("2027-01-26")
+    page.get_by_label(re.compile("Charge to my account")).check()
+    page.get_by_role("button", name="Save the standing order").click()
+
+    # then they see the next dates, two months apart, each with its estimated total
+    expect(page).to_have_url(re.compile(r"/standing-orders/[0-9a-z]+/$"))
+    rows = page.locator("table.so-upcoming tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.nth(0)).to_contain_text("Tue, Jan 26, 2027")
+    expect(rows.nth(1)).to_contain_text("Fri, Mar 26, 2027")
+    expect(rows.nth(0)).to_contain_text("$2,505.00")
+    expect(page.locator("#so-status")).to_have_text("Active")
+
+    # when they skip the next date
+    rows.nth(0).get_by_role("button", name="Skip").click()
+
+    # then it is marked skipped (with Un-skip offered) and the date after it is still ordered
+    rows = page.locator("table.so-upcoming tbody tr")
+    expect(rows.nth(0).locator(".occurrence-status")).to_have_text("Skipped")
+    expect(rows.nth(0).get_by_role("button", name="Un-skip")).to_be_visible()
+    expect(rows.nth(1).locator(".occurrence-status")).to_have_text("Scheduled")
+    expect(page.locator(".so-changes")).to_contain_text("Skipped 2027-01-26")
+
+    standing_order = StandingOrder.objects.get()
+    assert standing_order.organization == organization and standing_order.payment_kind == "account"
+    assert standing_order.rule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=26"
+    assert Run.objects.get(standing_order=standing_order).scheduled_for == dt.date(2027, 1, 26)
+    assert Change.objects.get(standing_order=standing_order, kind="skipped").actor == buyer

@@ -443,6 +443,7 @@ def invitation_accept(request, token: str):
             domain_error_to_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            cart_merge_for_login(request, user)
             messages.success(request, f"Welcome! You joined {invitation.organization.name}.")
             return redirect("storefront:organization")
     return _invalid(request, "storefront/account/invitation.html", context)

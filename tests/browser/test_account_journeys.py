@@ -2,18 +2,10 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from autosales.customers.models import Membership, User
-from tests.browser import conftest as browser_harness
 from tests.factories import make_member, make_organization
-
-pytestmark = pytest.mark.browser
-
-# The real-browser fixtures of tests/browser/, used here beside the other account page tests.
-browser = browser_harness.browser
-page = browser_harness.page
 
 
 def _link(message, path_prefix: str) -> str:

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -15,6 +16,12 @@ from autosales.catalog.models import Variant
 from autosales.customers.models import Organization
 
 AUTOSALES = Path(sys.executable).with_name("autosales")
+
+
+@pytest.fixture(autouse=True)
+def _shop_base_url_restored(monkeypatch):
+    """The demo points email links at the URL it serves; other tests must see the configured one again."""
+    monkeypatch.setitem(settings.SHOP, "base_url", settings.SHOP["base_url"])
 
 
 def demo_environment(var_dir: Path) -> dict[str, str]:
@@ -31,8 +38,9 @@ def free_port() -> int:
 
 
 @pytest.mark.django_db
-def test_demo_no_serve_loads_the_data_and_prints_urls_and_sign_ins():
+def test_demo_no_serve_loads_the_data_and_prints_urls_and_sign_ins(monkeypatch):
     # given
+    monkeypatch.delenv("SHOP_BASE_URL", raising=False)
     out = StringIO()
 
     # when
@@ -47,6 +55,7 @@ def test_demo_no_serve_loads_the_data_and_prints_urls_and_sign_ins():
     for username in ("shopper", "buyer", "buyer2", "sales", "clerk", "manager"):
         assert f"\n    {username} " in text, username
     assert "Northwind Facilities Management" in text
+    assert settings.SHOP["base_url"] == "http://127.0.0.1:8123"
     assert Variant.objects.count() >= 55
     assert Organization.objects.filter(kind=Organization.Kind.BUSINESS).count() == 5
 

@@ -20,6 +20,7 @@ from autosales.catalog.services import product_reindex
 from autosales.core.money import quantize
 from autosales.customers.models import Address, Membership, Organization, User
 from autosales.demo.checkout_data import demo_shipping
+from autosales.demo.recurring_data import demo_standing_orders
 from autosales.inventory.models import StockLevel, Warehouse
 from autosales.pricing.models import Price, PriceList
 
@@ -866,6 +867,7 @@ DEMO_LOADERS: list[Callable[[], int]] = [
     demo_prices_load,
     demo_stock_load,
     demo_shipping,
+    demo_standing_orders,
 ]
 
 

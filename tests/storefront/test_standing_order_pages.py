@@ -391,7 +391,11 @@ def test_changing_delivery_and_payment(client, buyer):
     assert standing_order.shipping_address == depot and standing_order.payment_kind == "account"
     assert (standing_order.notice_days, standing_order.stock_policy, standing_order.stock_retry_days) == (5, "retry", 4)
     html = client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
-    assert "9 Depot Lane" in html and "Changed delivery address to" in html
+    assert "9 Depot Lane" in html
+    assert (
+        "Changed delivery address, shipping method to " in html
+        and "payment to account, advance notice days to 5" in html
+    )
 
 
 def test_changing_delivery_with_a_bad_notice_changes_nothing(client, buyer):

@@ -408,7 +408,10 @@ def _change_texts(changes: list[Change]) -> list[tuple[Change, str]]:
                 "stock_retry_days": "retry days",
                 "name": "name",
             }
-            text = "Changed " + ", ".join(f"{labels.get(k, k)} to {v}" for k, v in data.items())
+            # In a fixed order: a JSON column may give the keys back in any order.
+            parts = [labels[k] if k == "shipping_address" else f"{labels[k]} to {data[k]}" for k in labels if k in data]
+            parts += [f"{k} to {v}" for k, v in sorted(data.items()) if k not in labels]
+            text = "Changed " + ", ".join(parts)
         else:
             text = kind.replace("_", " ").capitalize()
         result.append((change, text))

@@ -12,6 +12,7 @@ from autosales.catalog.models import Category, Product, Variant
 from autosales.demo.data import demo_load
 from autosales.inventory.models import StockLevel
 from autosales.pricing.models import Price
+from autosales.recurring.models import StandingOrder
 from tests.factories import make_category, make_product, make_warehouse
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,8 @@ def export_text(service=products_export) -> str:
 
 
 def catalog_clear() -> None:
+    """An empty catalog: what refers to variants goes first (the demo's standing orders protect theirs)."""
+    StandingOrder.objects.all().delete()
     StockLevel.objects.all().delete()
     Price.objects.all().delete()
     Variant.objects.all().delete()

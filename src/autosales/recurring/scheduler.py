@@ -2,8 +2,10 @@
 
 Three passes, each safe to run again, on any number of workers:
 1. `runs_materialize`: for standing orders whose next occurrence comes within its notice window, create
-   the run rows up to that window (unique per standing order, date and kind: a second worker's insert
-   fails harmlessly). Occurrences missed while the system was down are created too, so none is lost.
+   the run rows up to that window. Standing orders are locked a chunk at a time (SKIP LOCKED on PostgreSQL,
+   so a second worker takes other rows) and their runs written with one insert per chunk; a run stays
+   unique per standing order, date and kind (a database constraint). Occurrences missed while the system
+   was down are created too, so none is lost.
 2. `notices_send`: for runs inside their notice window, write the advance-notice email to the outbox in the
    same transaction that marks the notice sent.
 3. `runs_place`: claim due runs (SKIP LOCKED on PostgreSQL, a lease everywhere) and place each through
@@ -16,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from autosales.checkout.errors import CheckoutError
@@ -47,6 +50,8 @@ GATEWAY_RETRY = dt.timedelta(minutes=15)
 LATE_AFTER = dt.timedelta(hours=1)
 LEASE = dt.timedelta(minutes=5)
 BATCH = 200
+# Standing orders materialized per transaction: their runs are written with one insert.
+MATERIALIZE_CHUNK = 100
 
 PAYMENT_FAILURES = {
     PaymentError.DECLINED,
@@ -73,80 +78,127 @@ def runs_materialize(*, now: dt.datetime | None = None, limit: int = 1000) -> Pa
     """Creates the run rows of every occurrence that is due or inside its notice window; returns how many."""
     now = now or clock.now()
     result = PassResult()
-    due = (
-        StandingOrder.objects.filter(
-            status__in=[StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED], next_materialize_at__lte=now
-        )
-        .order_by("next_materialize_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in list(due):
+    handled = 0
+    while handled < limit:
+        size = min(MATERIALIZE_CHUNK, limit - handled)
         with transaction.atomic():
-            standing_order = (
-                StandingOrder.objects.select_for_update()
-                .filter(pk=pk, next_materialize_at__lte=now)
-                .exclude(status__in=[StandingOrder.Status.CANCELLED, StandingOrder.Status.ENDED])
-                .first()
-            )
-            if standing_order is None:
-                continue  # another worker did it
-            result.items += _materialize_one(standing_order, now=now, result=result)
+            chunk = _due_for_materialize(now=now, size=size)
+            _materialize_chunk(chunk, now=now, result=result)
+        handled += len(chunk)
+        if len(chunk) < size:
+            break  # nothing more is due (or the rest is locked by another worker, who does it)
     return result
 
 
-def _materialize_one(standing_order: StandingOrder, *, now: dt.datetime, result: PassResult) -> int:
+def _due_for_materialize(*, now: dt.datetime, size: int) -> list[StandingOrder]:
+    """Up to `size` standing orders due for materializing, locked for this transaction.
+
+    On PostgreSQL rows another worker holds are passed over (SKIP LOCKED), so two workers split the work
+    instead of queueing on the same rows; on SQLite the IMMEDIATE transaction is the only writer anyway.
+    """
+    due = StandingOrder.objects.filter(
+        status__in=[StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED], next_materialize_at__lte=now
+    ).order_by("next_materialize_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    else:
+        due = due.select_for_update()
+    return list(due[:size])
+
+
+def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime, result: PassResult) -> None:
+    """Writes the runs of locked standing orders with one query per table, not per row."""
+    if not standing_orders:
+        return
+    plans = [(standing_order, _materialize_plan(standing_order, now=now)) for standing_order in standing_orders]
+    days = {day for _, plan in plans for day, _ in plan.runs}
+    # Dates the customer skipped ahead of time already have their row: leave it as it is.
+    existing = set(
+        Run.objects.filter(
+            standing_order__in=standing_orders, kind=Run.Kind.OCCURRENCE, scheduled_for__in=days
+        ).values_list("standing_order_id", "scheduled_for")
+    )
+    created_at = clock.now()
+    rows = [
+        Run(
+            standing_order=standing_order,
+            scheduled_for=day,
+            due_at=due_at,
+            status=Run.Status.SKIPPED if plan.paused(day) else Run.Status.SCHEDULED,
+            skip_reason="paused" if plan.paused(day) else "",
+            next_attempt_at=None if plan.paused(day) else due_at,
+            created_at=created_at,
+            updated_at=created_at,
+        )
+        for standing_order, plan in plans
+        for day, due_at in plan.runs
+        if (standing_order.pk, day) not in existing
+    ]
+    Run.objects.bulk_create(rows)
+    result.items += len(rows)
+    # One update per distinct new bookmark: standing orders due together usually move to the same one.
+    bookmarks: dict[tuple, list[int]] = defaultdict(list)
+    for standing_order, plan in plans:
+        standing_order.materialized_through = plan.through
+        standing_order.next_materialize_at = plan.next_materialize_at
+        standing_order.updated_at = created_at
+        bookmarks[(plan.through, plan.next_materialize_at)].append(standing_order.pk)
+    for (through, next_at), pks in bookmarks.items():
+        StandingOrder.objects.filter(pk__in=pks).update(
+            materialized_through=through, next_materialize_at=next_at, updated_at=created_at
+        )
+    for standing_order, plan in plans:
+        if plan.next_materialize_at is None:
+            standing_order_transition(
+                standing_order=standing_order, to=StandingOrder.Status.ENDED, data={"reason": "schedule complete"}
+            )
+            result.events.append({"type": "ended", "standing_order": standing_order.public_id})
+        if (
+            standing_order.status == StandingOrder.Status.PAUSED
+            and standing_order.paused_until is not None
+            and standing_order.paused_until <= clock.today(standing_order.timezone)
+        ):
+            standing_order.paused_until = None
+            standing_order_transition(
+                standing_order=standing_order, to=StandingOrder.Status.ACTIVE, data={"reason": "pause ended"}
+            )
+
+
+@dataclass(frozen=True)
+class _MaterializePlan:
+    runs: list[tuple[dt.date, dt.datetime]]  # (occurrence date, due at) up to the notice window
+    through: dt.date | None  # the new bookmark
+    next_materialize_at: dt.datetime | None  # None: the schedule is complete
+    status: str
+    paused_until: dt.date | None
+
+    def paused(self, day: dt.date) -> bool:
+        """Whether the occurrence on `day` falls inside the pause (its run is created skipped)."""
+        return self.status == StandingOrder.Status.PAUSED and (self.paused_until is None or day < self.paused_until)
+
+
+def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime) -> _MaterializePlan:
+    """The occurrences of one standing order that need their run now, and where its bookmark moves (no writes)."""
     schedule = standing_order.schedule
     horizon = now + dt.timedelta(days=standing_order.notice_days)  # occurrences due up to here get their rows
     after = standing_order.materialized_through or (standing_order.start_date - dt.timedelta(days=1))
-    made = 0
+    runs = []
     last = after
-    while True:
-        upcoming = schedule.next_dates(after=last, count=1)
-        if not upcoming or schedule.due_at(upcoming[0]) > horizon:
+    next_materialize_at = None  # stays None when the schedule has no occurrence after `last`
+    while upcoming := schedule.next_dates(after=last, count=1):
+        due_at = schedule.due_at(upcoming[0])
+        if due_at > horizon:
+            next_materialize_at = due_at - dt.timedelta(days=standing_order.notice_days)
             break
-        day = upcoming[0]
-        last = day
-        paused = standing_order.status == StandingOrder.Status.PAUSED and (
-            standing_order.paused_until is None or day < standing_order.paused_until
-        )
-        due_at = schedule.due_at(day)
-        try:
-            with transaction.atomic():
-                Run.objects.create(
-                    standing_order=standing_order,
-                    scheduled_for=day,
-                    due_at=due_at,
-                    status=Run.Status.SKIPPED if paused else Run.Status.SCHEDULED,
-                    skip_reason="paused" if paused else "",
-                    next_attempt_at=None if paused else due_at,
-                )
-            made += 1
-        except IntegrityError:
-            pass  # the customer skipped this date ahead of time: its row exists already
-    standing_order.materialized_through = last
-    upcoming = schedule.next_dates(after=last, count=1)
-    if upcoming:
-        standing_order.next_materialize_at = schedule.due_at(upcoming[0]) - dt.timedelta(
-            days=standing_order.notice_days
-        )
-        standing_order.save(update_fields=["materialized_through", "next_materialize_at"])
-    else:
-        standing_order.next_materialize_at = None
-        standing_order.save(update_fields=["materialized_through", "next_materialize_at"])
-        standing_order_transition(
-            standing_order=standing_order, to=StandingOrder.Status.ENDED, data={"reason": "schedule complete"}
-        )
-        result.events.append({"type": "ended", "standing_order": standing_order.public_id})
-    if (
-        standing_order.status == StandingOrder.Status.PAUSED
-        and standing_order.paused_until is not None
-        and standing_order.paused_until <= clock.today(standing_order.timezone)
-    ):
-        standing_order.paused_until = None
-        standing_order_transition(
-            standing_order=standing_order, to=StandingOrder.Status.ACTIVE, data={"reason": "pause ended"}
-        )
-    return made
+        last = upcoming[0]
+        runs.append((last, due_at))
+    return _MaterializePlan(
+        runs=runs,
+        through=last,
+        next_materialize_at=next_materialize_at,
+        status=standing_order.status,
+        paused_until=standing_order.paused_until,
+    )
 
 
 # 2. Advance notices ---------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""What the standing orders will do: the scheduler, the notices and the outbox run hour by hour on a moved clock.
+"""What the standing orders will do: the scheduler, the notices and the outbox run on a moved clock.
+
+The clock jumps from one moment something is due to the next (a run, a retry, a notice, an email), so a
+year with a handful of standing orders takes seconds, and each run happens exactly at its due time.
 
 `simulate` changes the database it runs on (orders are placed, stock allocated, emails queued): callers run
 it on a scratch copy (see the `simulate` command), never on the live database. Emails are delivered into the
@@ -8,24 +11,20 @@ copy's mailbox, never over SMTP.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from django.db.models import Min
 from django.test.utils import override_settings
 
 from autosales.core import clock
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
+from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler import scheduler_tick
+from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
-STEP = dt.timedelta(hours=1)
-
-
-@dataclass
-class SimulationSummary:
-    counts: Counter = field(default_factory=Counter)
-    days: int = 0
+# Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
+MIN_STEP = dt.timedelta(seconds=1)
 
 
 def simulate(*, until: dt.date, start: dt.datetime | None = None) -> Iterator[dict]:
@@ -33,18 +32,41 @@ def simulate(*, until: dt.date, start: dt.datetime | None = None) -> Iterator[di
 
     Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email.
     """
-    moment = (start or clock.now()).replace(minute=0, second=0, microsecond=0)
+    moment = start or clock.now()
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     if end <= moment:
         return
     with override_settings(EMAIL_URL="mailbox://"):
-        while moment < end:
+        while moment is not None and moment < end:
             clock.set_now(moment)
             for event in scheduler_tick(now=moment).events:
                 yield {"date": moment.date().isoformat(), "at": moment.isoformat(), **event}
             yield from _emails_sent(moment)
-            moment += STEP
+            upcoming = next_moment()
+            moment = None if upcoming is None else max(upcoming, moment + MIN_STEP)
     clock.set_now(None)
+
+
+def next_moment() -> dt.datetime | None:
+    """The earliest moment the scheduler has something to do: materialize, notify, place or retry a run."""
+    candidates = [
+        StandingOrder.objects.filter(
+            status__in=[StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED], next_materialize_at__isnull=False
+        ).aggregate(at=Min("next_materialize_at"))["at"],
+        Run.objects.filter(status__in=OPEN_RUN_STATUSES, next_attempt_at__isnull=False).aggregate(
+            at=Min("next_attempt_at")
+        )["at"],
+    ]
+    waiting = Run.objects.filter(
+        status=Run.Status.SCHEDULED,
+        kind=Run.Kind.OCCURRENCE,
+        notice_sent_at__isnull=True,
+        standing_order__status=StandingOrder.Status.ACTIVE,
+        standing_order__notice_days__gt=0,
+    ).values_list("due_at", "standing_order__notice_days")
+    candidates += [due_at - dt.timedelta(days=notice_days) for due_at, notice_days in waiting]
+    candidates = [c for c in candidates if c is not None]
+    return min(candidates) if candidates else None
 
 
 def _emails_sent(moment: dt.datetime) -> Iterator[dict]:

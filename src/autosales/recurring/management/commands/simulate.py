@@ -58,7 +58,7 @@ def scratch_database():
 
 class Command(BaseCommand):
     help = (
-        "Run the standing-order scheduler, advance notices and outbox hour by hour on a moved clock over a scratch "
+        "Run the standing-order scheduler, advance notices and outbox on a moved clock over a scratch "
         "copy of the database, and print what would happen (the real database is not changed)."
     )
 

@@ -14,7 +14,13 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     argv[0] = "autosales"
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except BrokenPipeError:
+        # The reader went away (`autosales simulate ... | head`): stop quietly, as other command-line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

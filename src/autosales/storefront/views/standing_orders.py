@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import messages
@@ -86,9 +88,8 @@ def schedule_in_words(standing_order: StandingOrder) -> str:
 # --- Forms ---
 
 
+@cache
 def _zone_choices() -> list[tuple[str, str]]:
-    from zoneinfo import available_timezones
-
     return [(name, name) for name in sorted(available_timezones() | {"UTC"}) if "/" in name or name == "UTC"]
 
 

@@ -147,6 +147,19 @@ def test_an_unexpected_failure_is_still_the_error_shape(client, monkeypatch):
     assert "boom" not in body["message"]
 
 
+def test_a_locked_database_is_a_503_that_invites_a_retry(client, monkeypatch):
+    # SQLite's lock timeout needs a writer held open for 20 s; the lookup raises the same error instead.
+    from django.db import OperationalError
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("autosales.catalog.api.product_by_slug", locked)
+    response = client.get("/api/v1/products/anything")
+    _error(response, 503, "busy")
+    assert response["Retry-After"] == "2"
+
+
 def test_an_empty_body_where_one_is_expected_is_422_naming_the_body(signed_in):
     response = signed_in.post("/api/v1/tokens", data="", content_type="application/json")
     body = _error(response, 422, "validation_error")

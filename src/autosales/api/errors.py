@@ -8,6 +8,7 @@ import logging
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -191,6 +192,21 @@ def install(api: NinjaAPI) -> None:
                 status=400,
             )
         return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+
+    @api.exception_handler(OperationalError)
+    def database_busy(request, exc: OperationalError) -> HttpResponse:
+        # SQLite's single writer timed out under load ("database is locked"): nothing was written, and the same
+        # request (with the same Idempotency-Key, where it has one) may be sent again.
+        if "locked" not in str(exc).lower():
+            return server_error(request, exc)
+        logger.warning("API busy on %s %s: %s", request.method, request.path, exc)
+        response = api.create_response(
+            request,
+            error_body("busy", "The shop is busy right now; nothing was changed. Please send the request again."),
+            status=503,
+        )
+        response["Retry-After"] = "2"
+        return response
 
     @api.exception_handler(Exception)
     def server_error(request, exc: Exception) -> HttpResponse:

@@ -11,9 +11,12 @@ os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("AUTOSALES_VAR_DIR", tempfile.mkdtemp(prefix="autosales-test-var-"))
 
 from autosales.settings import *  # noqa: F403
-from autosales.settings import DATABASES, IS_SQLITE, VAR_DIR
+from autosales.settings import DATABASES, IS_SQLITE, STATIC_ROOT, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production keeps PBKDF2
 if IS_SQLITE:
     # A file, not memory: concurrency tests and the live server need real connections to one database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_autosales.sqlite3")}
+
+# WhiteNoise serves from the finders in tests; an existing (empty) root keeps it from warning on every request.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

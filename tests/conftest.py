@@ -19,3 +19,33 @@ def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
     return True
+
+
+# Data that migrations write (the staff groups and their permissions). A transactional test empties every
+# table when it ends; when a worker runs ordinary tests after one, they get that data back here.
+STAFF_GROUP_MIGRATIONS = [
+    ("autosales.customers.migrations.0005_staff_groups", "create_staff_groups"),
+    ("autosales.orders.migrations.0002_staff_permissions", "grant"),
+    ("autosales.recurring.migrations.0002_staff_permissions", "grant"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    marked = request.node.get_closest_marker("django_db") is not None
+    requested = [name for name in ("transactional_db", "db") if name in request.fixturenames]
+    if not (marked or requested):
+        return
+    if not marked:
+        request.getfixturevalue(requested[0])  # a marked test has its database already
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from autosales.customers.staff_roles import STAFF_GROUPS
+
+    if Group.objects.filter(name__in=STAFF_GROUPS).count() == len(STAFF_GROUPS):
+        return
+    for module, function in STAFF_GROUP_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)

@@ -261,7 +261,7 @@ def test_localstripe_delivers_its_event_to_the_running_server(localstripe, live_
     # then the signed delivery was verified and applied once (Stripe may send more than one event saying
     # "captured", e.g. charge.captured and payment_intent.succeeded: the later ones change nothing)
     recorded = ours.filter(kind="captured")
-    assert [e.outcome for e in recorded.order_by("pk")][0] == PaymentEvent.Outcome.APPLIED
+    assert recorded.order_by("pk").first().outcome == PaymentEvent.Outcome.APPLIED
     assert recorded.filter(outcome=PaymentEvent.Outcome.APPLIED).count() == 1
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED

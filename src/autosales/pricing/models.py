@@ -42,6 +42,7 @@ class Price(BaseModel):
     def money(self) -> Money:
         return Money(self.amount, self.price_list.currency)
 
+
 # Shipping methods and tax rates live in their own modules; importing them here registers the models.
 from autosales.pricing.shipping import ShippingMethod  # noqa: E402, F401
 from autosales.pricing.tax import TaxRate  # noqa: E402, F401

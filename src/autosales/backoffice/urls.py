@@ -12,6 +12,12 @@ urlpatterns = [
     path("orders/<str:public_id>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
     # Standing orders and the demand forecast
     path("standing-orders/", views_standing_orders.standing_orders, name="standing_orders"),
+    path("standing-orders/new/", views_standing_orders.standing_order_new_choose, name="standing_order_new_choose"),
+    path(
+        "standing-orders/new/<str:organization_public_id>/",
+        views_standing_orders.standing_order_new,
+        name="standing_order_new",
+    ),
     path(
         "standing-orders/<str:public_id>/",
         views_standing_orders.standing_order_detail,

@@ -7,11 +7,14 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.core import clock
 from autosales.core.errors import NotFound
+from autosales.customers.models import Organization
 from autosales.customers.permissions import staff_permission_required
+from autosales.customers.selectors import organizations_matching
 from autosales.recurring.models import StandingOrder
 from autosales.recurring.selectors import (
     Forecast,
@@ -26,6 +29,7 @@ from autosales.storefront.views.standing_orders import Scope, schedule_in_words
 PAGE_SIZE = 50
 VIEW = "recurring.view_standingorder"
 CHANGE = "recurring.change_standingorder"
+CHOOSE_LIMIT = 20
 STAFF = Scope(ns="backoffice", layout="backoffice/standing_orders/_layout.html", staff=True)
 
 
@@ -160,3 +164,31 @@ def forecast_csv(request):
         short_from = result.week_starts[row.shortage_week].isoformat() if row.short else ""
         writer.writerow([_cell(row.sku), _cell(row.name), row.available, *row.weeks, row.total, short_from])
     return response
+
+
+@staff_permission_required(VIEW, CHANGE)
+@require_GET
+def standing_order_new_choose(request):
+    """Pick the customer to set a standing order up for (search by organization name)."""
+    query = request.GET.get("q", "").strip()[:100]
+    organizations = organizations_matching(query=query, limit=CHOOSE_LIMIT) if query else []
+    return render(
+        request,
+        "backoffice/standing_orders/choose_organization.html",
+        {"query": query, "organizations": organizations, "limit": CHOOSE_LIMIT},
+    )
+
+
+@staff_permission_required(VIEW, CHANGE)
+@require_http_methods(["GET", "POST"])
+def standing_order_new(request, organization_public_id: str):
+    organization = Organization.objects.filter(public_id=organization_public_id).first()
+    if organization is None:
+        raise Http404("No such customer.")
+    return pages.new_page(
+        request,
+        STAFF,
+        organization,
+        form_action=reverse("backoffice:standing_order_new", args=[organization.public_id]),
+        back_url=reverse("backoffice:standing_orders"),
+    )

@@ -99,3 +99,8 @@ def user_by_email(*, email: str) -> User | None:
     """The active user with this email (case-insensitive), when exactly one has it."""
     users = list(User.objects.filter(email__iexact=email.strip(), is_active=True)[:2])
     return users[0] if len(users) == 1 else None
+
+
+def organizations_matching(*, query: str, limit: int = 20) -> list[Organization]:
+    """Customer organizations whose name contains `query`, by name, at most `limit` (one query)."""
+    return list(Organization.objects.filter(name__icontains=query).order_by("name", "pk")[:limit])

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.cart.selectors import cart_summary
@@ -705,14 +706,13 @@ def _cart_rows(request, organization: Organization) -> list[LineRow]:
     ]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def standing_order_new(request):
-    organization = _organization(request)
+def new_page(request, scope: Scope, organization: Organization, *, form_action: str, back_url: str):
+    """Set up a standing order for `organization`: a customer for their own, or staff on the customer's behalf."""
     initial = _new_initial(organization)
     schedule_form = ScheduleForm(request.POST or None, initial=initial)
     terms_form = TermsForm(request.POST or None, organization=organization, initial=initial)
-    from_cart = request.GET.get("from") == "cart" or request.POST.get("from") == "cart"
+    # Staff cannot see the customer's cart: "from the cart" is the customer's own page only.
+    from_cart = not scope.staff and (request.GET.get("from") == "cart" or request.POST.get("from") == "cart")
     status = 200
     if request.method == "POST":
         lines = lines_parse(request.POST)
@@ -741,8 +741,9 @@ def standing_order_new(request):
             except DomainError as exc:
                 _show_error(exc, schedule_form, terms_form, lines=lines)
             else:
-                messages.success(request, "Your standing order is set up. These are its next dates.")
-                return redirect("storefront:standing_order_detail", public_id=standing_order.public_id)
+                who = f"{organization.name}'s" if scope.staff else "Your"
+                messages.success(request, f"{who} standing order is set up. These are its next dates.")
+                return redirect(f"{scope.ns}:standing_order_detail", public_id=standing_order.public_id)
         status = 400
     else:
         lines = LinesInput(rows=_cart_rows(request, organization) if from_cart else [])
@@ -750,9 +751,11 @@ def standing_order_new(request):
         request,
         "storefront/standing_orders/new.html",
         {
-            "scope": CUSTOMER,
-            "layout": CUSTOMER.layout,
+            "scope": scope,
+            "layout": scope.layout,
             "organization": organization,
+            "form_action": form_action,
+            "back_url": back_url,
             "schedule_form": schedule_form,
             "form": terms_form,
             "lines": lines,
@@ -763,6 +766,18 @@ def standing_order_new(request):
             "has_errors": status != 200,
         },
         status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def standing_order_new(request):
+    return new_page(
+        request,
+        CUSTOMER,
+        _organization(request),
+        form_action=reverse("storefront:standing_order_new"),
+        back_url=reverse("storefront:standing_orders"),
     )
 
 

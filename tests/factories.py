@@ -165,3 +165,34 @@ def place_test_order(checkout, *, quantity=1, token="tok_approve", kind="card", 
     }
     arguments.update(overrides)
     return place_order(**arguments)
+
+
+# --- standing orders ---
+
+
+def standing_order_form(checkout, **overrides) -> dict:
+    """The POST data of the new-standing-order form for `checkout` (see make_checkout): 1,000 every two months."""
+    data = {
+        "sku": [checkout.variant.sku],
+        "quantity": ["1000"],
+        "interval": "month",
+        "every": "2",
+        "weekday": "0",
+        "day_of_month": "31",
+        "rule": "",
+        "start_date": "2027-01-31",
+        "end": "never",
+        "end_date": "",
+        "max_occurrences": "",
+        "timezone": "America/Chicago",
+        "shipping_address": checkout.address.public_id,
+        "shipping_method": checkout.shipping_method.code,
+        "payment_kind": "account",
+        "payment_token": "",
+        "notice_days": "3",
+        "stock_policy": "backorder",
+        "stock_retry_days": "3",
+        "name": "Bulbs for the warehouse",
+    }
+    data.update(overrides)
+    return data

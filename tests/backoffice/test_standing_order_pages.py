@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from autosales.core import clock
 from autosales.recurring.models import Change, Run
 from autosales.recurring.scheduler import scheduler_tick
-from tests.factories import make_checkout, make_member, make_staff
+from tests.factories import make_checkout, make_member, make_staff, standing_order_form
 from tests.recurring.conftest import make_standing_order
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,6 @@ def test_an_unknown_standing_order_is_a_404(client):
 
 def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
     from autosales.recurring.models import StandingOrder
-    from tests.storefront.test_standing_order_pages import _new_form
 
     checkout = make_checkout(name="Acme Lighting", stock=5000, has_account_terms=True, credit_limit="100000")
     salesperson = make_staff(group="salesperson")
@@ -162,7 +161,7 @@ def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
     assert new_url in found
     page = client.get(new_url)
     assert page.status_code == 200 and "New standing order for Acme Lighting" in page.content.decode()
-    response = client.post(new_url, _new_form(checkout, quantity=["500"]))
+    response = client.post(new_url, standing_order_form(checkout, quantity=["500"]))
 
     standing_order = StandingOrder.objects.get()
     assert response.status_code == 302
@@ -175,16 +174,15 @@ def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
 
 def test_setting_up_for_a_customer_with_bad_input_or_no_right_changes_nothing(client):
     from autosales.recurring.models import StandingOrder
-    from tests.storefront.test_standing_order_pages import _new_form
 
     checkout = make_checkout(stock=5000, has_account_terms=True, credit_limit="100000")
     new_url = f"/backoffice/standing-orders/new/{checkout.organization.public_id}/"
     client.force_login(make_staff(group="manager"))
 
-    bad = client.post(new_url, _new_form(checkout, start_date="2020-01-01"))
+    bad = client.post(new_url, standing_order_form(checkout, start_date="2020-01-01"))
     assert bad.status_code == 400 and "Nothing was saved" in bad.content.decode()
     assert client.get("/backoffice/standing-orders/new/nosuchcustomer/").status_code == 404
     client.force_login(make_staff(group="fulfillment"))
     assert client.get(new_url).status_code == 403
-    assert client.post(new_url, _new_form(checkout)).status_code == 403
+    assert client.post(new_url, standing_order_form(checkout)).status_code == 403
     assert not StandingOrder.objects.exists()

@@ -13,7 +13,14 @@ from autosales.core import clock
 from autosales.orders.models import Order
 from autosales.recurring.models import Change, Run, StandingOrder
 from autosales.recurring.scheduler import scheduler_tick
-from tests.factories import make_address, make_checkout, make_member, make_product, make_user
+from tests.factories import (
+    make_address,
+    make_checkout,
+    make_member,
+    make_product,
+    make_user,
+    standing_order_form,
+)
 from tests.recurring.conftest import make_standing_order
 
 pytestmark = pytest.mark.django_db
@@ -26,33 +33,6 @@ def buyer():
     """A business customer on account terms with bulbs in stock; the clock stands at NOW."""
     clock.set_now(NOW)
     return make_checkout(stock=20_000, price="2.50", has_account_terms=True, credit_limit="100000")
-
-
-def _new_form(checkout, **overrides) -> dict:
-    data = {
-        "sku": [checkout.variant.sku],
-        "quantity": ["1000"],
-        "interval": "month",
-        "every": "2",
-        "weekday": "0",
-        "day_of_month": "31",
-        "rule": "",
-        "start_date": "2027-01-31",
-        "end": "never",
-        "end_date": "",
-        "max_occurrences": "",
-        "timezone": "America/Chicago",
-        "shipping_address": checkout.address.public_id,
-        "shipping_method": checkout.shipping_method.code,
-        "payment_kind": "account",
-        "payment_token": "",
-        "notice_days": "3",
-        "stock_policy": "backorder",
-        "stock_retry_days": "3",
-        "name": "Bulbs for the warehouse",
-    }
-    data.update(overrides)
-    return data
 
 
 def _errors(html: str) -> str:
@@ -133,7 +113,7 @@ def test_repeat_this_order_on_the_cart_fills_the_form_with_the_carts_lines(clien
 def test_creating_a_standing_order_saves_it_and_shows_the_next_dates(client, buyer):
     client.force_login(buyer.user)
 
-    response = client.post("/standing-orders/new/", _new_form(buyer))
+    response = client.post("/standing-orders/new/", standing_order_form(buyer))
 
     standing_order = StandingOrder.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/standing-orders/{standing_order.public_id}/"
@@ -151,7 +131,7 @@ def test_creating_a_standing_order_saves_it_and_shows_the_next_dates(client, buy
 
 def test_a_weekly_standing_order_paid_by_card_and_ending_after_n_orders(client, buyer):
     client.force_login(buyer.user)
-    form = _new_form(
+    form = standing_order_form(
         buyer,
         interval="week",
         every="3",
@@ -175,7 +155,7 @@ def test_a_weekly_standing_order_paid_by_card_and_ending_after_n_orders(client, 
 
 def test_a_custom_rrule_is_accepted(client, buyer):
     client.force_login(buyer.user)
-    form = _new_form(buyer, interval="custom", rule="FREQ=MONTHLY;BYDAY=1MO", start_date="2027-02-01")
+    form = standing_order_form(buyer, interval="custom", rule="FREQ=MONTHLY;BYDAY=1MO", start_date="2027-02-01")
 
     assert client.post("/standing-orders/new/", form).status_code == 302
 
@@ -207,7 +187,7 @@ def test_a_custom_rrule_is_accepted(client, buyer):
 def test_bad_input_is_shown_next_to_its_field_and_saves_nothing(client, buyer, overrides, field_id, text):
     client.force_login(buyer.user)
 
-    response = client.post("/standing-orders/new/", _new_form(buyer, **overrides))
+    response = client.post("/standing-orders/new/", standing_order_form(buyer, **overrides))
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -223,7 +203,7 @@ def test_the_account_is_refused_with_the_reason_when_the_organization_has_no_ter
     client.force_login(checkout.user)
 
     form_page = client.get("/standing-orders/new/").content.decode()
-    response = client.post("/standing-orders/new/", _new_form(checkout, payment_kind="account"))
+    response = client.post("/standing-orders/new/", standing_order_form(checkout, payment_kind="account"))
 
     assert 'class="warning account-unavailable"' in form_page
     assert response.status_code == 400

@@ -8,9 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from autosales.core import clock
-from autosales.recurring import scheduler
 from autosales.recurring.models import Change, Run, StandingOrder
-from autosales.recurring.scheduler import runs_materialize
+from autosales.recurring.scheduler import materialize, runs_materialize
 from autosales.recurring.services import occurrence_skip, standing_order_pause
 from tests.factories import make_checkout
 from tests.recurring.conftest import make_standing_order
@@ -93,7 +92,7 @@ def test_one_chunk_keeps_each_standing_orders_own_outcome(bulbs):
 
 def test_a_pass_handles_at_most_limit_standing_orders_in_chunks(bulbs, monkeypatch):
     # Given 7 standing orders due and chunks of 3
-    monkeypatch.setattr(scheduler, "MATERIALIZE_CHUNK", 3)
+    monkeypatch.setattr(materialize, "MATERIALIZE_CHUNK", 3)
     for _ in range(7):
         make_standing_order(bulbs)
 
@@ -110,7 +109,7 @@ def test_a_pass_handles_at_most_limit_standing_orders_in_chunks(bulbs, monkeypat
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_materializing_at_once_make_each_run_once(on_postgres, at_start, monkeypatch):
     # Given 40 standing orders due for materializing, and small chunks so both workers get some
-    monkeypatch.setattr(scheduler, "MATERIALIZE_CHUNK", 4)
+    monkeypatch.setattr(materialize, "MATERIALIZE_CHUNK", 4)
     checkout = make_checkout(stock=10_000, price="1.00")
     for _ in range(40):
         make_standing_order(checkout, quantity=5)

@@ -6,7 +6,8 @@ from autosales.notifications.models import Notification, OutboxEmail
 from autosales.orders.models import Order, OrderSource
 from autosales.payments.models import Payment
 from autosales.recurring.models import Run, StandingOrder
-from autosales.recurring.scheduler import LEASE, _place, _run_lines, scheduler_tick
+from autosales.recurring.scheduler import LEASE, scheduler_tick
+from autosales.recurring.scheduler.placement import run_lines, run_place_order
 from autosales.recurring.services import standing_order_update
 from tests.factories import make_staff
 from tests.recurring.conftest import START, days, make_standing_order
@@ -83,7 +84,7 @@ def test_a_worker_killed_after_placing_but_before_recording_does_not_order_twice
     __import__("autosales.recurring.scheduler", fromlist=["x"]).runs_materialize()
     run = claim_batch(queryset=Run.objects.all(), worker="dying-worker", limit=1, lease=LEASE)[0]
     run = Run.objects.select_related("standing_order__organization").get(pk=run.pk)
-    _place(run, lines=_run_lines(run))  # the order is placed, then the worker dies
+    run_place_order(run, lines=run_lines(run))  # the order is placed, then the worker dies
     assert Order.objects.count() == 1
 
     clock.advance(LEASE + dt.timedelta(seconds=1))

@@ -1,18 +1,18 @@
 """Mounts the routers of the domain apps under /api/v1/.
 
 Mounting a router is one line in ROUTERS: ("prefix", router). Its operations need a signed-in caller
-(bearer token or session) unless the router or the operation says `auth=PUBLIC` (see api/auth.py).
+(bearer token or session) unless the router or the operation says `auth=PUBLIC` (see core/http/auth.py).
 """
 
 from django.http import JsonResponse
 from django.urls import URLPattern, path, re_path
 from ninja import NinjaAPI
 
-from autosales.api import auth, errors
-from autosales.api.tokens import router as tokens_router
 from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
+from autosales.core.http import auth, errors
+from autosales.customers.api import router as tokens_router
 from autosales.orders.api import router as orders_router
 from autosales.recurring.api import router as recurring_router
 

@@ -2,8 +2,6 @@
 
 from ninja import Field, Router, Schema, Status
 
-from autosales.api.auth import PUBLIC
-from autosales.api.errors import error_responses
 from autosales.cart import services
 from autosales.cart.errors import CartError
 from autosales.cart.selectors import CartSummary, cart_summary
@@ -12,6 +10,8 @@ from autosales.cart.session import cart_for_request, request_user
 from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.core.errors import NotFound
+from autosales.core.http.auth import PUBLIC
+from autosales.core.http.errors import error_responses
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
 

@@ -12,13 +12,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from autosales.api.auth import PUBLIC
-from autosales.api.errors import error_responses
-from autosales.api.pagination import Page, PageParams, paginate
 from autosales.catalog.models import Category, Product
 from autosales.catalog.search import MAX_QUERY_LENGTH
 from autosales.catalog.selectors import category_by_slug, product_by_slug, products_for_listing
 from autosales.core.errors import NotFound
+from autosales.core.http.auth import PUBLIC
+from autosales.core.http.errors import error_responses
+from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
 from autosales.inventory.selectors import StockStatus, availability_of, available_by_variant

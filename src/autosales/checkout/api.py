@@ -9,7 +9,6 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
-from autosales.api.errors import error_responses
 from autosales.cart.models import CartLine
 from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
@@ -18,6 +17,7 @@ from autosales.checkout.errors import CheckoutError
 from autosales.checkout.placement import MAX_KEY_LENGTH, LineRequest, PaymentRequest, place_order
 from autosales.checkout.pricing import MAX_LINE_QUANTITY
 from autosales.core.errors import DomainError, NotFound
+from autosales.core.http.errors import error_responses
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.orders.api import OrderDetailOut, order_out

@@ -7,10 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from autosales.api.errors import error_responses
-from autosales.api.pagination import Page, PageParams, paginate
 from autosales.catalog.api import MoneyOut
 from autosales.core.errors import NotFound
+from autosales.core.http.errors import error_responses
+from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.core.money import Money
 from autosales.customers.models import Organization
 from autosales.customers.selectors import organization_for_user

@@ -15,13 +15,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from autosales.api.errors import error_responses
-from autosales.api.pagination import Page, PageParams, paginate
 from autosales.cart.models import CartLine
 from autosales.cart.session import cart_for_request
 from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
+from autosales.core.http.errors import error_responses
+from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user

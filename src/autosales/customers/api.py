@@ -5,8 +5,8 @@ import datetime as dt
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from autosales.api.auth import SIGNED_IN, session_auth
-from autosales.api.errors import error_responses
+from autosales.core.http.auth import SIGNED_IN, session_auth
+from autosales.core.http.errors import error_responses
 from autosales.customers.models import ApiToken
 from autosales.customers.tokens import (
     NAME_MAX_LENGTH,

@@ -11,8 +11,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from autosales.api.errors import CsrfFailed
-from autosales.customers.tokens import user_for_token
+from autosales.core.http.errors import CsrfFailed
 
 
 class InvalidToken(AuthenticationError):
@@ -32,7 +31,8 @@ class BearerTokenAuth(HttpBearer):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(raw=token.strip())
+        lookup = getattr(request, "bearer_user_lookup", None)  # set by customers.middleware.BearerTokenMiddleware
+        user = lookup() if lookup is not None else None
         if user is None:
             raise InvalidToken()
         request.user = user

@@ -1,0 +1,1 @@
+"""What every API router shares: who is calling, the one error shape, pagination."""

@@ -1,87 +1,63 @@
-"""Checkout throughput: orders per second through the JSON API at 1, 8 and 32 concurrent clients.
+"""Checkout: orders per second through `POST /api/v1/checkout` on the production deployment, beside the
+database's own limit and a trivial view measured in the same run.
 
-    .venv/bin/python bench/checkout.py                      # SQLite, in a temporary directory
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scratch .venv/bin/python bench/checkout.py
+    .venv/bin/python bench/checkout.py                      # SQLite scratch database
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/checkout.py
+    .venv/bin/python bench/checkout.py --quick              # fewer orders per level
 
-Each client is a thread with its own HTTP connection to a waitress server on 127.0.0.1 serving the app; it
-sends a bounded number of `POST /api/v1/checkout` requests (one line, paid with the test gateway's
-`tok_approve`, a fresh Idempotency-Key each), so every order runs the whole `place_order`: attempt claim,
-quote, stock locks and allocation, order, lines, events, card authorization and capture, outbox email.
-
-Beside it, in the same run and on the same database, a baseline: the same number of row writes per
-transaction as one order takes (counted, not assumed), done with raw SQL by the same number of threads,
-each on its own database connection. The ratio says what the HTTP server, the framework and the business
-rules cost on top of the bare writes.
-
-Point DATABASE_URL at a scratch database: the benchmark migrates it and adds its own rows (a warehouse,
-products, buyers, orders) under a run id. The numbers are for comparison on one machine, not a promise.
+The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads) in its own processes; the load
+comes from `bench/load.py`, another process, at 1, 4, 16 and 32 concurrent clients, each request a real
+checkout (one line, the test gateway's `tok_approve`, a fresh Idempotency-Key), so every order runs the
+whole `place_order`. Printed per level: orders/s, p50/p95/p99 latency; the trivial view (`/healthz`) at the
+same concurrency through the same server; `pgbench` TPC-B at the same number of clients (PostgreSQL); and
+the ratios. First, the SQL statements and transactions one API checkout takes, counted on a real request.
+The numbers are for comparison on one machine, not a promise.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import random
 import sys
-import tempfile
-import threading
-import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-os.environ.setdefault("AUTOSALES_VAR_DIR", tempfile.mkdtemp(prefix="autosales-bench-"))
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("HTTPS", "0")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autosales.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from decimal import Decimal  # noqa: E402
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from autosales.catalog.models import Category, Product, Variant  # noqa: E402
-from autosales.catalog.services import product_reindex  # noqa: E402
-from autosales.checkout.placement import LineRequest, PaymentRequest, place_order  # noqa: E402
-from autosales.customers.models import Address, Membership, Organization, User  # noqa: E402
-from autosales.customers.tokens import token_create  # noqa: E402
-from autosales.inventory.models import StockLevel, Warehouse  # noqa: E402
-from autosales.pricing.models import Price, PriceList  # noqa: E402
-from autosales.pricing.shipping import ShippingMethod  # noqa: E402
-
-WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+from deployment import LEVELS, gunicorn, load, machine, pgbench_tps, scratch_database, trivial_view
 
 
 @dataclass
 class Buyer:
     token: str
     address: str
-    user: User
-    organization: Organization
-    address_row: Address
+    user: object
+    organization: object
+    address_row: object
 
 
 @dataclass
 class Fixture:
     skus: list[str]
-    variants: list[Variant]
+    variants: list
     buyers: list[Buyer]
-    shipping: ShippingMethod
+    shipping: object
 
 
 def set_up(*, run: str, products: int, buyers: int) -> Fixture:
     """Catalog, stock and buyers (each its own organization, address and API token) for this run."""
+    from autosales.catalog.models import Category, Product, Variant
+    from autosales.catalog.services import product_reindex
+    from autosales.customers.models import Address, Membership, Organization, User
+    from autosales.customers.tokens import token_create
+    from autosales.inventory.models import StockLevel, Warehouse
+    from autosales.pricing.models import Price, PriceList
+    from autosales.pricing.shipping import ShippingMethod
+
     warehouse = Warehouse.objects.create(code=f"B{run[:6]}", name=f"Bench {run}")
     category = Category.objects.create(name=f"Bench {run}", slug=f"bench-{run}")
     price_list, _ = PriceList.objects.get_or_create(is_default=True, defaults={"name": "List prices"})
@@ -113,152 +89,141 @@ def set_up(*, run: str, products: int, buyers: int) -> Fixture:
     return Fixture(skus=[v.sku for v in variants], variants=variants, buyers=people, shipping=shipping)
 
 
-def writes_per_order(fixture: Fixture) -> int:
-    """Row-writing statements (INSERT, UPDATE, DELETE) one order takes, counted on a real place_order."""
+def statements_per_checkout(fixture: Fixture) -> tuple[int, int]:
+    """(SQL statements, transactions) of one API checkout, counted on a real request through the app."""
+    from django.test import Client
+
     buyer = fixture.buyers[0]
-    with CaptureQueriesContext(connection) as queries:
-        place_order(
-            organization=buyer.organization,
-            user=buyer.user,
-            lines=[LineRequest(variant_id=fixture.variants[0].pk, quantity=1)],
-            shipping_address=buyer.address_row,
-            shipping_method=fixture.shipping,
-            payment=PaymentRequest(kind="card", token="tok_approve"),
-            idempotency_key=f"count-{uuid.uuid4()}",
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {buyer.token}", HTTP_HOST="127.0.0.1")
+    body = checkout_body(fixture, buyer, fixture.skus[0])
+    client.post("/api/v1/checkout", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    with counting() as counter:
+        response = client.post(
+            "/api/v1/checkout", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
         )
-    sqls = [q["sql"].lstrip().upper() for q in queries.captured_queries]
-    return sum(1 for sql in sqls if sql.startswith(WRITE_VERBS))
+    if response.status_code != 201:
+        raise RuntimeError(f"the counted checkout failed: {response.status_code} {response.content[:300]!r}")
+    return counter.statements, counter.transactions
 
 
-def serve():
-    """The app on a free port of 127.0.0.1 (waitress, one worker thread per client, plus headroom)."""
-    from waitress import create_server
-
-    from autosales.wsgi import application
-
-    server = create_server(application, host="127.0.0.1", port=0, threads=40, connection_limit=200)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return server, server.effective_port
+@dataclass
+class Counter:
+    statements: int = 0
+    transactions: int = 0
 
 
-def run_clients(*, port: int, fixture: Fixture, clients: int, per_client: int) -> tuple[int, int, float]:
-    """`clients` threads each sending `per_client` checkouts; returns (orders, failures, seconds)."""
-    placed = [0] * clients
-    failed = [0] * clients
-    barrier = threading.Barrier(clients + 1)
+@contextmanager
+def counting():
+    """Counts the statements of the default connection, and its transactions: each commit or rollback of an
+    atomic block, and each writing statement run in autocommit (its own transaction; reads outside a block
+    are left out, as they commit nothing)."""
+    from django.db import connection
 
-    def client(n: int) -> None:
+    counter = Counter()
+    commit, rollback = connection.commit, connection.rollback
+
+    def counted(end):
+        def wrapper():
+            counter.transactions += 1
+            return end()
+
+        return wrapper
+
+    def statement(execute, sql, params, many, context):
+        counter.statements += 1
+        if not connection.in_atomic_block and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            counter.transactions += 1
+        return execute(sql, params, many, context)
+
+    connection.commit, connection.rollback = counted(commit), counted(rollback)
+    try:
+        with connection.execute_wrapper(statement):
+            yield counter
+    finally:
+        del connection.commit, connection.rollback
+
+
+def checkout_body(fixture: Fixture, buyer: Buyer, sku: str) -> dict:
+    return {
+        "lines": [{"sku": sku, "quantity": 1}],
+        "shipping_address": {"id": buyer.address},
+        "shipping_method": fixture.shipping.code,
+        "payment": {"kind": "card", "token": "tok_approve"},
+    }
+
+
+def checkout_requests(fixture: Fixture, *, clients: int) -> list[dict]:
+    """One request template per client (its own buyer, so organizations do not queue on one another)."""
+    rng = random.Random(clients)
+    requests = []
+    for n in range(clients):
         buyer = fixture.buyers[n % len(fixture.buyers)]
-        rng = random.Random(n)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        barrier.wait()
-        for _ in range(per_client):
-            body = {
-                "lines": [{"sku": rng.choice(fixture.skus), "quantity": 1}],
-                "shipping_address": {"id": buyer.address},
-                "shipping_method": fixture.shipping.code,
-                "payment": {"kind": "card", "token": "tok_approve"},
+        requests.append(
+            {
+                "method": "POST",
+                "path": "/api/v1/checkout",
+                "headers": {"Authorization": f"Bearer {buyer.token}", "Idempotency-Key": "{uuid}"},
+                "body": checkout_body(fixture, buyer, rng.choice(fixture.skus)),
             }
-            conn.request(
-                "POST",
-                "/api/v1/checkout",
-                body=json.dumps(body),
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": f"Bearer {buyer.token}",
-                    "Idempotency-Key": str(uuid.uuid4()),
-                },
-            )
-            response = conn.getresponse()
-            payload = response.read()
-            if response.status == 201:
-                placed[n] += 1
-            else:
-                failed[n] += 1
-                if failed[n] == 1:
-                    print(f"  client {n}: HTTP {response.status} {payload[:200]!r}", file=sys.stderr)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return sum(placed), sum(failed), time.perf_counter() - started
-
-
-def baseline(*, clients: int, per_client: int, writes: int, run: str) -> float:
-    """Transactions per second of `writes` raw-SQL row writes each (inserts and one stock-like update)."""
-    table = "bench_baseline_rows"
-    counter = "bench_baseline_counter"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} (id {_serial()}, run VARCHAR(40), n INTEGER, note VARCHAR(200))"
         )
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {counter} (id INTEGER PRIMARY KEY, units INTEGER)")
-        cursor.execute(f"DELETE FROM {counter}")
-        cursor.execute(f"INSERT INTO {counter} (id, units) VALUES " + ", ".join(f"({i}, 0)" for i in range(50)))
-    barrier = threading.Barrier(clients + 1)
-
-    def worker(n: int) -> None:
-        rng = random.Random(n)
-        barrier.wait()
-        try:
-            for i in range(per_client):
-                with transaction.atomic(), connections["default"].cursor() as cursor:
-                    # one row lock, like a stock level, then the inserts (order, lines, events, ...)
-                    cursor.execute(f"UPDATE {counter} SET units = units + 1 WHERE id = %s", [rng.randrange(50)])
-                    for w in range(writes - 1):
-                        cursor.execute(
-                            f"INSERT INTO {table} (run, n, note) VALUES (%s, %s, %s)", [run, i, f"row {w} of {n}"]
-                        )
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return clients * per_client / (time.perf_counter() - started)
+    return requests
 
 
-def _serial() -> str:
-    return "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "BIGSERIAL PRIMARY KEY"
+def measure(*, levels: list[int], orders: int) -> list[dict]:
+    rows = []
+    with scratch_database("checkout") as scratch:
+        fixture = set_up(run=uuid.uuid4().hex[:10], products=50, buyers=max(levels))
+        statements, transactions = statements_per_checkout(fixture)
+        print(f"machine: {machine()}; database: {scratch.vendor}")
+        print(f"one API checkout: {statements} SQL statements in {transactions} transactions")
+        header = (
+            f"{'clients':>7} {'orders/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'failed':>6} "
+            f"{'trivial/s':>9} {'t.p95':>6} {'p95/t.p95':>9} {'pgbench':>8} {'ratio':>6}"
+        )
+        print(header)
+        with gunicorn(scratch) as url:
+            for clients in levels:
+                requests = checkout_requests(fixture, clients=clients)
+                load(url=url, requests=requests, clients=clients, count=clients * 2)  # warm-up, not counted
+                result = load(url=url, requests=requests, clients=clients, count=max(orders, clients * 4))
+                trivial = trivial_view(url=url, clients=clients, count=max(400, clients * 20))
+                tps = pgbench_tps(scratch, clients=clients, seconds=5)
+                row = {
+                    "clients": clients,
+                    "orders_per_s": result.rate,
+                    "p50_ms": result.p50_ms,
+                    "p95_ms": result.p95_ms,
+                    "p99_ms": result.p99_ms,
+                    "failed": result.failed,
+                    "trivial_per_s": trivial.rate,
+                    "trivial_p95_ms": trivial.p95_ms,
+                    "p95_over_trivial": result.p95_ms / trivial.p95_ms if trivial.p95_ms else None,
+                    "pgbench_tps": tps,
+                    "ratio_to_pgbench": result.rate / tps if tps else None,
+                    "statements": statements,
+                    "transactions": transactions,
+                }
+                rows.append(row)
+                print(
+                    f"{clients:>7} {result.rate:>9.1f} {result.p50_ms:>7.0f} {result.p95_ms:>7.0f} "
+                    f"{result.p99_ms:>7.0f} {result.failed:>6} {trivial.rate:>9.0f} {trivial.p95_ms:>6.1f} "
+                    f"{row['p95_over_trivial'] or 0:>9.1f} {tps or 0:>8.0f} {row['ratio_to_pgbench'] or 0:>6.3f}"
+                )
+                if result.first_error:
+                    print(f"        first failure: {result.first_error}")
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma-separated")
-    parser.add_argument("--orders", type=int, default=160, help="orders per concurrency level (split over clients)")
+    parser.add_argument("--clients", default=",".join(map(str, LEVELS)), help="concurrency levels, comma-separated")
+    parser.add_argument("--orders", type=int, default=200, help="orders per concurrency level")
+    parser.add_argument("--quick", action="store_true", help="60 orders per level")
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-    levels = [int(c) for c in args.clients.split(",")]
-
-    call_command("migrate", verbosity=0)
-    run = uuid.uuid4().hex[:10]
-    fixture = set_up(run=run, products=50, buyers=max(levels))
-    writes = writes_per_order(fixture)
-    server, port = serve()
-    database = f"{connection.vendor} ({connection.settings_dict['NAME']})"
-    print(f"database: {database}")
-    print(f"one order through place_order: {writes} row writes; the baseline does {writes} per transaction")
-    print(f"{'clients':>7} {'orders':>7} {'failed':>6} {'orders/s':>9} {'baseline tx/s':>14} {'ratio':>7}")
-    try:
-        for clients in levels:
-            per_client = max(1, args.orders // clients)
-            # a short warm-up so connections, caches and the first-request imports are not counted
-            run_clients(port=port, fixture=fixture, clients=clients, per_client=1)
-            placed, failed, seconds = run_clients(port=port, fixture=fixture, clients=clients, per_client=per_client)
-            rate = placed / seconds
-            base = baseline(clients=clients, per_client=per_client, writes=writes, run=run)
-            print(f"{clients:>7} {placed:>7} {failed:>6} {rate:>9.1f} {base:>14.1f} {rate / base:>7.3f}")
-    finally:
-        server.close()
+    rows = measure(levels=[int(c) for c in args.clients.split(",")], orders=60 if args.quick else args.orders)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

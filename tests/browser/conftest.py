@@ -6,6 +6,9 @@ Tests under tests/browser/ are marked `browser` and get:
 - `sign_in(page, user)`: signs `user` in by giving the browser a session cookie;
 - `sign_in_with_form(page, username, password)`: signs in through the sign-in page, as a person would.
 Run only these with `pytest -m browser`; skip them with `-m "not browser"`.
+
+The journeys run on SQLite: what they prove is the pages and the browser, and every layer below them runs on
+PostgreSQL in the rest of the suite. `BROWSER_ON_POSTGRES=1` runs them on PostgreSQL too.
 """
 
 import os
@@ -32,9 +35,13 @@ _HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    skip = pytest.mark.skip(reason="browser journeys run on SQLite (BROWSER_ON_POSTGRES=1 runs them here too)")
     for item in items:
         if _HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            if on_postgres and os.environ.get("BROWSER_ON_POSTGRES") != "1":
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

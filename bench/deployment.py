@@ -1,0 +1,244 @@
+"""The documented production deployment, on this machine, for the benchmarks.
+
+A benchmark sets up its data in its own process, then measures through the same processes a shop runs
+(docs/deployment.md): gunicorn web workers (`--workers W --threads T`) in a separate process group, and the
+load from another process (`bench/load.py`), so the server, the load and the database each have their own
+processes, as in production. Beside each figure it measures a reference in the same run:
+
+- `pgbench` TPC-B at the same number of clients (PostgreSQL only): what the database itself does here;
+- a trivial view (`/healthz`, no database) through the same gunicorn: what HTTP and Django cost alone.
+
+Only loopback addresses are used, every load is bounded in requests and in time, and every process this
+module starts is stopped when the benchmark ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LEVELS = (1, 4, 16, 32)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- The database ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scratch:
+    """A scratch database for one benchmark run, and the environment every process of the run shares."""
+
+    env: dict[str, str]
+    url: str | None  # postgres://... or None for SQLite
+    var_dir: Path
+    pgbench_ready: bool = False
+
+    @property
+    def vendor(self) -> str:
+        return "postgresql" if self.url else "sqlite"
+
+
+@contextmanager
+def scratch_database(name: str):
+    """SQLite under a temporary folder, or (DATABASE_URL=postgres://...) a fresh database next to the given one,
+    dropped afterwards. The caller's own process is configured for it (Django is set up here)."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"autosales-bench-{name}-"))
+    given = os.environ.get("DATABASE_URL", "")
+    url = admin = None
+    if given.startswith("postgres"):
+        parts = urlsplit(given)
+        db = f"autosales_bench_{name}_{uuid.uuid4().hex[:6]}"
+        url = urlunsplit(parts._replace(path=f"/{db}"))
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        _psql(admin, f'CREATE DATABASE "{db}"')
+    env = {
+        **os.environ,
+        "AUTOSALES_VAR_DIR": str(var_dir),
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "HTTPS": "0",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_URL": "dummy://",
+        "DJANGO_SETTINGS_MODULE": "autosales.settings",
+    }
+    env.pop("REDIS_URL", None)
+    if url:
+        env["DATABASE_URL"] = url
+    else:
+        env.pop("DATABASE_URL", None)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    try:
+        yield Scratch(env=env, url=url, var_dir=var_dir)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if admin:
+            _psql(admin, f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _psql(url: str, sql: str) -> str:
+    done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"psql failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+# -- The web processes ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def gunicorn(scratch: Scratch, *, workers: int = 4, threads: int = 2):
+    """gunicorn as docs/deployment.md runs it (4 workers x 2 threads), on a free loopback port; yields its URL."""
+    if not (BIN / "gunicorn").exists():
+        raise SystemExit("gunicorn is not installed here: .venv/bin/pip install -e '.[production,test]'")
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "autosales.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=scratch.env, cwd=scratch.var_dir, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(port, process)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_until_up(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    import http.client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the web server exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the web server did not answer in time")
+
+
+# -- The load, from its own process -------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    clients: int
+    ok: int
+    failed: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    first_error: str
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+def load(*, url: str, requests: list[dict], clients: int, count: int, seconds: float = 60.0) -> LoadResult:
+    """Sends `count` requests (cycling through `requests`, `{uuid}` in a string made fresh for each) from
+    `clients` connections of a separate process, bounded by `seconds`; latencies are per request."""
+    spec = json.dumps({"url": url, "requests": requests, "clients": clients, "count": count, "seconds": seconds})
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load.py")],
+        input=spec,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    if done.returncode:
+        raise RuntimeError(f"the load process failed: {done.stderr.strip()[-2000:]}")
+    return LoadResult(**json.loads(done.stdout))
+
+
+def trivial_view(*, url: str, clients: int, count: int) -> LoadResult:
+    """The reference for a page or an API call: `/healthz` through the same server at the same concurrency."""
+    return load(url=url, requests=[{"method": "GET", "path": "/healthz"}], clients=clients, count=count)
+
+
+# -- The database's own limit ------------------------------------------------------------------------------
+
+
+def pgbench_tps(scratch: Scratch, *, clients: int, seconds: int = 10, select_only: bool = False) -> float | None:
+    """TPC-B (or select-only) transactions per second that pgbench gets from this PostgreSQL at `clients`
+    clients, in the scratch database's own tables (initialised once, scale 1). None on SQLite."""
+    if scratch.url is None or shutil.which("pgbench") is None:
+        return None
+    parts = urlsplit(scratch.url)
+    conninfo = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    db = parts.path.lstrip("/")
+    env = {**os.environ, "PGPASSWORD": parts.password or ""}
+    if not scratch.pgbench_ready:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "1", *conninfo, db], env=env, check=True, capture_output=True)
+        scratch.pgbench_ready = True
+    command = ["pgbench", *conninfo, "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds)]
+    if select_only:
+        command.append("-S")
+    done = subprocess.run([*command, db], env=env, check=True, capture_output=True, text=True)
+    match = re.search(r"tps = ([0-9.]+)", done.stdout)
+    return float(match.group(1)) if match else None
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kb = int(meminfo.readline().split()[1])
+            memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    load1 = os.getloadavg()[0]
+    return f"{cores} cores{memory}, load average {load1:.1f} at start"

@@ -1,35 +1,29 @@
-"""Catalog benchmark: list pages and the products API on a 10,000-product catalog, beside a trivial Django view.
+"""Catalog: category, search and product pages and the products API over a 10,000-product catalog, on the
+production deployment, beside a trivial view measured in the same run.
 
-    .venv/bin/python bench/catalog.py                      # SQLite scratch database in a temporary directory
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/catalog.py
-                                                           # PostgreSQL: a scratch database next to x, dropped after
+    .venv/bin/python bench/catalog.py                      # SQLite scratch database
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/catalog.py
+    .venv/bin/python bench/catalog.py --quick              # 16 clients only, fewer requests
 
-It builds the scratch database, serves the app with waitress on 127.0.0.1 in a subprocess, sends a fixed
-number of sequential keep-alive requests to each target (bounded by a few seconds each), and prints
-requests/s, p50 and p99 latency, and each target's cost relative to the trivial view.
-Not a test: the figures depend on the machine. Nothing leaves 127.0.0.1.
+The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads) in its own processes; the load
+comes from `bench/load.py`, another process, at 1, 4, 16 and 32 keep-alive connections. Printed per target
+and level: requests/s, p50/p95/p99, and throughput as a fraction of the trivial view (`/healthz`) at the same
+concurrency through the same server. Not a test: the figures depend on the machine. Nothing leaves 127.0.0.1.
 """
 
 import argparse
-import http.client
-import os
+import json
 import random
-import shutil
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from deployment import LEVELS, gunicorn, load, machine, scratch_database, trivial_view
 
 PRODUCTS = 10_000
-REQUESTS = 200  # per target, after WARMUP
-WARMUP = 15
-SECONDS_PER_TARGET = 5.0  # stop a target early when it takes longer than this
-SCRATCH_PG_NAME = "autosales_bench_catalog"
 
 SHAPES = ["A19", "A21", "BR30", "BR40", "PAR20", "PAR30", "PAR38", "G25", "G40", "B11", "T8", "MR16", "ST64"]
 BASES = ["E26", "E12", "E39", "GU10", "GU24", "G9", "GU5.3", "G13"]
@@ -52,36 +46,10 @@ WORDS = [
 ]
 
 
-# -- The server side (a subprocess) ------------------------------------------------------------------
-
-
-def trivial(request):
-    from django.http import HttpResponse
-
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def serve(port: int) -> None:
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.urls import include, path
-    from waitress import serve as waitress_serve
-
-    from autosales.wsgi import application
-
-    module = sys.modules[__name__]
-    module.urlpatterns = [path("bench/trivial/", trivial), path("", include("autosales.urls"))]
-    settings.ROOT_URLCONF = module.__name__
-    waitress_serve(application, host="127.0.0.1", port=port, threads=4, _quiet=True)
-
-
 # -- Building the scratch database ---------------------------------------------------------------------
 
 
 def build_catalog(products: int) -> dict:
-    from django.core.management import call_command
     from django.db import transaction
 
     from autosales.catalog.models import Category, Product, Variant
@@ -89,7 +57,6 @@ def build_catalog(products: int) -> dict:
     from autosales.inventory.models import StockLevel, Warehouse
     from autosales.pricing.models import Price, PriceList
 
-    call_command("migrate", verbosity=0)
     rng = random.Random(42)
     with transaction.atomic():
         tops = [Category.objects.create(name=kind.title() + "s", slug=f"{kind.replace(' ', '-')}s") for kind in KINDS]
@@ -145,7 +112,7 @@ def build_catalog(products: int) -> dict:
             batch_size=1000,
         )
         products_reindex(product_ids=Product.objects.values_list("id", flat=True), batch_size=1000)
-    return {"category": tops[0].slug, "variants": len(variant_ids), "product": "p-4242"}
+    return {"category": tops[0].slug, "variants": len(variant_ids), "product": f"p-{products // 2}"}
 
 
 def search_plan() -> str:
@@ -162,149 +129,78 @@ def search_plan() -> str:
     return "; ".join(used) or "full-text index NOT used: " + " | ".join(rows)
 
 
-# -- The client side -----------------------------------------------------------------------------------
+def targets(built: dict) -> list[tuple[str, str]]:
+    return [
+        ("category page (1,250 products)", f"/c/{built['category']}/"),
+        ("category page, page 40", f"/c/{built['category']}/?page=40"),
+        ("search page 'led 2700'", "/search/?q=led+2700"),
+        ("search page SKU prefix", "/search/?q=BB-04242"),
+        ("product page", f"/p/{built['product']}/"),
+        ("API /api/v1/products?q=led", "/api/v1/products?q=led"),
+        ("API /api/v1/products", "/api/v1/products"),
+    ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with {server.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start within 60 s")
-
-
-def measure(port: int, path: str) -> dict | None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path)
-    first = conn.getresponse()
-    first.read()
-    if first.status != 200:
-        conn.close()
-        return {"status": first.status}
-    for _ in range(WARMUP):
-        conn.request("GET", path)
-        conn.getresponse().read()
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(REQUESTS):
-        t0 = time.perf_counter()
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - t0)
-        if response.status != 200:
-            raise SystemExit(f"{path} answered {response.status} during the run")
-        if time.perf_counter() - started > SECONDS_PER_TARGET:
-            break
-    elapsed = time.perf_counter() - started
-    conn.close()
-    latencies.sort()
-    return {
-        "status": 200,
-        "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-    }
-
-
-def pg_scratch_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{SCRATCH_PG_NAME}")), urlunsplit(parts._replace(path="/postgres"))
-
-
-def pg_admin(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
+def measure(*, levels: list[int], requests: int, products: int) -> list[dict]:
+    rows = []
+    with scratch_database("catalog") as scratch:
+        started = time.perf_counter()
+        built = build_catalog(products)
+        print(f"machine: {machine()}; database: {scratch.vendor}")
+        print(
+            f"catalog: {products} products, {built['variants']} variants (built in {time.perf_counter() - started:.0f} s)"
+        )
+        print(f"search plan: {search_plan()}")
+        print(
+            f"{'target':<32} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+            f"{'trivial/s':>9} {'ratio':>6}"
+        )
+        with gunicorn(scratch) as url:
+            for clients in levels:
+                trivial = trivial_view(url=url, clients=clients, count=max(400, clients * 20))
+                print(
+                    f"{'trivial view /healthz':<32} {clients:>7} {trivial.rate:>7.0f} {trivial.p50_ms:>7.1f} "
+                    f"{trivial.p95_ms:>7.1f} {trivial.p99_ms:>7.1f}"
+                )
+                for label, path in targets(built):
+                    spec = [{"method": "GET", "path": path}]
+                    load(url=url, requests=spec, clients=clients, count=clients * 2)  # warm-up
+                    result = load(url=url, requests=spec, clients=clients, count=max(requests, clients * 4), seconds=30)
+                    ratio = result.rate / trivial.rate if trivial.rate else 0.0
+                    rows.append(
+                        {
+                            "target": label,
+                            "clients": clients,
+                            "per_s": result.rate,
+                            "p50_ms": result.p50_ms,
+                            "p95_ms": result.p95_ms,
+                            "p99_ms": result.p99_ms,
+                            "failed": result.failed,
+                            "trivial_per_s": trivial.rate,
+                            "ratio_to_trivial": ratio,
+                        }
+                    )
+                    print(
+                        f"{label:<32} {clients:>7} {result.rate:>7.1f} {result.p50_ms:>7.1f} {result.p95_ms:>7.1f} "
+                        f"{result.p99_ms:>7.1f} {trivial.rate:>9.0f} {ratio:>6.3f}"
+                    )
+                    if result.first_error:
+                        print(f"        first failure: {result.first_error}")
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--products", type=int, default=PRODUCTS)
+    parser.add_argument("--clients", default=",".join(map(str, LEVELS)), help="concurrency levels, comma-separated")
+    parser.add_argument("--requests", type=int, default=200, help="requests per target and level")
+    parser.add_argument("--quick", action="store_true", help="16 clients, 80 requests per target")
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
-
-    var_dir = Path(tempfile.mkdtemp(prefix="autosales-bench-catalog-"))
-    env = {**os.environ, "AUTOSALES_VAR_DIR": str(var_dir), "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING"}
-    env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-    env["DJANGO_SETTINGS_MODULE"] = "autosales.settings"
-    admin_url = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], admin_url = pg_scratch_url(os.environ["DATABASE_URL"])
-        pg_admin(admin_url, f"DROP DATABASE IF EXISTS {SCRATCH_PG_NAME}")
-        pg_admin(admin_url, f"CREATE DATABASE {SCRATCH_PG_NAME}")
-    os.environ.update(env)
-
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    server = None
-    try:
-        t0 = time.perf_counter()
-        built = build_catalog(args.products)
-        vendor = connection.vendor
-        print(f"search plan: {search_plan()}")
-        connection.close()
-        print(
-            f"catalog: {args.products} products, {built['variants']} variants on {vendor} "
-            f"(built in {time.perf_counter() - t0:.0f} s)"
-        )
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
-            env={**env, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent), *sys.path])},
-        )
-        wait_until_up(port, server)
-        targets = [
-            ("trivial Django view", "/bench/trivial/"),
-            ("category page (1,250 products)", f"/c/{built['category']}/"),
-            ("category page, page 40", f"/c/{built['category']}/?page=40"),
-            ("search page 'led 2700'", "/search/?q=led+2700"),
-            ("search page 'par38 floodlight'", "/search/?q=par38+floodlight"),
-            ("search page SKU prefix", "/search/?q=BB-04242"),
-            ("product page", f"/p/{built['product']}/"),
-            ("API /api/v1/products?q=led", "/api/v1/products?q=led"),
-            ("API /api/v1/products (no query)", "/api/v1/products"),
-        ]
-        results = [(label, measure(port, path)) for label, path in targets]
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        connection.close()
-        if admin_url:
-            pg_admin(admin_url, f"DROP DATABASE IF EXISTS {SCRATCH_PG_NAME} WITH (FORCE)")
-        shutil.rmtree(var_dir, ignore_errors=True)
-
-    baseline = results[0][1]
-    print(f"\n{'target':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p50 vs trivial':>15}")
-    for label, r in results:
-        if r["status"] != 200:
-            print(f"{label:<34} {'answered ' + str(r['status']):>42}")
-            continue
-        ratio = r["p50"] / baseline["p50"]
-        print(f"{label:<34} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {ratio:>14.1f}x")
-    print(
-        f"\n{REQUESTS} sequential keep-alive requests per target (at most {SECONDS_PER_TARGET:.0f} s), after {WARMUP} warm-up."
-    )
+    levels = [16] if args.quick else [int(c) for c in args.clients.split(",")]
+    rows = measure(levels=levels, requests=80 if args.quick else args.requests, products=args.products)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

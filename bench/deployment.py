@@ -79,7 +79,9 @@ def scratch_database(name: str):
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
-        "EMAIL_URL": "dummy://",
+        "EMAIL_URL": "mailbox://",
+        "PAYMENT_PROVIDER": "test",
+        "SHOP_BASE_URL": "http://127.0.0.1:8000",
         "DJANGO_SETTINGS_MODULE": "autosales.settings",
     }
     env.pop("REDIS_URL", None)

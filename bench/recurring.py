@@ -1,25 +1,24 @@
-"""Standing-order throughput: occurrences the scheduler processes per second when 10,000 are due at once.
+"""Standing orders: occurrences the scheduler processes per second when 10,000 are due at once, with one and
+with two worker processes, beside the database's own limit measured in the same run.
 
-    .venv/bin/python bench/recurring.py                   # SQLite scratch database in a temporary directory
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/recurring.py
-                                                          # PostgreSQL: a scratch database next to x, dropped after
+    .venv/bin/python bench/recurring.py                   # SQLite scratch database
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/recurring.py
+    .venv/bin/python bench/recurring.py --quick           # 1,000 due at once, shorter budgets
 
-It builds a scratch database (its own: `autosales_bench_recurring` on PostgreSQL, created and dropped here; a
-temporary file on SQLite), migrates it, and adds a catalog with plenty of stock, customer organizations and a
-shipping method. Then, in one run, three measurements:
+It builds a scratch database (a fresh PostgreSQL database next to the one DATABASE_URL names, dropped after;
+a temporary file on SQLite) with a catalog with plenty of stock, customer organizations and a shipping method.
+Then, in one run:
 
-1. the scheduler with one worker: `--count` standing orders (bulk-inserted, two lines each, paid as
-   `--payment` says) all due at the same moment; `runs_materialize` until nothing is left to materialize,
-   then `runs_place` until no run is due;
-2. the same with two workers, each a thread with its own database connection, on `--count` new standing
-   orders due at once;
-3. the baseline: the orders of measurement 1 (same organization, user, lines, address, shipping method and
-   payment) placed one by one through `place_order`, without the scheduler.
+1. one worker process, as `autosales worker` runs the scheduler's jobs: `--count` standing orders (two
+   lines each, paid as `--payment` says) all due at the same moment; `runs_materialize` until nothing is left,
+   then `runs_place` until no run is due or the budget is spent;
+2. the same with `--workers` worker processes (separate interpreters, each its own connection) on `--count`
+   new standing orders due at once;
+3. the same orders placed one by one through `place_order` in one process, without the scheduler;
+4. the reference: `pgbench` TPC-B at 1 client on the same PostgreSQL (on SQLite: none).
 
-Each placing loop stops when nothing is due or after `--seconds` (so a full run stays within minutes on a
-small machine); the rates are computed from what was done in the time measured, and the table says how many
-of the due occurrences were placed. Runs left over when a budget ends are marked skipped before the next
-measurement, so each measurement sees only its own due runs.
+Placing loops stop when nothing is due or after `--seconds`; rates count what was done in the time measured.
+Runs left over when a budget ends are marked skipped before the next measurement.
 
 Not a test: the figures depend on the machine. Nothing leaves 127.0.0.1: the database must be on loopback,
 payments use the built-in test gateway (`tok_approve`) or the vendor account, and emails stay in the outbox.
@@ -29,20 +28,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
-import shutil
+import subprocess
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from deployment import machine, pgbench_tps, scratch_database
 
 COUNT = 10_000
 SECONDS = 45.0  # per placing loop
@@ -50,8 +48,6 @@ PLACE_BATCH = 50
 WARM_UP = 10
 ORGANIZATIONS = 100
 VARIANTS = 50
-SCRATCH_PG_NAME = "autosales_bench_recurring"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -87,49 +83,6 @@ class StatementCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
-
-
-# -- The scratch database ------------------------------------------------------------------------------
-
-
-def pg_scratch_url(url: str) -> tuple[str, str]:
-    """(the scratch database's URL, the maintenance database's URL) on the server of `url`, loopback only."""
-    parts = urlsplit(url)
-    if parts.hostname not in LOOPBACK:
-        raise SystemExit(f"bench/recurring.py only talks to 127.0.0.1; DATABASE_URL points at {parts.hostname!r}")
-    return urlunsplit(parts._replace(path=f"/{SCRATCH_PG_NAME}")), urlunsplit(parts._replace(path="/postgres"))
-
-
-def pg_admin(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def prepare_environment() -> tuple[Path, str | None]:
-    """Points Django at a scratch database and safe local settings; returns (var dir, admin URL or None)."""
-    var_dir = Path(tempfile.mkdtemp(prefix="autosales-bench-recurring-"))
-    os.environ.update(
-        {
-            "AUTOSALES_VAR_DIR": str(var_dir),
-            "HTTPS": "0",
-            "DEBUG": "0",
-            "LOG_LEVEL": "WARNING",
-            "PAYMENT_PROVIDER": "test",
-            "EMAIL_URL": "mailbox://",
-            "SHOP_BASE_URL": "http://127.0.0.1:8000",
-            "REDIS_URL": "",
-            "DJANGO_SETTINGS_MODULE": "autosales.settings",
-        }
-    )
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-    admin_url = None
-    if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], admin_url = pg_scratch_url(os.environ["DATABASE_URL"])
-        pg_admin(admin_url, f"DROP DATABASE IF EXISTS {SCRATCH_PG_NAME} WITH (FORCE)")
-        pg_admin(admin_url, f"CREATE DATABASE {SCRATCH_PG_NAME}")
-    return var_dir, admin_url
 
 
 # -- Data ----------------------------------------------------------------------------------------------
@@ -259,86 +212,97 @@ def leftovers_skip() -> int:
 # -- The measurements ----------------------------------------------------------------------------------
 
 
-def scheduler_worker(*, name: str, deadline_after: float, counters: dict, lock: threading.Lock, start) -> None:
-    """One worker: materialize until nothing is left, then place until nothing is due or the budget is spent."""
+def scheduler_worker(*, name: str, seconds: float) -> None:
+    """One worker process (`--worker NAME`): says ready, waits for "go" on standard input, materializes until
+    nothing is left, then places until nothing is due or the budget is spent; prints its counters as JSON."""
+    import django
+
+    django.setup()
     from django.db import connection
 
     from autosales.core import clock
     from autosales.recurring.scheduler import runs_materialize, runs_place
 
     materialize_statements, place_statements = StatementCounter(), StatementCounter()
-    try:
-        start.wait()
-        t0 = time.perf_counter()
-        with connection.execute_wrapper(materialize_statements):
-            while runs_materialize(now=clock.now()).items:
-                pass
-        t1 = time.perf_counter()
-        placed = failures = 0
-        deadline = t1 + deadline_after
-        with connection.execute_wrapper(place_statements):
-            while time.perf_counter() < deadline:
-                # Batches smaller than the job's (200) so the loop ends close to the budget.
-                result = runs_place(now=clock.now(), worker=name, limit=PLACE_BATCH)
-                if not result.items:
-                    break
-                placed += result.items - result.failures
-                failures += result.failures
-        t2 = time.perf_counter()
-        with lock:
-            counters["materialize"].append((t0, t1))
-            counters["place"].append((t1, t2))
-            counters["placed"] += placed
-            counters["failures"] += failures
-            counters["materialize_statements"] += materialize_statements.count
-            counters["place_statements"] += place_statements.count
-    finally:
-        connection.close()
+    connection.ensure_connection()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0 = time.time()
+    with connection.execute_wrapper(materialize_statements):
+        while runs_materialize(now=clock.now()).items:
+            pass
+    t1 = time.time()
+    placed = failures = 0
+    deadline = t1 + seconds
+    with connection.execute_wrapper(place_statements):
+        while time.time() < deadline:
+            # Batches smaller than the job's (200) so the loop ends close to the budget.
+            result = runs_place(now=clock.now(), worker=name, limit=PLACE_BATCH)
+            if not result.items:
+                break
+            placed += result.items - result.failures
+            failures += result.failures
+    t2 = time.time()
+    print(
+        json.dumps(
+            {
+                "materialize": [t0, t1],
+                "place": [t1, t2],
+                "placed": placed,
+                "failures": failures,
+                "materialize_statements": materialize_statements.count,
+                "place_statements": place_statements.count,
+            }
+        ),
+        flush=True,
+    )
+    connection.close()
 
 
 def measure_scheduler(*, workers: int, due: int, seconds: float, batch: str) -> tuple[Measure, Measure, int]:
-    """(materialize, place, failures) for `workers` threads on the standing orders of `batch`, due now."""
+    """(materialize, place, failures) for `workers` worker processes on the standing orders of `batch`, due now."""
     from autosales.recurring.models import Run
 
-    lock = threading.Lock()
-    start = threading.Barrier(workers + 1)
-    counters = {
-        "materialize": [],
-        "place": [],
-        "placed": 0,
-        "failures": 0,
-        "materialize_statements": 0,
-        "place_statements": 0,
-    }
-    threads = [
-        threading.Thread(
-            target=scheduler_worker,
-            kwargs={
-                "name": f"bench-worker-{n}",
-                "deadline_after": seconds,
-                "counters": counters,
-                "lock": lock,
-                "start": start,
-            },
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", f"bench-worker-{n}", "--seconds", str(seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for n in range(workers)
     ]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    for thread in threads:
-        thread.join()
+    for process in processes:
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("a worker process did not start")
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    reports = []
+    for process in processes:
+        out, _ = process.communicate(timeout=seconds + 600)
+        if process.returncode:
+            raise RuntimeError(f"a worker process failed with {process.returncode}")
+        reports.append(json.loads(out.strip().splitlines()[-1]))
     materialized = Run.objects.filter(
         kind=Run.Kind.OCCURRENCE, standing_order__name__startswith=f"Bulbs {batch} "
     ).count()
     # Wall-clock spans: from the first worker's start to the last worker's end of each pass.
-    mat_seconds = max(end for _, end in counters["materialize"]) - min(begin for begin, _ in counters["materialize"])
-    place_seconds = max(end for _, end in counters["place"]) - min(begin for begin, _ in counters["place"])
-    label = f"scheduler, {workers} worker{'s' if workers > 1 else ''}"
+    mat_seconds = max(r["materialize"][1] for r in reports) - min(r["materialize"][0] for r in reports)
+    place_seconds = max(r["place"][1] for r in reports) - min(r["place"][0] for r in reports)
+    label = f"scheduler, {workers} worker process{'es' if workers > 1 else ''}"
     return (
-        Measure(f"{label}: materialize", due, materialized, mat_seconds, counters["materialize_statements"]),
-        Measure(f"{label}: place", due, counters["placed"], place_seconds, counters["place_statements"]),
-        counters["failures"],
+        Measure(
+            f"{label}: materialize", due, materialized, mat_seconds, sum(r["materialize_statements"] for r in reports)
+        ),
+        Measure(
+            f"{label}: place",
+            due,
+            sum(r["placed"] for r in reports),
+            place_seconds,
+            sum(r["place_statements"] for r in reports),
+        ),
+        sum(r["failures"] for r in reports),
     )
 
 
@@ -401,31 +365,22 @@ def main() -> None:
         "--seconds", type=float, default=SECONDS, help=f"time budget of each placing loop (default {SECONDS:.0f})"
     )
     parser.add_argument("--payment", choices=("card", "account"), default="card", help="card (tok_approve) or account")
-    parser.add_argument("--workers", type=int, default=2, help="threads of the concurrent scheduler measurement")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the concurrent measurement")
+    parser.add_argument("--quick", action="store_true", help="1,000 due at once, 20 s budgets")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        scheduler_worker(name=args.worker, seconds=args.seconds)
+        return
+    if args.quick:
+        args.count, args.seconds = 1_000, 20.0
     if args.count < 1 or args.seconds <= 0 or args.workers < 2:
         parser.error("--count and --seconds must be positive, --workers at least 2")
 
-    var_dir, admin_url = prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    try:
-        call_command("migrate", verbosity=0)
-        server = connection.vendor
-        if server == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                server = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-        else:
-            import sqlite3
-
-            server = f"SQLite {sqlite3.sqlite_version} (WAL)"
+    with scratch_database("recurring") as scratch:
         fixture = build_fixture()
-        print(f"database: {server}, scratch; {os.cpu_count()} CPUs, load average {_load()}")
+        print(f"machine: {machine()}; database: {scratch.vendor}, scratch")
         print(f"{args.count:,} standing orders due at once per measurement, paid by {args.payment}; ", end="")
         print(f"each placing loop stops after {args.seconds:.0f} s")
 
@@ -450,30 +405,44 @@ def main() -> None:
         leftovers_skip()
 
         direct, direct_failures = measure_direct(standing_order_ids=first_ids, seconds=args.seconds)
+        tps = pgbench_tps(scratch, clients=1, seconds=10)
         print(f"load average at the end: {_load()}")
-    finally:
-        connections.close_all()
-        if admin_url:
-            pg_admin(admin_url, f"DROP DATABASE IF EXISTS {SCRATCH_PG_NAME} WITH (FORCE)")
-        shutil.rmtree(var_dir, ignore_errors=True)
 
     print()
-    print(f"{'measurement':<36} {'due':>7} {'done':>7} {'seconds':>8} {'per second':>11} {'SQL each':>9}")
+    print(f"{'measurement':<44} {'due':>7} {'done':>7} {'seconds':>8} {'per second':>11} {'SQL each':>9}")
     for m in (one_mat, one_place, two_mat, two_place, direct):
-        print(f"{m.label:<36} {m.due:>7,} {m.done:>7,} {m.seconds:>8.1f} {m.rate:>11.1f} {m.statements_each:>9.1f}")
+        print(f"{m.label:<44} {m.due:>7,} {m.done:>7,} {m.seconds:>8.1f} {m.rate:>11.1f} {m.statements_each:>9.1f}")
     one = per_occurrence_rate(one_mat, one_place)
     two = per_occurrence_rate(two_mat, two_place)
     print()
-    print(f"{'occurrences per second':<36} {'rate':>7} {'vs direct checkout':>19}")
-    print(f"{'scheduler, 1 worker':<36} {one:>7.1f} {one / direct.rate:>19.2f}")
-    print(f"{f'scheduler, {args.workers} workers':<36} {two:>7.1f} {two / direct.rate:>19.2f}")
-    print(f"{'direct place_order, one by one':<36} {direct.rate:>7.1f} {1:>19.2f}")
+    print(f"{'occurrences per second':<44} {'rate':>7} {'vs direct':>10} {'vs pgbench 1 client':>20}")
+    reference = f"{tps:.0f} tx/s" if tps else "(SQLite: none)"
+    for label, rate in (("scheduler, 1 worker process", one), (f"scheduler, {args.workers} worker processes", two)):
+        versus = f"{rate / tps:.4f}" if tps else "-"
+        print(f"{label:<44} {rate:>7.1f} {rate / direct.rate if direct.rate else 0:>10.2f} {versus:>20}")
+    print(f"{'direct place_order, one by one':<44} {direct.rate:>7.1f} {1:>10.2f}")
+    print(f"pgbench TPC-B, 1 client: {reference}; {args.workers} workers / 1 worker: {two / one if one else 0:.2f}")
     if one_failures or two_failures or direct_failures:
         print(f"refused or failed: scheduler {one_failures} + {two_failures}, direct {direct_failures}")
     print(
         "\nA scheduler occurrence is its share of materializing plus placing; 'done' counts runs made or orders"
         " placed; 'SQL each' is statements per run or order (BEGIN and COMMIT not counted)."
     )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "one_worker_per_s": one,
+                    "two_workers_per_s": two,
+                    "workers": args.workers,
+                    "direct_per_s": direct.rate,
+                    "pgbench_1_client_tps": tps,
+                    "count": args.count,
+                    "place_sql_each": one_place.statements_each,
+                },
+                indent=2,
+            )
+        )
 
 
 def _load() -> str:

@@ -15,7 +15,10 @@ from autosales.core.errors import NotFound
 from autosales.customers.models import Organization
 from autosales.customers.permissions import staff_permission_required
 from autosales.customers.selectors import organizations_matching
+from autosales.recurring import pages
 from autosales.recurring.models import StandingOrder
+from autosales.recurring.pages import Scope
+from autosales.recurring.presenters import schedule_in_words
 from autosales.recurring.selectors import (
     Forecast,
     demand_forecast,
@@ -23,8 +26,6 @@ from autosales.recurring.selectors import (
     standing_order_for,
     standing_orders_for_staff,
 )
-from autosales.storefront.views import standing_orders as pages
-from autosales.storefront.views.standing_orders import Scope, schedule_in_words
 
 PAGE_SIZE = 50
 VIEW = "recurring.view_standingorder"

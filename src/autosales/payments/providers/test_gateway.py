@@ -34,6 +34,14 @@ TOKEN_INSUFFICIENT_FUNDS = "tok_insufficient_funds"
 TOKEN_NETWORK_ERROR = "tok_network_error"
 TOKEN_TIMEOUT_THEN_APPROVE = "tok_timeout_then_approve"
 TOKENS = (TOKEN_APPROVE, TOKEN_DECLINE, TOKEN_INSUFFICIENT_FUNDS, TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE)
+# The tokens and what each does, as the pages offer them to someone trying payments out.
+TEST_TOKENS = [
+    (TOKEN_APPROVE, "approved"),
+    (TOKEN_DECLINE, "declined"),
+    (TOKEN_INSUFFICIENT_FUNDS, "declined for insufficient funds"),
+    (TOKEN_NETWORK_ERROR, "approved, but the answer is lost on the way back (try again: one charge)"),
+    (TOKEN_TIMEOUT_THEN_APPROVE, "lost on the way there the first time, approved on the retry"),
+]
 
 SIGNATURE_HEADER = "x-test-gateway-signature"
 SIGNATURE_TOLERANCE_SECONDS = 300

@@ -39,14 +39,6 @@ SIGNING_SALT = "autosales.checkout.confirm"
 # A review page older than this must be looked at again before it can be confirmed.
 CONFIRM_MAX_AGE_SECONDS = 2 * 60 * 60
 
-TEST_TOKENS = [
-    (test_gateway.TOKEN_APPROVE, "approved"),
-    (test_gateway.TOKEN_DECLINE, "declined"),
-    (test_gateway.TOKEN_INSUFFICIENT_FUNDS, "declined for insufficient funds"),
-    (test_gateway.TOKEN_NETWORK_ERROR, "approved, but the answer is lost on the way back (try again: one charge)"),
-    (test_gateway.TOKEN_TIMEOUT_THEN_APPROVE, "lost on the way there the first time, approved on the retry"),
-]
-
 
 @dataclass(frozen=True)
 class Checkout:
@@ -233,7 +225,7 @@ def _payment_context(checkout: Checkout) -> dict:
         "summary": checkout.summary,
         "options": payment_options_for(organization=checkout.organization),
         "stripe": stripe,
-        "test_tokens": TEST_TOKENS,
+        "test_tokens": test_gateway.TEST_TOKENS,
     }
 
 

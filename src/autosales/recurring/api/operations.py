@@ -1,323 +1,57 @@
 """Router `standing orders`: the caller's organization's standing orders (list, create, detail with the next
 dates and estimates, change, skip, un-skip, pause, resume, cancel) and, for staff, the demand forecast.
 
-Mounted at the API root: its paths are /standing-orders... and /forecast.
+Mounted at the API root: its paths are /standing-orders... and /forecast. Each operation names its
+`operation_id` (the one ninja derived when the router was the module `autosales.recurring.api`), so clients
+generated from the OpenAPI document keep their method names.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
-
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import ValidationError
 
 from autosales.cart.models import CartLine
 from autosales.cart.session import cart_for_request
-from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
-from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring import services
+from autosales.recurring.api.schemas import (
+    STATUSES,
+    WEEKDAYS,
+    CancelIn,
+    DateIn,
+    ForecastOut,
+    ForecastParams,
+    PauseIn,
+    ScheduleIn,
+    StandingOrderDetailOut,
+    StandingOrderFilters,
+    StandingOrderIn,
+    StandingOrderLineIn,
+    StandingOrderOut,
+    StandingOrderPatchIn,
+)
+from autosales.recurring.api.serializers import standing_order_detail_out, standing_order_out
 from autosales.recurring.errors import RecurringError
-from autosales.recurring.models import Run, StandingOrder
-from autosales.recurring.schedule import WEEKDAY_NAMES, rule_describe, rule_for, rule_validate
+from autosales.recurring.models import StandingOrder
+from autosales.recurring.schedule import rule_for, rule_validate
 from autosales.recurring.selectors import (
-    FORECAST_WEEKS,
-    Occurrence,
-    changes_for,
     demand_forecast,
     next_order_dates,
-    runs_history,
     standing_order_for,
     standing_orders_for_organization,
-    upcoming_occurrences,
 )
-from autosales.recurring.services import MAX_NOTICE_DAYS, MAX_QUANTITY, MAX_RETRY_DAYS, LineIn
+from autosales.recurring.services import LineIn
 
 router = Router(tags=["standing orders"])
-
-MAX_LINES = 500
-UPCOMING_COUNT = 6
-STATUSES = list(StandingOrder.Status.values)
-WEEKDAYS = tuple(name.lower() for name in WEEKDAY_NAMES)
-# Dates a standing order can reasonably be about; anything else is a typo.
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-# --- Schemas in ---
-
-
-class StandingOrderLineIn(Schema):
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
-
-
-class ScheduleIn(Schema):
-    """Either `rule`, or `every` + `unit` with `weekday` (weeks) or `day_of_month` (months)."""
-
-    rule: str | None = Field(
-        None,
-        max_length=500,
-        description="An RFC 5545 RRULE without DTSTART, COUNT or UNTIL, e.g. FREQ=MONTHLY;BYDAY=1MO",
-    )
-    every: int | None = Field(None, ge=1, le=52, description="Every N weeks or months.")
-    unit: Literal["week", "month"] | None = None
-    weekday: Weekday | None = Field(None, description="For unit week.")
-    day_of_month: int | None = Field(
-        None, ge=1, le=31, description="For unit month; 29 to 31 fall on the last day of shorter months."
-    )
-    start_date: dt.date = Field(ge=EARLIEST, le=LATEST, description="The first date (not in the past).")
-    end_date: dt.date | None = Field(None, ge=EARLIEST, le=LATEST, description="The last date; or max_occurrences.")
-    max_occurrences: int | None = Field(None, ge=1, le=1000, description="End after this many orders.")
-    timezone: str | None = Field(
-        None, max_length=64, description="IANA zone of the dates, e.g. America/Chicago; default the organization's."
-    )
-
-
-class PaymentIn(Schema):
-    kind: Literal["card", "account"] = Field(description="card (a gateway token) or account (the vendor account).")
-    token: str = Field("", max_length=255, description="card: the gateway token (test gateway: tok_approve, ...)")
-
-
-class StandingOrderIn(Schema):
-    name: str = Field("", max_length=120)
-    lines: list[StandingOrderLineIn] | None = Field(
-        None, max_length=MAX_LINES, description="What to order each time; omit to use the caller's cart."
-    )
-    schedule: ScheduleIn
-    shipping_address: str = Field(min_length=1, max_length=32, description="An address-book id.")
-    shipping_method: str = Field(min_length=1, max_length=40, description="A shipping method code.")
-    payment: PaymentIn
-    notice_days: int = Field(3, ge=0, le=MAX_NOTICE_DAYS, description="Days before each order the notice is sent.")
-    stock_policy: Literal["backorder", "retry"] = Field(
-        "backorder", description="Short of stock: place what is available and backorder the rest, or retry daily."
-    )
-    stock_retry_days: int = Field(3, ge=1, le=MAX_RETRY_DAYS, description="retry: for how many days.")
-
-
-class StandingOrderPatchIn(Schema):
-    """Only the fields given change; every change applies to future orders and is recorded."""
-
-    name: str | None = Field(None, max_length=120)
-    lines: list[StandingOrderLineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
-    schedule: ScheduleIn | None = None
-    shipping_address: str | None = Field(None, min_length=1, max_length=32)
-    shipping_method: str | None = Field(None, min_length=1, max_length=40)
-    payment: PaymentIn | None = None
-    notice_days: int | None = Field(None, ge=0, le=MAX_NOTICE_DAYS)
-    stock_policy: Literal["backorder", "retry"] | None = None
-    stock_retry_days: int | None = Field(None, ge=1, le=MAX_RETRY_DAYS)
-
-
-class DateIn(Schema):
-    date: dt.date = Field(ge=EARLIEST, le=LATEST, description="One of the standing order's dates.")
-
-
-class PauseIn(Schema):
-    until: dt.date | None = Field(
-        None, ge=EARLIEST, le=LATEST, description="Dates before this one are skipped; omit to pause until resumed."
-    )
-
-
-class CancelIn(Schema):
-    reason: str = Field("", max_length=500)
-
-
-class StandingOrderFilters(Schema):
-    status: str = Field("", description=f"Only standing orders in this status: {', '.join(STATUSES)}.")
-
-
-class ForecastParams(Schema):
-    weeks: int = Field(FORECAST_WEEKS, ge=1, le=52, description="How many weeks, from this week's Monday.")
-
-
-# --- Schemas out ---
-
-
-class StandingOrderLineOut(Schema):
-    sku: str
-    name: str
-    quantity: int
-
-
-class AddressRefOut(Schema):
-    id: str
-    label: str
-    lines: list[str]
-
-
-class OccurrenceOut(Schema):
-    date: dt.date
-    due_at: dt.datetime
-    status: str = Field(description="scheduled, placed, retrying, failed or skipped")
-    skipped: bool
-    skip_reason: str
-    order_number: str
-    estimated_total: MoneyOut | None = Field(description="At today's prices; null when skipped or not priced.")
-
-
-class RunOut(Schema):
-    date: dt.date
-    kind: str
-    status: str
-    late: bool
-    order: str | None = Field(description="The order's public id (GET /orders/{public_id}).")
-    order_number: str
-    failures: int
-    last_error: str
-    next_attempt_at: dt.datetime | None
-
-
-class ChangeOut(Schema):
-    at: dt.datetime
-    actor: str | None
-    kind: str
-    data: dict
-
-
-class StandingOrderOut(Schema):
-    public_id: str
-    name: str
-    status: str = Field(description=f"One of {', '.join(STATUSES)}.")
-    rule: str
-    schedule: str = Field(description="The schedule in words.")
-    start_date: dt.date
-    end_date: dt.date | None
-    max_occurrences: int | None
-    timezone: str
-    paused_until: dt.date | None
-    next_date: dt.date | None = Field(description="The next date an order will be placed (skips and pauses applied).")
-    lines: list[StandingOrderLineOut]
-    shipping_address: AddressRefOut | None
-    shipping_method: str | None
-    payment_kind: str
-    notice_days: int
-    stock_policy: str
-    stock_retry_days: int
-    created_at: dt.datetime
-    url: str = Field(description="The standing order's page in the store.")
-
-
-class StandingOrderDetailOut(StandingOrderOut):
-    upcoming: list[OccurrenceOut]
-    runs: list[RunOut]
-    changes: list[ChangeOut]
-
-
-class ForecastRowOut(Schema):
-    sku: str
-    name: str
-    available: int
-    weeks: list[int] = Field(description="Units per week, one number per entry of week_starts.")
-    total: int
-    short: bool
-    short_from: dt.date | None = Field(description="The first week the orders so far exceed the stock available now.")
-
-
-class ForecastOut(Schema):
-    week_starts: list[dt.date]
-    rows: list[ForecastRowOut]
-
-
-# --- Building answers ---
-
-
-def _money(money: Money) -> dict:
-    rounded = money.rounded()
-    return {"amount": rounded.amount, "currency": rounded.currency}
-
-
-def _occurrence_out(occurrence: Occurrence) -> dict:
-    return {
-        "date": occurrence.date,
-        "due_at": occurrence.due_at,
-        "status": occurrence.status,
-        "skipped": occurrence.skipped,
-        "skip_reason": occurrence.skip_reason,
-        "order_number": occurrence.order_number,
-        "estimated_total": _money(occurrence.estimate.total) if occurrence.estimate else None,
-    }
-
-
-def _run_out(run: Run) -> dict:
-    return {
-        "date": run.scheduled_for,
-        "kind": run.kind,
-        "status": run.status,
-        "late": run.late,
-        "order": run.order.public_id if run.order else None,
-        "order_number": run.order.number_display if run.order else "",
-        "failures": run.failures,
-        "last_error": run.last_error,
-        "next_attempt_at": run.next_attempt_at,
-    }
-
-
-def standing_order_out(standing_order: StandingOrder, *, next_date: dt.date | None, detail: bool = False) -> dict:
-    """The standing order as the API shows it; its lines (with variants and products) must be prefetched."""
-    address = standing_order.shipping_address
-    body = {
-        "public_id": standing_order.public_id,
-        "name": standing_order.name,
-        "status": standing_order.status,
-        "rule": standing_order.rule,
-        "schedule": rule_describe(standing_order.rule),
-        "start_date": standing_order.start_date,
-        "end_date": standing_order.end_date,
-        "max_occurrences": standing_order.max_occurrences,
-        "timezone": standing_order.timezone,
-        "paused_until": standing_order.paused_until,
-        "next_date": next_date,
-        "lines": [
-            {
-                "sku": line.variant.sku,
-                "name": f"{line.variant.product.name} {line.variant.name}".strip(),
-                "quantity": line.quantity,
-            }
-            for line in standing_order.lines.all()
-        ],
-        "shipping_address": (
-            {"id": address.public_id, "label": address.label, "lines": address.lines()} if address else None
-        ),
-        "shipping_method": standing_order.shipping_method.code if standing_order.shipping_method else None,
-        "payment_kind": standing_order.payment_kind,
-        "notice_days": standing_order.notice_days,
-        "stock_policy": standing_order.stock_policy,
-        "stock_retry_days": standing_order.stock_retry_days,
-        "created_at": standing_order.created_at,
-        "url": f"{settings.SHOP['base_url'].rstrip('/')}/standing-orders/{standing_order.public_id}/",
-    }
-    if detail:
-        body["upcoming"] = [
-            _occurrence_out(o) for o in upcoming_occurrences(standing_order=standing_order, count=UPCOMING_COUNT)
-        ]
-        body["runs"] = [_run_out(run) for run in runs_history(standing_order=standing_order)]
-        body["changes"] = [
-            {
-                "at": change.created_at,
-                "actor": change.actor.username if change.actor else None,
-                "kind": change.kind,
-                "data": change.data,
-            }
-            for change in changes_for(standing_order=standing_order)
-        ]
-    return body
-
-
-def _detail(standing_order: StandingOrder, organization: Organization) -> dict:
-    fresh = standing_order_for(public_id=standing_order.public_id, organization=organization)
-    next_date = next_order_dates(standing_orders=[fresh])[fresh.pk]
-    return standing_order_out(fresh, next_date=next_date, detail=True)
 
 
 # --- Reading input ---
@@ -412,6 +146,7 @@ def _owned(request, public_id: str) -> tuple[StandingOrder, Organization]:
 
 @router.get(
     "/standing-orders",
+    operation_id="autosales_recurring_api_standing_orders_list",
     response={200: Page[StandingOrderOut], **error_responses(401, 404, 422)},
     summary="The standing orders of the caller's organization, newest first",
 )
@@ -437,6 +172,7 @@ def standing_orders_list(request, filters: Query[StandingOrderFilters], paging: 
 
 @router.post(
     "/standing-orders",
+    operation_id="autosales_recurring_api_standing_orders_create",
     response={201: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Set up a standing order (from lines, or from the caller's cart when lines are omitted)",
 )
@@ -465,21 +201,23 @@ def standing_orders_create(request, payload: StandingOrderIn):
         )
     except DomainError as exc:
         raise _as_body_fields(exc) from None
-    return 201, _detail(standing_order, organization)
+    return 201, standing_order_detail_out(standing_order, organization)
 
 
 @router.get(
     "/standing-orders/{public_id}",
+    operation_id="autosales_recurring_api_standing_orders_detail",
     response={200: StandingOrderDetailOut, **error_responses(401, 404)},
     summary="One standing order with its next dates and estimated totals, its runs and its change log",
 )
 def standing_orders_detail(request, public_id: str):
     standing_order, organization = _owned(request, public_id)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.patch(
     "/standing-orders/{public_id}",
+    operation_id="autosales_recurring_api_standing_orders_update",
     response={200: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Change items, delivery, payment, notice or schedule for future orders (all or nothing)",
 )
@@ -520,66 +258,72 @@ def standing_orders_update(request, public_id: str, payload: StandingOrderPatchI
                 services.standing_order_update(standing_order=standing_order, actor=request.auth, **changes)
     except DomainError as exc:
         raise _as_body_fields(exc) from None
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.post(
     "/standing-orders/{public_id}/skip",
+    operation_id="autosales_recurring_api_standing_orders_skip",
     response={200: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Skip one date: no order is placed for it",
 )
 def standing_orders_skip(request, public_id: str, payload: DateIn):
     standing_order, organization = _owned(request, public_id)
     services.occurrence_skip(standing_order=standing_order, actor=request.auth, day=payload.date)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.post(
     "/standing-orders/{public_id}/unskip",
+    operation_id="autosales_recurring_api_standing_orders_unskip",
     response={200: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Bring back a skipped date that is not yet due",
 )
 def standing_orders_unskip(request, public_id: str, payload: DateIn):
     standing_order, organization = _owned(request, public_id)
     services.occurrence_unskip(standing_order=standing_order, actor=request.auth, day=payload.date)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.post(
     "/standing-orders/{public_id}/pause",
+    operation_id="autosales_recurring_api_standing_orders_pause",
     response={200: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Pause until a date (the dates before it are skipped) or, without one, until resumed",
 )
 def standing_orders_pause(request, public_id: str, payload: PauseIn):
     standing_order, organization = _owned(request, public_id)
     services.standing_order_pause(standing_order=standing_order, actor=request.auth, until=payload.until)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.post(
     "/standing-orders/{public_id}/resume",
+    operation_id="autosales_recurring_api_standing_orders_resume",
     response={200: StandingOrderDetailOut, **error_responses(401, 404, 409)},
     summary="Resume a paused standing order",
 )
 def standing_orders_resume(request, public_id: str):
     standing_order, organization = _owned(request, public_id)
     services.standing_order_resume(standing_order=standing_order, actor=request.auth)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.post(
     "/standing-orders/{public_id}/cancel",
+    operation_id="autosales_recurring_api_standing_orders_cancel",
     response={200: StandingOrderDetailOut, **error_responses(400, 401, 404, 409, 422)},
     summary="Cancel: no further orders (orders already placed are not touched)",
 )
 def standing_orders_cancel(request, public_id: str, payload: CancelIn):
     standing_order, organization = _owned(request, public_id)
     services.standing_order_cancel(standing_order=standing_order, actor=request.auth, reason=payload.reason)
-    return _detail(standing_order, organization)
+    return standing_order_detail_out(standing_order, organization)
 
 
 @router.get(
     "/forecast",
+    operation_id="autosales_recurring_api_forecast",
     response={200: ForecastOut, **error_responses(401, 403, 422)},
     summary="Staff: units per SKU per week from every active standing order, beside stock available now",
 )

@@ -1,0 +1,75 @@
+"""Standing orders in words, as the store and the back office show them: the schedule and the change log."""
+
+from __future__ import annotations
+
+from autosales.catalog.models import Variant
+from autosales.recurring.models import Change, StandingOrder
+from autosales.recurring.schedule import rule_describe
+
+
+def schedule_in_words(standing_order: StandingOrder) -> str:
+    words = rule_describe(standing_order.rule)
+    if standing_order.end_date:
+        words += f", until {standing_order.end_date:%b %-d, %Y}"
+    elif standing_order.max_occurrences:
+        words += f", {standing_order.max_occurrences} order{'s' if standing_order.max_occurrences != 1 else ''} in all"
+    else:
+        words += ", until further notice"
+    return words
+
+
+def change_texts(changes: list[Change]) -> list[tuple[Change, str]]:
+    variant_ids = set()
+    for change in changes:
+        for key in ("lines", "before", "after"):
+            value = change.data.get(key)
+            if isinstance(value, dict):
+                variant_ids |= {int(k) for k in value if str(k).isdigit()}
+    skus = dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "sku")) if variant_ids else {}
+
+    def items(value: dict) -> str:
+        return ", ".join(f"{q:,} × {skus.get(int(k), k)}" for k, q in value.items()) if value else "none"
+
+    result = []
+    for change in changes:
+        data = change.data or {}
+        kind = change.kind
+        if kind == "created":
+            text = f"Created: {rule_describe(data.get('rule', ''))} from {data.get('start_date', '')}"
+            if isinstance(data.get("lines"), dict):
+                text += f"; {items(data['lines'])}"
+        elif kind == "lines_changed":
+            text = f"Items changed from {items(data.get('before') or {})} to {items(data.get('after') or {})}"
+        elif kind == "rescheduled":
+            after = data.get("after") or {}
+            text = f"Schedule changed to {rule_describe(after.get('rule', ''))} from {after.get('start_date', '')}"
+        elif kind == "skipped":
+            text = f"Skipped {data.get('date', '')}"
+        elif kind == "unskipped":
+            text = f"Un-skipped {data.get('date', '')}"
+        elif kind == StandingOrder.Status.PAUSED or kind == "pause_changed":
+            text = f"Paused until {data['until']}" if data.get("until") else "Paused until resumed"
+        elif kind == StandingOrder.Status.ACTIVE:
+            text = "Resumed"
+        elif kind == StandingOrder.Status.CANCELLED:
+            text = f"Cancelled{': ' + data['reason'] if data.get('reason') else ''}"
+        elif kind == StandingOrder.Status.ENDED:
+            text = "Ended: the schedule has no more dates"
+        elif kind == "updated":
+            labels = {
+                "shipping_address": "delivery address",
+                "shipping_method": "shipping method",
+                "payment_kind": "payment",
+                "notice_days": "advance notice days",
+                "stock_policy": "stock policy",
+                "stock_retry_days": "retry days",
+                "name": "name",
+            }
+            # In a fixed order: a JSON column may give the keys back in any order.
+            parts = [labels[k] if k == "shipping_address" else f"{labels[k]} to {data[k]}" for k in labels if k in data]
+            parts += [f"{k} to {v}" for k, v in sorted(data.items()) if k not in labels]
+            text = "Changed " + ", ".join(parts)
+        else:
+            text = kind.replace("_", " ").capitalize()
+        result.append((change, text))
+    return result

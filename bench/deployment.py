@@ -59,9 +59,10 @@ class Scratch:
 
 
 @contextmanager
-def scratch_database(name: str):
+def scratch_database(name: str, **settings: str):
     """SQLite under a temporary folder, or (DATABASE_URL=postgres://...) a fresh database next to the given one,
-    dropped afterwards. The caller's own process is configured for it (Django is set up here)."""
+    dropped afterwards. The caller's own process is configured for it (Django is set up here); `settings` are
+    environment variables for every process of the run (EMAIL_URL=...)."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"autosales-bench-{name}-"))
     given = os.environ.get("DATABASE_URL", "")
     url = admin = None
@@ -83,6 +84,7 @@ def scratch_database(name: str):
         "PAYMENT_PROVIDER": "test",
         "SHOP_BASE_URL": "http://127.0.0.1:8000",
         "DJANGO_SETTINGS_MODULE": "autosales.settings",
+        **settings,
     }
     env.pop("REDIS_URL", None)
     if url:

@@ -27,6 +27,7 @@ STAFF_GROUP_MIGRATIONS = [
     ("autosales.customers.migrations.0005_staff_groups", "create_staff_groups"),
     ("autosales.orders.migrations.0002_staff_permissions", "grant"),
     ("autosales.recurring.migrations.0002_staff_permissions", "grant"),
+    ("autosales.notifications.migrations.0003_outbox_staff_permissions", "grant"),
 ]
 
 

@@ -7,7 +7,7 @@ A later app's migration gives, say, the fulfillment group its permissions like t
     def grant(apps, schema_editor):
         group_permissions_grant(apps, group=MANAGER, app_label="orders")  # every permission of the app
         group_permissions_grant(apps, group=FULFILLMENT, app_label="fulfillment", actions=["view", "change"])
-    group_permissions_grant(apps, group=MANAGER, app_label="notifications", codenames=["view_outbox"])
+        group_permissions_grant(apps, group=MANAGER, app_label="notifications", codenames=["view_outbox"])  # custom
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
 """

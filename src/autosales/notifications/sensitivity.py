@@ -8,7 +8,8 @@ the outbox.
 
 from email.utils import parseaddr
 
-# Templates (under emails/) whose emails open an account.
+# Templates (under emails/) whose emails open an account. A new security email adds its template here; the
+# token and email-change names are reserved for those emails.
 SENSITIVE_TEMPLATES = frozenset(
     {
         "customers/invitation",

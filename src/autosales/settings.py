@@ -1,5 +1,6 @@
 """Configuration, read from the environment (see docs/configuration.md)."""
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
+    "axes",  # the sign-in throttle (docs/accounts.md, "Sign-in throttle")
     "ninja",  # serves the API docs page (Swagger UI) from local static files, no CDN
     "autosales.core",
     "autosales.customers",
@@ -122,12 +124,18 @@ MIDDLEWARE = [
     "autosales.customers.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout answer
 ]
 
 ROOT_URLCONF = "autosales.urls"
 WSGI_APPLICATION = "autosales.wsgi.application"
 AUTH_USER_MODEL = "customers.User"
 LOGIN_URL = "storefront:signin"
+# Every password check (the store's sign-in, the admin's, anything calling authenticate) passes axes first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"
 
@@ -246,9 +254,20 @@ JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
 JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
 JOBS_TIME_ZONE = os.environ.get("JOBS_TIME_ZONE", TIME_ZONE)
 
-# Customer accounts (docs/accounts.md, "Sign-in throttle"). Behind a reverse proxy REMOTE_ADDR is the proxy;
-# CLIENT_IP_HEADER names the request header it sets to the client's address (e.g. X-Real-IP).
-CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
-SIGNIN_THROTTLE_PER_ACCOUNT = int(env_positive("SIGNIN_THROTTLE_PER_ACCOUNT", 5))
-SIGNIN_THROTTLE_PER_ADDRESS = int(env_positive("SIGNIN_THROTTLE_PER_ADDRESS", 30))
-SIGNIN_THROTTLE_WINDOW_SECONDS = int(env_positive("SIGNIN_THROTTLE_WINDOW_SECONDS", 15 * 60))
+# The sign-in throttle, django-axes (docs/accounts.md, "Sign-in throttle"): SIGNIN_FAILURE_LIMIT failed passwords
+# for one username from one client address lock that pair out for SIGNIN_COOLOFF_SECONDS. Locking the pair, not
+# the username, means a guesser cannot lock a user out from everywhere. The address is REMOTE_ADDR as Django sees
+# it (the web server in front puts the client's address there when it trusts the proxy that forwarded it).
+SIGNIN_FAILURE_LIMIT = int(env_positive("SIGNIN_FAILURE_LIMIT", 5))
+SIGNIN_COOLOFF_SECONDS = int(env_positive("SIGNIN_COOLOFF_SECONDS", 15 * 60))
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(seconds=SIGNIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "autosales.customers.signin_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "autosales.customers.signin_throttle.signin_locked_response"
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed sign-ins. Try again in {max(1, SIGNIN_COOLOFF_SECONDS // 60)} minutes, or reset your password."
+)
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged: only the failures matter here
+AXES_VERBOSE = False

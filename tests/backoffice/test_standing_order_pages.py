@@ -23,10 +23,18 @@ def _clock():
     clock.set_now(NOW)
 
 
+def _own(salesperson, organization):
+    """The salesperson looks after the customer (a salesperson changes only their own customers)."""
+    organization.salesperson = salesperson
+    organization.save(update_fields=["salesperson"])
+
+
 def test_staff_see_every_organizations_standing_orders_and_filter_by_status_and_organization(client):
     acme = make_standing_order(make_checkout(name="Acme Lighting", stock=5000), name="Acme bulbs")
     bolt = make_standing_order(make_checkout(name="Bolt Electric", stock=5000), name="Bolt bulbs")
-    client.force_login(make_staff(group="salesperson"))
+    salesperson = make_staff(group="salesperson")
+    _own(salesperson, bolt.organization)
+    client.force_login(salesperson)
     client.post(f"/backoffice/standing-orders/{bolt.public_id}/pause/", {"until": ""})
 
     def shown(query: str) -> set[str]:
@@ -60,6 +68,7 @@ def test_a_salesperson_skips_pauses_and_changes_on_the_customers_behalf_recorded
     checkout = make_checkout(stock=5000)
     standing_order = make_standing_order(checkout)
     staff = make_staff(group="salesperson", first_name="Sam", last_name="Seller")
+    _own(staff, checkout.organization)
     client.force_login(staff)
     base = f"/backoffice/standing-orders/{standing_order.public_id}/"
 
@@ -110,7 +119,9 @@ def test_staff_cancel_with_confirmation(client):
 
 def test_a_staff_error_is_shown_and_changes_nothing(client):
     standing_order = make_standing_order(make_checkout(stock=5000))
-    client.force_login(make_staff(group="salesperson"))
+    salesperson = make_staff(group="salesperson")
+    _own(salesperson, standing_order.organization)
+    client.force_login(salesperson)
 
     response = client.post(f"/backoffice/standing-orders/{standing_order.public_id}/skip/", {"date": "2027-02-28"})
 
@@ -154,6 +165,7 @@ def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
 
     checkout = make_checkout(name="Acme Lighting", stock=5000, has_account_terms=True, credit_limit="100000")
     salesperson = make_staff(group="salesperson")
+    _own(salesperson, checkout.organization)
     client.force_login(salesperson)
 
     found = client.get("/backoffice/standing-orders/new/", {"q": "acme"}).content.decode()

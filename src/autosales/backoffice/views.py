@@ -7,6 +7,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from autosales.core.errors import DomainError
+from autosales.customers.permissions import staff_permission_required
 from autosales.jobs.selectors import jobs_overview
 from autosales.jobs.services import job_request_run
 from autosales.notifications.models import Notification, OutboxEmail
@@ -17,9 +18,15 @@ from autosales.notifications.selectors import (
     outbox_email_by_public_id,
     outbox_emails,
 )
+from autosales.notifications.sensitivity import email_addressed_to, email_body_visible_to
 from autosales.notifications.services import email_resend, notification_mark_read, notifications_mark_all_read
 
 PAGE_SIZE = 50
+# Other people's emails and the jobs that send them: managers and superusers (docs/accounts.md, "Staff roles").
+VIEW_OUTBOX = "notifications.view_outbox"
+RESEND = "notifications.change_outboxemail"
+VIEW_JOBS = "jobs.view_jobstate"
+RUN_JOBS = "jobs.change_jobstate"
 
 
 def _page(request, queryset):
@@ -38,22 +45,49 @@ def _email_or_404(public_id: str) -> OutboxEmail:
         raise Http404("No such email.") from None
 
 
+def _readable_email_or_404(request, public_id: str) -> OutboxEmail:
+    """An email the user may open: any, with the outbox permission; else only one addressed to them.
+
+    Another's email answers 404, exactly like one that does not exist.
+    """
+    email = _email_or_404(public_id)
+    if not (request.user.has_perm(VIEW_OUTBOX) or email_addressed_to(email=email, user=request.user)):
+        raise Http404("No such email.")
+    return email
+
+
+def _email_page(request, email: OutboxEmail, *, from_mailbox: bool):
+    context = {
+        "email": email,
+        "from_mailbox": from_mailbox,
+        "body_visible": email_body_visible_to(email=email, user=request.user),
+    }
+    return render(request, "backoffice/email_detail.html", context)
+
+
 @staff_member_required
 def dashboard(request):
-    counts = outbox_counts()
-    failing_jobs = [job for job in jobs_overview() if job.state and job.state.last_outcome == "failed"]
-    return render(request, "backoffice/dashboard.html", {"outbox_counts": counts, "failing_jobs": failing_jobs})
+    user = request.user
+    context = {
+        "outbox_counts": outbox_counts() if user.has_perm(VIEW_OUTBOX) else None,
+        "failing_jobs": (
+            [job for job in jobs_overview() if job.state and job.state.last_outcome == "failed"]
+            if user.has_perm(VIEW_JOBS)
+            else None
+        ),
+    }
+    return render(request, "backoffice/dashboard.html", context)
 
 
 # Jobs
 
 
-@staff_member_required
+@staff_permission_required(VIEW_JOBS)
 def jobs(request):
     return render(request, "backoffice/jobs.html", {"jobs": jobs_overview()})
 
 
-@staff_member_required
+@staff_permission_required(VIEW_JOBS, RUN_JOBS)
 @require_POST
 def job_run(request, name: str):
     try:
@@ -67,7 +101,7 @@ def job_run(request, name: str):
 # Outbox
 
 
-@staff_member_required
+@staff_permission_required(VIEW_OUTBOX)
 def outbox(request):
     status = request.GET.get("status", "")
     if status and status not in OutboxEmail.Status.values:
@@ -82,22 +116,24 @@ def outbox(request):
     return render(request, "backoffice/outbox.html", context)
 
 
-@staff_member_required
+@staff_permission_required(VIEW_OUTBOX)
 def outbox_detail(request, public_id: str):
-    return render(request, "backoffice/email_detail.html", {"email": _email_or_404(public_id), "from_mailbox": False})
+    return _email_page(request, _email_or_404(public_id), from_mailbox=False)
 
 
 @staff_member_required
 @xframe_options_sameorigin
 def email_html(request, public_id: str):
     """The email's HTML body for the reading pane's iframe, sandboxed so nothing in it runs."""
-    email = _email_or_404(public_id)
+    email = _readable_email_or_404(request, public_id)
+    if not email_body_visible_to(email=email, user=request.user):
+        raise Http404("No such email.")
     response = HttpResponse(email.body_html or "<p>(no HTML part)</p>", content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = "sandbox allow-popups allow-popups-to-escape-sandbox"
     return response
 
 
-@staff_member_required
+@staff_permission_required(VIEW_OUTBOX, RESEND)
 @require_POST
 def outbox_resend(request, public_id: str):
     email = _email_or_404(public_id)
@@ -110,20 +146,22 @@ def outbox_resend(request, public_id: str):
     return redirect(_local(request.POST.get("next", "")) or "backoffice:outbox")
 
 
-# Mailbox (emails "delivered" with EMAIL_URL=mailbox://)
+# Mailbox (emails "delivered" with EMAIL_URL=mailbox://): everyone's with the outbox permission, else one's own
 
 
 @staff_member_required
 def mailbox(request):
-    return render(request, "backoffice/mailbox.html", {"page": _page(request, mailbox_emails())})
+    everyone = request.user.has_perm(VIEW_OUTBOX)
+    emails = mailbox_emails(addressed_to=None if everyone else request.user.email)
+    return render(request, "backoffice/mailbox.html", {"page": _page(request, emails), "everyone": everyone})
 
 
 @staff_member_required
 def mailbox_detail(request, public_id: str):
-    email = _email_or_404(public_id)
+    email = _readable_email_or_404(request, public_id)
     if email.transport != "mailbox":
         raise Http404("This email was not delivered to the mailbox.")
-    return render(request, "backoffice/email_detail.html", {"email": email, "from_mailbox": True})
+    return _email_page(request, email, from_mailbox=True)
 
 
 # Notifications (the signed-in user's own)

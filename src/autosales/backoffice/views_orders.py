@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Organization
-from autosales.customers.permissions import staff_permission_required
+from autosales.customers.permissions import customer_change_allowed, customer_change_required, staff_permission_required
 from autosales.orders.models import Order, OrderStatus
 from autosales.orders.selectors import order_for_staff, orders_for_staff
 from autosales.orders.services import order_cancel
@@ -30,6 +30,7 @@ def _order(public_id: str) -> Order:
 def _can_cancel(request, order: Order) -> bool:
     return (
         request.user.has_perm("orders.change_order")
+        and customer_change_allowed(user=request.user, organization=order.organization)
         and order.status in CANCELLABLE
         and not any(line.quantity_shipped for line in order.lines.all())
     )
@@ -76,6 +77,7 @@ def order_detail(request, public_id: str):
 @require_POST
 def order_cancel_view(request, public_id: str):
     order = _order(public_id)
+    customer_change_required(user=request.user, organization=order.organization)
     try:
         order_cancel(order=order, actor=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autosales.core import clock
 from autosales.core.errors import NotFound
 from autosales.customers.models import Organization
-from autosales.customers.permissions import staff_permission_required
+from autosales.customers.permissions import customer_change_allowed, customer_change_required, staff_permission_required
 from autosales.customers.selectors import organizations_matching
 from autosales.recurring import pages
 from autosales.recurring.models import StandingOrder
@@ -39,6 +39,13 @@ def _standing_order(public_id: str) -> StandingOrder:
         return standing_order_for(public_id=public_id, organization=None)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _changeable(request, public_id: str) -> StandingOrder:
+    """The standing order, when the user may change its customer's (a salesperson: their own customers'); else 403."""
+    standing_order = _standing_order(public_id)
+    customer_change_required(user=request.user, organization=standing_order.organization)
+    return standing_order
 
 
 @staff_permission_required(VIEW)
@@ -75,49 +82,49 @@ def standing_order_detail(request, public_id: str):
 @staff_permission_required(VIEW, CHANGE)
 @require_POST
 def standing_order_skip(request, public_id: str):
-    return pages.skip_action(request, STAFF, _standing_order(public_id))
+    return pages.skip_action(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_POST
 def standing_order_unskip(request, public_id: str):
-    return pages.skip_action(request, STAFF, _standing_order(public_id), unskip=True)
+    return pages.skip_action(request, STAFF, _changeable(request, public_id), unskip=True)
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_POST
 def standing_order_pause(request, public_id: str):
-    return pages.pause_action(request, STAFF, _standing_order(public_id))
+    return pages.pause_action(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_POST
 def standing_order_resume(request, public_id: str):
-    return pages.resume_action(request, STAFF, _standing_order(public_id))
+    return pages.resume_action(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_http_methods(["GET", "POST"])
 def standing_order_cancel(request, public_id: str):
-    return pages.cancel_page(request, STAFF, _standing_order(public_id))
+    return pages.cancel_page(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_http_methods(["GET", "POST"])
 def standing_order_edit_lines(request, public_id: str):
-    return pages.edit_lines_page(request, STAFF, _standing_order(public_id))
+    return pages.edit_lines_page(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_http_methods(["GET", "POST"])
 def standing_order_edit_delivery(request, public_id: str):
-    return pages.edit_delivery_page(request, STAFF, _standing_order(public_id))
+    return pages.edit_delivery_page(request, STAFF, _changeable(request, public_id))
 
 
 @staff_permission_required(VIEW, CHANGE)
 @require_http_methods(["GET", "POST"])
 def standing_order_edit_schedule(request, public_id: str):
-    return pages.edit_schedule_page(request, STAFF, _standing_order(public_id))
+    return pages.edit_schedule_page(request, STAFF, _changeable(request, public_id))
 
 
 # Forecast
@@ -172,7 +179,8 @@ def forecast_csv(request):
 def standing_order_new_choose(request):
     """Pick the customer to set a standing order up for (search by organization name)."""
     query = request.GET.get("q", "").strip()[:100]
-    organizations = organizations_matching(query=query, limit=CHOOSE_LIMIT) if query else []
+    found = organizations_matching(query=query, limit=CHOOSE_LIMIT) if query else []
+    organizations = [o for o in found if customer_change_allowed(user=request.user, organization=o)]
     return render(
         request,
         "backoffice/standing_orders/choose_organization.html",
@@ -186,6 +194,7 @@ def standing_order_new(request, organization_public_id: str):
     organization = Organization.objects.filter(public_id=organization_public_id).first()
     if organization is None:
         raise Http404("No such customer.")
+    customer_change_required(user=request.user, organization=organization)
     return pages.new_page(
         request,
         STAFF,

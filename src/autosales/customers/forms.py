@@ -1,35 +1,18 @@
 """Forms for the customer pages. They check the shape of the input; the services check the rules."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
 from autosales.core.errors import DomainError
 from autosales.customers import selectors, signin_throttle
 from autosales.customers.addresses import address_clean, as_validation_error
+from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Membership
 
 
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the header the proxy in front sets when CLIENT_IP_HEADER names one.
-
-    A forwarded-for header is whatever the client wants it to be unless a trusted proxy sets it, so it is read
-    only when configured, and of a list only the last entry (the one the nearest proxy appended) counts.
-    """
-    if request is None:
-        return ""
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header:
-        key = "HTTP_" + header.upper().replace("-", "_")
-        forwarded = request.META.get(key, "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded[:45]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 class SignInForm(AuthenticationForm):
-    """Username or email and password, with failed attempts throttled per account and per address."""
+    """Username or email and password; failed attempts are throttled (customers.signin_throttle)."""
 
     username = forms.CharField(
         label="Email or username",
@@ -47,22 +30,19 @@ class SignInForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not login or not password:
             return self.cleaned_data
-        ip = client_ip(self.request)
-        try:
-            signin_throttle.signin_throttle_check(username=login, ip=ip)
-        except DomainError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from exc
         username = login
         if "@" in login:
             user = selectors.user_by_email(email=login)
             if user is not None:
-                username = user.get_username()
+                username = user.get_username()  # one account, one count, whichever name is typed
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
-            signin_throttle.signin_failure_record(username=login, ip=ip)
+            if signin_throttle.signin_locked(self.request):
+                raise forms.ValidationError(
+                    signin_throttle.signin_locked_message(), code=CustomerErrorCode.SIGNIN_THROTTLED
+                )
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
-        signin_throttle.signin_success_record(username=login, ip=ip)
         return self.cleaned_data
 
 

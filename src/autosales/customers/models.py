@@ -154,20 +154,3 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
-
-
-class SignInFailure(BaseModel):
-    """A failed sign-in, counted by the sign-in throttle; rows older than its window are pruned by a job."""
-
-    # A hash of the login as typed (lower-cased), so the table does not collect guessed usernames in clear.
-    account_key = models.CharField(max_length=64)
-    ip = models.CharField("IP address", max_length=45, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["account_key", "created_at"], name="signin_failure_account"),
-            models.Index(fields=["ip", "created_at"], name="signin_failure_ip"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.account_key[:8]}… from {self.ip or '?'} at {self.created_at:%Y-%m-%d %H:%M}"

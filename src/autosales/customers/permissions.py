@@ -3,7 +3,7 @@
 Customers: a member sees and changes its current organization's data only (anything else is a 404, so ids of
 other organizations reveal nothing); only account admins manage members and invitations.
 Staff: Django model permissions granted through the groups in `staff_roles`, plus the per-object rule that a
-salesperson changes only the organizations they own.
+salesperson changes only the organizations they own (`customer_change_allowed`, for the back office and the admin).
 """
 
 from functools import wraps
@@ -47,15 +47,31 @@ def is_in_group(user, name: str) -> bool:
     return name in cache
 
 
-def organization_change_allowed(*, user, organization: Organization | None = None) -> bool:
-    """Staff with the change permission may change an organization; a salesperson (not a manager) only their own."""
-    if not (user.is_active and user.is_staff and user.has_perm("customers.change_organization")):
+def customer_change_allowed(*, user, organization: Organization | None) -> bool:
+    """The own-accounts rule, for every page, action and admin that changes a customer's data (the account, its
+    orders, its standing orders), on top of the model permissions: a manager or a superuser may change any
+    customer; a salesperson (not also a manager) only the customers they are the salesperson of; other staff any
+    (their model permissions decide). Looking is not changing: viewing follows the model permissions alone."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    if organization is None or user.is_superuser or is_in_group(user, MANAGER):
+    if user.is_superuser or is_in_group(user, MANAGER):
         return True
     if is_in_group(user, SALESPERSON):
-        return organization.salesperson_id == user.pk
+        return organization is not None and organization.salesperson_id == user.pk
     return True
+
+
+def customer_change_required(*, user, organization: Organization | None) -> None:
+    """For views: a 403 unless `customer_change_allowed`."""
+    if not customer_change_allowed(user=user, organization=organization):
+        raise DjangoPermissionDenied("You may change only the customers you are the salesperson of.")
+
+
+def organization_change_allowed(*, user, organization: Organization | None = None) -> bool:
+    """Staff with the change permission may change an organization, within the own-accounts rule."""
+    if not (user.is_active and user.is_staff and user.has_perm("customers.change_organization")):
+        return False
+    return organization is None or customer_change_allowed(user=user, organization=organization)
 
 
 def staff_permission_required(*perms: str):
@@ -79,6 +95,8 @@ def staff_permission_required(*perms: str):
 __all__ = [
     "DomainError",
     "account_admin_required",
+    "customer_change_allowed",
+    "customer_change_required",
     "is_in_group",
     "member_required",
     "organization_change_allowed",

@@ -7,6 +7,7 @@ A later app's migration gives, say, the fulfillment group its permissions like t
     def grant(apps, schema_editor):
         group_permissions_grant(apps, group=MANAGER, app_label="orders")  # every permission of the app
         group_permissions_grant(apps, group=FULFILLMENT, app_label="fulfillment", actions=["view", "change"])
+        group_permissions_grant(apps, group=MANAGER, app_label="notifications", codenames=["view_outbox"])  # custom
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
 """
@@ -35,9 +36,16 @@ def permissions_ensure(apps) -> None:
 
 
 def group_permissions_grant(
-    apps, *, group: str, app_label: str, actions: Iterable[str] = ALL_ACTIONS, models: Iterable[str] | None = None
+    apps,
+    *,
+    group: str,
+    app_label: str,
+    actions: Iterable[str] = ALL_ACTIONS,
+    models: Iterable[str] | None = None,
+    codenames: Iterable[str] | None = None,
 ) -> None:
-    """`group` exists and holds the `actions` permissions on `models` (all of the app's models when None)."""
+    """`group` exists and holds the `actions` permissions on `models` (all of the app's models when None), or,
+    when `codenames` is given, exactly those permissions of the app (custom ones such as `view_outbox`)."""
     permissions_ensure(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -47,6 +55,7 @@ def group_permissions_grant(
         if models is not None
         else [m._meta.model_name for m in apps.get_app_config(app_label).get_models()]
     )
-    codenames = [f"{action}_{model}" for action in actions for model in model_names]
+    if codenames is None:
+        codenames = [f"{action}_{model}" for action in actions for model in model_names]
     permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     group_row.permissions.add(*permissions)

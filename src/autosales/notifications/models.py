@@ -36,6 +36,8 @@ class OutboxEmail(BaseModel, Claimable):
     # [{"filename": ..., "mimetype": ..., "content_b64": ...}] for messages that Django code sent with files.
     attachments = models.JSONField(default=list, blank=True)
     template = models.CharField(max_length=200, blank=True)
+    # A security email (see notifications.sensitivity): its body is shown to its recipient only.
+    sensitive = models.BooleanField(default=False)
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     related_id = models.CharField(max_length=64, blank=True)
@@ -51,6 +53,7 @@ class OutboxEmail(BaseModel, Claimable):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("view_outbox", "Can see every email in the outbox and the mailbox")]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["related_type", "related_id"], name="outbox_related"),

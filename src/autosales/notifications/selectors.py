@@ -1,6 +1,6 @@
 """Reads for the outbox, the mailbox and notifications."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from autosales.notifications.models import Notification, OutboxEmail
 
@@ -41,13 +41,27 @@ def outbox_email_by_public_id(*, public_id: str) -> OutboxEmail:
     return OutboxEmail.objects.get(public_id=public_id)
 
 
-def mailbox_emails() -> QuerySet[OutboxEmail]:
-    """Emails delivered in mailbox:// mode, newest first."""
-    return (
-        OutboxEmail.objects.only(*_LIST_FIELDS, "from_email")
+def _addressed_to(address: str) -> Q:
+    """Rows with `address` among their recipients: a whole list entry ("a@b") or the address part ("A <a@b>")."""
+    address = address.strip()
+    if not address:
+        return Q(pk__in=[])
+    matches = Q()
+    for field in ("to", "cc", "bcc"):
+        matches |= Q(**{f"{field}__icontains": f'"{address}"'}) | Q(**{f"{field}__icontains": f"<{address}>"})
+    return matches
+
+
+def mailbox_emails(*, addressed_to: str | None = None) -> QuerySet[OutboxEmail]:
+    """Emails delivered in mailbox:// mode, newest first; only those to `addressed_to` when given."""
+    emails = (
+        OutboxEmail.objects.only(*_LIST_FIELDS, "from_email", "cc", "bcc", "sensitive")
         .filter(status=OutboxEmail.Status.SENT, transport="mailbox")
         .order_by("-sent_at", "-id")
     )
+    if addressed_to is not None:
+        emails = emails.filter(_addressed_to(addressed_to))
+    return emails
 
 
 def notifications_for_user(*, user, unread_only: bool = False) -> QuerySet[Notification]:

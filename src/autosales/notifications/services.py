@@ -24,6 +24,7 @@ from autosales.core import clock, ids
 from autosales.core.errors import DomainError, NotFound
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import Notification, OutboxEmail
+from autosales.notifications.sensitivity import email_is_sensitive
 from autosales.notifications.transitions import outbox_requeue
 
 DELIVERY_JOB = "outbox.deliver"
@@ -123,6 +124,7 @@ def email_queue(
         body_text=text,
         body_html=html,
         template=template,
+        sensitive=email_is_sensitive(template=template),
         context=_jsonable(context),
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
@@ -176,6 +178,7 @@ def email_queue_message(*, message: EmailMessage) -> OutboxEmail:
         body_html=body_html,
         headers=headers,
         attachments=_attachment_rows(message),
+        sensitive=email_is_sensitive(template=""),
         next_attempt_at=clock.now(),
     )
     _wake_delivery()

@@ -1,0 +1,42 @@
+"""The time zones people read dates in. Times are stored in UTC; they are shown in a reader's zone.
+
+The shop's zone (`SHOP_TIME_ZONE`, which is Django's `TIME_ZONE`) is the default for every page, email
+and command; an organization may have its own zone for its members and its emails. Which zone a given
+person reads in is decided by `customers.selectors.time_zone_for_user`, and the customers middleware
+activates it for each request, so `|date` in every template shows local time.
+"""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.conf import settings
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """Every IANA zone name this machine knows, plus "UTC"."""
+    return frozenset(available_timezones() | {"UTC"})
+
+
+def is_zone_name(name: str) -> bool:
+    return name in zone_names()
+
+
+def zone_error(name: str) -> str:
+    """The message for a zone name that is not one; callers attach it to their field or variable."""
+    return f"Unknown time zone {name!r}: use an IANA name such as America/Chicago, Europe/Berlin or Pacific/Auckland."
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """The zones a person picks from (Area/City names and UTC), sorted."""
+    return [(name, name) for name in sorted(zone_names()) if "/" in name or name == "UTC"]
+
+
+def shop_time_zone() -> str:
+    """The shop's zone: what staff, visitors and organizations without a zone of their own read dates in."""
+    return settings.TIME_ZONE
+
+
+def time_zone_or_shop(name: str | None) -> str:
+    """`name`, or the shop's zone when it is blank."""
+    return name or shop_time_zone()

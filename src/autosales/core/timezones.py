@@ -10,6 +10,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 
 @cache
@@ -25,6 +26,12 @@ def is_zone_name(name: str) -> bool:
 def zone_error(name: str) -> str:
     """The message for a zone name that is not one; callers attach it to their field or variable."""
     return f"Unknown time zone {name!r}: use an IANA name such as America/Chicago, Europe/Berlin or Pacific/Auckland."
+
+
+def validate_zone_name(value: str) -> None:
+    """A model and form validator: `value` is a zone name (blank is left to the field's `blank`)."""
+    if value and not is_zone_name(value):
+        raise ValidationError(zone_error(value), code="invalid_time_zone")
 
 
 def zone_choices() -> list[tuple[str, str]]:

@@ -2,8 +2,9 @@
 
 The shop's zone (`SHOP_TIME_ZONE`, which is Django's `TIME_ZONE`) is the default for every page, email
 and command; an organization may have its own zone for its members and its emails. Which zone a given
-person reads in is decided by `customers.selectors.time_zone_for_user`, and the customers middleware
-activates it for each request, so `|date` in every template shows local time.
+person reads in is decided by `customers.selectors.time_zone_for_user`, and `customers.middleware.
+TimeZoneMiddleware` activates it for each request (customers, not core, since the rule needs organizations),
+so `|date` in every template shows local time. Emails carry the zone they are rendered in.
 """
 
 from functools import cache

@@ -250,6 +250,7 @@ def invitation_create(*, organization: Organization, inviter: User, email: str, 
             "expires_at": invitation.expires_at,
         },
         related=invitation,
+        time_zone=organization.local_time_zone,
     )
     return invitation
 

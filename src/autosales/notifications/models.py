@@ -37,6 +37,8 @@ class OutboxEmail(BaseModel, Claimable):
     attachments = models.JSONField(default=list, blank=True)
     template = models.CharField(max_length=200, blank=True)
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The zone the recipient reads times in, active while the template renders; blank: the shop's.
+    time_zone = models.CharField(max_length=64, blank=True)
     related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")

@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from autosales.core.timezones import is_zone_name, zone_error
+
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -18,6 +20,13 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    if not is_zone_name(value):
+        raise ImproperlyConfigured(f"{name}: {zone_error(value)}")
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -122,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autosales.customers.middleware.BearerTokenMiddleware",
+    "autosales.customers.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout answer
@@ -164,7 +174,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# Times are stored in UTC (USE_TZ); TIME_ZONE is only the zone they are shown in by default, so it is the
+# shop's zone: pages for staff and visitors, the admin, emails and commands show the shop's local time, and
+# the time zone middleware switches to an organization's own zone for its members.
+SHOP_TIME_ZONE = env_time_zone("SHOP_TIME_ZONE", "UTC")
+TIME_ZONE = SHOP_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -252,7 +266,7 @@ OUTBOX_BACKOFF_MAX_SECONDS = env_positive("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_LEASE_SECONDS = env_positive("OUTBOX_LEASE_SECONDS", 300)
 JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
 JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
-JOBS_TIME_ZONE = os.environ.get("JOBS_TIME_ZONE", TIME_ZONE)
+JOBS_TIME_ZONE = env_time_zone("JOBS_TIME_ZONE", SHOP_TIME_ZONE)
 
 # The sign-in throttle, django-axes (docs/accounts.md, "Sign-in throttle"): SIGNIN_FAILURE_LIMIT failed passwords
 # for one username from one client address lock that pair out for SIGNIN_COOLOFF_SECONDS. Locking the pair, not

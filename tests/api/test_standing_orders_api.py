@@ -67,7 +67,7 @@ def test_creating_a_standing_order_answers_201_with_the_next_dates_and_estimates
     assert body["public_id"] == standing_order.public_id and body["status"] == "active"
     assert body["rule"] == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
     assert body["schedule"] == "Every 2 months on the 31st (the last day in shorter months)"
-    assert body["timezone"] == buyer.organization.timezone and body["payment_kind"] == "account"
+    assert body["timezone"] == buyer.organization.local_time_zone and body["payment_kind"] == "account"
     assert body["lines"] == [{"sku": buyer.variant.sku, "name": body["lines"][0]["name"], "quantity": 1000}]
     assert [o["date"] for o in body["upcoming"]] == [
         "2027-01-31",

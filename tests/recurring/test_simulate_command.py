@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from autosales.core import clock
 from autosales.notifications.models import OutboxEmail
@@ -62,3 +63,47 @@ def test_table_output_and_bad_dates():
         simulate("--until", "next tuesday")
     with pytest.raises(CommandError, match="before the start"):
         simulate("--until", "2020-01-01")
+
+
+# 06:00 on 1 February 2027 in Auckland (NZDT, UTC+13) is 17:00 on 31 January in UTC.
+AUCKLAND_FIRST = dt.datetime(2027, 1, 31, 17, 0, tzinfo=dt.UTC)
+
+
+def _placed(output: str) -> list[dict]:
+    return [e for e in map(json.loads, output.splitlines()) if e["type"] == "placed"]
+
+
+@override_settings(TIME_ZONE="Pacific/Auckland")
+def test_until_ends_at_midnight_in_the_shops_zone_and_dates_are_local():
+    clock.set_now(START)
+    checkout = make_checkout(stock=20_000, timezone="Pacific/Auckland")
+    make_standing_order(checkout, every=1, day=1, start=dt.date(2027, 2, 1), timezone=None)
+
+    # The order of 1 February (Auckland) is due before UTC's midnight, but after Auckland's.
+    assert _placed(simulate("--until", "2027-01-31", "--json", "--only", "placed")) == []
+    [placed] = _placed(simulate("--until", "2027-02-01", "--json", "--only", "placed"))
+
+    assert placed["date"] == "2027-02-01"
+    assert dt.datetime.fromisoformat(placed["at"]) == AUCKLAND_FIRST
+    assert placed["at"].endswith("+13:00")
+    table = simulate("--until", "2027-02-01", "--only", "placed")
+    assert "(Pacific/Auckland time)" in table
+    assert "\n2027-02-01  placed" in table
+
+
+def test_the_time_zone_option_overrides_the_shops():
+    clock.set_now(START)
+    checkout = make_checkout(stock=20_000, timezone="Pacific/Auckland")
+    make_standing_order(checkout, every=1, day=1, start=dt.date(2027, 2, 1), timezone=None)
+
+    [placed] = _placed(simulate("--until", "2027-01-31", "--json", "--only", "placed"))  # the shop is on UTC
+    assert (placed["date"], placed["at"]) == ("2027-01-31", "2027-01-31T17:00:00+00:00")
+
+    output = simulate("--until", "2027-02-01", "--json", "--only", "placed", "--time-zone", "Pacific/Auckland")
+    assert [e["date"] for e in _placed(output)] == ["2027-02-01"]
+    assert _placed(simulate("--until", "2027-01-31", "--json", "--time-zone", "Pacific/Auckland")) == []
+
+
+def test_an_unknown_time_zone_is_refused_naming_the_option():
+    with pytest.raises(CommandError, match="--time-zone: Unknown time zone 'Mars/Olympus_Mons'"):
+        simulate("--until", "2027-02-01", "--time-zone", "Mars/Olympus_Mons")

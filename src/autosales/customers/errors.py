@@ -24,3 +24,4 @@ class CustomerErrorCode(StrEnum):
     INVITATION_EXPIRED = "invitation_expired"
     INVITATION_USED = "invitation_used"
     SIGNIN_THROTTLED = "signin_throttled"
+    TIME_ZONE_INVALID = "time_zone_invalid"

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
 from autosales.core.errors import DomainError
+from autosales.core.timezones import shop_time_zone, zone_choices
 from autosales.customers import selectors, signin_throttle
 from autosales.customers.addresses import address_clean, as_validation_error
 from autosales.customers.errors import CustomerErrorCode
@@ -103,6 +104,20 @@ class AddressForm(forms.ModelForm):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Colleague's email", max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.BUYER)
+
+
+def _organization_zone_choices() -> list[tuple[str, str]]:
+    return [("", f"The shop's time zone ({shop_time_zone()})"), *zone_choices()]
+
+
+class OrganizationTimeZoneForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=_organization_zone_choices,
+        required=False,
+        help_text="Dates and times on these pages and in your emails are shown in it; new standing orders follow it.",
+        error_messages={"invalid_choice": "Unknown time zone %(value)r: choose one from the list."},
+    )
 
 
 class RoleForm(forms.Form):

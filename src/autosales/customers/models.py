@@ -6,6 +6,7 @@ from django_countries.fields import CountryField
 from autosales.core import ids
 from autosales.core.models import BaseModel
 from autosales.core.money import CurrencyField, MoneyField
+from autosales.core.timezones import time_zone_or_shop, validate_zone_name
 
 
 class User(AbstractUser):
@@ -35,7 +36,15 @@ class Organization(BaseModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     tax_id = models.CharField("tax id", max_length=64, blank=True)
-    timezone = models.CharField(max_length=64, default="America/Chicago")
+    # Blank: the shop's zone (SHOP_TIME_ZONE). Read through `local_time_zone`.
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_zone_name],
+        help_text="An IANA name such as America/Chicago or Pacific/Auckland; blank for the shop's time zone. "
+        "Its members and its emails read dates and times in it, and its new standing orders follow it.",
+    )
     currency = CurrencyField()
     # Vendor-account terms: an organization may charge orders to its account only when
     # it has terms and is not on credit hold.
@@ -59,6 +68,11 @@ class Organization(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_time_zone(self) -> str:
+        """The zone its members and its emails read dates in: its own, or the shop's."""
+        return time_zone_or_shop(self.timezone)
 
     @property
     def terms_label(self) -> str:

@@ -4,6 +4,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from autosales.core import clock
 from autosales.core.errors import NotFound
+from autosales.core.timezones import shop_time_zone
 from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Invitation, Membership, Organization, User
 
@@ -19,6 +20,14 @@ def organization_for_user(*, user) -> Organization | None:
         .order_by("-is_current", "-memberships__created_at", "-memberships__id")
         .first()
     )
+
+
+def time_zone_for_user(*, user) -> str:
+    """The zone this person reads dates in: a customer their organization's (or the shop's), staff and visitors the shop's."""
+    if user is None or not user.is_authenticated or user.is_staff:
+        return shop_time_zone()
+    organization = organization_for_user(user=user)
+    return organization.local_time_zone if organization is not None else shop_time_zone()
 
 
 def membership_for(*, user, organization) -> Membership | None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError, NotFound
+from autosales.core.timezones import is_zone_name, zone_error
 from autosales.customers.addresses import address_clean, phone_clean
 from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Invitation, Membership, Organization, User
@@ -128,6 +129,19 @@ def organization_switch(*, user: User, organization: Organization) -> User:
     return user
 
 
+@transaction.atomic
+def organization_time_zone_change(*, organization: Organization, time_zone: str, actor: User) -> Organization:
+    """An account admin sets the zone its members and its emails read dates in; blank means the shop's."""
+    time_zone = (time_zone or "").strip()
+    if time_zone and not is_zone_name(time_zone):
+        raise DomainError(CustomerErrorCode.TIME_ZONE_INVALID, zone_error(time_zone), "timezone")
+    _organization_lock(organization)
+    account_admin_required(user=actor, organization=organization)
+    organization.timezone = time_zone
+    organization.save(update_fields=["timezone"])
+    return organization
+
+
 def _organization_lock(organization: Organization) -> Organization:
     # Every change to an organization's address book or members takes this lock first, so two
     # concurrent changes cannot both pass a check (one default address, at least one admin).
@@ -236,6 +250,7 @@ def invitation_create(*, organization: Organization, inviter: User, email: str, 
             "expires_at": invitation.expires_at,
         },
         related=invitation,
+        time_zone=organization.local_time_zone,
     )
     return invitation
 

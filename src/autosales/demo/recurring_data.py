@@ -44,7 +44,7 @@ def demo_standing_orders() -> int:
         if StandingOrder.objects.filter(organization=organization, name=name).exists():
             continue
         buyer = User.objects.get(username=username)
-        start = clock.today(organization.timezone) + dt.timedelta(days=in_days)
+        start = clock.today(organization.local_time_zone) + dt.timedelta(days=in_days)
         variants = dict(Variant.objects.filter(sku__in=[sku for sku, _ in items]).values_list("sku", "pk"))
         standing_order_create(
             organization=organization,

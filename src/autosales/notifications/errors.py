@@ -11,3 +11,4 @@ class NotificationError(StrEnum):
     BAD_TRANSITION = "bad_transition"
     NO_TITLE = "no_title"
     BAD_EMAIL_URL = "bad_email_url"
+    INVALID_TIME_ZONE = "invalid_time_zone"

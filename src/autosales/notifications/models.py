@@ -39,6 +39,8 @@ class OutboxEmail(BaseModel, Claimable):
     # A security email (see notifications.sensitivity): its body is shown to its recipient only.
     sensitive = models.BooleanField(default=False)
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The zone the recipient reads times in, active while the template renders; blank: the shop's.
+    time_zone = models.CharField(max_length=64, blank=True)
     related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")

@@ -18,10 +18,12 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from autosales.core import clock, ids
 from autosales.core.errors import DomainError, NotFound
+from autosales.core.timezones import is_zone_name, time_zone_or_shop, zone_error
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.notifications.sensitivity import email_is_sensitive
@@ -82,13 +84,15 @@ def _wake_delivery() -> None:
     transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
 
 
-def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) of `emails/<template>`, branded from settings.SHOP; the same output for the same input."""
+def email_render(*, template: str, context: dict, time_zone: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of `emails/<template>`, branded from settings.SHOP, its times in `time_zone` (blank:
+    the shop's); the same output for the same input."""
     full = {**context, "shop": settings.SHOP, "base_url": settings.SHOP["base_url"].rstrip("/")}
     try:
-        subject = render_to_string(f"emails/{template}.subject.txt", full)
-        text = render_to_string(f"emails/{template}.txt", full)
-        html = render_to_string(f"emails/{template}.html", full)
+        with timezone.override(time_zone_or_shop(time_zone)):
+            subject = render_to_string(f"emails/{template}.subject.txt", full)
+            text = render_to_string(f"emails/{template}.txt", full)
+            html = render_to_string(f"emails/{template}.html", full)
     except TemplateDoesNotExist as exc:
         raise DomainError(
             NotificationError.UNKNOWN_TEMPLATE, f"There is no email template {exc.args[0]!r}.", field="template"
@@ -103,9 +107,15 @@ def email_queue(
     context: dict,
     related: models.Model | None = None,
     message_id: str | None = None,
+    time_zone: str | None = None,
 ) -> OutboxEmail:
-    """Write one outbox row in the caller's transaction (rendered now, sent later); the same message id is queued once."""
+    """Write one outbox row in the caller's transaction (rendered now, sent later); the same message id is queued once.
+
+    `time_zone` is the zone the recipient reads times in (their organization's); None: the shop's.
+    """
     recipients = _recipients(to, field="to")
+    if time_zone and not is_zone_name(time_zone):
+        raise DomainError(NotificationError.INVALID_TIME_ZONE, zone_error(time_zone), field="time_zone")
     if not recipients:
         raise DomainError(NotificationError.NO_RECIPIENT, "An email needs at least one recipient.", field="to")
     if message_id is not None:
@@ -115,7 +125,7 @@ def email_queue(
             return existing
     else:
         message_id = f"{ids.public_id()}@{_domain()}"
-    subject, text, html = email_render(template=template, context=context)
+    subject, text, html = email_render(template=template, context=context, time_zone=time_zone)
     email = OutboxEmail.objects.create(
         message_id=message_id,
         to=recipients,
@@ -126,6 +136,7 @@ def email_queue(
         template=template,
         sensitive=email_is_sensitive(template=template),
         context=_jsonable(context),
+        time_zone=time_zone or "",
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         next_attempt_at=clock.now(),

@@ -110,6 +110,7 @@ def order_email_queue(*, order: Order, template: str, at=None) -> None:
         context=context,
         related=order,
         message_id=f"{template.replace('/', '-')}-{order.public_id}",
+        time_zone=order.organization.local_time_zone,
     )
     OrderEvent.objects.create(
         order=order,

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cache
-from zoneinfo import available_timezones
 
 from django import forms
 
 from autosales.catalog.models import Variant
 from autosales.checkout.selectors import payment_options_for, shipping_methods_for
 from autosales.core.errors import DomainError
+from autosales.core.timezones import zone_choices
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import addresses_for_organization
 from autosales.pricing.shipping import ShippingMethod
@@ -22,11 +21,6 @@ from autosales.recurring.schedule import WEEKDAY_NAMES, ScheduleError, rule_for,
 from autosales.recurring.services import MAX_NOTICE_DAYS, MAX_QUANTITY, MAX_RETRY_DAYS, LineIn
 
 MAX_LINE_ROWS = 200
-
-
-@cache
-def _zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(available_timezones() | {"UTC"}) if "/" in name or name == "UTC"]
 
 
 class DateInput(forms.DateInput):
@@ -70,7 +64,7 @@ class ScheduleForm(forms.Form):
     )
     end_date = forms.DateField(label="Last date", required=False, widget=DateInput)
     max_occurrences = forms.IntegerField(label="Number of orders", min_value=1, max_value=1000, required=False)
-    timezone = forms.ChoiceField(label="Time zone", choices=_zone_choices)
+    timezone = forms.ChoiceField(label="Time zone", choices=zone_choices)
 
     def clean(self):
         data = super().clean()

@@ -303,7 +303,7 @@ def edit_schedule_page(request, scope: Scope, standing_order: StandingOrder):
 
 
 def _new_initial(organization: Organization) -> dict:
-    tomorrow = clock.today(organization.timezone) + dt.timedelta(days=1)
+    tomorrow = clock.today(organization.local_time_zone) + dt.timedelta(days=1)
     addresses = addresses_for_organization(organization=organization)
     default = next((a for a in addresses if a.is_default), None) or addresses.first()
     method = next(iter(shipping_methods_for(address=None)), None)
@@ -315,7 +315,7 @@ def _new_initial(organization: Organization) -> dict:
         "day_of_month": tomorrow.day,
         "start_date": tomorrow,
         "end": "never",
-        "timezone": organization.timezone,
+        "timezone": organization.local_time_zone,
         "shipping_address": default.public_id if default else "",
         "shipping_method": method.code if method else "",
         "payment_kind": "account" if account is not None and account.available else "card",

@@ -10,11 +10,12 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule as du
 
 from autosales.core.errors import DomainError
+from autosales.core.timezones import is_zone_name
 
 UNITS = ("week", "month")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -84,23 +85,13 @@ def rule_validate(rule: str) -> str:
 
 
 def timezone_validate(name: str) -> str:
-    if name not in _zone_names():
+    if not is_zone_name(name):
         raise ScheduleError("invalid_timezone", f"Unknown time zone: {name!r}.", "timezone")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ScheduleError("invalid_timezone", f"Unknown time zone: {name!r}.", "timezone") from exc
     return name
-
-
-_zones: set[str] | None = None
-
-
-def _zone_names() -> set[str]:
-    global _zones
-    if _zones is None:
-        _zones = available_timezones() | {"UTC"}
-    return _zones
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ def standing_order_create(
     name: str = "",
 ) -> StandingOrder:
     """Creates an active standing order whose first and every later occurrence the scheduler will place, once each."""
-    timezone = timezone_validate(timezone or organization.timezone)
+    timezone = timezone_validate(timezone or organization.local_time_zone)
     rule = rule_validate(rule)
     quantities = _lines_clean(lines)
     _terms_check(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from django.db.models import Min
 from django.test.utils import override_settings
@@ -27,24 +28,32 @@ from autosales.recurring.transitions import OPEN_RUN_STATUSES
 MIN_STEP = dt.timedelta(seconds=1)
 
 
-def simulate(*, until: dt.date, start: dt.datetime | None = None) -> Iterator[dict]:
+def simulate(*, until: dt.date, time_zone: str, start: dt.datetime | None = None) -> Iterator[dict]:
     """Yields one event dict per thing that happens (`type`, `date`, `at`, ...) from `start` until the end of `until`.
 
-    Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email.
+    `until` ends at midnight in `time_zone`, and each event's `date` and `at` (ISO 8601 with its offset) are
+    local to it. Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email.
     """
+    zone = ZoneInfo(time_zone)
     moment = start or clock.now()
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    end = day_start(until + dt.timedelta(days=1), zone)
     if end <= moment:
         return
     with override_settings(EMAIL_URL="mailbox://"):
         while moment is not None and moment < end:
             clock.set_now(moment)
+            local = moment.astimezone(zone)
             for event in scheduler_tick(now=moment).events:
-                yield {"date": moment.date().isoformat(), "at": moment.isoformat(), **event}
-            yield from _emails_sent(moment)
+                yield {"date": local.date().isoformat(), "at": local.isoformat(), **event}
+            yield from _emails_sent(local)
             upcoming = next_moment()
             moment = None if upcoming is None else max(upcoming, moment + MIN_STEP)
     clock.set_now(None)
+
+
+def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Midnight at the start of `day` in `zone`, in UTC (the first moment of that local day)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
 def next_moment() -> dt.datetime | None:

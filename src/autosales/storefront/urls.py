@@ -77,6 +77,7 @@ urlpatterns = [
     path("account/organization/", account.organization, name="organization"),
     path("account/organization/switch/", account.organization_switch, name="organization_switch"),
     path("account/organization/invite/", account.organization_invite, name="organization_invite"),
+    path("account/organization/time-zone/", account.organization_time_zone, name="organization_time_zone"),
     path("account/organization/members/<str:public_id>/role/", account.member_role, name="member_role"),
     path("account/organization/members/<str:public_id>/remove/", account.member_remove, name="member_remove"),
     path(

@@ -24,6 +24,7 @@ from autosales.customers.forms import (
     AddressForm,
     InvitationForm,
     InvitationSignUpForm,
+    OrganizationTimeZoneForm,
     ProfileForm,
     RoleForm,
     SignInForm,
@@ -292,8 +293,9 @@ def address_default(request, public_id: str):
 # Organization: members, roles and invitations
 
 
-def _organization_page(request, *, organization, membership, invitation_form=None, status=200):
+def _organization_page(request, *, organization, membership, invitation_form=None, time_zone_form=None, status=200):
     context = {
+        "time_zone_form": time_zone_form or OrganizationTimeZoneForm(initial={"timezone": organization.timezone}),
         "organization": organization,
         "membership": membership,
         "is_admin": membership.is_admin,
@@ -311,6 +313,30 @@ def organization(request):
     organization = _current_organization(request)
     membership = member_required(user=request.user, organization=organization)
     return _organization_page(request, organization=organization, membership=membership)
+
+
+@require_POST
+@login_required
+@_domain_errors
+def organization_time_zone(request):
+    organization = _current_organization(request)
+    membership = member_required(user=request.user, organization=organization)
+    form = OrganizationTimeZoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organization_time_zone_change(
+                organization=organization, time_zone=form.cleaned_data["timezone"], actor=request.user
+            )
+        except (PermissionDenied, NotFound):
+            raise
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, f"Dates are now shown in {organization.local_time_zone} time.")
+            return redirect("storefront:organization")
+    return _organization_page(
+        request, organization=organization, membership=membership, time_zone_form=form, status=400
+    )
 
 
 @require_POST

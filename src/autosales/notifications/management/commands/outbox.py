@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -40,7 +41,11 @@ class Command(BaseCommand):
                 email = email_queue(
                     to=address,
                     template="notifications/test",
-                    context={"queued_at": clock.now().strftime("%Y-%m-%d %H:%M UTC"), "transport": transport},
+                    context={
+                        # In the shop's zone, the zone of every command.
+                        "queued_at": timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M %Z"),
+                        "transport": transport,
+                    },
                 )
         except DomainError as exc:
             raise CommandError(f"ADDRESS: {exc.message}") from exc

@@ -8,12 +8,14 @@ import sqlite3
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 
 from autosales.core import clock
-from autosales.recurring.simulation import simulate
+from autosales.core.timezones import is_zone_name, shop_time_zone, zone_error
+from autosales.recurring.simulation import day_start, simulate
 
 
 def _date(value: str) -> dt.date:
@@ -21,6 +23,12 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--until: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _zone(value: str) -> str:
+    if not is_zone_name(value):
+        raise CommandError(f"--time-zone: {zone_error(value)}")
+    return value
 
 
 class _Rollback(Exception):
@@ -63,8 +71,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--until", required=True, type=_date, help="last day to simulate (YYYY-MM-DD)")
+        parser.add_argument(
+            "--until", required=True, type=_date, help="last day to simulate (YYYY-MM-DD), up to its midnight"
+        )
         parser.add_argument("--from", dest="start", type=_date, help="first day (default: now)")
+        parser.add_argument(
+            "--time-zone",
+            type=_zone,
+            help="the zone of the dates given and printed, e.g. Pacific/Auckland (default: the shop's, SHOP_TIME_ZONE)",
+        )
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="one JSON object per line instead of a table"
         )
@@ -72,18 +87,24 @@ class Command(BaseCommand):
             "--only", action="append", default=[], help="show only these event types (placed, notice, email, ...)"
         )
 
-    def handle(self, *args, until, start, as_json: bool, only, **options):
-        start_at = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC) if start else clock.now()
-        if until < start_at.date():
-            raise CommandError(f"--until: {until} is before the start, {start_at.date()}")
+    def handle(self, *args, until, start, time_zone, as_json: bool, only, **options):
+        time_zone = time_zone or shop_time_zone()
+        zone = ZoneInfo(time_zone)
+        start_at = day_start(start, zone) if start else clock.now()
+        first_day = start_at.astimezone(zone).date()
+        if until < first_day:
+            raise CommandError(f"--until: {until} is before the start, {first_day}")
+        self._zone = zone
         counts: Counter = Counter()
         writer = self._json_line if as_json else self._table_row
         if not as_json:
-            self.stdout.write(f"Simulating {start_at.date()} to {until} on a scratch copy (nothing real changes).")
+            self.stdout.write(
+                f"Simulating {first_day} to {until} ({time_zone} time) on a scratch copy (nothing real changes)."
+            )
             self.stdout.write(f"{'date':<10}  {'event':<14}  {'standing order':<16}  detail")
         with scratch_database():
             try:
-                for event in simulate(until=until, start=start_at):
+                for event in simulate(until=until, start=start_at, time_zone=time_zone):
                     counts[event["type"]] += 1
                     if not only or event["type"] in only:
                         writer(event)
@@ -113,5 +134,6 @@ class Command(BaseCommand):
         else:
             detail = event.get("reason", "")
             if event.get("retry_at"):
-                detail += f" (retry {event['retry_at'][:10]})"
+                retry_day = dt.datetime.fromisoformat(event["retry_at"]).astimezone(self._zone).date()
+                detail += f" (retry {retry_day})"
         self.stdout.write(f"{event['date']:<10}  {kind:<14}  {event.get('standing_order', '')[:16]:<16}  {detail}")

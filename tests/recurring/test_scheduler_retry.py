@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.conf import settings
+
 from autosales.checkout.expiry import checkouts_expire_stale
 from autosales.core import clock
 from autosales.notifications.models import OutboxEmail
@@ -11,6 +13,7 @@ from autosales.payments.providers.base import FailureKind, ProviderError
 from autosales.payments.providers.test_gateway import TestGateway
 from autosales.recurring.models import Run
 from autosales.recurring.scheduler import runs_materialize, runs_place
+from autosales.recurring.scheduler.retry import Outcome, run_retry_decision
 from autosales.recurring.services import standing_order_update
 from tests.recurring.conftest import make_standing_order
 
@@ -101,3 +104,62 @@ def test_a_change_after_a_finished_try_applies_to_the_next_try(bulbs):
     run = Run.objects.get()
     assert run.status == Run.Status.PLACED
     assert run.order.customer_reference == "Depot bulbs, north"
+
+
+def _due_run(bulbs, **extra) -> Run:
+    make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1), **extra)
+    clock.set_now(DUE)
+    runs_materialize()
+    return Run.objects.select_related("standing_order").get()
+
+
+def test_the_policy_retries_passing_problems_soon_and_within_the_same_try_when_checkout_may_hold_an_order(bulbs):
+    run = _due_run(bulbs)
+
+    lost = run_retry_decision(run=run, code="payment_network_error", now=DUE)
+    in_progress = run_retry_decision(run=run, code="checkout_in_progress", now=DUE)
+    expired = run_retry_decision(run=run, code="checkout_expired", now=DUE)
+    reused = run_retry_decision(run=run, code="idempotency_key_reused", now=DUE)
+
+    assert (lost.outcome, lost.same_try, lost.counts) == (Outcome.RETRY, True, False)
+    assert DUE < lost.retry_at < DUE + dt.timedelta(minutes=settings.CHECKOUT_PENDING_TTL_MINUTES / 2)
+    assert (in_progress.outcome, in_progress.same_try) == (Outcome.RETRY, True)
+    assert (expired.outcome, expired.same_try) == (Outcome.RETRY, False)
+    assert (reused.outcome, reused.same_try) == (Outcome.RETRY, False)
+    assert reused.retry_at > DUE + dt.timedelta(minutes=settings.CHECKOUT_PENDING_TTL_MINUTES)
+
+
+def test_the_policy_gives_up_on_passing_problems_after_a_day(bulbs):
+    run = _due_run(bulbs)
+    run.retrying_since = DUE
+
+    still = run_retry_decision(run=run, code="payment_network_error", now=DUE + dt.timedelta(hours=23))
+    given_up = run_retry_decision(run=run, code="payment_network_error", now=DUE + dt.timedelta(hours=24))
+
+    assert still.outcome == Outcome.RETRY
+    assert given_up.final and given_up.counts
+
+
+def test_the_policy_steps_payment_refusals_through_dunning_then_fails(bulbs):
+    run = _due_run(bulbs)
+
+    steps = []
+    for failures in range(4):
+        run.failures = failures
+        steps.append(run_retry_decision(run=run, code="card_declined", now=DUE))
+
+    assert [s.outcome for s in steps] == [Outcome.DUNNING] * 3 + [Outcome.FINAL]
+    assert [s.retry_at.date() for s in steps[:3]] == [dt.date(2027, 2, 2), dt.date(2027, 2, 4), dt.date(2027, 2, 6)]
+    assert not any(s.same_try for s in steps)
+
+
+def test_the_policy_waits_for_stock_for_the_retry_days_and_fails_anything_else_at_once(bulbs):
+    run = _due_run(bulbs, stock_retry_days=2)
+
+    waiting = run_retry_decision(run=run, code="insufficient_stock", now=DUE)
+    too_late = run_retry_decision(run=run, code="insufficient_stock", now=DUE + dt.timedelta(days=1, minutes=1))
+    not_sold = run_retry_decision(run=run, code="variant_not_for_sale", now=DUE)
+
+    assert (waiting.outcome, waiting.retry_at) == (Outcome.OUT_OF_STOCK, DUE + dt.timedelta(days=1))
+    assert too_late.final
+    assert not_sold.final

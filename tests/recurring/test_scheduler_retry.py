@@ -6,6 +6,7 @@ from django.conf import settings
 
 from autosales.checkout.expiry import checkouts_expire_stale
 from autosales.core import clock
+from autosales.customers.services import address_update
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order
 from autosales.payments.models import TestGatewayCharge
@@ -89,6 +90,23 @@ def test_renaming_the_standing_order_between_two_tries_does_not_fail_the_run(bul
     assert order.customer_reference == "Depot bulbs"  # the try that began before the change
     assert TestGatewayCharge.objects.get().status == TestGatewayCharge.Status.CAPTURED
     assert not OutboxEmail.objects.filter(template="recurring/failed").exists()
+
+
+def test_an_address_book_edit_between_two_sends_of_a_try_does_not_change_its_order(bulbs):
+    standing_order, _ = _first_try(bulbs, token="tok_network_error")
+
+    address = bulbs.address
+    address_update(
+        address=address,
+        fields={"name": address.name, "line1": "1 Depot Road", "city": "Peoria", "region": "IL",
+                "postal_code": "61602", "country": "US"},
+    )  # fmt: skip
+    _runner_minutes(10, expiry=False)
+
+    assert Run.objects.get(standing_order=standing_order).status == Run.Status.PLACED
+    order = Order.objects.get()
+    assert (order.ship_line1 != "1 Depot Road", order.ship_city) == (True, "Springfield")  # as when the try began
+    assert TestGatewayCharge.objects.get().status == TestGatewayCharge.Status.CAPTURED
 
 
 def test_a_change_after_a_finished_try_applies_to_the_next_try(bulbs):

@@ -18,6 +18,10 @@ def at_start():
     clock.reset()
 
 
+class WorkerDied(BaseException):
+    """A mock crash: the process ends at this point of a pass (a BaseException, so no handler of the pass sees it)."""
+
+
 def make_standing_order(
     checkout, *, quantity=1000, every=2, day=31, start=dt.date(2027, 1, 31), kind="card", token="tok_approve", **extra
 ):

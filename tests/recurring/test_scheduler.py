@@ -1,16 +1,18 @@
 import datetime as dt
 
+import pytest
+
 from autosales.core import clock
 from autosales.jobs.claims import claim_batch
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.orders.models import Order, OrderSource
 from autosales.payments.models import Payment
 from autosales.recurring.models import Run, StandingOrder
-from autosales.recurring.scheduler import LEASE, scheduler_tick
-from autosales.recurring.scheduler.placement import run_lines, run_place_order
+from autosales.recurring.scheduler import LEASE, runs_materialize, runs_place, scheduler_tick
+from autosales.recurring.scheduler import placement as scheduler_placement
 from autosales.recurring.services import standing_order_update
 from tests.factories import make_staff
-from tests.recurring.conftest import START, days, make_standing_order
+from tests.recurring.conftest import START, WorkerDied, days, make_standing_order
 
 
 def run_daily(until: dt.datetime, *, start: dt.datetime | None = None) -> list[dict]:
@@ -60,8 +62,7 @@ def test_running_the_scheduler_again_places_nothing_more(bulbs):
 def test_a_worker_killed_mid_batch_leaves_runs_that_are_placed_once_after_the_lease(bulbs):
     standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
     clock.set_now(dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC))
-    scheduler_tick_without_placing = __import__("autosales.recurring.scheduler", fromlist=["runs_materialize"])
-    scheduler_tick_without_placing.runs_materialize()
+    runs_materialize()
     # A worker claims the run and dies before doing anything.
     claimed = claim_batch(
         queryset=Run.objects.filter(status=Run.Status.SCHEDULED), worker="dead-worker", limit=10, lease=LEASE
@@ -78,19 +79,27 @@ def test_a_worker_killed_mid_batch_leaves_runs_that_are_placed_once_after_the_le
     assert Order.objects.count() == 1
 
 
-def test_a_worker_killed_after_placing_but_before_recording_does_not_order_twice(bulbs):
+def test_a_worker_killed_after_placing_but_before_recording_does_not_order_twice(bulbs, monkeypatch):
     standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
     clock.set_now(dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC))
-    __import__("autosales.recurring.scheduler", fromlist=["x"]).runs_materialize()
-    run = claim_batch(queryset=Run.objects.all(), worker="dying-worker", limit=1, lease=LEASE)[0]
-    run = Run.objects.select_related("standing_order__organization").get(pk=run.pk)
-    run_place_order(run, lines=run_lines(run))  # the order is placed, then the worker dies
+    runs_materialize()
+    # Mock: the worker dies right after checkout placed the order, before the run is recorded.
+    real_place_order = scheduler_placement.place_order
+
+    def place_then_die(**kwargs):
+        real_place_order(**kwargs)
+        raise WorkerDied
+
+    monkeypatch.setattr(scheduler_placement, "place_order", place_then_die)
+    with pytest.raises(WorkerDied):
+        runs_place()
+    monkeypatch.setattr(scheduler_placement, "place_order", real_place_order)
     assert Order.objects.count() == 1
 
     clock.advance(LEASE + dt.timedelta(seconds=1))
     scheduler_tick()
 
-    run.refresh_from_db()
+    run = Run.objects.get(standing_order=standing_order)
     assert run.status == Run.Status.PLACED
     assert Order.objects.count() == 1
     assert Payment.objects.count() == 1

@@ -51,6 +51,24 @@ def members_for_organization(*, organization) -> QuerySet[Membership]:
     )
 
 
+# Roles whose members may order for the organization (today every role; a role added later says here if it may).
+ORDERING_ROLES = frozenset({Membership.Role.BUYER, Membership.Role.ADMIN})
+
+
+def ordering_contact_emails(*, organization: Organization) -> list[str]:
+    """Who hears of the organization's automatic orders: active members with an email who may order, else its email."""
+    emails = list(
+        Membership.objects.filter(organization=organization, role__in=ORDERING_ROLES, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("id")
+        .values_list("user__email", flat=True)
+    )
+    emails = list(dict.fromkeys(emails))
+    if not emails and organization.email:
+        emails = [organization.email]
+    return emails
+
+
 def member_by_public_id(*, organization, public_id: str) -> Membership:
     """The organization's membership with this public id; raises NotFound for anyone else's."""
     membership = (

@@ -18,9 +18,10 @@ from django.db import transaction
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
+from autosales.customers.selectors import ordering_contact_emails
 from autosales.notifications.services import email_queue
 from autosales.orders.errors import OrderError
-from autosales.orders.models import Order, OrderEvent, OrderStatus
+from autosales.orders.models import Order, OrderEvent, OrderSource, OrderStatus
 
 S = OrderStatus
 
@@ -121,7 +122,13 @@ def order_email_queue(*, order: Order, template: str, at=None) -> None:
 
 
 def order_recipients(*, order: Order) -> list[str]:
-    """Who hears about an order: the person who placed it, else the organization's address."""
+    """Who hears about an order: the person who placed it, else the organization's address.
+
+    A standing order's orders go to the organization's current ordering contacts, as its other emails do: the
+    user recorded as placing them set the standing order up, maybe a salesperson or someone who has left since.
+    """
+    if order.source == OrderSource.STANDING_ORDER:
+        return ordering_contact_emails(organization=order.organization)
     if order.placed_by_id and order.placed_by.email:
         return [order.placed_by.email]
     return [order.organization.email] if order.organization.email else []

@@ -1,5 +1,7 @@
 from enum import StrEnum
 
+from autosales.core.errors import Conflict
+
 
 class RecurringError(StrEnum):
     NOT_FOUND = "standing_order_not_found"
@@ -24,3 +26,8 @@ class RecurringError(StrEnum):
     STOCK_POLICY_INVALID = "stock_policy_invalid"
     SCHEDULE_REQUIRED = "schedule_required"
     SCHEDULE_CONFLICT = "schedule_conflict"
+    RUN_CLAIM_LOST = "run_claim_lost"
+
+
+class RunClaimLost(Conflict):
+    """A scheduler worker's lease on a run ran out and another worker took it: this one writes nothing."""

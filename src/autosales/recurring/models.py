@@ -67,6 +67,10 @@ class StandingOrder(BaseModel):
     def __str__(self) -> str:
         return self.name or f"Standing order {self.public_id[:8]}"
 
+    def paused_on(self, day: dt.date) -> bool:
+        """Whether a pause covers the occurrence on `day` (paused until resumed, or until a later date)."""
+        return self.status == self.Status.PAUSED and (self.paused_until is None or day < self.paused_until)
+
     @property
     def schedule(self) -> Schedule:
         return Schedule(
@@ -116,9 +120,16 @@ class Run(Claimable, BaseModel):
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="standing_order_run"
     )
     late = models.BooleanField(default=False, help_text="Processed after its due time (the scheduler was down)")
-    # Definitive failures so far (a decline, no stock); a crash is not one. Each failure moves the
-    # checkout idempotency key on, so a retry after a crash re-uses the key and cannot order twice.
+    # Definitive failures so far (a decline, the last try for stock); they step through the dunning schedule.
     failures = models.PositiveSmallIntegerField(default=0)
+    # The checkout try this run is on, part of its idempotency key: it moves on when a try has ended (declined,
+    # expired, refused for stock), never after a crash or a lost answer, so those retries cannot order twice.
+    try_number = models.PositiveIntegerField(default=0)
+    # What the current try sends to checkout (lines, address, shipping, payment, reference), taken when the try
+    # starts, so an edit of the standing order between two sends of one try does not change its request.
+    request = models.JSONField(null=True, blank=True)
+    # When the current spell of passing problems (lost gateway answers, a checkout in progress) began.
+    retrying_since = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failure_code = models.CharField(max_length=64, blank=True)

@@ -5,12 +5,15 @@ Run:             scheduled -> placed | retrying | failed | skipped
                  retrying  -> placed | retrying | failed | skipped
                  skipped   -> scheduled (un-skipped before it was due)
                  placed, failed: final.
+A run's move is made under its row lock against the stored status; a scheduler worker's move also needs
+the worker's claim on the run, so a worker whose lease ran out cannot overwrite what the next one did.
 """
 
 from django.db import transaction
 
+from autosales.core import clock
 from autosales.core.errors import Conflict
-from autosales.recurring.errors import RecurringError
+from autosales.recurring.errors import RecurringError, RunClaimLost
 from autosales.recurring.models import Change, Run, StandingOrder
 
 SO = StandingOrder.Status
@@ -63,16 +66,29 @@ def run_can_move(*, run: Run, to: str) -> bool:
     return to in RUN_MOVES[run.status]
 
 
-def run_transition(*, run: Run, to: str, fields: dict | None = None) -> Run:
-    """Moves a run to `to` if the table allows it (else Conflict), writing `fields` with it in one update."""
-    if to not in RUN_MOVES[run.status]:
-        raise Conflict(
-            RecurringError.ILLEGAL_TRANSITION,
-            f"A {run.get_status_display().lower()} occurrence cannot become {Run.Status(to).label.lower()}.",
-            "status",
-        )
-    values = {"status": to, **(fields or {})}
-    for name, value in values.items():
-        setattr(run, name, value)
-    run.save(update_fields=list(values))
+def run_transition(*, run: Run, to: str, fields: dict | None = None, worker: str | None = None) -> Run:
+    """Moves a run to `to` under its row lock if its stored status allows it (else Conflict), writing `fields` with it.
+
+    A scheduler worker passes `worker`: the move is made only while the stored claim is still that worker's
+    (else RunClaimLost, and nothing is written), and it hands the claim back in the same update.
+    """
+    with transaction.atomic():
+        current = Run.objects.select_for_update().values("status", "claimed_by").get(pk=run.pk)
+        if worker is not None and current["claimed_by"] != worker:
+            raise RunClaimLost(
+                RecurringError.RUN_CLAIM_LOST, "Another worker has taken over this occurrence.", "status"
+            )
+        if to not in RUN_MOVES[current["status"]]:
+            raise Conflict(
+                RecurringError.ILLEGAL_TRANSITION,
+                f"A {Run.Status(current['status']).label.lower()} occurrence cannot become "
+                f"{Run.Status(to).label.lower()}.",
+                "status",
+            )
+        values = {"status": to, **(fields or {}), "updated_at": clock.now()}
+        if worker is not None:
+            values.update(claimed_by="", claimed_until=None)
+        Run.objects.filter(pk=run.pk).update(**values)
+        for name, value in values.items():
+            setattr(run, name, value)
     return run

@@ -1,4 +1,4 @@
-"""A failed try of a run: the dunning schedule for payment problems, the emails and staff alerts it owes."""
+"""A failed try of a run: what the retry policy decides, written with the emails and staff alerts it owes."""
 
 from __future__ import annotations
 
@@ -6,28 +6,13 @@ import datetime as dt
 
 from django.db import transaction
 
-from autosales.checkout.errors import CheckoutError
 from autosales.core.errors import DomainError
-from autosales.jobs.claims import claim_release
 from autosales.notifications.services import email_queue, notification_create
-from autosales.payments.errors import PaymentError
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler.recipients import absolute_link, standing_order_recipients
 from autosales.recurring.scheduler.result import pass_event
+from autosales.recurring.scheduler.retry import Outcome, run_retry_decision
 from autosales.recurring.transitions import run_transition
-
-# A declined card or an account on hold is tried again this many days after the due date, then the run fails.
-DUNNING_DAYS = (1, 3, 5)
-
-PAYMENT_FAILURES = {
-    PaymentError.DECLINED,
-    PaymentError.INSUFFICIENT_FUNDS,
-    PaymentError.INVALID_TOKEN,
-    CheckoutError.CARD_TOKEN_REQUIRED,
-    CheckoutError.ACCOUNT_NO_TERMS,
-    CheckoutError.ACCOUNT_CREDIT_HOLD,
-    CheckoutError.ACCOUNT_CREDIT_LIMIT,
-}
 
 
 def _staff_to_alert(standing_order: StandingOrder):
@@ -67,25 +52,31 @@ def failure_tell(run: Run, *, template: str, title: str, body: str, context: dic
         )
 
 
-def failed_try(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, late: bool) -> dict:
-    """A refusal of this try: payment problems follow the dunning schedule; anything else fails the run."""
+def try_failed(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, late: bool) -> dict:
+    """Writes what a failed try leads to (the retry policy decides), with the email it owes, in one transaction.
+
+    Raises RunClaimLost, and writes nothing, when another worker has taken the run over meanwhile.
+    """
     standing_order = run.standing_order
-    failures = run.failures + 1
-    dunning = exc.code in PAYMENT_FAILURES and failures <= len(DUNNING_DAYS)
+    decision = run_retry_decision(run=run, code=exc.code, now=now)
+    fields = {
+        "failures": run.failures + (1 if decision.counts else 0),
+        "failure_code": exc.code,
+        "last_error": exc.message,
+        "next_attempt_at": decision.retry_at,
+        "late": late,
+        "retrying_since": (run.retrying_since or now) if decision.outcome == Outcome.RETRY else None,
+    }
+    if not decision.same_try:
+        fields.update(try_number=run.try_number + 1, request=None)
+    if decision.final:
+        fields["processed_at"] = now
     with transaction.atomic():
-        if dunning:
-            retry_at = max(run.due_at + dt.timedelta(days=DUNNING_DAYS[failures - 1]), now)
-            run_transition(
-                run=run,
-                to=Run.Status.RETRYING,
-                fields={
-                    "failures": failures,
-                    "failure_code": exc.code,
-                    "last_error": exc.message,
-                    "next_attempt_at": retry_at,
-                    "late": late,
-                },
-            )
+        run_transition(
+            run=run, to=Run.Status.FAILED if decision.final else Run.Status.RETRYING, fields=fields, worker=worker
+        )
+        if decision.outcome == Outcome.DUNNING:
+            retry_at = decision.retry_at
             failure_tell(
                 run,
                 template="recurring/payment_failed",
@@ -93,20 +84,8 @@ def failed_try(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, lat
                 body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
                 context={"reason": exc.message, "retry_at": retry_at},
             )
-            event = pass_event(run, "payment_failed", reason=exc.message, retry_at=retry_at.isoformat())
-        else:
-            run_transition(
-                run=run,
-                to=Run.Status.FAILED,
-                fields={
-                    "failures": failures,
-                    "failure_code": exc.code,
-                    "last_error": exc.message,
-                    "next_attempt_at": None,
-                    "processed_at": now,
-                    "late": late,
-                },
-            )
+            return pass_event(run, "payment_failed", reason=exc.message, retry_at=retry_at.isoformat())
+        if decision.final:
             failure_tell(
                 run,
                 template="recurring/failed",
@@ -114,6 +93,6 @@ def failed_try(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, lat
                 body=f"The order for {run.scheduled_for:%Y-%m-%d} was not placed: {exc.message}",
                 context={"reason": exc.message},
             )
-            event = pass_event(run, "failed", reason=exc.message)
-        claim_release(instance=run, worker=worker)
-    return event
+            return pass_event(run, "failed", reason=exc.message)
+    kind = "out_of_stock" if decision.outcome == Outcome.OUT_OF_STOCK else "retry"
+    return pass_event(run, kind, reason=exc.message, retry_at=decision.retry_at.isoformat())

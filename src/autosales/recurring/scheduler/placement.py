@@ -1,33 +1,47 @@
-"""Pass 3: claim due runs and place each through place_order, at most one order per run."""
+"""Pass 3: claim due runs and place each through place_order, at most one order per run.
+
+Each run is handled as a background step: the batch is claimed with a lease, the lease is renewed as the worker
+starts each run (a run whose lease ran out and that another worker took is left to that worker), and every
+outcome is written by `run_transition` under the run's lock, only while this worker still holds the claim.
+A try sends to checkout what its `request` snapshot holds (taken when the try starts) under a key made from the
+run and its `try_number`, so a crash, a lost gateway answer or an edit of the standing order between two sends
+of one try never orders or charges twice. What a failed try leads to is the retry policy's (`retry.py`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
 from django.db import transaction
 
-from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
+from autosales.checkout.placement import ADDRESS_FIELDS, LineRequest, PaymentRequest, place_order
 from autosales.core import clock
 from autosales.core.errors import DomainError
+from autosales.customers.models import Address
 from autosales.inventory.allocation import InsufficientStock
 from autosales.inventory.selectors import available_by_variant
-from autosales.jobs.claims import claim_batch, claim_release, worker_id
+from autosales.jobs.claims import claim_batch, claim_extend, claim_release, worker_id
 from autosales.orders.models import Order, OrderSource, OrderStatus
-from autosales.payments.errors import PaymentUnavailable
+from autosales.pricing.shipping import ShippingMethod
+from autosales.recurring.errors import RecurringError, RunClaimLost
 from autosales.recurring.models import Run, StandingOrder
-from autosales.recurring.scheduler.dunning import failed_try, failure_tell
+from autosales.recurring.scheduler.dunning import failure_tell, try_failed
 from autosales.recurring.scheduler.result import PassResult, pass_event
+from autosales.recurring.scheduler.retry import UNEXPECTED_RETRY
+from autosales.recurring.services import PAUSED_SKIP_REASON
 from autosales.recurring.transitions import OPEN_RUN_STATUSES, run_transition
 
 log = logging.getLogger(__name__)
 
-# An answer lost on the way from the gateway: try again soon, with the same key.
-GATEWAY_RETRY = dt.timedelta(minutes=15)
 # Processing later than this after the due time marks the run late (the scheduler was not running).
 LATE_AFTER = dt.timedelta(hours=1)
+# A worker's hold on one run: renewed when it starts the run, far longer than one checkout takes
+# (checkout's own lease is 60 seconds, a twin waits 15), so a live worker never loses a run it works on.
 LEASE = dt.timedelta(minutes=5)
-BATCH = 200
+# Runs claimed at once: few enough that the last is started well inside the batch's lease.
+BATCH = 20
 
 
 def standing_lines(standing_order: StandingOrder) -> list[LineRequest]:
@@ -40,10 +54,13 @@ def run_lines(run: Run) -> list[LineRequest]:
     return standing_lines(run.standing_order)
 
 
-def run_idempotency_key(run: Run, *, suffix: str = "") -> str:
-    """The checkout key of this run's current try: the same after a crash, a new one after a definitive failure."""
-    key = f"standing-order:{run.standing_order.public_id}:{run.scheduled_for:%Y-%m-%d}:{run.kind}:{run.failures}"
-    return f"{key}:{suffix}" if suffix else key
+def run_idempotency_key(run: Run) -> str:
+    """The checkout key of this run's current try: the same after a crash or a lost answer, new for a new try."""
+    return f"standing-order:{run.standing_order.public_id}:{run.scheduled_for:%Y-%m-%d}:{run.kind}:{run.try_number}"
+
+
+def run_payment_request(standing_order: StandingOrder) -> PaymentRequest:
+    return PaymentRequest(kind=standing_order.payment_kind, token=standing_order.payment_token)
 
 
 def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: str | None = None) -> PassResult:
@@ -59,6 +76,9 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
         order_by=("next_attempt_at", "pk"),
     )
     for run in claimed:
+        # A fresh lease for this run; if the batch's ran out and another worker took the run, it is theirs.
+        if not claim_extend(instance=run, worker=worker, lease=LEASE):
+            continue
         run = Run.objects.select_related(
             "standing_order__organization",
             "standing_order__created_by",
@@ -67,12 +87,17 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
         ).get(pk=run.pk)
         try:
             event = _place_one(run, now=now, worker=worker)
+        except RunClaimLost:
+            continue  # another worker took the run over; it finds whatever this one did
         except Exception as exc:
             log.exception("standing order run %s failed unexpectedly", run.pk)
             claim_release(
                 instance=run,
                 worker=worker,
-                updates={"last_error": f"{type(exc).__name__}: {exc}"[:2000], "next_attempt_at": now + GATEWAY_RETRY},
+                updates={
+                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "next_attempt_at": now + UNEXPECTED_RETRY,
+                },
             )
             result.failures += 1
             continue
@@ -86,160 +111,161 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
 def _place_one(run: Run, *, now: dt.datetime, worker: str) -> dict:
     standing_order = run.standing_order
     late = run.late or now - run.due_at > LATE_AFTER
-    if standing_order.status in (StandingOrder.Status.CANCELLED,):
-        with transaction.atomic():
-            run_transition(run=run, to=Run.Status.SKIPPED, fields={"skip_reason": "cancelled", "next_attempt_at": None})
-            claim_release(instance=run, worker=worker)
-        return pass_event(run, "skipped", reason="cancelled")
     existing = Order.objects.filter(standing_order_run_id=run.pk).exclude(status=OrderStatus.PENDING_PAYMENT).first()
     if existing is not None:
         # A worker placed the order and died before it could say so: record it, never order again.
-        with transaction.atomic():
-            run_transition(
-                run=run,
-                to=Run.Status.PLACED,
-                fields={"order": existing, "processed_at": now, "late": late, "next_attempt_at": None},
-            )
-            claim_release(instance=run, worker=worker)
-        return pass_event(
-            run, "placed", order_number=existing.number, total=str(existing.total), currency=existing.currency
-        )
-    lines = run_lines(run)
+        return _placed(run, order=existing, now=now, worker=worker, late=late)
+    if standing_order.status == StandingOrder.Status.CANCELLED or standing_order.paused_on(run.scheduled_for):
+        # Nothing is placed while paused, not even a run waiting to retry; a resume brings back dates still ahead.
+        reason = "cancelled" if standing_order.status == StandingOrder.Status.CANCELLED else PAUSED_SKIP_REASON
+        fields = {"skip_reason": reason, "next_attempt_at": None, "request": None, "retrying_since": None}
+        run_transition(run=run, to=Run.Status.SKIPPED, fields=fields, worker=worker)
+        return pass_event(run, "skipped", reason=reason)
     try:
-        order = run_place_order(run, lines=lines)
+        request = run.request or _request_start(run, worker=worker)
+        order = run_place_order(run, request=request)
     except InsufficientStock as exc:
-        return _out_of_stock(run, exc=exc, lines=lines, now=now, worker=worker, late=late)
-    except PaymentUnavailable as exc:
-        claim_release(
-            instance=run,
-            worker=worker,
-            updates={"last_error": exc.message, "next_attempt_at": now + GATEWAY_RETRY, "late": late},
-        )
-        return pass_event(run, "retry", reason=exc.message)
+        partial = _available_part(run, request=request, reason=exc.message)
+        if partial is None:
+            return try_failed(run, exc=exc, now=now, worker=worker, late=late)
+        _request_save(run, request=partial, worker=worker)
+        try:
+            order = run_place_order(run, request=partial)
+        except DomainError as other:
+            return try_failed(run, exc=other, now=now, worker=worker, late=late)
+    except RunClaimLost:
+        raise
     except DomainError as exc:
-        return failed_try(run, exc=exc, now=now, worker=worker, late=late)
+        return try_failed(run, exc=exc, now=now, worker=worker, late=late)
+    return _placed(run, order=order, now=now, worker=worker, late=late)
+
+
+def _request_start(run: Run, *, worker: str) -> dict:
+    """The request of a new try, from the standing order as it is now, stored on the run before it is sent."""
+    standing_order = run.standing_order
+    address = standing_order.shipping_address
+    if address is None:
+        raise DomainError(
+            RecurringError.ADDRESS_REQUIRED,
+            "The standing order has no delivery address; choose one.",
+            "shipping_address",
+        )
+    lines = [[line.variant_id, line.quantity] for line in run_lines(run)]
+    request = {
+        "lines": lines,
+        "wanted": lines,  # what the run orders in all; a try for the available part backorders the rest
+        "address": {
+            **{name: str(getattr(address, name) or "") for name in ADDRESS_FIELDS},
+            "country": str(getattr(address.country, "code", address.country) or ""),
+        },
+        "shipping_method": standing_order.shipping_method_id,
+        "payment": dataclasses.asdict(run_payment_request(standing_order)),
+        "reference": (standing_order.name or "Standing order")[:100],
+    }
+    _request_save(run, request=request, worker=worker)
+    return request
+
+
+def _request_save(run: Run, *, request: dict, worker: str) -> None:
+    if not Run.objects.filter(pk=run.pk, claimed_by=worker).update(request=request):
+        raise RunClaimLost(RecurringError.RUN_CLAIM_LOST, "Another worker has taken over this occurrence.", "status")
+    run.request = request
+
+
+def run_place_order(run: Run, *, request: dict) -> Order:
+    """Sends one try's request to checkout under the try's key: sent again, it returns the same order."""
+    standing_order = run.standing_order
+    shipping_method = standing_order.shipping_method
+    if shipping_method is None or shipping_method.pk != request["shipping_method"]:
+        shipping_method = ShippingMethod.objects.filter(pk=request["shipping_method"]).first()
+    return place_order(
+        organization=standing_order.organization,
+        user=standing_order.created_by,
+        lines=[LineRequest(variant_id=variant_id, quantity=quantity) for variant_id, quantity in request["lines"]],
+        # The address as it was when the try started (an edit of the address book does not change the try).
+        shipping_address=Address(organization=standing_order.organization, **request["address"]),
+        shipping_method=shipping_method,
+        payment=PaymentRequest(**request["payment"]),
+        idempotency_key=run_idempotency_key(run),
+        source=OrderSource.STANDING_ORDER,
+        standing_order_run=run,
+        customer_reference=request["reference"],
+    )
+
+
+def _available_part(run: Run, *, request: dict, reason: str) -> dict | None:
+    """Under the backorder policy, the same try for what is in stock now (the rest is backordered); else None."""
+    standing_order = run.standing_order
+    if (
+        run.kind != Run.Kind.OCCURRENCE
+        or standing_order.stock_policy != StandingOrder.StockPolicy.BACKORDER
+        or request["lines"] != request["wanted"]
+    ):
+        return None
+    available = available_by_variant(variant_ids=[variant_id for variant_id, _ in request["lines"]])
+    lines = [[variant_id, min(quantity, available[variant_id])] for variant_id, quantity in request["lines"]]
+    lines = [line for line in lines if line[1] > 0]
+    if not lines:
+        return None
+    # Refused for stock, the checkout gave the key back: the same try may send this smaller request.
+    return {**request, "lines": lines, "short": reason}
+
+
+def _rest(request: dict | None, *, order: Order) -> list[dict]:
+    """What the run wanted beyond what its order holds: the lines of its backorder run."""
+    if not request or request["lines"] == request["wanted"]:
+        return []
+    ordered: dict[int, int] = {}
+    for variant_id, quantity in order.lines.values_list("variant_id", "quantity"):
+        ordered[variant_id] = ordered.get(variant_id, 0) + quantity
+    return [
+        {"variant_id": variant_id, "quantity": quantity - ordered.get(variant_id, 0)}
+        for variant_id, quantity in request["wanted"]
+        if quantity > ordered.get(variant_id, 0)
+    ]
+
+
+def _placed(run: Run, *, order: Order, now: dt.datetime, worker: str, late: bool) -> dict:
+    """Records the run's order and, when it holds only the available part, the backorder run for the rest."""
+    standing_order = run.standing_order
+    rest = _rest(run.request, order=order) if run.kind == Run.Kind.OCCURRENCE else []
+    short = (run.request or {}).get("short", "") if rest else ""
     with transaction.atomic():
         run_transition(
             run=run,
             to=Run.Status.PLACED,
-            fields={"order": order, "processed_at": now, "late": late, "last_error": "", "next_attempt_at": None},
+            fields={
+                "order": order,
+                "processed_at": now,
+                "late": late,
+                "backordered": rest,
+                "last_error": short,
+                "next_attempt_at": None,
+                "request": None,
+                "retrying_since": None,
+            },
+            worker=worker,
         )
-        claim_release(instance=run, worker=worker)
-    return pass_event(run, "placed", order_number=order.number, total=str(order.total), currency=order.currency)
-
-
-def run_place_order(run: Run, *, lines: list[LineRequest], suffix: str = ""):
-    standing_order = run.standing_order
-    return place_order(
-        organization=standing_order.organization,
-        user=standing_order.created_by,
-        lines=lines,
-        shipping_address=standing_order.shipping_address,
-        shipping_method=standing_order.shipping_method,
-        payment=PaymentRequest(kind=standing_order.payment_kind, token=standing_order.payment_token),
-        idempotency_key=run_idempotency_key(run, suffix=suffix),
-        source=OrderSource.STANDING_ORDER,
-        standing_order_run=run,
-        customer_reference=(standing_order.name or "Standing order")[:100],
-    )
-
-
-def _out_of_stock(
-    run: Run, *, exc: InsufficientStock, lines: list[LineRequest], now: dt.datetime, worker: str, late: bool
-) -> dict:
-    standing_order = run.standing_order
-    backorder = standing_order.stock_policy == StandingOrder.StockPolicy.BACKORDER and run.kind == Run.Kind.OCCURRENCE
-    if backorder:
-        available = available_by_variant(variant_ids=[line.variant_id for line in lines])
-        now_lines = [
-            LineRequest(variant_id=line.variant_id, quantity=min(line.quantity, available.get(line.variant_id, 0)))
-            for line in lines
-        ]
-        now_lines = [line for line in now_lines if line.quantity > 0]
-        rest = [
-            {"variant_id": line.variant_id, "quantity": line.quantity - available.get(line.variant_id, 0)}
-            for line in lines
-            if line.quantity > available.get(line.variant_id, 0)
-        ]
-        if now_lines:
-            try:
-                order = run_place_order(run, lines=now_lines, suffix="available")
-            except InsufficientStock:
-                order = None  # stock moved under us: treat as nothing available, retried below
-            except DomainError as other:
-                return failed_try(run, exc=other, now=now, worker=worker, late=late)
-            if order is not None:
-                with transaction.atomic():
-                    run_transition(
-                        run=run,
-                        to=Run.Status.PLACED,
-                        fields={
-                            "order": order,
-                            "processed_at": now,
-                            "late": late,
-                            "backordered": rest,
-                            "last_error": exc.message,
-                            "next_attempt_at": None,
-                        },
-                    )
-                    Run.objects.get_or_create(
-                        standing_order=standing_order,
-                        scheduled_for=run.scheduled_for,
-                        kind=Run.Kind.BACKORDER,
-                        defaults={
-                            "due_at": run.due_at,
-                            "status": Run.Status.RETRYING,
-                            "lines": rest,
-                            "next_attempt_at": now + dt.timedelta(days=1),
-                        },
-                    )
-                    failure_tell(
-                        run,
-                        template="recurring/backordered",
-                        title=f"Standing order partly backordered: {standing_order.organization}",
-                        body=exc.message,
-                        context={"reason": exc.message, "order": order},
-                    )
-                    claim_release(instance=run, worker=worker)
-                return pass_event(
-                    run,
-                    "placed",
-                    order_number=order.number,
-                    total=str(order.total),
-                    currency=order.currency,
-                    backordered=rest,
-                )
-    # Retry daily (the retry policy, a backorder run, or nothing available at all) until the retry days run out.
-    give_up_at = run.due_at + dt.timedelta(days=standing_order.stock_retry_days)
-    next_try = now + dt.timedelta(days=1)
-    with transaction.atomic():
-        if next_try <= give_up_at:
-            run_transition(
-                run=run,
-                to=Run.Status.RETRYING,
-                fields={"failure_code": exc.code, "last_error": exc.message, "next_attempt_at": next_try, "late": late},
-            )
-            event = pass_event(run, "out_of_stock", reason=exc.message, retry_at=next_try.isoformat())
-        else:
-            run_transition(
-                run=run,
-                to=Run.Status.FAILED,
-                fields={
-                    "failures": run.failures + 1,
-                    "failure_code": exc.code,
-                    "last_error": exc.message,
-                    "next_attempt_at": None,
-                    "processed_at": now,
-                    "late": late,
+        if rest:
+            Run.objects.get_or_create(
+                standing_order=standing_order,
+                scheduled_for=run.scheduled_for,
+                kind=Run.Kind.BACKORDER,
+                defaults={
+                    "due_at": run.due_at,
+                    "status": Run.Status.RETRYING,
+                    "lines": rest,
+                    "next_attempt_at": now + dt.timedelta(days=1),
                 },
             )
             failure_tell(
                 run,
-                template="recurring/failed",
-                title=f"Standing order not placed (no stock): {standing_order.organization}",
-                body=exc.message,
-                context={"reason": exc.message},
+                template="recurring/backordered",
+                title=f"Standing order partly backordered: {standing_order.organization}",
+                body=short,
+                context={"reason": short, "order": order},
             )
-            event = pass_event(run, "failed", reason=exc.message)
-        claim_release(instance=run, worker=worker)
-    return event
+    extra = {"backordered": rest} if rest else {}
+    return pass_event(
+        run, "placed", order_number=order.number, total=str(order.total), currency=order.currency, **extra
+    )

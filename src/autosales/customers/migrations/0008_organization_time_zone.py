@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_signin_failures'),
+        ('customers', '0007_signin_throttle_by_axes'),
     ]
 
     operations = [

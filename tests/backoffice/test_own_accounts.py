@@ -80,6 +80,20 @@ def test_another_salesperson_can_change_none_of_a_customers_standing_orders(clie
     assert client.get("/backoffice/standing-orders/").status_code == 200
 
 
+def test_the_detail_page_offers_changes_only_to_who_may_make_them(client, owned):
+    checkout, standing_order, sam, sue = owned
+    page = f"/backoffice/standing-orders/{standing_order.public_id}/"
+    edit = f"{page}edit/lines/"
+
+    client.force_login(sue)
+    html = client.get(page).content.decode()
+    assert edit not in html and "/pause/" not in html
+
+    client.force_login(sam)
+    html = client.get(page).content.decode()
+    assert edit in html and "/pause/" in html
+
+
 @pytest.mark.parametrize("who", ["owner", "manager"])
 def test_the_owner_and_a_manager_change_the_customers_standing_orders(client, owned, who):
     checkout, standing_order, sam, _ = owned

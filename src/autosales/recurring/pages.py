@@ -22,6 +22,7 @@ from autosales.checkout.selectors import payment_options_for, shipping_methods_f
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
+from autosales.customers.permissions import customer_change_allowed
 from autosales.customers.selectors import addresses_for_organization
 from autosales.payments.providers.test_gateway import TEST_TOKENS
 from autosales.recurring import services
@@ -72,8 +73,20 @@ def _show_error(exc: DomainError, *forms_: forms.Form, lines: LinesInput | None 
     forms_[0].add_error(None, exc.message)
 
 
-def _changeable(standing_order: StandingOrder) -> bool:
+def _open(standing_order: StandingOrder) -> bool:
     return standing_order.status in (StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED)
+
+
+def _changeable(request, scope: Scope, standing_order: StandingOrder) -> bool:
+    """Whether the page offers changes: an active or paused standing order, and on the staff site a user who may
+    change this customer's standing orders (a salesperson: only their own customers')."""
+    if not _open(standing_order):
+        return False
+    if not scope.staff:
+        return True
+    return request.user.has_perm("recurring.change_standingorder") and customer_change_allowed(
+        user=request.user, organization=standing_order.organization
+    )
 
 
 def detail_page(request, scope: Scope, standing_order: StandingOrder, *, errors: dict | None = None, status: int = 200):
@@ -93,7 +106,7 @@ def detail_page(request, scope: Scope, standing_order: StandingOrder, *, errors:
             "upcoming": upcoming,
             "runs": runs_history(standing_order=standing_order),
             "changes": change_texts(changes),
-            "changeable": _changeable(standing_order),
+            "changeable": _changeable(request, scope, standing_order),
             "open_statuses": OPEN_RUN_STATUSES,
             "errors": errors,
             "today": clock.today(standing_order.timezone),
@@ -192,7 +205,7 @@ def cancel_page(request, scope: Scope, standing_order: StandingOrder):
 
 
 def _not_changeable(request, scope: Scope, standing_order: StandingOrder):
-    if _changeable(standing_order):
+    if _open(standing_order):
         return None
     messages.error(
         request, f"This standing order is {standing_order.get_status_display().lower()}; it can no longer be changed."

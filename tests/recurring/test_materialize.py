@@ -49,3 +49,20 @@ def test_a_pause_that_ends_inside_the_next_dates_notice_window_resumes_on_its_la
     assert standing_order.paused_until is None
     march = Run.objects.get(standing_order=standing_order, scheduled_for=dt.date(2027, 3, 1))
     assert march.status == Run.Status.SCHEDULED and march.notice_sent_at is not None
+
+
+def test_a_standing_order_whose_last_run_is_being_retried_ends_when_that_run_finally_fails(bulbs):
+    standing_order = make_standing_order(
+        bulbs, every=1, day=1, start=dt.date(2027, 2, 1), max_occurrences=1, token="tok_decline"
+    )
+
+    tick_until(dt.datetime(2027, 2, 5, 12, tzinfo=dt.UTC))  # declined on the 1st, 2nd and 4th: tried again on the 6th
+
+    last = Run.objects.get(standing_order=standing_order)
+    assert last.status == Run.Status.RETRYING
+    assert StandingOrder.objects.get(pk=standing_order.pk).status == StandingOrder.Status.ACTIVE
+
+    tick_until(dt.datetime(2027, 2, 7, 12, tzinfo=dt.UTC))
+
+    assert Run.objects.get(pk=last.pk).status == Run.Status.FAILED
+    assert StandingOrder.objects.get(pk=standing_order.pk).status == StandingOrder.Status.ENDED

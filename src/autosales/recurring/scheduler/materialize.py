@@ -18,7 +18,7 @@ from autosales.core import clock
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.schedule import ScheduleError
 from autosales.recurring.scheduler.result import PassResult
-from autosales.recurring.selectors import occurrence_skips, schedule_broken
+from autosales.recurring.selectors import is_paused_on, occurrence_skips, schedule_broken
 from autosales.recurring.transitions import OPEN_RUN_STATUSES, standing_order_transition
 
 # Standing orders materialized per transaction: their runs are written with one insert.
@@ -79,16 +79,7 @@ def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime
     )
     created_at = clock.now()
     rows = [
-        Run(
-            standing_order=standing_order,
-            scheduled_for=day,
-            due_at=due_at,
-            status=Run.Status.SKIPPED if plan.paused(day) else Run.Status.SCHEDULED,
-            skip_reason="paused" if plan.paused(day) else "",
-            next_attempt_at=None if plan.paused(day) else due_at,
-            created_at=created_at,
-            updated_at=created_at,
-        )
+        _new_run(standing_order, day=day, due_at=due_at, created_at=created_at)
         for standing_order, plan in plans
         for day, due_at in plan.runs
         if (standing_order.pk, day) not in existing
@@ -131,6 +122,21 @@ def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime
         )
 
 
+def _new_run(standing_order: StandingOrder, *, day: dt.date, due_at: dt.datetime, created_at: dt.datetime) -> Run:
+    """The run of one date: scheduled, or skipped when the date falls inside the pause."""
+    paused = is_paused_on(standing_order, day)
+    return Run(
+        standing_order=standing_order,
+        scheduled_for=day,
+        due_at=due_at,
+        status=Run.Status.SKIPPED if paused else Run.Status.SCHEDULED,
+        skip_reason="paused" if paused else "",
+        next_attempt_at=None if paused else due_at,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+
+
 def _open_runs_by_standing_order(standing_orders: list[StandingOrder]) -> dict[int, list[dt.datetime]]:
     """When each open run (one that may still become an order) is next tried, by standing order: one query."""
     found: dict[int, list[dt.datetime]] = defaultdict(list)
@@ -147,13 +153,7 @@ class _MaterializePlan:
     through: dt.date | None  # the new bookmark
     next_materialize_at: dt.datetime | None  # the next date's notice moment, or the end of the pause if sooner
     complete: bool  # no date after the bookmark: the standing order ends once its open runs are done
-    status: str
-    paused_until: dt.date | None
     resume_at: dt.datetime | None  # when a pause with an end date ends (midnight of that date, local time)
-
-    def paused(self, day: dt.date) -> bool:
-        """Whether the occurrence on `day` falls inside the pause (its run is created skipped)."""
-        return self.status == StandingOrder.Status.PAUSED and (self.paused_until is None or day < self.paused_until)
 
 
 def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skipped) -> _MaterializePlan:
@@ -181,8 +181,6 @@ def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skippe
             through=standing_order.materialized_through,
             next_materialize_at=None,
             complete=False,
-            status=standing_order.status,
-            paused_until=standing_order.paused_until,
             resume_at=None,
         )
     next_materialize_at = schedule.due_at(later[0]) - dt.timedelta(days=standing_order.notice_days) if later else None
@@ -193,7 +191,5 @@ def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skippe
         through=runs[-1][0] if runs else after,
         next_materialize_at=next_materialize_at,
         complete=not later,
-        status=standing_order.status,
-        paused_until=standing_order.paused_until,
         resume_at=resume_at,
     )

@@ -265,3 +265,10 @@ def test_expansion_matches_dateutil_for_every_supported_part(parts, ordinal, sta
         dates = rrule.rrulestr(f"RRULE:{rule}", dtstart=dt.datetime.combine(start, dt.time()))
         reference = [moment.date() for moment in islice(dates, len(got) + 1)]
         assert list(got) == [day for day in reference if day <= through], rule
+
+
+def test_dates_at_the_end_of_the_calendar_are_refused_not_an_overflow():
+    with pytest.raises(ScheduleError):
+        rule_validate("FREQ=DAILY", start=dt.date(9999, 12, 31))
+    with pytest.raises(ScheduleError):
+        Schedule(rule="FREQ=DAILY", start=dt.date(9999, 12, 30)).next_dates(after=dt.date(9999, 12, 29), count=2)

@@ -237,6 +237,8 @@ _DAY = dt.timedelta(days=1)
 
 def _occurrences(rule: _Rule, *, start: dt.date, begin: dt.date, work: list[int]) -> Iterator[dt.date]:
     """The dates of `rule` from `begin` on, period by period; ends after HORIZON without a date."""
+    if begin.year > _LAST_YEAR:
+        return
     give_up = begin + HORIZON
     for period in _periods(rule, start=start, begin=begin):
         if period[0] > give_up or period[0].year > _LAST_YEAR:

@@ -1,12 +1,14 @@
 import calendar
 import datetime as dt
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil import rrule
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autosales.recurring.schedule import Schedule, ScheduleError, rule_for, rule_validate
+from autosales.recurring.schedule import HORIZON, Schedule, ScheduleError, rule_expand, rule_for, rule_validate
 
 
 def reference_monthly(start: dt.date, every: int, day: int, through: dt.date) -> list[dt.date]:
@@ -138,10 +140,10 @@ def test_next_dates_and_occurs_on():
         ("", "required"),
         ("FREQ=HOURLY", "at most one order a day"),
         ("FREQ=MONTHLY;COUNT=3", "cannot be part of the rule"),
-        ("FREQ=MONTHLY;BYMONTHDAY=x", "not valid"),
-        ("FREQ=WEEKLY;BYDAY=XX", "not valid"),
+        ("FREQ=MONTHLY;BYMONTHDAY=x", "BYMONTHDAY takes numbers"),
+        ("FREQ=WEEKLY;BYDAY=XX", "BYDAY takes weekdays"),
         ("FREQ", "Not a RRULE part"),
-        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "never produces"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no date within"),
     ],
 )
 def test_bad_rules_are_refused_with_the_field_and_the_reason(rule, reason):
@@ -158,3 +160,115 @@ def test_rule_for_refuses_bad_choices():
     with pytest.raises(ScheduleError) as caught:
         rule_for(every=1, unit="fortnight")
     assert caught.value.field == "unit"
+
+
+@pytest.mark.parametrize(
+    ("rule", "reason"),
+    [
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL must be"),
+        ("FREQ=DAILY;INTERVAL=-1", "INTERVAL must be"),
+        ("FREQ=WEEKLY;INTERVAL=1000000", "INTERVAL must be"),
+        ("FREQ=MONTHLY;INTERVAL=2;INTERVAL=3", "more than once"),
+        ("FREQ=MONTHLY;BYEASTER=0", "not supported"),
+        ("FREQ=YEARLY;BYWEEKNO=20", "not supported"),
+        ("FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY"),
+        ("FREQ=YEARLY;BYMONTH=13", "BYMONTH"),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "no date within"),
+        ("FREQ=MONTHLY;INTERVAL=12;BYMONTH=7", "no date within"),
+    ],
+)
+def test_rules_that_would_hang_or_never_order_are_refused_naming_the_rule(rule, reason):
+    with pytest.raises(ScheduleError) as caught:
+        rule_validate(rule, start=dt.date(2027, 1, 25))
+    assert caught.value.field == "rule"
+    assert reason in caught.value.message
+
+
+def test_an_impossible_rule_is_refused_after_examining_a_bounded_number_of_dates():
+    rule = "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"
+
+    expansion = rule_expand(rule, start=dt.date(2027, 1, 25), limit=1)
+
+    assert expansion.dates == ()
+    # dateutil walks every day to the year 9999 (about three million) before giving up on this rule.
+    assert expansion.examined <= HORIZON.days + 1
+    with pytest.raises(ScheduleError):
+        rule_validate(rule, start=dt.date(2027, 1, 25))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=DAILY;INTERVAL=-1",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=SECONDLY",
+        "nonsense",
+    ],
+)
+def test_a_stored_bad_rule_raises_a_schedule_error_instead_of_hanging(rule):
+    schedule = Schedule(rule=rule, start=dt.date(2027, 1, 25))
+    with pytest.raises(ScheduleError):
+        schedule.next_dates(after=dt.date(2027, 1, 25), count=3)
+    with pytest.raises(ScheduleError):
+        schedule.dates(through=dt.date(2028, 1, 1))
+
+
+def test_an_end_after_n_orders_goes_on_past_skipped_dates():
+    schedule = Schedule(rule="FREQ=WEEKLY;BYDAY=MO", start=dt.date(2027, 2, 1), max_occurrences=4)
+    skipped = {dt.date(2027, 2, 8)}
+
+    dates = schedule.dates(through=dt.date(2027, 12, 31), skipped=skipped.__contains__)
+
+    assert dates == [dt.date(2027, 2, 1), dt.date(2027, 2, 8), dt.date(2027, 2, 15), dt.date(2027, 2, 22),
+                     dt.date(2027, 3, 1)]  # fmt: skip
+    assert schedule.next_dates(after=dt.date(2027, 2, 22), count=5, skipped=skipped.__contains__) == [
+        dt.date(2027, 3, 1)
+    ]
+    assert schedule.occurs_on(dt.date(2027, 3, 1), skipped=skipped.__contains__)
+    assert not schedule.occurs_on(dt.date(2027, 3, 1))
+
+
+RULE_PARTS = st.fixed_dictionaries(
+    {"FREQ": st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]), "INTERVAL": st.integers(1, 4)},
+    optional={
+        "BYMONTH": st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True),
+        "BYMONTHDAY": st.lists(st.integers(1, 31) | st.integers(-31, -1), min_size=1, max_size=3, unique=True),
+        "BYDAY": st.lists(
+            st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3, unique=True
+        ),
+        "BYSETPOS": st.lists(st.integers(1, 3) | st.integers(-3, -1), min_size=1, max_size=2, unique=True),
+        "WKST": st.sampled_from(["MO", "SU", "WE"]),
+    },
+)
+
+
+@given(
+    parts=RULE_PARTS,
+    ordinal=st.none() | st.integers(-5, 5).filter(bool),
+    start=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31)),
+)
+def test_expansion_matches_dateutil_for_every_supported_part(parts, ordinal, start):
+    parts = dict(parts)
+    if parts["FREQ"] == "WEEKLY":
+        parts.pop("BYMONTHDAY", None)
+    if ordinal is not None and parts["FREQ"] in ("MONTHLY", "YEARLY") and "BYDAY" in parts:
+        parts["BYDAY"] = [f"{ordinal}{day}" for day in parts["BYDAY"]]
+    if not {"BYMONTH", "BYMONTHDAY", "BYDAY"} & parts.keys():
+        parts.pop("BYSETPOS", None)
+    rule = ";".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in parts.items())
+    through = start + dt.timedelta(days=3 * 366)
+
+    got = rule_expand(rule, start=start, through=through, limit=10_000).dates
+
+    if got:  # dateutil would loop to the year 9999 on a rule without dates: compare only rules with some
+        dates = rrule.rrulestr(f"RRULE:{rule}", dtstart=dt.datetime.combine(start, dt.time()))
+        reference = [moment.date() for moment in islice(dates, len(got) + 1)]
+        assert list(got) == [day for day in reference if day <= through], rule
+
+
+def test_dates_at_the_end_of_the_calendar_are_refused_not_an_overflow():
+    with pytest.raises(ScheduleError):
+        rule_validate("FREQ=DAILY", start=dt.date(9999, 12, 31))
+    with pytest.raises(ScheduleError):
+        Schedule(rule="FREQ=DAILY", start=dt.date(9999, 12, 30)).next_dates(after=dt.date(9999, 12, 29), count=2)

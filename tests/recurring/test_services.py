@@ -231,3 +231,64 @@ def test_forecast_query_count_does_not_grow_with_standing_orders(bulbs, django_a
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         demand_forecast()
+
+
+def test_the_last_date_of_an_ending_schedule_can_be_skipped_once_its_run_is_made(bulbs):
+    standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1), end_date=dt.date(2027, 3, 1))
+    tick_until(dt.datetime(2027, 2, 27, 13, tzinfo=dt.UTC))  # the 1 March run exists
+
+    occurrence_skip(standing_order=standing_order, actor=bulbs.user, day=dt.date(2027, 3, 1))
+    tick_until(dt.datetime(2027, 3, 3, 13, tzinfo=dt.UTC))
+
+    assert Run.objects.get(standing_order=standing_order, scheduled_for=dt.date(2027, 3, 1)).status == "skipped"
+    assert Order.objects.count() == 1
+    assert StandingOrder.objects.get(pk=standing_order.pk).status == StandingOrder.Status.ENDED
+
+
+def test_after_n_orders_a_skipped_date_does_not_count_so_n_orders_are_placed(bulbs):
+    standing_order = make_standing_order(
+        bulbs, rule="FREQ=WEEKLY;BYDAY=MO", start=dt.date(2027, 2, 1), max_occurrences=4
+    )
+
+    occurrence_skip(standing_order=standing_order, actor=bulbs.user, day=dt.date(2027, 2, 8))
+    upcoming = upcoming_occurrences(standing_order=standing_order, count=6)
+    tick_until(dt.datetime(2027, 3, 16, 13, tzinfo=dt.UTC))
+
+    assert [o.date.isoformat() for o in upcoming] == ["2027-02-01", "2027-02-08", "2027-02-15", "2027-02-22",
+                                                       "2027-03-01"]  # fmt: skip
+    placed = Run.objects.filter(standing_order=standing_order, status="placed").values_list("scheduled_for", flat=True)
+    assert sorted(placed) == [dt.date(2027, 2, 1), dt.date(2027, 2, 15), dt.date(2027, 2, 22), dt.date(2027, 3, 1)]
+    assert Order.objects.count() == 4
+    assert StandingOrder.objects.get(pk=standing_order.pk).status == StandingOrder.Status.ENDED
+
+
+def test_a_skip_survives_a_schedule_change_that_keeps_its_date(bulbs):
+    standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
+    occurrence_skip(standing_order=standing_order, actor=bulbs.user, day=dt.date(2027, 3, 1))
+    occurrence_skip(standing_order=standing_order, actor=bulbs.user, day=dt.date(2027, 4, 1))
+
+    # Only an end date is added; then the day of the month changes, which drops the dates the skips were on.
+    standing_order_reschedule(
+        standing_order=standing_order,
+        actor=bulbs.user,
+        rule=standing_order.rule,
+        start_date=standing_order.start_date,
+        end_date=dt.date(2027, 6, 1),
+    )
+    tick_until(dt.datetime(2027, 3, 2, 13, tzinfo=dt.UTC))
+
+    statuses = {r.scheduled_for: r.status for r in Run.objects.filter(standing_order=standing_order)}
+    assert statuses == {dt.date(2027, 2, 1): "placed", dt.date(2027, 3, 1): "skipped", dt.date(2027, 4, 1): "skipped"}
+    assert Order.objects.count() == 1
+
+    standing_order = standing_order_reschedule(
+        standing_order=standing_order,
+        actor=bulbs.user,
+        rule="FREQ=MONTHLY;BYMONTHDAY=2",
+        start_date=dt.date(2027, 3, 3),
+    )
+    assert not Run.objects.filter(standing_order=standing_order, scheduled_for=dt.date(2027, 4, 1)).exists()
+    assert [o.date for o in upcoming_occurrences(standing_order=standing_order, count=2)] == [
+        dt.date(2027, 4, 2),
+        dt.date(2027, 5, 2),
+    ]

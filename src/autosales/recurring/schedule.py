@@ -1,4 +1,7 @@
-"""When a standing order repeats: an RFC 5545 RRULE expanded with python-dateutil.
+"""When a standing order repeats: an RFC 5545 RRULE, expanded here with python-dateutil's reading of the standard.
+
+The expansion is our own so that it can be bounded: dateutil's iterator walks day by day to the year 9999 on a
+rule without dates and never ends on INTERVAL=0. The tests check it against dateutil for every supported part.
 
 Occurrences are calendar dates in the standing order's time zone; each is due at a fixed local time on
 that date, so a change of daylight-saving time moves nothing a customer can see.
@@ -8,20 +11,28 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil import rrule as du
-
+from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.core.timezones import is_zone_name
 
 UNITS = ("week", "month")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-# A standing order repeats at most daily: anything finer is refused.
-_ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
-_FORBIDDEN_PARTS = {"DTSTART", "COUNT", "UNTIL", "BYHOUR", "BYMINUTE", "BYSECOND"}
+# A standing order repeats at most daily: anything finer is refused. The largest interval of each keeps the
+# dates of a rule at most about four years apart.
+MAX_INTERVAL = {"DAILY": 366, "WEEKLY": 52, "MONTHLY": 52, "YEARLY": 4}
+_SET_SEPARATELY = {"DTSTART", "COUNT", "UNTIL", "BYHOUR", "BYMINUTE", "BYSECOND"}
+_SUPPORTED = {"FREQ", "INTERVAL", "WKST", "BYMONTH", "BYMONTHDAY", "BYDAY", "BYSETPOS"}
+# How far an expansion looks for the next date: a rule without a date this long after its start (or after its
+# previous date) has no more dates. It bounds the work of every expansion, whatever the rule.
+HORIZON = dt.timedelta(days=5 * 366)
+# The most dates one expansion returns (an end after N orders is at most 1,000 orders plus the skipped dates).
+MAX_DATES = 5000
+_LAST_YEAR = dt.MAXYEAR - 10
 
 
 class ScheduleError(DomainError):
@@ -50,38 +61,258 @@ def rule_for(*, every: int, unit: str, weekday: int | None = None, day_of_month:
     raise ScheduleError("invalid_unit", f"The unit must be one of: {', '.join(UNITS)}.", "unit")
 
 
-def rule_validate(rule: str) -> str:
-    """The rule, upper-cased and without an 'RRULE:' prefix, if it is one a standing order may follow."""
-    text = (rule or "").strip().upper().removeprefix("RRULE:")
+def rule_validate(rule: str, *, start: dt.date | None = None) -> str:
+    """The rule, upper-cased and without an 'RRULE:' prefix, if it is one a standing order may follow.
+
+    The one check of a rule, for the pages, the API and the services: parts the product supports, an interval
+    from 1 to its maximum, and a first date within `HORIZON` of `start` (today when not given), found with
+    bounded work.
+    """
+    text = _rule_text(rule)
     if not text:
         raise ScheduleError("rule_required", "A repeat rule is required.", "rule")
+    if _first_date(text, start or clock.today()) is None:
+        raise ScheduleError(
+            "invalid_rule",
+            f"The repeat rule gives no date within {HORIZON.days // 366} years of the first date.",
+            "rule",
+        )
+    return text
+
+
+@lru_cache(maxsize=2048)
+def _first_date(text: str, start: dt.date) -> dt.date | None:
+    first = rule_expand(text, start=start, limit=1).dates
+    return first[0] if first else None
+
+
+def _rule_text(rule: str) -> str:
+    return (rule or "").strip().upper().removeprefix("RRULE:")
+
+
+def _invalid(message: str) -> ScheduleError:
+    return ScheduleError("invalid_rule", message, "rule")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A parsed rule; the parts a rule leaves out are filled in from the start date (RFC 5545, as dateutil does)."""
+
+    freq: str
+    interval: int
+    wkst: int
+    bymonth: frozenset[int] | None
+    bymonthday: frozenset[int] | None
+    byweekday: frozenset[int] | None  # plain weekdays: every Monday
+    bynweekday: frozenset[tuple[int, int]] | None  # numbered weekdays: (weekday, n), the 1st Monday, the last Friday
+    bysetpos: tuple[int, ...] | None
+
+    def filled_in(self, start: dt.date) -> _Rule:
+        if self.bymonthday or self.byweekday or self.bynweekday:
+            return self
+        if self.freq == "YEARLY":
+            bymonth = self.bymonth or frozenset({start.month})
+            return replace(self, bymonth=bymonth, bymonthday=frozenset({start.day}))
+        if self.freq == "MONTHLY":
+            return replace(self, bymonthday=frozenset({start.day}))
+        if self.freq == "WEEKLY":
+            return replace(self, byweekday=frozenset({start.weekday()}))
+        return self
+
+
+def _numbers(name: str, value: str, low: int, high: int, *, signed: bool = False) -> frozenset[int]:
+    numbers = set()
+    for item in value.split(","):
+        digits = item[1:] if signed and item[:1] in "+-" else item
+        if not digits.isdigit() or not low <= int(digits) <= high:
+            sign = "±" if signed else ""
+            raise _invalid(f"{name} takes numbers from {sign}{low} to {sign}{high}, not {item!r}.")
+        numbers.add(-int(digits) if item.startswith("-") else int(digits))
+    return frozenset(numbers)
+
+
+@lru_cache(maxsize=2048)
+def _parse(text: str) -> _Rule:
     if len(text) > 500:
         raise ScheduleError("rule_too_long", "The repeat rule is longer than 500 characters.", "rule")
-    parts = {}
+    parts: dict[str, str] = {}
     for part in text.split(";"):
         name, sep, value = part.partition("=")
         if not sep or not name or not value:
-            raise ScheduleError("invalid_rule", f"Not a RRULE part: {part!r}.", "rule")
+            raise _invalid(f"Not a RRULE part: {part!r}.")
+        if name in parts:
+            raise _invalid(f"{name} is given more than once.")
         parts[name] = value
-    if parts.get("FREQ") not in _ALLOWED_FREQ:
-        raise ScheduleError(
-            "invalid_rule", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY (at most one order a day).", "rule"
+    freq = parts.get("FREQ")
+    if freq not in MAX_INTERVAL:
+        raise _invalid("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY (at most one order a day).")
+    set_separately = sorted(_SET_SEPARATELY & parts.keys())
+    if set_separately:
+        raise _invalid(
+            f"{', '.join(set_separately)} cannot be part of the rule: the start, the end and the time of day are "
+            "set separately."
         )
-    forbidden = sorted(_FORBIDDEN_PARTS & parts.keys())
-    if forbidden:
-        raise ScheduleError(
-            "invalid_rule",
-            f"{', '.join(forbidden)} cannot be part of the rule: the start, the end and the time of day are set separately.",
-            "rule",
-        )
-    try:
-        parsed = du.rrulestr(f"RRULE:{text}", dtstart=dt.datetime(2000, 1, 1))
-        first = parsed.after(dt.datetime(2000, 1, 1), inc=True)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ScheduleError("invalid_rule", f"The repeat rule is not valid: {exc}.", "rule") from exc
-    if first is None:
-        raise ScheduleError("invalid_rule", "The repeat rule never produces a date.", "rule")
-    return text
+    unknown = sorted(parts.keys() - _SUPPORTED)
+    if unknown:
+        raise _invalid(f"{', '.join(unknown)} is not supported; a rule may use {', '.join(sorted(_SUPPORTED))}.")
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL[freq]:
+        raise _invalid(f"INTERVAL must be a whole number from 1 to {MAX_INTERVAL[freq]} with FREQ={freq}.")
+    wkst = parts.get("WKST", "MO")
+    if wkst not in WEEKDAYS:
+        raise _invalid(f"WKST must be one of {', '.join(WEEKDAYS)}.")
+    bymonth = _numbers("BYMONTH", parts["BYMONTH"], 1, 12) if "BYMONTH" in parts else None
+    bymonthday = _numbers("BYMONTHDAY", parts["BYMONTHDAY"], 1, 31, signed=True) if "BYMONTHDAY" in parts else None
+    if bymonthday and freq == "WEEKLY":
+        raise _invalid("BYMONTHDAY cannot be used with FREQ=WEEKLY.")
+    byweekday, bynweekday = _weekdays(parts.get("BYDAY"), freq=freq, bymonth=bymonth)
+    bysetpos = None
+    if "BYSETPOS" in parts:
+        if not (bymonth or bymonthday or byweekday or bynweekday):
+            raise _invalid("BYSETPOS needs BYDAY, BYMONTHDAY or BYMONTH to pick from.")
+        bysetpos = tuple(sorted(_numbers("BYSETPOS", parts["BYSETPOS"], 1, 366, signed=True)))
+    return _Rule(
+        freq=freq,
+        interval=int(interval),
+        wkst=WEEKDAYS.index(wkst),
+        bymonth=bymonth,
+        bymonthday=bymonthday,
+        byweekday=byweekday,
+        bynweekday=bynweekday,
+        bysetpos=bysetpos,
+    )
+
+
+def _weekdays(value: str | None, *, freq: str, bymonth) -> tuple[frozenset | None, frozenset | None]:
+    if value is None:
+        return None, None
+    plain, numbered = set(), set()
+    highest = 53 if freq == "YEARLY" and not bymonth else 5
+    for item in value.split(","):
+        code, number = item[-2:], item[:-2]
+        if code not in WEEKDAYS:
+            raise _invalid(f"BYDAY takes weekdays (MO to SU, e.g. 1MO or -1FR), not {item!r}.")
+        if not number:
+            plain.add(WEEKDAYS.index(code))
+            continue
+        if freq not in ("MONTHLY", "YEARLY"):
+            raise _invalid(f"A numbered weekday ({item}) needs FREQ=MONTHLY or FREQ=YEARLY.")
+        n = _numbers("The number of a weekday", number, 1, highest, signed=True)
+        numbered.add((WEEKDAYS.index(code), next(iter(n))))
+    if plain and numbered:
+        raise _invalid("BYDAY takes either weekdays (MO) or numbered weekdays (1MO), not both.")
+    return frozenset(plain) or None, frozenset(numbered) or None
+
+
+@dataclass(frozen=True)
+class Expansion:
+    dates: tuple[dt.date, ...]
+    examined: int  # candidate dates looked at: the work the expansion did
+
+
+def rule_expand(
+    rule: str, *, start: dt.date, after: dt.date | None = None, through: dt.date | None = None, limit: int
+) -> Expansion:
+    """Up to `limit` dates of `rule` from `start`, later than `after` and up to `through` (each optional).
+
+    The one expansion of rules: it stops at `limit` dates (at most MAX_DATES), at `through`, and when no date
+    comes within HORIZON of the previous one (or of where it began looking), so no rule costs more than about
+    HORIZON days of candidates per date found.
+    """
+    work = [0]
+    found = []
+    for day in _rule_dates(rule, start=start, after=after, work=work):
+        if (through is not None and day > through) or len(found) >= min(limit, MAX_DATES):
+            break
+        found.append(day)
+    return Expansion(dates=tuple(found), examined=work[0])
+
+
+def _rule_dates(rule: str, *, start: dt.date, after: dt.date | None, work: list[int]) -> Iterator[dt.date]:
+    parsed = _parse(_rule_text(rule)).filled_in(start)
+    return _occurrences(parsed, start=start, begin=max(start, after + _DAY) if after else start, work=work)
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def _occurrences(rule: _Rule, *, start: dt.date, begin: dt.date, work: list[int]) -> Iterator[dt.date]:
+    """The dates of `rule` from `begin` on, period by period; ends after HORIZON without a date."""
+    if begin.year > _LAST_YEAR:
+        return
+    give_up = begin + HORIZON
+    for period in _periods(rule, start=start, begin=begin):
+        if period[0] > give_up or period[0].year > _LAST_YEAR:
+            return
+        work[0] += len(period)
+        for day in _pick(rule, period):
+            if day >= begin:
+                give_up = day + HORIZON
+                yield day
+
+
+def _periods(rule: _Rule, *, start: dt.date, begin: dt.date) -> Iterator[list[dt.date]]:
+    """The candidate days of each period the interval visits (a day, a week, a month, a year), from the one
+    holding `begin`; the first week starts at `start`, as dateutil has it."""
+    step = rule.interval
+    if rule.freq == "DAILY":
+        k = -(-(begin - start).days // step)
+        day = start + dt.timedelta(days=k * step)
+        while True:
+            yield [day]
+            day += dt.timedelta(days=step)
+    elif rule.freq == "WEEKLY":
+        first = start - dt.timedelta(days=(start.weekday() - rule.wkst) % 7)
+        k = max(0, (begin - first).days // 7 // step)
+        while True:
+            monday = first + dt.timedelta(weeks=k * step)
+            yield [d for d in (monday + dt.timedelta(days=i) for i in range(7)) if d >= start]
+            k += 1
+    elif rule.freq == "MONTHLY":
+        months = start.year * 12 + start.month - 1
+        k = max(0, (begin.year * 12 + begin.month - 1 - months) // step)
+        while True:
+            year, month = divmod(months + k * step, 12)
+            length = calendar.monthrange(year, month + 1)[1]
+            yield [dt.date(year, month + 1, d) for d in range(1, length + 1)]
+            k += 1
+    else:
+        k = max(0, (begin.year - start.year) // step)
+        while True:
+            year = start.year + k * step
+            first = dt.date(year, 1, 1)
+            yield [first + dt.timedelta(days=i) for i in range((dt.date(year + 1, 1, 1) - first).days)]
+            k += 1
+
+
+def _pick(rule: _Rule, period: list[dt.date]) -> list[dt.date]:
+    days = [day for day in period if _matches(rule, day)]
+    if rule.bysetpos is None:
+        return days
+    picked = {days[pos - 1 if pos > 0 else pos] for pos in rule.bysetpos if -len(days) <= pos <= len(days) and pos}
+    return sorted(picked)
+
+
+def _matches(rule: _Rule, day: dt.date) -> bool:
+    if rule.bymonth and day.month not in rule.bymonth:
+        return False
+    if rule.bymonthday:
+        length = calendar.monthrange(day.year, day.month)[1]
+        if day.day not in rule.bymonthday and day.day - length - 1 not in rule.bymonthday:
+            return False
+    if rule.byweekday and day.weekday() not in rule.byweekday:
+        return False
+    if rule.bynweekday:
+        if rule.freq == "MONTHLY" or rule.bymonth:
+            index, length = day.day - 1, calendar.monthrange(day.year, day.month)[1]
+        else:
+            index, length = day.timetuple().tm_yday - 1, 365 + calendar.isleap(day.year)
+        weekday = day.weekday()
+        if (weekday, index // 7 + 1) not in rule.bynweekday and (weekday, -((length - 1 - index) // 7) - 1) not in (
+            rule.bynweekday
+        ):
+            return False
+    return True
 
 
 def timezone_validate(name: str) -> str:
@@ -94,9 +325,16 @@ def timezone_validate(name: str) -> str:
     return name
 
 
+Skipped = Callable[[dt.date], bool]
+
+
 @dataclass(frozen=True)
 class Schedule:
-    """A repeat rule anchored at a start date, with an optional end (a last date or a number of orders)."""
+    """A repeat rule anchored at a start date, with an optional end: a last date, or a number of orders.
+
+    An end after N orders is not part of the rule's expansion: the dates go on until N of them are not
+    skipped (`skipped` tells which are), so a skipped date moves the end one date further.
+    """
 
     rule: str
     start: dt.date
@@ -105,38 +343,39 @@ class Schedule:
     end_date: dt.date | None = None
     max_occurrences: int | None = None
 
-    @cached_property
-    def _rrule(self) -> du.rrule:
-        base = du.rrulestr(f"RRULE:{rule_validate(self.rule)}", dtstart=dt.datetime.combine(self.start, dt.time()))
-        until = dt.datetime.combine(self.end_date, dt.time()) if self.end_date else None
-        return base.replace(count=self.max_occurrences, until=until)
+    def _through(self, through: dt.date | None) -> dt.date | None:
+        if self.end_date is None:
+            return through
+        return self.end_date if through is None else min(through, self.end_date)
 
-    def dates(self, *, through: dt.date, after: dt.date | None = None) -> list[dt.date]:
-        """Occurrence dates from the start up to and including `through`, later than `after` if given."""
-        low = dt.datetime.combine(after, dt.time()) if after else None
-        result = []
-        for moment in self._rrule:
-            day = moment.date()
-            if day > through:
+    def _expand(self, *, after: dt.date | None, through: dt.date | None, limit: int, skipped: Skipped | None):
+        rule_validate(self.rule, start=self.start)  # a rule stored before it was checked is an error, not a hang
+        through = self._through(through)
+        if self.max_occurrences is None:
+            return list(rule_expand(self.rule, start=self.start, after=after, through=through, limit=limit).dates)
+        # Counting orders needs the dates from the start: N of them plus the skipped ones.
+        result, ordered = [], 0
+        for day in _rule_dates(self.rule, start=self.start, after=None, work=[0]):
+            if ordered >= self.max_occurrences or len(result) >= min(limit, MAX_DATES):
                 break
-            if low is None or moment > low:
+            if through is not None and day > through:
+                break
+            if after is None or day > after:
                 result.append(day)
+            if skipped is None or not skipped(day):
+                ordered += 1
         return result
 
-    def next_dates(self, *, after: dt.date, count: int) -> list[dt.date]:
+    def dates(self, *, through: dt.date, after: dt.date | None = None, skipped: Skipped | None = None) -> list[dt.date]:
+        """Occurrence dates from the start up to and including `through`, later than `after` if given."""
+        return self._expand(after=after, through=through, limit=MAX_DATES, skipped=skipped)
+
+    def next_dates(self, *, after: dt.date, count: int, skipped: Skipped | None = None) -> list[dt.date]:
         """The next `count` occurrence dates strictly after `after` (fewer if the schedule ends)."""
-        result = []
-        moment = dt.datetime.combine(after, dt.time())
-        while len(result) < count:
-            moment = self._rrule.after(moment)
-            if moment is None:
-                break
-            result.append(moment.date())
-        return result
+        return self._expand(after=after, through=None, limit=count, skipped=skipped)
 
-    def occurs_on(self, day: dt.date) -> bool:
-        moment = dt.datetime.combine(day, dt.time())
-        return self._rrule.after(moment, inc=True) == moment
+    def occurs_on(self, day: dt.date, *, skipped: Skipped | None = None) -> bool:
+        return self._expand(after=day - _DAY, through=day, limit=1, skipped=skipped) == [day]
 
     def due_at(self, day: dt.date) -> dt.datetime:
         """The UTC moment the occurrence on `day` is due: `run_time` on that date in the schedule's zone."""
@@ -206,6 +445,10 @@ _FREQ_WORDS = {
 
 def rule_describe(rule: str) -> str:
     """The rule in words for people: "Every 2 months on the 31st (the last day in shorter months)"."""
+    try:
+        rule_validate(rule)
+    except ScheduleError:
+        return f"Schedule needs attention ({_rule_text(rule)[:100]})"
     parts = rule_parts(rule)
     if parts is None:
         text = (rule or "").strip().upper().removeprefix("RRULE:")

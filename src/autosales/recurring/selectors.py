@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,6 +18,9 @@ from autosales.customers.models import Organization
 from autosales.inventory.selectors import available_by_variant
 from autosales.recurring.errors import RecurringError
 from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
+from autosales.recurring.schedule import ScheduleError
+
+log = logging.getLogger(__name__)
 
 FORECAST_WEEKS = 13
 
@@ -64,9 +69,40 @@ class Occurrence:
     estimate: Quote | None
 
 
-def _is_paused_on(standing_order: StandingOrder, day: dt.date) -> bool:
+def is_paused_on(standing_order: StandingOrder, day: dt.date) -> bool:
+    """Whether the date falls inside the standing order's pause (it is skipped, and does not count as an order)."""
     return standing_order.status == StandingOrder.Status.PAUSED and (
         standing_order.paused_until is None or day < standing_order.paused_until
+    )
+
+
+def occurrence_skips(*, standing_orders: list[StandingOrder]) -> dict[int, Callable[[dt.date], bool]]:
+    """For each standing order (by pk), which of its dates are skipped: by a skipped run or by its pause.
+
+    An end after N orders goes on past these dates (see `Schedule`); one query, for those that end so only.
+    """
+    counted = [so.pk for so in standing_orders if so.max_occurrences is not None]
+    skipped: dict[int, set[dt.date]] = defaultdict(set)
+    if counted:
+        for pk, day in Run.objects.filter(
+            standing_order__in=counted, kind=Run.Kind.OCCURRENCE, status=Run.Status.SKIPPED
+        ).values_list("standing_order_id", "scheduled_for"):
+            skipped[pk].add(day)
+
+    def skips(standing_order: StandingOrder) -> Callable[[dt.date], bool]:
+        days = skipped.get(standing_order.pk, set())
+        return lambda day: day in days or is_paused_on(standing_order, day)
+
+    return {so.pk: skips(so) for so in standing_orders}
+
+
+def schedule_broken(standing_order: StandingOrder, error: ScheduleError) -> None:
+    """A stored rule that cannot be expanded: logged for staff, and left out of what is read, never an exception."""
+    log.error(
+        "standing order %s: schedule needs attention (rule %r): %s",
+        standing_order.public_id,
+        standing_order.rule,
+        error.message,
     )
 
 
@@ -76,7 +112,12 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
         return []
     today = clock.today(standing_order.timezone)
     schedule = standing_order.schedule
-    dates = schedule.next_dates(after=today - dt.timedelta(days=1), count=count)
+    skips = occurrence_skips(standing_orders=[standing_order])[standing_order.pk]
+    try:
+        dates = schedule.next_dates(after=today - dt.timedelta(days=1), count=count, skipped=skips)
+    except ScheduleError as error:
+        schedule_broken(standing_order, error)
+        return []
     runs = {
         run.scheduled_for: run
         for run in Run.objects.filter(
@@ -96,7 +137,7 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
     result = []
     for day in dates:
         run = runs.get(day)
-        paused = _is_paused_on(standing_order, day)
+        paused = is_paused_on(standing_order, day)
         status = run.status if run else (Run.Status.SKIPPED if paused else Run.Status.SCHEDULED)
         skipped = status == Run.Status.SKIPPED
         result.append(
@@ -154,9 +195,17 @@ def demand_forecast(*, weeks: int = FORECAST_WEEKS, today: dt.date | None = None
     ).values_list("standing_order_id", "scheduled_for", "status")
     not_ordering = {(so_id, day) for so_id, day, status in runs if status in (Run.Status.SKIPPED, Run.Status.FAILED)}
     demand: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
+    skips = occurrence_skips(standing_orders=standing_orders)
     for standing_order in standing_orders:
-        for day in standing_order.schedule.dates(through=end, after=today - dt.timedelta(days=1)):
-            if (standing_order.pk, day) in not_ordering or _is_paused_on(standing_order, day):
+        try:
+            dates = standing_order.schedule.dates(
+                through=end, after=today - dt.timedelta(days=1), skipped=skips[standing_order.pk]
+            )
+        except ScheduleError as error:
+            schedule_broken(standing_order, error)
+            continue
+        for day in dates:
+            if (standing_order.pk, day) in not_ordering or is_paused_on(standing_order, day):
                 continue
             week = (day - first_monday).days // 7
             for line in standing_order.lines.all():
@@ -188,15 +237,15 @@ def demand_forecast(*, weeks: int = FORECAST_WEEKS, today: dt.date | None = None
 
 
 def next_order_dates(*, standing_orders: list[StandingOrder]) -> dict[int, dt.date | None]:
-    """The date of each standing order's next order (skips and pauses applied; None when there is none), by pk;
-    one query whatever the number of standing orders."""
+    """The date of each standing order's next order (skips and pauses applied; None when there is none or its
+    schedule needs attention), by pk; two queries whatever the number of standing orders."""
     result: dict[int, dt.date | None] = {}
     live = [so for so in standing_orders if so.status in (StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED)]
     if not live:
         return {so.pk: None for so in standing_orders}
     # The earliest local "today" of any time zone is at most a day before UTC's.
     earliest = clock.today() - dt.timedelta(days=1)
-    skipped = set(
+    done = set(
         Run.objects.filter(
             standing_order__in=[so.pk for so in live],
             kind=Run.Kind.OCCURRENCE,
@@ -204,6 +253,7 @@ def next_order_dates(*, standing_orders: list[StandingOrder]) -> dict[int, dt.da
             status__in=[Run.Status.SKIPPED, Run.Status.PLACED, Run.Status.FAILED],
         ).values_list("standing_order_id", "scheduled_for")
     )
+    skips = occurrence_skips(standing_orders=live)
     for standing_order in standing_orders:
         result[standing_order.pk] = None
         if standing_order not in live:
@@ -211,9 +261,15 @@ def next_order_dates(*, standing_orders: list[StandingOrder]) -> dict[int, dt.da
         if standing_order.status == StandingOrder.Status.PAUSED and standing_order.paused_until is None:
             continue
         after = clock.today(standing_order.timezone) - dt.timedelta(days=1)
-        # A placed date of today is no longer "next"; look a little further than the dates already done.
-        for day in standing_order.schedule.next_dates(after=after, count=24):
-            if (standing_order.pk, day) in skipped or _is_paused_on(standing_order, day):
+        skipped = skips[standing_order.pk]
+        try:
+            # A placed date of today is no longer "next"; look a little further than the dates already done.
+            upcoming = standing_order.schedule.next_dates(after=after, count=24, skipped=skipped)
+        except ScheduleError as error:
+            schedule_broken(standing_order, error)
+            continue
+        for day in upcoming:
+            if (standing_order.pk, day) in done or skipped(day):
                 continue
             result[standing_order.pk] = day
             break

@@ -22,7 +22,8 @@ from autosales.jobs.claims import claimable_filter
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.errors import RecurringError
 from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
-from autosales.recurring.schedule import Schedule, rule_validate, timezone_validate
+from autosales.recurring.schedule import Schedule, ScheduleError, rule_validate, timezone_validate
+from autosales.recurring.selectors import occurrence_skips
 from autosales.recurring.transitions import OPEN_RUN_STATUSES, run_transition, standing_order_transition
 
 MAX_QUANTITY = 100_000
@@ -122,16 +123,6 @@ def _terms_check(
         )
 
 
-def _first_materialize_at(standing_order: StandingOrder, *, after: dt.date | None) -> dt.datetime | None:
-    """When the scheduler must next look at this standing order: the notice moment of its next unmade occurrence."""
-    schedule = standing_order.schedule
-    start = after if after is not None else standing_order.start_date - dt.timedelta(days=1)
-    upcoming = schedule.next_dates(after=start, count=1)
-    if not upcoming:
-        return None
-    return schedule.due_at(upcoming[0]) - dt.timedelta(days=standing_order.notice_days)
-
-
 def standing_order_create(
     *,
     organization: Organization,
@@ -153,7 +144,7 @@ def standing_order_create(
 ) -> StandingOrder:
     """Creates an active standing order whose first and every later occurrence the scheduler will place, once each."""
     timezone = timezone_validate(timezone or organization.local_time_zone)
-    rule = rule_validate(rule)
+    rule = rule_validate(rule, start=start_date)
     quantities = _lines_clean(lines)
     _terms_check(
         start_date=start_date,
@@ -196,7 +187,7 @@ def standing_order_create(
             stock_policy=stock_policy,
             stock_retry_days=stock_retry_days,
         )
-        standing_order.next_materialize_at = _first_materialize_at(standing_order, after=None)
+        standing_order.next_materialize_at = clock.now()  # the scheduler makes its first runs when they are due
         standing_order.save()
         StandingOrderLine.objects.bulk_create(
             [StandingOrderLine(standing_order=standing_order, variant_id=v, quantity=q) for v, q in quantities.items()]
@@ -221,6 +212,38 @@ def _open_future_runs(standing_order: StandingOrder, *, after: dt.date | None = 
     if after is not None:
         runs = runs.filter(scheduled_for__gt=after)
     return runs
+
+
+def _dates_changed(standing_order: StandingOrder) -> None:
+    """After a change of which dates are ordered (a skip moves an end after N orders, a schedule changes):
+    runs not yet due whose date is no longer in the schedule go, the others stay (a skip stays a skip) with the
+    schedule's due time, and the scheduler looks at the standing order again now."""
+    runs = list(
+        _open_future_runs(standing_order)
+        .filter(kind=Run.Kind.OCCURRENCE, status__in=[*OPEN_RUN_STATUSES, Run.Status.SKIPPED])
+        .select_for_update()
+    )
+    schedule = standing_order.schedule
+    if runs:
+        try:
+            dates = set(
+                schedule.dates(
+                    after=min(run.scheduled_for for run in runs) - dt.timedelta(days=1),
+                    through=max(run.scheduled_for for run in runs),
+                    skipped=occurrence_skips(standing_orders=[standing_order])[standing_order.pk],
+                )
+            )
+        except ScheduleError:
+            dates = {run.scheduled_for for run in runs}  # a schedule that needs attention drops nothing
+        Run.objects.filter(pk__in=[run.pk for run in runs if run.scheduled_for not in dates]).delete()
+        for run in runs:
+            due_at = schedule.due_at(run.scheduled_for)
+            if run.scheduled_for in dates and run.due_at != due_at:
+                run.due_at = due_at
+                run.next_attempt_at = due_at if run.status in OPEN_RUN_STATUSES else None
+                run.save(update_fields=["due_at", "next_attempt_at"])
+    standing_order.next_materialize_at = clock.now()
+    StandingOrder.objects.filter(pk=standing_order.pk).update(next_materialize_at=standing_order.next_materialize_at)
 
 
 def _locked(standing_order: StandingOrder) -> StandingOrder:
@@ -312,9 +335,7 @@ def standing_order_update(
             standing_order.name = name.strip()[:120]
             changed["name"] = standing_order.name
         if "notice_days" in changed:
-            standing_order.next_materialize_at = _first_materialize_at(
-                standing_order, after=standing_order.materialized_through
-            )
+            standing_order.next_materialize_at = clock.now()  # the notice window moved: look again
         standing_order.save()
         if changed:
             _record(standing_order=standing_order, actor=actor, kind="updated", data=changed)
@@ -331,8 +352,9 @@ def standing_order_reschedule(
     max_occurrences: int | None = None,
     timezone: str | None = None,
 ) -> StandingOrder:
-    """Changes the interval (and start/end) for future orders; scheduled runs that no longer fit are dropped."""
-    rule = rule_validate(rule)
+    """Changes the interval (and start/end) for future orders: runs not yet due whose date is still in the new
+    schedule stay as they are (a skipped date stays skipped), the others go."""
+    rule = rule_validate(rule, start=start_date)
     with transaction.atomic():
         standing_order = _locked(standing_order)
         timezone = timezone_validate(timezone or standing_order.timezone)
@@ -347,10 +369,10 @@ def standing_order_reschedule(
             today=today,
         )
         before = {"rule": standing_order.rule, "start_date": standing_order.start_date.isoformat()}
-        # Future runs made from the old schedule go; runs already placed, failed or due stay as history.
-        _open_future_runs(standing_order).filter(status__in=[*OPEN_RUN_STATUSES, Run.Status.SKIPPED]).delete()
+        # Runs placed, failed or due stay as history; the scheduler goes on from the last of them.
         last_kept = (
             Run.objects.filter(standing_order=standing_order)
+            .exclude(pk__in=_open_future_runs(standing_order).values("pk"))
             .order_by("-scheduled_for")
             .values_list("scheduled_for", flat=True)
         ).first()
@@ -360,10 +382,8 @@ def standing_order_reschedule(
         standing_order.max_occurrences = max_occurrences
         standing_order.timezone = timezone
         standing_order.materialized_through = max(last_kept, start_date - dt.timedelta(days=1)) if last_kept else None
-        standing_order.next_materialize_at = _first_materialize_at(
-            standing_order, after=standing_order.materialized_through
-        )
         standing_order.save()
+        _dates_changed(standing_order)
         _record(
             standing_order=standing_order,
             actor=actor,
@@ -378,7 +398,8 @@ def occurrence_skip(*, standing_order: StandingOrder, actor, day: dt.date, reaso
     with transaction.atomic():
         standing_order = _locked(standing_order)
         schedule = standing_order.schedule
-        if day < clock.today(standing_order.timezone) or not schedule.occurs_on(day):
+        skipped = occurrence_skips(standing_orders=[standing_order])[standing_order.pk]
+        if day < clock.today(standing_order.timezone) or not schedule.occurs_on(day, skipped=skipped):
             raise DomainError(RecurringError.NOT_AN_OCCURRENCE, "There is no upcoming order on that date.", "date")
         run = (
             Run.objects.select_for_update()
@@ -406,6 +427,7 @@ def occurrence_skip(*, standing_order: StandingOrder, actor, day: dt.date, reaso
                     "date",
                 )
             run_transition(run=run, to=Run.Status.SKIPPED, fields={"skip_reason": reason, "next_attempt_at": None})
+        _dates_changed(standing_order)
         _record(standing_order=standing_order, actor=actor, kind="skipped", data={"date": day.isoformat()})
     return run
 
@@ -424,6 +446,7 @@ def occurrence_unskip(*, standing_order: StandingOrder, actor, day: dt.date) -> 
                 RecurringError.NOT_AN_OCCURRENCE, "There is no skipped upcoming order on that date.", "date"
             )
         run_transition(run=run, to=Run.Status.SCHEDULED, fields={"skip_reason": "", "next_attempt_at": run.due_at})
+        _dates_changed(standing_order)
         _record(standing_order=standing_order, actor=actor, kind="unskipped", data={"date": day.isoformat()})
     return run
 
@@ -458,6 +481,7 @@ def standing_order_pause(*, standing_order: StandingOrder, actor, until: dt.date
             run_transition(
                 run=run, to=Run.Status.SKIPPED, fields={"skip_reason": PAUSED_SKIP_REASON, "next_attempt_at": None}
             )
+        _dates_changed(standing_order)
     return standing_order
 
 
@@ -475,6 +499,7 @@ def standing_order_resume(*, standing_order: StandingOrder, actor) -> StandingOr
             .select_for_update()
         ):
             run_transition(run=run, to=Run.Status.SCHEDULED, fields={"skip_reason": "", "next_attempt_at": run.due_at})
+        _dates_changed(standing_order)
     return standing_order
 
 

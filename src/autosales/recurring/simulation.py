@@ -22,6 +22,7 @@ from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler import scheduler_tick
+from autosales.recurring.scheduler.notices import NOTICED_STATUSES
 from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
 # Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
@@ -70,7 +71,7 @@ def next_moment() -> dt.datetime | None:
         status=Run.Status.SCHEDULED,
         kind=Run.Kind.OCCURRENCE,
         notice_sent_at__isnull=True,
-        standing_order__status=StandingOrder.Status.ACTIVE,
+        standing_order__status__in=NOTICED_STATUSES,
         standing_order__notice_days__gt=0,
     ).values_list("due_at", "standing_order__notice_days")
     candidates += [due_at - dt.timedelta(days=notice_days) for due_at, notice_days in waiting]

@@ -1,20 +1,31 @@
-"""Pass 1: the run rows of every occurrence that is due or inside its notice window."""
+"""Pass 1: the run rows of every occurrence that is due or inside its notice window.
+
+It also moves a standing order's status with its calendar: a pause with an end date ends on that date (local
+midnight), and a standing order whose schedule has no more dates ends once its last runs are done (placed,
+skipped or finally failed), not when they are made, so the last date is noticed, listed and skippable.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
 from autosales.core import clock
 from autosales.recurring.models import Run, StandingOrder
+from autosales.recurring.schedule import ScheduleError
 from autosales.recurring.scheduler.result import PassResult
-from autosales.recurring.transitions import standing_order_transition
+from autosales.recurring.selectors import is_paused_on, occurrence_skips, schedule_broken
+from autosales.recurring.transitions import OPEN_RUN_STATUSES, standing_order_transition
 
 # Standing orders materialized per transaction: their runs are written with one insert.
 MATERIALIZE_CHUNK = 100
+# A standing order whose schedule is complete ends once its last runs are done: it is looked at again this long
+# after the last of them is due.
+END_CHECK_DELAY = dt.timedelta(minutes=1)
 
 
 def runs_materialize(*, now: dt.datetime | None = None, limit: int = 1000) -> PassResult:
@@ -53,7 +64,12 @@ def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime
     """Writes the runs of locked standing orders with one query per table, not per row."""
     if not standing_orders:
         return
-    plans = [(standing_order, _materialize_plan(standing_order, now=now)) for standing_order in standing_orders]
+    skips = occurrence_skips(standing_orders=standing_orders)
+    open_runs = _open_runs_by_standing_order(standing_orders)
+    plans = [
+        (standing_order, _materialize_plan(standing_order, now=now, skipped=skips[standing_order.pk]))
+        for standing_order in standing_orders
+    ]
     days = {day for _, plan in plans for day, _ in plan.runs}
     # Dates the customer skipped ahead of time already have their row: leave it as it is.
     existing = set(
@@ -63,82 +79,117 @@ def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime
     )
     created_at = clock.now()
     rows = [
-        Run(
-            standing_order=standing_order,
-            scheduled_for=day,
-            due_at=due_at,
-            status=Run.Status.SKIPPED if plan.paused(day) else Run.Status.SCHEDULED,
-            skip_reason="paused" if plan.paused(day) else "",
-            next_attempt_at=None if plan.paused(day) else due_at,
-            created_at=created_at,
-            updated_at=created_at,
-        )
+        _new_run(standing_order, day=day, due_at=due_at, created_at=created_at)
         for standing_order, plan in plans
         for day, due_at in plan.runs
         if (standing_order.pk, day) not in existing
     ]
     Run.objects.bulk_create(rows)
     result.items += len(rows)
+    for row in rows:
+        if row.status == Run.Status.SCHEDULED:
+            open_runs[row.standing_order_id].append(row.next_attempt_at)
+    ending = []
     # One update per distinct new bookmark: standing orders due together usually move to the same one.
     bookmarks: dict[tuple, list[int]] = defaultdict(list)
     for standing_order, plan in plans:
+        next_at = plan.next_materialize_at
+        if plan.complete:
+            if open_runs.get(standing_order.pk):
+                # The last dates are made but not yet done: look again once the last of them is due.
+                next_at = max(max(open_runs[standing_order.pk]), now) + END_CHECK_DELAY
+            else:
+                ending.append(standing_order)
         standing_order.materialized_through = plan.through
-        standing_order.next_materialize_at = plan.next_materialize_at
+        standing_order.next_materialize_at = next_at
         standing_order.updated_at = created_at
-        bookmarks[(plan.through, plan.next_materialize_at)].append(standing_order.pk)
+        bookmarks[(plan.through, next_at)].append(standing_order.pk)
     for (through, next_at), pks in bookmarks.items():
         StandingOrder.objects.filter(pk__in=pks).update(
             materialized_through=through, next_materialize_at=next_at, updated_at=created_at
         )
+    for standing_order in ending:
+        standing_order_transition(
+            standing_order=standing_order, to=StandingOrder.Status.ENDED, data={"reason": "schedule complete"}
+        )
+        result.events.append({"type": "ended", "standing_order": standing_order.public_id})
     for standing_order, plan in plans:
-        if plan.next_materialize_at is None:
-            standing_order_transition(
-                standing_order=standing_order, to=StandingOrder.Status.ENDED, data={"reason": "schedule complete"}
-            )
-            result.events.append({"type": "ended", "standing_order": standing_order.public_id})
-        if (
-            standing_order.status == StandingOrder.Status.PAUSED
-            and standing_order.paused_until is not None
-            and standing_order.paused_until <= clock.today(standing_order.timezone)
-        ):
-            standing_order.paused_until = None
-            standing_order_transition(
-                standing_order=standing_order, to=StandingOrder.Status.ACTIVE, data={"reason": "pause ended"}
-            )
+        if standing_order in ending or plan.resume_at is None or plan.resume_at > now:
+            continue
+        standing_order.paused_until = None
+        standing_order_transition(
+            standing_order=standing_order, to=StandingOrder.Status.ACTIVE, data={"reason": "pause ended"}
+        )
+
+
+def _new_run(standing_order: StandingOrder, *, day: dt.date, due_at: dt.datetime, created_at: dt.datetime) -> Run:
+    """The run of one date: scheduled, or skipped when the date falls inside the pause."""
+    paused = is_paused_on(standing_order, day)
+    return Run(
+        standing_order=standing_order,
+        scheduled_for=day,
+        due_at=due_at,
+        status=Run.Status.SKIPPED if paused else Run.Status.SCHEDULED,
+        skip_reason="paused" if paused else "",
+        next_attempt_at=None if paused else due_at,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+
+
+def _open_runs_by_standing_order(standing_orders: list[StandingOrder]) -> dict[int, list[dt.datetime]]:
+    """When each open run (one that may still become an order) is next tried, by standing order: one query."""
+    found: dict[int, list[dt.datetime]] = defaultdict(list)
+    for pk, next_attempt_at, due_at, claimed_until in Run.objects.filter(
+        standing_order__in=standing_orders, status__in=OPEN_RUN_STATUSES
+    ).values_list("standing_order_id", "next_attempt_at", "due_at", "claimed_until"):
+        found[pk].append(max(moment for moment in (next_attempt_at, due_at, claimed_until) if moment is not None))
+    return found
 
 
 @dataclass(frozen=True)
 class _MaterializePlan:
     runs: list[tuple[dt.date, dt.datetime]]  # (occurrence date, due at) up to the notice window
     through: dt.date | None  # the new bookmark
-    next_materialize_at: dt.datetime | None  # None: the schedule is complete
-    status: str
-    paused_until: dt.date | None
-
-    def paused(self, day: dt.date) -> bool:
-        """Whether the occurrence on `day` falls inside the pause (its run is created skipped)."""
-        return self.status == StandingOrder.Status.PAUSED and (self.paused_until is None or day < self.paused_until)
+    next_materialize_at: dt.datetime | None  # the next date's notice moment, or the end of the pause if sooner
+    complete: bool  # no date after the bookmark: the standing order ends once its open runs are done
+    resume_at: dt.datetime | None  # when a pause with an end date ends (midnight of that date, local time)
 
 
-def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime) -> _MaterializePlan:
+def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skipped) -> _MaterializePlan:
     """The occurrences of one standing order that need their run now, and where its bookmark moves (no writes)."""
     schedule = standing_order.schedule
     horizon = now + dt.timedelta(days=standing_order.notice_days)  # occurrences due up to here get their rows
     after = standing_order.materialized_through or (standing_order.start_date - dt.timedelta(days=1))
-    runs = []
-    last = after
-    next_materialize_at = None  # stays None when the schedule has no occurrence after `last`
-    while upcoming := schedule.next_dates(after=last, count=1):
-        due_at = schedule.due_at(upcoming[0])
-        if due_at > horizon:
-            next_materialize_at = due_at - dt.timedelta(days=standing_order.notice_days)
-            break
-        last = upcoming[0]
-        runs.append((last, due_at))
+    resume_at = None
+    if standing_order.status == StandingOrder.Status.PAUSED and standing_order.paused_until is not None:
+        midnight = dt.datetime.combine(standing_order.paused_until, dt.time(), tzinfo=ZoneInfo(standing_order.timezone))
+        resume_at = midnight.astimezone(dt.UTC)
+    try:
+        # Due times differ from the date by less than two days in any time zone.
+        near = schedule.dates(after=after, through=horizon.date() + dt.timedelta(days=2), skipped=skipped)
+        due = [(day, schedule.due_at(day)) for day in near]
+        runs = [(day, due_at) for day, due_at in due if due_at <= horizon]
+        later = [day for day, due_at in due if due_at > horizon]
+        if not later:
+            later = schedule.next_dates(after=near[-1] if near else after, count=1, skipped=skipped)
+    except ScheduleError as error:
+        # Nothing is made for it and the pass goes on; a change of its schedule sets it going again.
+        schedule_broken(standing_order, error)
+        return _MaterializePlan(
+            runs=[],
+            through=standing_order.materialized_through,
+            next_materialize_at=None,
+            complete=False,
+            resume_at=None,
+        )
+    next_materialize_at = schedule.due_at(later[0]) - dt.timedelta(days=standing_order.notice_days) if later else None
+    if resume_at is not None and resume_at > now and (next_materialize_at is None or resume_at < next_materialize_at):
+        next_materialize_at = resume_at
     return _MaterializePlan(
         runs=runs,
-        through=last,
+        through=runs[-1][0] if runs else after,
         next_materialize_at=next_materialize_at,
-        status=standing_order.status,
-        paused_until=standing_order.paused_until,
+        complete=not later,
+        resume_at=resume_at,
     )

@@ -16,6 +16,8 @@ from autosales.recurring.scheduler.placement import standing_lines
 from autosales.recurring.scheduler.recipients import absolute_link, standing_order_recipients
 from autosales.recurring.scheduler.result import PassResult
 
+NOTICED_STATUSES = (StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED)
+
 
 def _estimate(standing_order: StandingOrder, lines: list[LineRequest]):
     try:
@@ -39,7 +41,8 @@ def notices_send(*, now: dt.datetime | None = None, limit: int = 500) -> PassRes
             kind=Run.Kind.OCCURRENCE,
             notice_sent_at__isnull=True,
             due_at__gt=now,
-            standing_order__status=StandingOrder.Status.ACTIVE,
+            # A scheduled run of a paused standing order is a date after the pause: it will be ordered.
+            standing_order__status__in=NOTICED_STATUSES,
             standing_order__notice_days__gt=0,
         )
         .select_related("standing_order")

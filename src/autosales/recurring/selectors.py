@@ -239,3 +239,15 @@ def changes_for(*, standing_order: StandingOrder, limit: int = 100) -> list[Chan
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def run_awaiting_confirmation(*, standing_order: StandingOrder, payment_public_id: str) -> Run:
+    """The run of `standing_order` whose payment `payment_public_id` the bank asked the customer to confirm; NotFound otherwise."""
+    run = (
+        Run.objects.filter(standing_order=standing_order, action_payment__public_id=payment_public_id)
+        .select_related("action_payment", "standing_order__payment_method")
+        .first()
+    )
+    if run is None:
+        raise NotFound(RecurringError.NOT_FOUND, "No payment of this standing order waits for you.", "payment")
+    return run

@@ -9,8 +9,10 @@ from django.db import transaction
 from autosales.checkout.errors import CheckoutError
 from autosales.core.errors import DomainError
 from autosales.jobs.claims import claim_release
+from autosales.jobs.services import job_request_run
 from autosales.notifications.services import email_queue, notification_create
-from autosales.payments.errors import PaymentError
+from autosales.payments.errors import PaymentActionRequired, PaymentError
+from autosales.payments.models import Payment
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler.recipients import absolute_link, standing_order_recipients
 from autosales.recurring.scheduler.result import pass_event
@@ -23,6 +25,7 @@ PAYMENT_FAILURES = {
     PaymentError.DECLINED,
     PaymentError.INSUFFICIENT_FUNDS,
     PaymentError.INVALID_TOKEN,
+    PaymentError.AUTHENTICATION_REQUIRED,
     CheckoutError.CARD_TOKEN_REQUIRED,
     CheckoutError.ACCOUNT_NO_TERMS,
     CheckoutError.ACCOUNT_CREDIT_HOLD,
@@ -66,6 +69,30 @@ def failure_tell(run: Run, *, template: str, title: str, body: str, context: dic
         )
 
 
+def _confirmation_ask(run: Run, *, exc: PaymentActionRequired, retry_at: dt.datetime) -> None:
+    """The bank wants the customer to confirm the payment: remember it on the run, email them the page to do so."""
+    payment = Payment.objects.filter(public_id=exc.payment).first()
+    Run.objects.filter(pk=run.pk).update(action_payment=payment)
+    run.action_payment = payment
+    link = f"/standing-orders/{run.standing_order.public_id}/payments/{exc.payment}/confirm/"
+    failure_tell(
+        run,
+        template="recurring/payment_authentication",
+        title=f"Standing order payment awaits the customer's confirmation: {run.standing_order.organization}",
+        body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
+        context={"reason": exc.message, "retry_at": retry_at, "confirm_url": absolute_link(link), "payment": payment},
+    )
+
+
+def run_payment_confirmed(*, run: Run, now: dt.datetime) -> None:
+    """The customer confirmed the payment the bank asked about: the run is tried again now, with that payment."""
+    updated = Run.objects.filter(pk=run.pk, status=Run.Status.RETRYING, action_payment__isnull=False).update(
+        next_attempt_at=now
+    )
+    if updated:
+        job_request_run(name="recurring.place")
+
+
 def failed_try(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, late: bool) -> dict:
     """A refusal of this try: payment problems follow the dunning schedule; anything else fails the run."""
     standing_order = run.standing_order
@@ -85,13 +112,16 @@ def failed_try(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, lat
                     "late": late,
                 },
             )
-            failure_tell(
-                run,
-                template="recurring/payment_failed",
-                title=f"Standing order payment failed: {standing_order.organization}",
-                body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
-                context={"reason": exc.message, "retry_at": retry_at},
-            )
+            if isinstance(exc, PaymentActionRequired):
+                _confirmation_ask(run, exc=exc, retry_at=retry_at)
+            else:
+                failure_tell(
+                    run,
+                    template="recurring/payment_failed",
+                    title=f"Standing order payment failed: {standing_order.organization}",
+                    body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
+                    context={"reason": exc.message, "retry_at": retry_at},
+                )
             event = pass_event(run, "payment_failed", reason=exc.message, retry_at=retry_at.isoformat())
         else:
             run_transition(

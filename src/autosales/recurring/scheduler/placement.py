@@ -64,6 +64,8 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
             "standing_order__created_by",
             "standing_order__shipping_address",
             "standing_order__shipping_method",
+            "standing_order__payment_method",
+            "action_payment",
         ).get(pk=run.pk)
         try:
             event = _place_one(run, now=now, worker=worker)
@@ -136,12 +138,21 @@ def run_place_order(run: Run, *, lines: list[LineRequest], suffix: str = ""):
         lines=lines,
         shipping_address=standing_order.shipping_address,
         shipping_method=standing_order.shipping_method,
-        payment=PaymentRequest(kind=standing_order.payment_kind, token=standing_order.payment_token),
+        payment=run_payment(run),
         idempotency_key=run_idempotency_key(run, suffix=suffix),
         source=OrderSource.STANDING_ORDER,
         standing_order_run=run,
         customer_reference=(standing_order.name or "Standing order")[:100],
     )
+
+
+def run_payment(run: Run) -> PaymentRequest:
+    """How a run pays: the card on file charged off-session (or the payment the customer since confirmed), or the account."""
+    standing_order = run.standing_order
+    if standing_order.payment_kind == StandingOrder.PaymentKind.CARD and standing_order.payment_method_id:
+        confirmed = run.action_payment.public_id if run.action_payment_id else ""
+        return PaymentRequest.on_file(standing_order.payment_method, confirmed_payment=confirmed)
+    return PaymentRequest(kind=standing_order.payment_kind, token=standing_order.payment_token)
 
 
 def _out_of_stock(

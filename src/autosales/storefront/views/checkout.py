@@ -31,6 +31,7 @@ from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
 from autosales.customers.services import address_create
 from autosales.payments.errors import PaymentUnavailable
+from autosales.payments.forms import CardTokenField
 from autosales.payments.providers import test_gateway
 from autosales.pricing.shipping import ShippingMethod
 
@@ -45,6 +46,11 @@ TEST_TOKENS = [
     (test_gateway.TOKEN_INSUFFICIENT_FUNDS, "declined for insufficient funds"),
     (test_gateway.TOKEN_NETWORK_ERROR, "approved, but the answer is lost on the way back (try again: one charge)"),
     (test_gateway.TOKEN_TIMEOUT_THEN_APPROVE, "lost on the way there the first time, approved on the retry"),
+    (
+        test_gateway.TOKEN_AUTHENTICATION_REQUIRED,
+        "the bank asks the cardholder to confirm (3-D Secure): declined at checkout; on a standing order,"
+        " the customer is emailed a page to confirm each payment",
+    ),
 ]
 
 
@@ -61,7 +67,8 @@ class Checkout:
 
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(choices=[("card", "Pay by card now"), ("account", "Charge to my account")])
-    payment_token = forms.CharField(label="Card token", max_length=255, required=False, strip=True)
+    # Refuses a card number before it reaches the session (or anywhere else), and never shows it back.
+    payment_token = CardTokenField(strip=True)
     customer_reference = forms.CharField(label="PO / reference", max_length=100, required=False, strip=True)
 
 

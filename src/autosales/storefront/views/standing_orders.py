@@ -30,6 +30,7 @@ from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import addresses_for_organization, organization_for_user
+from autosales.payments.forms import CardTokenField
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring import services
 from autosales.recurring.models import Change, StandingOrder
@@ -195,7 +196,7 @@ class TermsForm(forms.Form):
     payment_kind = forms.ChoiceField(
         label="Payment", choices=StandingOrder.PaymentKind.choices, widget=forms.RadioSelect
     )
-    payment_token = forms.CharField(label="Card token", max_length=255, required=False)
+    payment_token = CardTokenField()
     notice_days = forms.IntegerField(
         label="Advance notice (days before each order)", min_value=0, max_value=MAX_NOTICE_DAYS
     )

@@ -158,3 +158,45 @@ def test_the_same_key_with_other_parameters_is_refused_by_the_test_gateway_as_by
     with pytest.raises(ProviderError) as raised:
         gateway.authorize(amount=Money("5.00", "USD"), token="tok_approve", idempotency_key="k", metadata={})
     assert raised.value.kind == FailureKind.INVALID
+
+
+def test_a_payment_confirmed_hours_later_is_not_released_by_the_expiry_job_before_the_run_uses_it(client, bulbs):
+    from autosales.checkout.expiry import checkouts_expire_stale
+
+    standing_order = make_standing_order(
+        bulbs, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_authentication_required"
+    )
+    run_daily(FIRST_DUE, start=FIRST_DUE)
+    payment = Payment.objects.get()
+
+    # given the customer confirms the payment hours after the try that asked for it
+    clock.set_now(FIRST_DUE + dt.timedelta(hours=5))
+    client.force_login(bulbs.user)
+    client.post(f"/standing-orders/{standing_order.public_id}/payments/{payment.public_id}/confirm/")
+
+    # when the expiry job (which releases held payments no order took) runs before the scheduler
+    checkouts_expire_stale()
+
+    # then the hold is still there, and the run is placed with it
+    assert Payment.objects.get().status == PaymentStatus.AUTHORIZED
+    runs_place(now=clock.now())
+    assert Run.objects.get().status == Run.Status.PLACED
+    assert TestGatewayCharge.objects.get().status == "captured"
+
+
+def test_a_failed_event_for_a_payment_waiting_for_the_customer_leaves_it_waiting(bulbs):
+    # Stripe sends payment_intent.payment_failed when an off-session charge needs authentication, although
+    # the customer can still confirm that intent.
+    from autosales.payments.models import PaymentEvent
+    from autosales.payments.providers.test_gateway import webhook_headers, webhook_payload
+    from autosales.payments.services import webhook_apply
+
+    make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_authentication_required")
+    run_daily(FIRST_DUE, start=FIRST_DUE)
+    payment = Payment.objects.get()
+
+    body = webhook_payload(event_id="evt_1", kind="charge.failed", reference=payment.provider_reference)
+    event = webhook_apply(provider="test", payload=body, headers=webhook_headers(body))
+
+    assert event.outcome == PaymentEvent.Outcome.IGNORED
+    assert Payment.objects.get().status == PaymentStatus.ACTION_REQUIRED

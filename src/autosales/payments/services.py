@@ -279,6 +279,10 @@ def webhook_apply(*, provider: str, payload: bytes, headers: dict) -> PaymentEve
 
 def _webhook_change(*, payment: Payment, kind: str, amount: Money | None) -> str:
     target = _WEBHOOK_TARGETS.get(kind)
+    if target == S.FAILED and payment.status == S.ACTION_REQUIRED:
+        # Stripe reports an off-session charge that needs authentication as failed, yet the customer can
+        # still confirm that very intent; only its cancellation (or its success) settles it.
+        return PaymentEvent.Outcome.IGNORED
     if target == S.REFUNDED and amount is not None and amount.amount < payment.amount:
         # A partial refund: the payment stays captured with the refunded amount raised.
         if payment.status == S.CAPTURED and amount.amount > payment.amount_refunded:

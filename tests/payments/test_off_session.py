@@ -200,3 +200,10 @@ def test_a_failed_event_for_a_payment_waiting_for_the_customer_leaves_it_waiting
 
     assert event.outcome == PaymentEvent.Outcome.IGNORED
     assert Payment.objects.get().status == PaymentStatus.ACTION_REQUIRED
+
+
+def test_the_standing_order_page_shows_the_card_on_file_by_brand_and_last_4_digits(client, bulbs):
+    standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_approve")
+    client.force_login(bulbs.user)
+    html = client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
+    assert "Test ending 4242, expires 12/" in html

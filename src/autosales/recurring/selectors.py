@@ -43,7 +43,7 @@ def standing_orders_for_staff(*, status: str | None = None, query: str = "") -> 
 def standing_order_for(*, public_id: str, organization: Organization | None) -> StandingOrder:
     """The standing order with this public id if it belongs to `organization` (None: staff, any organization)."""
     queryset = StandingOrder.objects.select_related(
-        "organization", "created_by", "shipping_address", "shipping_method"
+        "organization", "created_by", "shipping_address", "shipping_method", "payment_method"
     ).prefetch_related(Prefetch("lines", queryset=StandingOrderLine.objects.select_related("variant__product")))
     if organization is not None:
         queryset = queryset.filter(organization=organization)

@@ -192,3 +192,23 @@ def test_stripes_402_authentication_required_answer_is_an_action_for_the_custome
         "pi_123",
         "pi_123_secret_abc",
     )
+
+
+def test_the_standing_order_page_collects_the_card_with_stripe_js_and_saves_it_on_file(localstripe, bulbs, client):
+    from tests.factories import standing_order_form
+    from tests.payments.stripe_fixtures import PUBLISHABLE_KEY
+
+    client.force_login(bulbs.user)
+    page = client.get("/standing-orders/new/").content.decode()
+    assert 'id="card-element"' in page and PUBLISHABLE_KEY in page
+    assert '<input type="hidden" name="payment_token" id="id_payment_token"' in page
+
+    # what the page posts once Stripe.js has made the PaymentMethod
+    form = standing_order_form(bulbs, payment_kind="card", payment_token="pm_card_visa", start_date="2027-01-31")
+    response = client.post("/standing-orders/new/", form)
+
+    assert response.status_code == 302, response.content.decode()
+    method = PaymentMethodOnFile.objects.get()
+    assert method.customer_reference.startswith("cus_") and method.last4 == "4242"
+    detail = client.get(response["Location"]).content.decode()
+    assert "Visa ending 4242" in detail

@@ -1,6 +1,7 @@
 """The card-token field of the pages that take a payment: a gateway token, never a card number."""
 
 from django import forms
+from django.conf import settings
 
 from autosales.core.errors import DomainError
 from autosales.payments.card_numbers import card_number_refuse, contains_card_number
@@ -29,3 +30,13 @@ class CardTokenField(forms.CharField):
         except DomainError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         return value
+
+
+def card_form_config() -> dict | None:
+    """What a page needs to collect a card with the gateway's own script, or None when a token is typed (test gateway)."""
+    if settings.PAYMENT_PROVIDER != "stripe":
+        return None
+    # Imported here so installs without the Stripe SDK still run the test gateway.
+    from autosales.payments.providers.stripe import client_config
+
+    return client_config()

@@ -30,7 +30,7 @@ from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import addresses_for_organization, organization_for_user
-from autosales.payments.forms import CardTokenField
+from autosales.payments.forms import CardTokenField, card_form_config
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring import services
 from autosales.recurring.models import Change, StandingOrder
@@ -607,7 +607,14 @@ def edit_delivery_page(request, scope: Scope, standing_order: StandingOrder):
     return render(
         request,
         "storefront/standing_orders/edit_delivery.html",
-        {"scope": scope, "layout": scope.layout, "so": standing_order, "form": form, "test_tokens": TEST_TOKENS},
+        {
+            "scope": scope,
+            "layout": scope.layout,
+            "so": standing_order,
+            "form": form,
+            "test_tokens": TEST_TOKENS,
+            "stripe": card_form_config(),
+        },
         status=status,
     )
 
@@ -763,6 +770,7 @@ def new_page(request, scope: Scope, organization: Organization, *, form_action: 
             "rows": _rows_with_blanks(lines.rows),
             "from_cart": from_cart,
             "test_tokens": TEST_TOKENS,
+            "stripe": card_form_config(),
             "weekdays": WEEKDAY_NAMES,
             "has_errors": status != 200,
         },

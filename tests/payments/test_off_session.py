@@ -207,3 +207,21 @@ def test_the_standing_order_page_shows_the_card_on_file_by_brand_and_last_4_digi
     client.force_login(bulbs.user)
     html = client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
     assert "Test ending 4242, expires 12/" in html
+
+
+def test_after_the_last_try_the_page_no_longer_takes_the_confirmation(client, bulbs):
+    standing_order = make_standing_order(
+        bulbs, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_authentication_required"
+    )
+    run_daily(dt.datetime(2027, 2, 10, 13, tzinfo=dt.UTC), start=FIRST_DUE)
+    run = Run.objects.get()
+    assert run.status == Run.Status.FAILED
+    url = f"/standing-orders/{standing_order.public_id}/payments/{run.action_payment.public_id}/confirm/"
+
+    client.force_login(bulbs.user)
+    assert "no longer waiting" in client.get(url).content.decode()
+    response = client.post(url)
+
+    assert response.status_code == 409
+    assert Payment.objects.get(pk=run.action_payment_id).status == PaymentStatus.ACTION_REQUIRED
+    assert not Order.objects.exists()

@@ -14,8 +14,10 @@ from django.views.decorators.http import require_http_methods
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.payments.errors import PaymentActionRequired
+from autosales.payments.forms import card_form_config
 from autosales.payments.models import PaymentStatus
 from autosales.payments.services import payment_action_complete, payment_action_details
+from autosales.recurring.models import Run
 from autosales.recurring.scheduler.dunning import run_payment_confirmed
 from autosales.recurring.selectors import run_awaiting_confirmation
 from autosales.storefront.views.standing_orders import _customer_standing_order
@@ -30,24 +32,27 @@ def payment_confirm(request, public_id: str, payment_id: str):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     payment = run.action_payment
+    # Only a run still on its dunning schedule can use the payment; after its last try it is too late.
+    open_run = run.status == Run.Status.RETRYING
     error, status = "", 200
-    if request.method == "POST" and payment.status == PaymentStatus.ACTION_REQUIRED:
+    if request.method == "POST" and not open_run:
+        error, status = "This order is no longer waiting for this payment; nothing was charged.", 409
+    elif request.method == "POST" and payment.status == PaymentStatus.ACTION_REQUIRED:
         try:
             payment = payment_action_complete(payment=payment)
         except PaymentActionRequired as exc:
             error, status = exc.message, 409
         except DomainError as exc:
             error, status = exc.message, exc.status
-    if request.method == "POST" and payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
+    if request.method == "POST" and open_run and payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
         run_payment_confirmed(run=run, now=clock.now())
         messages.success(request, "Thank you: the payment is confirmed and your order is being placed.")
         return redirect("storefront:standing_order_detail", public_id=standing_order.public_id)
+    waiting = open_run and payment.status == PaymentStatus.ACTION_REQUIRED
     stripe = None
-    if payment.status == PaymentStatus.ACTION_REQUIRED and payment.provider == "stripe":
-        from autosales.payments.providers.stripe import client_config
-
+    if waiting and payment.provider == "stripe":
         try:
-            stripe = {**client_config(), **payment_action_details(payment=payment)}
+            stripe = {**card_form_config(), **payment_action_details(payment=payment)}
         except DomainError as exc:
             error, status = exc.message, exc.status
     context = {
@@ -57,7 +62,8 @@ def payment_confirm(request, public_id: str, payment_id: str):
         "method": standing_order.payment_method,
         "stripe": stripe,
         "test_gateway": payment.provider == "test",
-        "waiting": payment.status == PaymentStatus.ACTION_REQUIRED,
+        "waiting": waiting,
+        "open_run": open_run,
         "error": error,
     }
     return render(request, "storefront/standing_orders/payment_confirm.html", context, status=status)

@@ -175,3 +175,43 @@ def test_the_standing_order_page_refuses_a_card_number_next_to_the_field(client)
     html = response.content.decode()
     assert "looks like a card number" in html and "4242 4242 4242 4242" not in html
     assert not StandingOrder.objects.exists()
+
+
+@pytest.mark.django_db
+def test_card_numbers_stored_before_are_cleared_by_the_migrations():
+    import datetime as dt
+    import importlib
+
+    from django.apps import apps
+
+    from tests.recurring.conftest import make_standing_order
+
+    payments_migration = importlib.import_module("autosales.payments.migrations.0004_redact_card_numbers_stored_before")
+    recurring_migration = importlib.import_module(
+        "autosales.recurring.migrations.0004_clear_card_numbers_in_payment_tokens"
+    )
+    # given rows written before card numbers were refused
+    kept = Payment.objects.create(
+        provider="test", amount="10.00", currency="USD", idempotency_key="a", token="tok_approve", last_error="x 12"
+    )
+    leaked = Payment.objects.create(
+        provider="test",
+        amount="10.00",
+        currency="USD",
+        idempotency_key="b",
+        token="4242 4242 4242 4242",
+        last_error="invalid: unknown test token '4242 4242 4242 4242'",
+    )
+    standing_order = make_standing_order(make_checkout(stock=5000), token="tok_approve", start=dt.date(2099, 1, 31))
+    StandingOrder.objects.filter(pk=standing_order.pk).update(payment_token="4242424242424242")
+
+    # when the migrations run
+    payments_migration.redact_stored_card_numbers(apps, None)
+    recurring_migration.clear_card_numbers(apps, None)
+
+    # then no card number is left, and the rest is untouched
+    leaked.refresh_from_db()
+    kept.refresh_from_db()
+    assert leaked.token == "" and "4242" not in leaked.last_error
+    assert (kept.token, kept.last_error) == ("tok_approve", "x 12")
+    assert StandingOrder.objects.get().payment_token == ""

@@ -162,9 +162,7 @@ def payment_action_complete(*, payment: Payment) -> Payment:
 def payment_confirmed_for(*, public_id: str, amount: Money) -> Payment | None:
     """The payment `public_id` if the customer confirmed it and it can pay `amount` now (held, unused); else None."""
     payment = Payment.objects.filter(public_id=public_id, order__isnull=True).first()
-    if payment is None or payment.status == S.ACTION_REQUIRED:
-        return None
-    if payment.status not in (S.AUTHORIZED, S.CAPTURED) or payment.money != amount:
+    if payment is None or payment.status not in (S.AUTHORIZED, S.CAPTURED) or payment.money != amount:
         return None
     return payment
 

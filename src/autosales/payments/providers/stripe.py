@@ -10,6 +10,10 @@ payment token. Card numbers and CVVs never reach this server, and nothing here l
 - Every call that creates or moves money sends our idempotency key as Stripe's `Idempotency-Key`, so a
   retry after a timeout (by the SDK itself, or by us later with the same key) gets the first answer back
   and never charges twice.
+- Cards on file (standing orders): `method_save` creates the organization's Customer and attaches the
+  PaymentMethod with an off-session SetupIntent; `authorize(customer=..., off_session=True)` charges it while
+  the customer is away. A bank that wants the customer raises AuthenticationRequired of kind ACTION_REQUIRED;
+  `action_details` gives the page the intent's client secret and `action_complete` reads the outcome.
 - Webhooks: the `Stripe-Signature` header is checked with `stripe.Webhook.construct_event`.
 
 Settings: STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE (another

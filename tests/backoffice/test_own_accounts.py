@@ -81,7 +81,7 @@ def test_another_salesperson_can_change_none_of_a_customers_standing_orders(clie
 
 
 def test_the_detail_page_offers_changes_only_to_who_may_make_them(client, owned):
-    checkout, standing_order, sam, sue = owned
+    _, standing_order, sam, sue = owned
     page = f"/backoffice/standing-orders/{standing_order.public_id}/"
     edit = f"{page}edit/lines/"
 

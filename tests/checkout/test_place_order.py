@@ -100,7 +100,7 @@ def test_declined_card_gives_a_clear_error_no_order_and_no_held_stock(token, cod
 def test_unknown_card_token_is_refused_and_holds_nothing():
     checkout = make_checkout()
     with pytest.raises(DomainError) as raised:
-        place_test_order(checkout, token="4242424242424242")
+        place_test_order(checkout, token="tok_no_such_card")
     assert raised.value.code == PaymentError.INVALID_TOKEN
     assert not Order.objects.exists() and stock_of(checkout.variant).allocated == 0
 

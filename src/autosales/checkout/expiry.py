@@ -82,9 +82,10 @@ def checkouts_expire_stale() -> tuple[int, int]:
                 updated_at=now,
             )
         expired += 1
-    # Payments whose checkout is gone but which the gateway had not settled when it expired.
+    # Payments whose checkout is gone but which the gateway had not settled when it expired. Counted from
+    # their last change: a payment the customer confirmed with their bank just now is about to be used.
     orphans = Payment.objects.filter(
-        order__isnull=True, status__in=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED], created_at__lt=cutoff - _ttl()
+        order__isnull=True, status__in=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED], updated_at__lt=cutoff - _ttl()
     )
     for payment in orphans:
         if not _payment_return(payment):

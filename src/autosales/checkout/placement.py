@@ -45,10 +45,11 @@ from autosales.orders.models import (
 )
 from autosales.orders.services import order_capture, order_stock_release
 from autosales.orders.transitions import order_transition
+from autosales.payments.card_numbers import card_number_refuse
 from autosales.payments.errors import PaymentUnavailable
-from autosales.payments.models import Payment
+from autosales.payments.models import Payment, PaymentMethodOnFile
 from autosales.payments.providers import provider_for
-from autosales.payments.services import payment_authorize, payment_void
+from autosales.payments.services import payment_authorize, payment_confirmed_for, payment_void
 from autosales.pricing.shipping import ShippingMethod
 
 __all__ = ["LineRequest", "PaymentRequest", "place_order"]
@@ -65,10 +66,23 @@ ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal
 
 @dataclass(frozen=True)
 class PaymentRequest:
-    """How the customer pays: kind "card" with a gateway token, or kind "account"."""
+    """How the customer pays: kind "card" with a gateway token, or kind "account".
+
+    A card on file (`method`) is charged off-session, as the gateway's customer, while the customer is away
+    (a standing order); `confirmed_payment` is a payment of that card the customer has since confirmed with
+    their bank, used instead of a new charge when it still fits the order.
+    """
 
     kind: str
     token: str = ""
+    method: PaymentMethodOnFile | None = None
+    confirmed_payment: str = ""
+
+    @classmethod
+    def on_file(cls, method: PaymentMethodOnFile, *, confirmed_payment: str = "") -> "PaymentRequest":
+        return cls(
+            kind=PaymentKind.CARD, token=method.method_reference, method=method, confirmed_payment=confirmed_payment
+        )
 
 
 def _address_fields(address: Address) -> dict[str, str]:
@@ -134,6 +148,8 @@ def place_order(
         )
     if payment.kind == PaymentKind.CARD and not payment.token:
         raise DomainError(CheckoutError.CARD_TOKEN_REQUIRED, "Enter your card details.", "payment.token")
+    # Before anything is written (the attempt, the payment row): a card number is never stored.
+    card_number_refuse(value=payment.token, field="payment.token")
     if source not in OrderSource.values:
         raise ValueError(f"unknown order source {source!r}")
     if shipping_address.pk and shipping_address.organization_id != organization.pk:
@@ -336,18 +352,30 @@ def _reserve(
         raise
 
 
+def _authorize(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
+    """The order's card authorization: a payment the customer already confirmed for it, or one charge per key."""
+    if payment.confirmed_payment:
+        confirmed = payment_confirmed_for(public_id=payment.confirmed_payment, amount=order.total_money)
+        if confirmed is not None:
+            return confirmed
+    method = payment.method
+    return payment_authorize(
+        amount=order.total_money,
+        token=payment.token,
+        idempotency_key=key,
+        provider=method.provider if method else provider_for().name,
+        metadata={"order": order.number, "organization": order.organization.public_id},
+        customer=method.customer_reference if method else "",
+        off_session=method is not None,
+    )
+
+
 def _pay_and_confirm(*, attempt: CheckoutAttempt, order: Order, user, payment: PaymentRequest) -> Order:
     """Steps 3 to 5: authorize outside any lock, confirm under lock, then capture."""
     organization = order.organization
     key = gateway_key(organization=organization, idempotency_key=attempt.idempotency_key)
     try:
-        paid = payment_authorize(
-            amount=order.total_money,
-            token=payment.token,
-            idempotency_key=key,
-            provider=provider_for().name,
-            metadata={"order": order.number, "organization": organization.public_id},
-        )
+        paid = _authorize(order=order, payment=payment, key=key)
     except PaymentUnavailable:
         # The answer was lost: the order stays pending with its stock; a retry with the same key settles it,
         # and the expiry job gives the stock back if nobody retries.

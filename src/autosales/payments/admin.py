@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from autosales.payments.models import Payment, PaymentEvent
+from autosales.payments.models import Payment, PaymentEvent, PaymentMethodOnFile
 
 
 @admin.register(Payment)
@@ -31,6 +31,18 @@ class PaymentEventAdmin(admin.ModelAdmin):
     list_filter = ["provider", "kind", "outcome"]
     search_fields = ["event_id", "provider_reference"]
     readonly_fields = [f.name for f in PaymentEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PaymentMethodOnFile)
+class PaymentMethodOnFileAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "organization", "provider", "brand", "last4", "exp_month", "exp_year", "created_at"]
+    list_filter = ["provider"]
+    search_fields = ["organization__name", "customer_reference", "method_reference", "public_id"]
+    list_select_related = ["organization"]
+    readonly_fields = [f.name for f in PaymentMethodOnFile._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
-from autosales.payments.errors import PaymentError, PaymentUnavailable
+from autosales.payments.card_numbers import card_number_refuse
+from autosales.payments.errors import PaymentActionRequired, PaymentError, PaymentUnavailable
 from autosales.payments.models import Payment, PaymentEvent, PaymentStatus
 from autosales.payments.providers import provider_for
 from autosales.payments.providers.base import FailureKind, ProviderError
@@ -25,13 +26,16 @@ _FAILURE_CODES = {
     FailureKind.INSUFFICIENT_FUNDS: PaymentError.INSUFFICIENT_FUNDS,
     FailureKind.INVALID: PaymentError.INVALID_TOKEN,
     FailureKind.NETWORK: PaymentError.NETWORK,
+    FailureKind.ACTION_REQUIRED: PaymentError.AUTHENTICATION_REQUIRED,
 }
 
 
-def _error(exc: ProviderError) -> DomainError:
+def _error(exc: ProviderError, *, payment: Payment | None = None) -> DomainError:
     code = _FAILURE_CODES[exc.kind]
     if exc.kind == FailureKind.NETWORK:
         return PaymentUnavailable(code, exc.message, "payment")
+    if exc.kind == FailureKind.ACTION_REQUIRED:
+        return PaymentActionRequired(code, exc.message, "payment", payment=payment.public_id if payment else "")
     return DomainError(code, exc.message, "payment")
 
 
@@ -48,13 +52,23 @@ def payment_authorize(
     idempotency_key: str,
     provider: str | None = None,
     metadata: dict | None = None,
+    customer: str = "",
+    off_session: bool = False,
 ) -> Payment:
-    """Authorizes `amount` once per `idempotency_key`: a repeated call re-sends the same key and never charges twice.
+    """Authorizes `amount` once per `idempotency_key`: a repeated call re-sends the same request and never charges twice.
 
-    Returns the authorized payment; raises DomainError(field="payment") on a decline and PaymentUnavailable
-    (503) when the answer was lost (the payment stays pending; calling again with the same key settles it).
+    The request sent under a key is the one stored with the payment the first time (amount, token, metadata,
+    customer, off-session): a retry, or `payment_settle`, sends it unchanged. Returns the authorized payment;
+    raises DomainError(field="payment") on a decline, PaymentActionRequired (402) when the bank wants the
+    customer to confirm an off-session charge, and PaymentUnavailable (503) when the answer was lost (the
+    payment stays pending; calling again with the same key settles it). A card number given as the token is
+    refused before anything is written or sent.
     """
+    card_number_refuse(value=token, field="payment.token")
     provider_name = provider or provider_for().name
+    request = {"metadata": {str(k): str(v) for k, v in (metadata or {}).items()}}
+    if customer or off_session:
+        request.update(customer=customer, off_session=bool(off_session))
     try:
         with transaction.atomic():
             payment, _ = Payment.objects.get_or_create(
@@ -64,37 +78,92 @@ def payment_authorize(
                     "amount": amount.amount,
                     "currency": amount.currency,
                     "token": token,
+                    "request": request,
                 },
             )
     except IntegrityError:
         payment = Payment.objects.get(idempotency_key=idempotency_key)
+    return _authorize_send(payment)
+
+
+def _authorize_send(payment: Payment) -> Payment:
+    """Sends (or re-sends) the payment's one authorization request, built from the stored row only."""
     if payment.status in (S.AUTHORIZED, S.CAPTURED):
         return payment
+    if payment.status == S.ACTION_REQUIRED:
+        raise _error(ProviderError(FailureKind.ACTION_REQUIRED), payment=payment)
     if payment.status != S.PENDING:
         raise payment_error(payment=payment)
+    request = payment.request or {}
     try:
         result = provider_for(payment.provider).authorize(
-            amount=payment.money, token=payment.token, idempotency_key=idempotency_key, metadata=metadata or {}
+            amount=payment.money,
+            token=payment.token,
+            idempotency_key=payment.idempotency_key,
+            metadata=request.get("metadata", {}),
+            customer=request.get("customer", ""),
+            off_session=bool(request.get("off_session", False)),
         )
     except ProviderError as exc:
         log.info("payment %s: %s", payment.public_id, exc.kind)
         if exc.kind == FailureKind.NETWORK:
             Payment.objects.filter(pk=payment.pk).update(error_code=_FAILURE_CODES[exc.kind], last_error=exc.detail)
             raise _error(exc) from exc
-        if payment_can_move(payment=payment, to=S.FAILED):
+        to = S.ACTION_REQUIRED if exc.kind == FailureKind.ACTION_REQUIRED else S.FAILED
+        if payment_can_move(payment=payment, to=to):
             payment_transition(
                 payment=payment,
-                to=S.FAILED,
+                to=to,
                 error_code=_FAILURE_CODES[exc.kind],
                 last_error=exc.detail,
                 provider_reference=exc.reference,
             )
-        raise _error(exc) from exc
+        raise _error(exc, payment=payment) from exc
     to = S.CAPTURED if result.status == "captured" else S.AUTHORIZED
     if payment_can_move(payment=payment, to=to):
         payment_transition(payment=payment, to=to, provider_reference=result.reference, error_code="", last_error="")
     else:
         payment.refresh_from_db()
+    return payment
+
+
+def payment_action_details(*, payment: Payment) -> dict:
+    """What the customer's page needs to confirm a payment the bank asked about (read from the gateway, never stored)."""
+    try:
+        return provider_for(payment.provider).action_details(reference=payment.provider_reference)
+    except ProviderError as exc:
+        raise _error(exc, payment=payment) from exc
+
+
+def payment_action_complete(*, payment: Payment) -> Payment:
+    """After the customer confirmed a payment with their bank: asks the gateway and records it authorized.
+
+    Raises PaymentActionRequired while the gateway still waits for the customer, DomainError when it failed.
+    """
+    if payment.status != S.ACTION_REQUIRED:
+        if payment.status in (S.AUTHORIZED, S.CAPTURED):
+            return payment
+        raise payment_error(payment=payment)
+    try:
+        result = provider_for(payment.provider).action_complete(reference=payment.provider_reference)
+    except ProviderError as exc:
+        final = exc.kind not in (FailureKind.ACTION_REQUIRED, FailureKind.NETWORK)
+        if final and payment_can_move(payment=payment, to=S.FAILED):
+            payment_transition(payment=payment, to=S.FAILED, error_code=_FAILURE_CODES[exc.kind], last_error=exc.detail)
+        raise _error(exc, payment=payment) from exc
+    to = S.CAPTURED if result.status == "captured" else S.AUTHORIZED
+    if payment_can_move(payment=payment, to=to):
+        payment_transition(payment=payment, to=to, error_code="", last_error="")
+    else:
+        payment.refresh_from_db()
+    return payment
+
+
+def payment_confirmed_for(*, public_id: str, amount: Money) -> Payment | None:
+    """The payment `public_id` if the customer confirmed it and it can pay `amount` now (held, unused); else None."""
+    payment = Payment.objects.filter(public_id=public_id, order__isnull=True).first()
+    if payment is None or payment.status not in (S.AUTHORIZED, S.CAPTURED) or payment.money != amount:
+        return None
     return payment
 
 
@@ -161,12 +230,7 @@ def payment_settle(*, payment: Payment) -> Payment:
     if payment.status != S.PENDING:
         return payment
     try:
-        return payment_authorize(
-            amount=payment.money,
-            token=payment.token,
-            idempotency_key=payment.idempotency_key,
-            provider=payment.provider,
-        )
+        return _authorize_send(payment)
     except PaymentUnavailable:
         raise
     except DomainError:
@@ -213,6 +277,10 @@ def webhook_apply(*, provider: str, payload: bytes, headers: dict) -> PaymentEve
 
 def _webhook_change(*, payment: Payment, kind: str, amount: Money | None) -> str:
     target = _WEBHOOK_TARGETS.get(kind)
+    if target == S.FAILED and payment.status == S.ACTION_REQUIRED:
+        # Stripe reports an off-session charge that needs authentication as failed, yet the customer can
+        # still confirm that very intent; only its cancellation (or its success) settles it.
+        return PaymentEvent.Outcome.IGNORED
     if target == S.REFUNDED and amount is not None and amount.amount < payment.amount:
         # A partial refund: the payment stays captured with the refunded amount raised.
         if payment.status == S.CAPTURED and amount.amount > payment.amount_refunded:

@@ -9,7 +9,8 @@ from autosales.payments.models import Payment, PaymentStatus
 S = PaymentStatus
 
 ALLOWED: dict[str, frozenset[str]] = {
-    S.PENDING: frozenset({S.AUTHORIZED, S.CAPTURED, S.FAILED, S.VOIDED}),
+    S.PENDING: frozenset({S.ACTION_REQUIRED, S.AUTHORIZED, S.CAPTURED, S.FAILED, S.VOIDED}),
+    S.ACTION_REQUIRED: frozenset({S.AUTHORIZED, S.CAPTURED, S.FAILED, S.VOIDED}),
     S.AUTHORIZED: frozenset({S.CAPTURED, S.VOIDED}),
     S.CAPTURED: frozenset({S.REFUNDED}),
     S.VOIDED: frozenset(),

@@ -15,6 +15,7 @@ from autosales.core.errors import DomainError
 from autosales.core.timezones import zone_choices
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import addresses_for_organization
+from autosales.payments.forms import CardTokenField
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.models import StandingOrder
 from autosales.recurring.schedule import WEEKDAY_NAMES, ScheduleError, rule_for, rule_parts, rule_validate
@@ -124,7 +125,7 @@ class TermsForm(forms.Form):
     payment_kind = forms.ChoiceField(
         label="Payment", choices=StandingOrder.PaymentKind.choices, widget=forms.RadioSelect
     )
-    payment_token = forms.CharField(label="Card token", max_length=255, required=False)
+    payment_token = CardTokenField()
     notice_days = forms.IntegerField(
         label="Advance notice (days before each order)", min_value=0, max_value=MAX_NOTICE_DAYS
     )

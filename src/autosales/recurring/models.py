@@ -50,6 +50,10 @@ class StandingOrder(BaseModel):
     payment_kind = models.CharField(max_length=16, choices=PaymentKind.choices)
     # A reusable token of the payment gateway for the card on file; never a card number.
     payment_token = models.CharField(max_length=255, blank=True)
+    # That card, saved at the gateway for charges made while the customer is away (off-session).
+    payment_method = models.ForeignKey(
+        "payments.PaymentMethodOnFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     notice_days = models.PositiveSmallIntegerField(default=3)
     stock_policy = models.CharField(max_length=16, choices=StockPolicy.choices, default=StockPolicy.BACKORDER)
@@ -133,6 +137,10 @@ class Run(Claimable, BaseModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
+    # The payment of the last try that the bank wants the customer to confirm; once confirmed, the next try uses it.
+    action_payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     backordered = models.JSONField(default=list, blank=True)
     lines = models.JSONField(default=list, blank=True, help_text="Lines of a backorder run: variant ids and quantities")
     notice_sent_at = models.DateTimeField(null=True, blank=True)

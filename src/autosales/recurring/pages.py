@@ -24,6 +24,7 @@ from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_allowed
 from autosales.customers.selectors import addresses_for_organization
+from autosales.payments.forms import card_form_config
 from autosales.payments.providers.test_gateway import TEST_TOKENS
 from autosales.recurring import services
 from autosales.recurring.forms import LineRow, LinesInput, ScheduleForm, TermsForm, lines_parse
@@ -275,7 +276,14 @@ def edit_delivery_page(request, scope: Scope, standing_order: StandingOrder):
     return render(
         request,
         "storefront/standing_orders/edit_delivery.html",
-        {"scope": scope, "layout": scope.layout, "so": standing_order, "form": form, "test_tokens": TEST_TOKENS},
+        {
+            "scope": scope,
+            "layout": scope.layout,
+            "so": standing_order,
+            "form": form,
+            "test_tokens": TEST_TOKENS,
+            "stripe": card_form_config(),
+        },
         status=status,
     )
 
@@ -402,6 +410,7 @@ def new_page(request, scope: Scope, organization: Organization, *, form_action: 
             "rows": _rows_with_blanks(lines.rows),
             "from_cart": from_cart,
             "test_tokens": TEST_TOKENS,
+            "stripe": card_form_config(),
             "weekdays": WEEKDAY_NAMES,
             "has_errors": status != 200,
         },

@@ -48,7 +48,7 @@ def standing_orders_for_staff(*, status: str | None = None, query: str = "") -> 
 def standing_order_for(*, public_id: str, organization: Organization | None) -> StandingOrder:
     """The standing order with this public id if it belongs to `organization` (None: staff, any organization)."""
     queryset = StandingOrder.objects.select_related(
-        "organization", "created_by", "shipping_address", "shipping_method"
+        "organization", "created_by", "shipping_address", "shipping_method", "payment_method"
     ).prefetch_related(Prefetch("lines", queryset=StandingOrderLine.objects.select_related("variant__product")))
     if organization is not None:
         queryset = queryset.filter(organization=organization)
@@ -295,3 +295,15 @@ def changes_for(*, standing_order: StandingOrder, limit: int = 100) -> list[Chan
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def run_awaiting_confirmation(*, standing_order: StandingOrder, payment_public_id: str) -> Run:
+    """The run of `standing_order` whose payment `payment_public_id` the bank asked the customer to confirm; NotFound otherwise."""
+    run = (
+        Run.objects.filter(standing_order=standing_order, action_payment__public_id=payment_public_id)
+        .select_related("action_payment", "standing_order__payment_method")
+        .first()
+    )
+    if run is None:
+        raise NotFound(RecurringError.NOT_FOUND, "No payment of this standing order waits for you.", "payment")
+    return run

@@ -19,6 +19,8 @@ from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.customers.models import Address, Organization
 from autosales.jobs.claims import claimable_filter
+from autosales.payments.card_numbers import card_number_refuse
+from autosales.payments.methods import payment_method_save
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.errors import RecurringError
 from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
@@ -76,6 +78,7 @@ def _payment_check(*, organization: Organization, payment_kind: str, payment_tok
         )
     if payment_kind == StandingOrder.PaymentKind.CARD and not payment_token:
         raise DomainError(RecurringError.CARD_TOKEN_REQUIRED, "Enter the card to charge.", "payment_token")
+    card_number_refuse(value=payment_token, field="payment_token")
     if payment_kind == StandingOrder.PaymentKind.ACCOUNT:
         option = next(o for o in payment_options_for(organization=organization) if o.kind == "account")
         if not option.available:
@@ -169,6 +172,10 @@ def standing_order_create(
     )
     if not schedule.next_dates(after=start_date - dt.timedelta(days=1), count=1):
         raise DomainError(RecurringError.END_BEFORE_START, "This schedule ends before its first order.", "end_date")
+    # Saved at the gateway for off-session charges, before (never inside) the transaction.
+    method = None
+    if payment_kind == StandingOrder.PaymentKind.CARD:
+        method = payment_method_save(organization=organization, token=payment_token, field="payment_token")
     with transaction.atomic():
         standing_order = StandingOrder(
             organization=organization,
@@ -183,6 +190,7 @@ def standing_order_create(
             shipping_method=shipping_method,
             payment_kind=payment_kind,
             payment_token=payment_token,
+            payment_method=method,
             notice_days=notice_days,
             stock_policy=stock_policy,
             stock_retry_days=stock_retry_days,
@@ -290,6 +298,12 @@ def standing_order_update(
     name: str | None = None,
 ) -> StandingOrder:
     """Changes delivery, payment or notice settings for future orders."""
+    method = None
+    if payment_token and (payment_kind or standing_order.payment_kind) == StandingOrder.PaymentKind.CARD:
+        # A new card is saved at the gateway before (never inside) the transaction.
+        method = payment_method_save(
+            organization=standing_order.organization, token=payment_token, field="payment_token"
+        )
     with transaction.atomic():
         standing_order = _locked(standing_order)
         changed: dict[str, str] = {}
@@ -312,6 +326,8 @@ def standing_order_update(
             token = payment_token if payment_token is not None else standing_order.payment_token
             _payment_check(organization=standing_order.organization, payment_kind=kind, payment_token=token)
             standing_order.payment_kind, standing_order.payment_token = kind, token
+            if method is not None or kind != StandingOrder.PaymentKind.CARD:
+                standing_order.payment_method = method
             changed["payment_kind"] = kind
         _terms_check(
             start_date=standing_order.start_date,

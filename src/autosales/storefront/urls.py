@@ -1,6 +1,6 @@
 from django.urls import path
 
-from autosales.storefront.views import account, cart, catalog, checkout, orders, standing_orders
+from autosales.storefront.views import account, cart, catalog, checkout, orders, payment_confirmation, standing_orders
 
 app_name = "storefront"
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("standing-orders/", standing_orders.standing_order_list, name="standing_orders"),
     path("standing-orders/new/", standing_orders.standing_order_new, name="standing_order_new"),
     path("standing-orders/<str:public_id>/", standing_orders.standing_order_detail, name="standing_order_detail"),
+    path(
+        "standing-orders/<str:public_id>/payments/<str:payment_id>/confirm/",
+        payment_confirmation.payment_confirm,
+        name="standing_order_payment_confirm",
+    ),
     path("standing-orders/<str:public_id>/skip/", standing_orders.standing_order_skip, name="standing_order_skip"),
     path(
         "standing-orders/<str:public_id>/unskip/", standing_orders.standing_order_unskip, name="standing_order_unskip"

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from autosales.core.money import Money
+from autosales.payments.card_numbers import card_numbers_redact
 
 
 class FailureKind(StrEnum):
@@ -16,6 +17,8 @@ class FailureKind(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"
     NETWORK = "network"
     INVALID = "invalid"
+    # The bank wants the customer to confirm the payment (3-D Secure); nothing is taken until they do.
+    ACTION_REQUIRED = "action_required"
 
 
 CUSTOMER_MESSAGES = {
@@ -26,16 +29,22 @@ CUSTOMER_MESSAGES = {
         "in a moment. You will not be charged twice."
     ),
     FailureKind.INVALID: "The card details could not be used. Please enter them again.",
+    FailureKind.ACTION_REQUIRED: (
+        "Your bank asks you to confirm this payment (3-D Secure) before it can be taken. Nothing was charged."
+    ),
 }
 
 
 class ProviderError(Exception):
-    """A call to the provider failed; `kind` says how, `message` is safe to show the customer."""
+    """A call to the provider failed; `kind` says how, `message` is safe to show the customer.
+
+    `detail` (what we store and log) has any card number redacted: gateways echo what they were sent.
+    """
 
     def __init__(self, kind: FailureKind, detail: str = "", *, reference: str = ""):
         self.kind = FailureKind(kind)
         self.message = CUSTOMER_MESSAGES[self.kind]
-        self.detail = detail or self.message
+        self.detail = card_numbers_redact(detail) or self.message
         self.reference = reference
         super().__init__(f"{self.kind}: {self.detail}")
 
@@ -48,6 +57,18 @@ class ProviderResult:
     status: str  # "authorized", "captured", "voided" or "refunded"
     amount: Money
     raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """A card saved at the gateway for later charges: references and what identifies it to a person, no card data."""
+
+    customer_reference: str
+    method_reference: str
+    brand: str = ""
+    last4: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +85,33 @@ class WebhookEvent:
 class PaymentProvider(Protocol):
     name: str
 
-    def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
-        """Hold `amount` on the card behind `token`; the same key returns the first call's result."""
+    def authorize(
+        self,
+        *,
+        amount: Money,
+        token: str,
+        idempotency_key: str,
+        metadata: dict,
+        customer: str = "",
+        off_session: bool = False,
+    ) -> ProviderResult:
+        """Hold `amount` on the card behind `token`; the same key returns the first call's result.
+
+        With `customer` and `off_session`, the card on file of that gateway customer is charged while the
+        customer is away; a bank that wants them to confirm raises ProviderError(ACTION_REQUIRED).
+        """
+        ...
+
+    def method_save(self, *, token: str, customer: str, description: str, idempotency_key: str) -> SavedMethod:
+        """Save the card behind `token` for off-session charges, under `customer` (a new one when empty)."""
+        ...
+
+    def action_details(self, *, reference: str) -> dict:
+        """What the customer's page needs to confirm a payment the bank asked about (e.g. a client secret)."""
+        ...
+
+    def action_complete(self, *, reference: str) -> ProviderResult:
+        """The payment's state after the customer's confirmation; ProviderError(ACTION_REQUIRED) if not done yet."""
         ...
 
     def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:

@@ -10,6 +10,10 @@ payment token. Card numbers and CVVs never reach this server, and nothing here l
 - Every call that creates or moves money sends our idempotency key as Stripe's `Idempotency-Key`, so a
   retry after a timeout (by the SDK itself, or by us later with the same key) gets the first answer back
   and never charges twice.
+- Cards on file (standing orders): `method_save` creates the organization's Customer and attaches the
+  PaymentMethod with an off-session SetupIntent; `authorize(customer=..., off_session=True)` charges it while
+  the customer is away. A bank that wants the customer raises AuthenticationRequired of kind ACTION_REQUIRED;
+  `action_details` gives the page the intent's client secret and `action_complete` reads the outcome.
 - Webhooks: the `Stripe-Signature` header is checked with `stripe.Webhook.construct_event`.
 
 Settings: STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE (another
@@ -30,7 +34,7 @@ from django.conf import settings
 from autosales.core.errors import DomainError
 from autosales.core.money import Money, quantize
 from autosales.payments.errors import PaymentError
-from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult, WebhookEvent
+from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult, SavedMethod, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +70,16 @@ AUTHENTICATION_MESSAGE = (
 class AuthenticationRequired(ProviderError):
     """The card needs the customer to authenticate (3-D Secure) before it can be charged.
 
-    A `ProviderError` of kind DECLINED (nothing is held). It carries the intent's `client_secret`, which is
-    what Stripe.js (`stripe.handleNextAction({clientSecret})`) needs to let the customer authenticate.
+    At checkout it is of kind DECLINED (nothing is held; the checkout does not run the extra step); charging a
+    card on file while the customer is away it is of kind ACTION_REQUIRED: the customer is asked to confirm
+    the payment on our page. It carries the intent's `client_secret`, which Stripe.js needs for that.
     """
 
-    def __init__(self, *, reference: str, client_secret: str):
-        super().__init__(FailureKind.DECLINED, "card requires authentication (3-D Secure)", reference=reference)
-        self.message = AUTHENTICATION_MESSAGE
+    def __init__(self, *, reference: str, client_secret: str, off_session: bool = False):
+        kind = FailureKind.ACTION_REQUIRED if off_session else FailureKind.DECLINED
+        super().__init__(kind, "card requires authentication (3-D Secure)", reference=reference)
+        if not off_session:
+            self.message = AUTHENTICATION_MESSAGE
         self.client_secret = client_secret
 
 
@@ -136,6 +143,10 @@ def _failure(exc: stripe.StripeError, *, reference: str = "") -> ProviderError:
         intent = error.get("payment_intent")
         if intent and not reference:
             reference = intent.get("id", "") if isinstance(intent, dict) else str(intent)
+        if exc.code == "authentication_required":
+            # An off-session charge the bank wants the customer to confirm: Stripe answers 402 with the intent.
+            secret = intent.get("client_secret", "") if isinstance(intent, dict) else ""
+            return AuthenticationRequired(reference=reference, client_secret=secret or "", off_session=True)
         if decline_code in _INSUFFICIENT_FUNDS or exc.code in _INSUFFICIENT_FUNDS:
             return ProviderError(FailureKind.INSUFFICIENT_FUNDS, detail, reference=reference)
         return ProviderError(FailureKind.DECLINED, detail, reference=reference)
@@ -175,39 +186,110 @@ class StripeProvider:
     def client(self) -> stripe.StripeClient:
         return _client()
 
-    def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
+    def authorize(
+        self,
+        *,
+        amount: Money,
+        token: str,
+        idempotency_key: str,
+        metadata: dict,
+        customer: str = "",
+        off_session: bool = False,
+    ) -> ProviderResult:
         if not idempotency_key:
             raise ValueError("Stripe payments need an idempotency key")
         if not token or not token.startswith(("pm_", "card_", "src_")):
             raise ProviderError(FailureKind.INVALID, "the payment token is not a Stripe PaymentMethod id")
+        params = {
+            "amount": minor_units(amount),
+            "currency": amount.currency.lower(),
+            "payment_method": token,
+            "payment_method_types": ["card"],
+            "capture_method": "manual",
+            "confirm": True,
+            "metadata": _metadata(metadata),
+        }
+        if customer:
+            params["customer"] = customer
+        if off_session:
+            # Stripe's off-session flow: the customer is not there; a bank that wants them gets a 402.
+            params["off_session"] = True
         try:
-            intent = self.client.v1.payment_intents.create(
-                params={
-                    "amount": minor_units(amount),
-                    "currency": amount.currency.lower(),
-                    "payment_method": token,
-                    "payment_method_types": ["card"],
-                    "capture_method": "manual",
-                    "confirm": True,
-                    "metadata": _metadata(metadata),
-                },
-                options={"idempotency_key": idempotency_key},
-            )
+            intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
             if intent["status"] in ("processing", "requires_confirmation"):
                 # A replayed answer can be older than the intent: ask for its state now.
                 intent = self.client.v1.payment_intents.retrieve(intent["id"])
         except stripe.StripeError as exc:
             raise _failure(exc) from exc
-        return self._authorized(intent.to_dict())
+        return self._authorized(intent.to_dict(), off_session=off_session)
 
-    def _authorized(self, intent) -> ProviderResult:
+    def method_save(self, *, token: str, customer: str, description: str, idempotency_key: str) -> SavedMethod:
+        """Stripe's flow for charging later: a Customer, and a SetupIntent that attaches the PaymentMethod for off-session use."""
+        if not token or not token.startswith("pm_"):
+            raise ProviderError(FailureKind.INVALID, "the payment token is not a Stripe PaymentMethod id")
+        try:
+            if not customer:
+                customer = self.client.v1.customers.create(
+                    params={"description": description[:350]},
+                    options={"idempotency_key": f"{idempotency_key}:customer"},
+                )["id"]
+            setup = self.client.v1.setup_intents.create(
+                params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]},
+                options={"idempotency_key": f"{idempotency_key}:setup"},
+            )
+            setup = self.client.v1.setup_intents.confirm(
+                setup["id"],
+                params={"payment_method": token},
+                options={"idempotency_key": f"{idempotency_key}:setup-confirm"},
+            )
+            if setup["status"] != "succeeded":
+                # requires_action: the bank wants the cardholder at set-up; that page step is not offered.
+                raise ProviderError(FailureKind.DECLINED, f"stripe setup intent {setup['status']}")
+            card = self.client.v1.payment_methods.retrieve(token).to_dict().get("card") or {}
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        return SavedMethod(
+            customer_reference=customer,
+            method_reference=token,
+            brand=str(card.get("brand") or ""),
+            last4=str(card.get("last4") or ""),
+            exp_month=card.get("exp_month"),
+            exp_year=card.get("exp_year"),
+        )
+
+    def action_details(self, *, reference: str) -> dict:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(reference).to_dict()
+        except stripe.StripeError as exc:
+            raise _failure(exc, reference=reference) from exc
+        method = intent.get("payment_method") or ""
+        return {
+            "client_secret": intent.get("client_secret") or "",
+            "status": intent["status"],
+            "payment_method": method.get("id", "") if isinstance(method, dict) else method,
+        }
+
+    def action_complete(self, *, reference: str) -> ProviderResult:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(reference).to_dict()
+        except stripe.StripeError as exc:
+            raise _failure(exc, reference=reference) from exc
+        if intent["status"] in ("requires_action", "requires_payment_method", "requires_confirmation"):
+            raise AuthenticationRequired(
+                reference=reference, client_secret=intent.get("client_secret") or "", off_session=True
+            )
+        return self._authorized(intent, off_session=True)
+
+    def _authorized(self, intent, *, off_session: bool = False) -> ProviderResult:
         status = intent["status"]
         if status == "requires_capture":
             return _result(intent, "authorized")
         if status == "succeeded":
             return _result(intent, "captured")
         if status == "requires_action":
-            raise AuthenticationRequired(reference=intent["id"], client_secret=intent.get("client_secret") or "")
+            raise AuthenticationRequired(
+                reference=intent["id"], client_secret=intent.get("client_secret") or "", off_session=off_session
+            )
         if status == "processing":
             raise ProviderError(FailureKind.NETWORK, "the card payment is still processing", reference=intent["id"])
         error = intent.get("last_payment_error") or {}

@@ -8,6 +8,12 @@ Tokens (see docs/payments.md):
   same idempotency key again returns that authorization: a retry never charges twice.
 - ``tok_timeout_then_approve``: the first request is lost before it arrives (nothing is charged);
   sending it again with the same idempotency key authorizes.
+- ``tok_authentication_required``: the bank wants the cardholder to confirm (3-D Secure). At checkout it
+  is declined with the 3-D Secure message; charged off-session (a card on file) it waits for the
+  customer's confirmation (`action_complete`), then is authorized.
+
+Cards are saved (`method_save`) under a test customer (`tgc_...`); the saved method is the token itself,
+so a saved `tok_decline` is declined off-session, as a card that expired since would be.
 
 It keeps its own ledger (`TestGatewayCharge`) with idempotency keys, as a real gateway would, and signs
 its webhooks with HMAC-SHA256 (`webhook_headers`) so `verify_webhook` can be exercised end to end.
@@ -26,14 +32,22 @@ from autosales.core.errors import DomainError
 from autosales.core.money import Money
 from autosales.payments.errors import PaymentError
 from autosales.payments.models import TestGatewayCharge
-from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult, WebhookEvent
+from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult, SavedMethod, WebhookEvent
 
 TOKEN_APPROVE = "tok_approve"
 TOKEN_DECLINE = "tok_decline"
 TOKEN_INSUFFICIENT_FUNDS = "tok_insufficient_funds"
 TOKEN_NETWORK_ERROR = "tok_network_error"
 TOKEN_TIMEOUT_THEN_APPROVE = "tok_timeout_then_approve"
-TOKENS = (TOKEN_APPROVE, TOKEN_DECLINE, TOKEN_INSUFFICIENT_FUNDS, TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE)
+TOKEN_AUTHENTICATION_REQUIRED = "tok_authentication_required"
+TOKENS = (
+    TOKEN_APPROVE,
+    TOKEN_DECLINE,
+    TOKEN_INSUFFICIENT_FUNDS,
+    TOKEN_NETWORK_ERROR,
+    TOKEN_TIMEOUT_THEN_APPROVE,
+    TOKEN_AUTHENTICATION_REQUIRED,
+)
 # The tokens and what each does, as the pages offer them to someone trying payments out.
 TEST_TOKENS = [
     (TOKEN_APPROVE, "approved"),
@@ -41,7 +55,22 @@ TEST_TOKENS = [
     (TOKEN_INSUFFICIENT_FUNDS, "declined for insufficient funds"),
     (TOKEN_NETWORK_ERROR, "approved, but the answer is lost on the way back (try again: one charge)"),
     (TOKEN_TIMEOUT_THEN_APPROVE, "lost on the way there the first time, approved on the retry"),
+    (
+        TOKEN_AUTHENTICATION_REQUIRED,
+        "the bank asks the cardholder to confirm (3-D Secure): declined at checkout; on a standing order,"
+        " the customer is emailed a page to confirm each payment",
+    ),
 ]
+# What a saved test card shows a person (a last 4 digits per token, as a real card would have).
+_LAST4 = {
+    TOKEN_APPROVE: "4242",
+    TOKEN_DECLINE: "0002",
+    TOKEN_INSUFFICIENT_FUNDS: "9995",
+    TOKEN_NETWORK_ERROR: "0119",
+    TOKEN_TIMEOUT_THEN_APPROVE: "0077",
+    TOKEN_AUTHENTICATION_REQUIRED: "3184",
+}
+AUTHENTICATION_DECLINE = "card requires authentication (3-D Secure)"
 
 SIGNATURE_HEADER = "x-test-gateway-signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -72,20 +101,36 @@ class TestGateway:
     __test__ = False  # not a pytest test class, despite the name
     name = "test"
 
-    def authorize(self, *, amount: Money, token: str, idempotency_key: str, metadata: dict) -> ProviderResult:
+    def authorize(
+        self,
+        *,
+        amount: Money,
+        token: str,
+        idempotency_key: str,
+        metadata: dict,
+        customer: str = "",
+        off_session: bool = False,
+    ) -> ProviderResult:
         if not idempotency_key:
             raise ValueError("the test gateway needs an idempotency key")
+        request = {k: str(v) for k, v in (metadata or {}).items()}
+        if customer or off_session:
+            request.update(customer=customer, off_session=str(bool(off_session)))
         existing = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return self._replay(existing, amount=amount)
+            return self._replay(existing, amount=amount, token=token, request=request)
         if token not in TOKENS:
             raise ProviderError(FailureKind.INVALID, f"unknown test token {token[:20]!r}")
+        if off_session and not customer.startswith("tgc_"):
+            raise ProviderError(FailureKind.INVALID, "an off-session charge needs a test customer (tgc_...)")
+        authentication = (Status.ACTION_REQUIRED, "") if off_session else (Status.DECLINED, FailureKind.DECLINED)
         status, decline = {
             TOKEN_APPROVE: (Status.AUTHORIZED, ""),
             TOKEN_DECLINE: (Status.DECLINED, FailureKind.DECLINED),
             TOKEN_INSUFFICIENT_FUNDS: (Status.DECLINED, FailureKind.INSUFFICIENT_FUNDS),
             TOKEN_NETWORK_ERROR: (Status.AUTHORIZED, ""),
             TOKEN_TIMEOUT_THEN_APPROVE: (Status.LOST, ""),
+            TOKEN_AUTHENTICATION_REQUIRED: authentication,
         }[token]
         try:
             with transaction.atomic():
@@ -97,20 +142,31 @@ class TestGateway:
                     currency=amount.currency,
                     status=status,
                     decline_code=str(decline),
-                    metadata={k: str(v) for k, v in (metadata or {}).items()},
+                    metadata=request,
                 )
         except IntegrityError:
             # The same key arrived twice at once: the other request made the charge; answer as it did.
-            return self._replay(TestGatewayCharge.objects.get(idempotency_key=idempotency_key), amount=amount)
+            charge = TestGatewayCharge.objects.get(idempotency_key=idempotency_key)
+            return self._replay(charge, amount=amount, token=token, request=request)
+        return self._answer(charge)
+
+    def _answer(self, charge: TestGatewayCharge) -> ProviderResult:
+        token, decline = charge.token, charge.decline_code
+        if charge.status == Status.ACTION_REQUIRED:
+            raise ProviderError(FailureKind.ACTION_REQUIRED, AUTHENTICATION_DECLINE, reference=charge.reference)
+        if token == TOKEN_AUTHENTICATION_REQUIRED and charge.status == Status.DECLINED:
+            raise ProviderError(FailureKind.DECLINED, AUTHENTICATION_DECLINE, reference=charge.reference)
         if decline:
             raise ProviderError(FailureKind(decline), f"test token {token}", reference=charge.reference)
         if token in (TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE):
             raise ProviderError(FailureKind.NETWORK, f"test token {token}: timed out")
         return _result(charge, "authorized")
 
-    def _replay(self, charge: TestGatewayCharge, *, amount: Money) -> ProviderResult:
-        if Money(charge.amount, charge.currency) != amount:
-            raise ProviderError(FailureKind.INVALID, "idempotency key reused with a different amount")
+    def _replay(self, charge: TestGatewayCharge, *, amount: Money, token: str, request: dict) -> ProviderResult:
+        # As Stripe does: one key, one request. Anything else under the key is refused, not answered.
+        sent = {k: v for k, v in charge.metadata.items() if k != "refund_keys"}
+        if Money(charge.amount, charge.currency) != amount or charge.token != token or sent != request:
+            raise ProviderError(FailureKind.INVALID, "idempotency key reused with different parameters")
         if charge.status == Status.LOST:
             # The first request never arrived; this one does.
             updated = TestGatewayCharge.objects.filter(pk=charge.pk, status=Status.LOST).update(
@@ -118,9 +174,38 @@ class TestGateway:
             )
             if updated or TestGatewayCharge.objects.get(pk=charge.pk).status != Status.LOST:
                 return _result(charge, "authorized")
-        if charge.status == Status.DECLINED:
-            raise ProviderError(FailureKind(charge.decline_code), "declined earlier", reference=charge.reference)
+        if charge.status in (Status.DECLINED, Status.ACTION_REQUIRED):
+            return self._answer(charge)
         return _result(charge, "authorized")
+
+    def method_save(self, *, token: str, customer: str, description: str, idempotency_key: str) -> SavedMethod:
+        if token not in TOKENS:
+            raise ProviderError(FailureKind.INVALID, f"unknown test token {token[:20]!r}")
+        return SavedMethod(
+            customer_reference=customer or f"tgc_{ids.random_code(16).lower()}",
+            method_reference=token,
+            brand="test",
+            last4=_LAST4[token],
+            exp_month=12,
+            exp_year=clock.now().year + 5,
+        )
+
+    def action_details(self, *, reference: str) -> dict:
+        # The test gateway's "bank page" is the confirm button of our own page: nothing to hand it.
+        return {}
+
+    def action_complete(self, *, reference: str) -> ProviderResult:
+        """The cardholder confirmed: a charge waiting for them is authorized (once; later calls answer the same)."""
+        with transaction.atomic():
+            charge = self._locked(reference)
+            if charge.status == Status.ACTION_REQUIRED:
+                charge.status = Status.AUTHORIZED
+                charge.save(update_fields=["status"])
+            if charge.status == Status.CAPTURED:
+                return _result(charge, "captured")
+            if charge.status != Status.AUTHORIZED:
+                raise ProviderError(FailureKind.INVALID, f"cannot confirm a {charge.status} charge")
+            return _result(charge, "authorized")
 
     def _locked(self, reference: str) -> TestGatewayCharge:
         charge = TestGatewayCharge.objects.select_for_update().filter(reference=reference).first()

@@ -7,7 +7,10 @@ import datetime as dt
 from django.db import transaction
 
 from autosales.core.errors import DomainError
+from autosales.jobs.services import job_request_run
 from autosales.notifications.services import email_queue, notification_create
+from autosales.payments.errors import PaymentActionRequired
+from autosales.payments.models import Payment
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler.recipients import absolute_link, standing_order_recipients
 from autosales.recurring.scheduler.result import pass_event
@@ -52,6 +55,30 @@ def failure_tell(run: Run, *, template: str, title: str, body: str, context: dic
         )
 
 
+def _confirmation_ask(run: Run, *, exc: PaymentActionRequired, retry_at: dt.datetime) -> None:
+    """The bank wants the customer to confirm the payment: remember it on the run, email them the page to do so."""
+    payment = Payment.objects.filter(public_id=exc.payment).first()
+    Run.objects.filter(pk=run.pk).update(action_payment=payment)
+    run.action_payment = payment
+    link = f"/standing-orders/{run.standing_order.public_id}/payments/{exc.payment}/confirm/"
+    failure_tell(
+        run,
+        template="recurring/payment_authentication",
+        title=f"Standing order payment awaits the customer's confirmation: {run.standing_order.organization}",
+        body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
+        context={"reason": exc.message, "retry_at": retry_at, "confirm_url": absolute_link(link), "payment": payment},
+    )
+
+
+def run_payment_confirmed(*, run: Run, now: dt.datetime) -> None:
+    """The customer confirmed the payment the bank asked about: the run is tried again now, with that payment."""
+    updated = Run.objects.filter(pk=run.pk, status=Run.Status.RETRYING, action_payment__isnull=False).update(
+        next_attempt_at=now
+    )
+    if updated:
+        job_request_run(name="recurring.place")
+
+
 def try_failed(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, late: bool) -> dict:
     """Writes what a failed try leads to (the retry policy decides), with the email it owes, in one transaction.
 
@@ -77,13 +104,16 @@ def try_failed(run: Run, *, exc: DomainError, now: dt.datetime, worker: str, lat
         )
         if decision.outcome == Outcome.DUNNING:
             retry_at = decision.retry_at
-            failure_tell(
-                run,
-                template="recurring/payment_failed",
-                title=f"Standing order payment failed: {standing_order.organization}",
-                body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
-                context={"reason": exc.message, "retry_at": retry_at},
-            )
+            if isinstance(exc, PaymentActionRequired):
+                _confirmation_ask(run, exc=exc, retry_at=retry_at)
+            else:
+                failure_tell(
+                    run,
+                    template="recurring/payment_failed",
+                    title=f"Standing order payment failed: {standing_order.organization}",
+                    body=f"{exc.message} Next try {retry_at:%Y-%m-%d}.",
+                    context={"reason": exc.message, "retry_at": retry_at},
+                )
             return pass_event(run, "payment_failed", reason=exc.message, retry_at=retry_at.isoformat())
         if decision.final:
             failure_tell(

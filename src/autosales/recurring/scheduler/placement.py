@@ -10,7 +10,6 @@ of one try never orders or charges twice. What a failed try leads to is the retr
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 
@@ -23,7 +22,8 @@ from autosales.customers.models import Address
 from autosales.inventory.allocation import InsufficientStock
 from autosales.inventory.selectors import available_by_variant
 from autosales.jobs.claims import claim_batch, claim_extend, claim_release, worker_id
-from autosales.orders.models import Order, OrderSource, OrderStatus
+from autosales.orders.models import Order, OrderSource, OrderStatus, PaymentKind
+from autosales.payments.models import PaymentMethodOnFile
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.errors import RecurringError, RunClaimLost
 from autosales.recurring.models import Run, StandingOrder
@@ -59,8 +59,22 @@ def run_idempotency_key(run: Run) -> str:
     return f"standing-order:{run.standing_order.public_id}:{run.scheduled_for:%Y-%m-%d}:{run.kind}:{run.try_number}"
 
 
-def run_payment_request(standing_order: StandingOrder) -> PaymentRequest:
-    return PaymentRequest(kind=standing_order.payment_kind, token=standing_order.payment_token)
+def run_payment_request(run: Run) -> dict:
+    """How a try pays, as stored with the try's request: the card on file charged off-session (with the payment
+    the customer has since confirmed with their bank, if any), a gateway token, or the account."""
+    standing_order = run.standing_order
+    if standing_order.payment_kind == StandingOrder.PaymentKind.CARD and standing_order.payment_method_id:
+        method = standing_order.payment_method
+        confirmed = run.action_payment.public_id if run.action_payment_id else ""
+        return {"kind": PaymentKind.CARD, "token": method.method_reference, "method": method.pk, "confirmed": confirmed}
+    return {"kind": standing_order.payment_kind, "token": standing_order.payment_token}
+
+
+def _payment_of(stored: dict) -> PaymentRequest:
+    if stored.get("method"):
+        method = PaymentMethodOnFile.objects.get(pk=stored["method"])
+        return PaymentRequest.on_file(method, confirmed_payment=stored.get("confirmed", ""))
+    return PaymentRequest(kind=stored["kind"], token=stored.get("token", ""))
 
 
 def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: str | None = None) -> PassResult:
@@ -84,6 +98,8 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
             "standing_order__created_by",
             "standing_order__shipping_address",
             "standing_order__shipping_method",
+            "standing_order__payment_method",
+            "action_payment",
         ).get(pk=run.pk)
         try:
             event = _place_one(run, now=now, worker=worker)
@@ -159,7 +175,7 @@ def _request_start(run: Run, *, worker: str) -> dict:
             "country": str(getattr(address.country, "code", address.country) or ""),
         },
         "shipping_method": standing_order.shipping_method_id,
-        "payment": dataclasses.asdict(run_payment_request(standing_order)),
+        "payment": run_payment_request(run),
         "reference": (standing_order.name or "Standing order")[:100],
     }
     _request_save(run, request=request, worker=worker)
@@ -185,7 +201,7 @@ def run_place_order(run: Run, *, request: dict) -> Order:
         # The address as it was when the try started (an edit of the address book does not change the try).
         shipping_address=Address(organization=standing_order.organization, **request["address"]),
         shipping_method=shipping_method,
-        payment=PaymentRequest(**request["payment"]),
+        payment=_payment_of(request["payment"]),
         idempotency_key=run_idempotency_key(run),
         source=OrderSource.STANDING_ORDER,
         standing_order_run=run,

@@ -44,6 +44,7 @@ PAYMENT_REFUSALS = frozenset(
         PaymentError.DECLINED,
         PaymentError.INSUFFICIENT_FUNDS,
         PaymentError.INVALID_TOKEN,
+        PaymentError.AUTHENTICATION_REQUIRED,  # the customer is asked to confirm; the dunning tries go on
         CheckoutError.CARD_TOKEN_REQUIRED,
         CheckoutError.ACCOUNT_NO_TERMS,
         CheckoutError.ACCOUNT_CREDIT_HOLD,

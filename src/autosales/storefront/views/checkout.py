@@ -9,7 +9,6 @@ identical submissions, whatever the cart or session do in between) is one order 
 from dataclasses import dataclass
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.http import HttpResponse
@@ -31,6 +30,7 @@ from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
 from autosales.customers.services import address_create
 from autosales.payments.errors import PaymentUnavailable
+from autosales.payments.forms import CardTokenField, card_form_config
 from autosales.payments.providers import test_gateway
 from autosales.pricing.shipping import ShippingMethod
 
@@ -53,7 +53,8 @@ class Checkout:
 
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(choices=[("card", "Pay by card now"), ("account", "Charge to my account")])
-    payment_token = forms.CharField(label="Card token", max_length=255, required=False, strip=True)
+    # Refuses a card number before it reaches the session (or anywhere else), and never shows it back.
+    payment_token = CardTokenField(strip=True)
     customer_reference = forms.CharField(label="PO / reference", max_length=100, required=False, strip=True)
 
 
@@ -215,11 +216,7 @@ def checkout_shipping(request):
 
 
 def _payment_context(checkout: Checkout) -> dict:
-    stripe = None
-    if settings.PAYMENT_PROVIDER == "stripe":
-        from autosales.payments.providers.stripe import client_config
-
-        stripe = client_config()
+    stripe = card_form_config()
     return {
         "steps": _steps("payment"),
         "summary": checkout.summary,

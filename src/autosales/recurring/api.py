@@ -21,6 +21,7 @@ from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.core.http.errors import error_responses
+from autosales.core.http.fields import Quantity
 from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
@@ -59,7 +60,7 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 class StandingOrderLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: Quantity = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ScheduleIn(Schema):

@@ -17,7 +17,7 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from autosales.core.errors import DomainError
+from autosales.core.errors import NUL, NUL_REASON, DomainError
 from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 PRODUCT_COLUMNS = (
@@ -155,7 +155,12 @@ def csv_read(data: bytes, *, known: Iterable[str], required: Iterable[str], allo
         if len(values) != len(columns):
             row_errors.append(RowError(start, "", f"{len(values)} values, but the header has {len(columns)} columns"))
             continue
-        records.append(Record(start, dict(zip(columns, values, strict=True))))
+        cells = dict(zip(columns, values, strict=True))
+        with_nul = [RowError(start, column, NUL_REASON) for column, value in cells.items() if NUL in value]
+        if with_nul:
+            row_errors += with_nul
+            continue
+        records.append(Record(start, cells))
     return columns, records, row_errors
 
 

@@ -15,7 +15,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
-from autosales.core.errors import DomainError
+from autosales.core.errors import NUL, NUL_REASON, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,6 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
     return {"code": code, "message": message, "errors": errors or []}
 
 
-NUL = "\x00"
-NUL_REASON = "contains a NUL character"
 # Deeper than any body of this API; the parser refuses more before anything walks it.
 MAX_BODY_DEPTH = 32
 

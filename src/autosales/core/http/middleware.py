@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.html import format_html
 
-from autosales.core.http.errors import NUL, NUL_REASON, body_too_large, nul_error
+from autosales.core.errors import NUL, NUL_REASON
+from autosales.core.http.errors import body_too_large, nul_error
 
 API_PATH_PREFIX = "/api/"
 

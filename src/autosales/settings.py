@@ -47,6 +47,9 @@ if IS_SQLITE:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+    # SQLite creates the file but not its folder: make it here, whoever starts first (a command, the server).
+    if str(_db["NAME"]) != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:

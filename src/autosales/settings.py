@@ -74,13 +74,19 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Behind TLS in production; the demo and a local `autosales serve` set HTTPS=0.
 HTTPS = env_bool("HTTPS", not DEBUG)
+# The reverse proxies in front (docs/deployment.md): only requests from these addresses may say, with
+# X-Forwarded-Proto/-For/-Host, that the client came over https; from anyone else those headers are ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Not Django's X-Forwarded-Proto check: it cannot tell who sent the header. The WSGI server, which sees the peer's
+# address, sets the scheme from it for trusted proxies only (`autosales serve` from TRUSTED_PROXIES, gunicorn from
+# --forwarded-allow-ips) and drops it from anyone else.
+SECURE_PROXY_SSL_HEADER = None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from autosales.core.content_security import content_security_policy
+
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -100,6 +102,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
+    "csp",
     "ninja",  # serves the API docs page (Swagger UI) from local static files, no CDN
     "autosales.core",
     "autosales.customers",
@@ -123,6 +126,7 @@ if not IS_SQLITE:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "autosales.core.http.middleware.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +212,11 @@ if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABL
     raise ImproperlyConfigured(
         "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET."
     )
+
+# Content-Security-Policy on every response (django-csp; the policy and why: core/content_security.py).
+CONTENT_SECURITY_POLICY = content_security_policy(
+    stripe=PAYMENT_PROVIDER == "stripe", stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
+)
 
 # The shop's brand, used by pages and emails.
 SHOP = {

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from autosales.core.content_security import content_security_policy
 from autosales.core.timezones import is_zone_name, zone_error
 
 
@@ -57,6 +58,9 @@ if IS_SQLITE:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+    # SQLite creates the file but not its folder: make it here, whoever starts first (a command, the server).
+    if str(_db["NAME"]) != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -81,13 +85,19 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Behind TLS in production; the demo and a local `autosales serve` set HTTPS=0.
 HTTPS = env_bool("HTTPS", not DEBUG)
+# The reverse proxies in front (docs/deployment.md): only requests from these addresses may say, with
+# X-Forwarded-Proto/-For/-Host, that the client came over https; from anyone else those headers are ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Not Django's X-Forwarded-Proto check: it cannot tell who sent the header. The WSGI server, which sees the peer's
+# address, sets the scheme from it for trusted proxies only (`autosales serve` from TRUSTED_PROXIES, gunicorn from
+# --forwarded-allow-ips) and drops it from anyone else.
+SECURE_PROXY_SSL_HEADER = None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -102,6 +112,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_countries",
     "axes",  # the sign-in throttle (docs/accounts.md, "Sign-in throttle")
+    "csp",
     "ninja",  # serves the API docs page (Swagger UI) from local static files, no CDN
     "autosales.core",
     "autosales.customers",
@@ -125,7 +136,9 @@ if not IS_SQLITE:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "autosales.core.http.middleware.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -220,6 +233,11 @@ if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABL
     raise ImproperlyConfigured(
         "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET."
     )
+
+# Content-Security-Policy on every response (django-csp; the policy and why: core/content_security.py).
+CONTENT_SECURITY_POLICY = content_security_policy(
+    stripe=PAYMENT_PROVIDER == "stripe", stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
+)
 
 # The shop's brand, used by pages and emails.
 SHOP = {

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from autosales.cart.models import CartLine
 from autosales.customers.models import ApiToken
-from tests.factories import make_category, make_product, make_user
+from autosales.orders.models import Order
+from tests.factories import make_category, make_checkout, make_product, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +167,125 @@ def test_an_empty_body_where_one_is_expected_is_422_naming_the_body(signed_in):
     body = _error(response, 422, "validation_error")
     assert _fields(body) == ["body"]
     assert not ApiToken.objects.exists()
+
+
+# -- NUL characters in JSON bodies (a 500 on PostgreSQL, stored as is on SQLite, without the parser's check) ---
+
+
+def test_a_nul_in_a_token_name_is_422_naming_name_and_creates_no_token(signed_in):
+    response = signed_in.post("/api/v1/tokens", data=json.dumps({"name": "ERP\x00"}), content_type="application/json")
+    body = _error(response, 422, "validation_error")
+    assert body["errors"] == [{"field": "name", "code": "nul_character", "message": "contains a NUL character"}]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_nul_in_a_cart_sku_is_422_naming_sku(client):
+    variant = make_product().variants.get()
+    payload = {"sku": variant.sku + "\x00", "quantity": 1}
+    response = client.post("/api/v1/cart/lines", data=json.dumps(payload), content_type="application/json")
+    body = _error(response, 422, "validation_error")
+    assert _fields(body) == ["sku"]
+    assert not CartLine.objects.exists()
+
+
+def test_a_nul_in_a_checkout_address_is_422_naming_the_nested_field_and_places_nothing(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    payload = {
+        "lines": [{"sku": checkout.variant.sku, "quantity": 1}],
+        "shipping_address": {"name": "Pat", "line1": "1 Main St", "city": "Spring\x00field", "country": "US"},
+        "shipping_method": checkout.shipping_method.code,
+        "payment": {"kind": "card", "token": "tok_approve"},
+    }
+    response = client.post(
+        "/api/v1/checkout", data=json.dumps(payload), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    body = _error(response, 422, "validation_error")
+    assert _fields(body) == ["shipping_address.city"]
+    assert not Order.objects.exists()
+
+
+def test_a_nul_in_a_list_item_or_a_key_names_where_it_is(signed_in):
+    response = signed_in.post(
+        "/api/v1/cart/lines", data=json.dumps({"sku": "A", "extra": [{"x\x00": 1}]}), content_type="application/json"
+    )
+    assert _fields(_error(response, 422, "validation_error")) == ["extra.0"]
+
+
+# -- Media type, nesting, size -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_a_body_that_is_not_declared_json_is_415(signed_in, content_type):
+    response = signed_in.post("/api/v1/tokens", data='{"name": "ERP"}', content_type=content_type)
+    body = _error(response, 415, "unsupported_media_type")
+    assert body["errors"][0]["field"] == "body"
+    assert content_type in body["message"]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_json_flavoured_media_type_is_json(signed_in):
+    response = signed_in.post("/api/v1/tokens", data='{"name": "ERP"}', content_type="application/merge-patch+json")
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_a_400_malformed_body_too_deep(signed_in, depth):
+    raw = '{"name": "x", "deep": ' + "[" * depth + "]" * depth + "}"
+    response = signed_in.post("/api/v1/tokens", data=raw, content_type="application/json")
+    body = _error(response, 400, "malformed_body")
+    assert body["errors"][0]["code"] == "too_deep"
+    assert not ApiToken.objects.exists()
+
+
+# -- Quantities are JSON integers: never a boolean, a string or a float -------------------------------------
+
+
+@pytest.mark.parametrize("quantity", [True, False, "2", 2.0])
+def test_a_cart_quantity_that_is_not_an_integer_is_422_naming_quantity(client, quantity):
+    variant = make_product().variants.get()
+    payload = {"sku": variant.sku, "quantity": quantity}
+    response = client.post("/api/v1/cart/lines", data=json.dumps(payload), content_type="application/json")
+    assert _fields(_error(response, 422, "validation_error")) == ["quantity"]
+    assert not CartLine.objects.exists()
+
+
+def test_a_boolean_quantity_is_refused_when_changing_a_cart_line(client):
+    variant = make_product().variants.get()
+    add = {"sku": variant.sku, "quantity": 2}
+    client.post("/api/v1/cart/lines", data=json.dumps(add), content_type="application/json")
+    response = client.patch(
+        f"/api/v1/cart/lines/{variant.sku}", data=json.dumps({"quantity": True}), content_type="application/json"
+    )
+    assert _fields(_error(response, 422, "validation_error")) == ["quantity"]
+    assert CartLine.objects.get().quantity == 2
+
+
+def test_a_boolean_quantity_is_refused_at_checkout(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    payload = {
+        "lines": [{"sku": checkout.variant.sku, "quantity": True}],
+        "shipping_address": {"id": checkout.address.public_id},
+        "shipping_method": checkout.shipping_method.code,
+        "payment": {"kind": "card", "token": "tok_approve"},
+    }
+    response = client.post(
+        "/api/v1/checkout", data=json.dumps(payload), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert _fields(_error(response, 422, "validation_error")) == ["lines.0.quantity"]
+    assert not Order.objects.exists()
+
+
+def test_a_boolean_quantity_is_refused_in_a_standing_order(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    payload = {
+        "lines": [{"sku": checkout.variant.sku, "quantity": True}],
+        "schedule": {"every": 2, "unit": "month", "day_of_month": 31, "start_date": "2099-01-31"},
+        "shipping_address": checkout.address.public_id,
+        "shipping_method": checkout.shipping_method.code,
+        "payment": {"kind": "account"},
+    }
+    response = client.post("/api/v1/standing-orders", data=json.dumps(payload), content_type="application/json")
+    assert "lines.0.quantity" in _fields(_error(response, 422, "validation_error"))

@@ -320,6 +320,55 @@ def test_a_row_with_the_wrong_number_of_cells_is_invalid():
     assert [str(e) for e in raised.value.errors] == ["line 2: 2 values, but the header has 3 columns"]
 
 
+def test_a_nul_character_in_a_cell_is_reported_by_a_dry_run_and_nothing_is_written():
+    # given: a NUL, which PostgreSQL cannot store, in a name and in an attribute
+    data = csv_bytes([row("A-1"), row("A-2", product="A19\x00 LED", attr_wattage="9\x00W")])
+
+    # when
+    result = products_import(data=data, dry_run=True, skip_invalid=True)
+
+    # then
+    assert [str(e) for e in result.errors] == [
+        "line 3, column attr:wattage: contains a NUL character",
+        "line 3, column product: contains a NUL character",
+    ]
+    assert (result.created, result.skipped) == (1, 1)
+    assert not Variant.objects.exists()
+
+
+def test_a_nul_character_in_a_cell_rejects_the_import_with_its_line_and_column():
+    # when
+    with pytest.raises(ImportRejected) as raised:
+        products_import(data=csv_bytes([row("A-1"), row("A-\x002")]))
+
+    # then
+    assert [str(e) for e in raised.value.errors] == ["line 3, column sku: contains a NUL character"]
+    assert not Variant.objects.exists()
+
+
+def test_skip_invalid_imports_the_rows_without_a_nul_character():
+    # when
+    result = products_import(data=csv_bytes([row("A-1"), row("A-2", variant_name="5000 K\x00")]), skip_invalid=True)
+
+    # then
+    assert (result.created, result.skipped) == (1, 1)
+    assert list(Variant.objects.values_list("sku", flat=True)) == ["A-1"]
+
+
+def test_a_nul_character_in_a_stock_file_is_reported():
+    # given
+    variant = make_product().variants.get()
+    warehouse = make_warehouse(code="CHI")
+
+    # when
+    with pytest.raises(ImportRejected) as raised:
+        stock_import(data=stock_bytes([[variant.sku, "CHI\x00", "5"]]))
+
+    # then
+    assert [str(e) for e in raised.value.errors] == ["line 2, column warehouse: contains a NUL character"]
+    assert not StockLevel.objects.filter(warehouse=warehouse, on_hand=5).exists()
+
+
 def test_import_writes_in_batches_whatever_the_file_size():
     # given
     def rows(n, prefix):
@@ -433,6 +482,22 @@ def test_command_exits_with_an_error_and_the_list_when_rows_are_invalid(tmp_path
     # then
     assert raised.value.returncode == 1
     assert 'line 3, column price: not a number: "12,5"' in err.getvalue()
+    assert not Variant.objects.exists()
+
+
+def test_command_dry_run_and_import_report_a_nul_character(tmp_path):
+    # given
+    path = write(tmp_path, csv_bytes([row("A-1"), row("A-2", brand="Lu\x00mora")]))
+
+    # when: the dry run and the real import say the same
+    for args in (["--dry-run"], []):
+        err = StringIO()
+        with pytest.raises(CommandError) as raised:
+            call_command("catalog", "import", path, *args, stdout=StringIO(), stderr=err)
+
+        # then
+        assert raised.value.returncode == 1
+        assert "line 3, column brand: contains a NUL character" in err.getvalue()
     assert not Variant.objects.exists()
 
 

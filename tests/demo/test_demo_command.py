@@ -117,3 +117,22 @@ def test_demo_command_serves_the_store_from_nothing(tmp_path):
     assert status == 200
     assert "Bright Bulbs Supply" in page
     assert (tmp_path / "var" / "autosales.sqlite3").exists()
+
+
+def test_demo_with_a_secret_key_creates_the_data_folder_itself(tmp_path):
+    """With SECRET_KEY set no key file is written, which used to be what created the folder of the database."""
+    # given a data folder that does not exist yet
+    var_dir = tmp_path / "fresh" / "var"
+    env = demo_environment(var_dir)
+    env["SECRET_KEY"] = "x"
+
+    # when
+    result = subprocess.run(
+        [str(AUTOSALES), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=600
+    )
+
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'password is "demo"' in result.stdout
+    assert (var_dir / "autosales.sqlite3").exists()
+    assert not (var_dir / "secret_key").exists()

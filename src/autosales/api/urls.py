@@ -55,7 +55,9 @@ class AutosalesAPI(NinjaAPI):
                 if operation.get("parameters") or operation.get("requestBody"):
                     shared[422] = "A parameter or a body field is not valid; `errors` names each field."
                 if operation.get("requestBody"):
-                    shared[400] = "The body is not JSON."
+                    shared[400] = "The body is not JSON, or nested too deeply."
+                    shared[413] = "The body is too large."
+                    shared[415] = "The body is not sent as application/json."
                 if method.upper() not in ("GET", "HEAD", "OPTIONS") and {"SessionAuth": []} in security:
                     shared[403] = "The CSRF token is missing or wrong (session callers only), or not allowed."
                 responses = operation.setdefault("responses", {})

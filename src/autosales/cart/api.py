@@ -12,6 +12,7 @@ from autosales.catalog.models import Variant
 from autosales.core.errors import NotFound
 from autosales.core.http.auth import PUBLIC
 from autosales.core.http.errors import error_responses
+from autosales.core.http.fields import Quantity
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
 
@@ -40,11 +41,11 @@ class CartOut(Schema):
 
 class CartLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, ge=1, le=MAX_LINE_QUANTITY)
+    quantity: Quantity = Field(default=1, ge=1, le=MAX_LINE_QUANTITY)
 
 
 class CartLineQuantityIn(Schema):
-    quantity: int = Field(ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line")
+    quantity: Quantity = Field(ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line")
 
 
 def _money(value: Money | None) -> dict | None:

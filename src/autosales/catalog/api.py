@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
+from pydantic import model_validator
 
 from autosales.catalog.models import Category, Product
 from autosales.catalog.search import MAX_QUERY_LENGTH
@@ -19,7 +20,7 @@ from autosales.core.errors import NotFound
 from autosales.core.http.auth import PUBLIC
 from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
-from autosales.core.money import Money
+from autosales.core.money import Money, quantize
 from autosales.customers.selectors import organization_for_user
 from autosales.inventory.selectors import StockStatus, availability_of, available_by_variant
 from autosales.pricing.selectors import unit_prices
@@ -30,6 +31,12 @@ router = Router(tags=["products"], auth=PUBLIC)
 class MoneyOut(Schema):
     amount: Decimal = Field(description="Decimal amount, as a string in JSON.", examples=["12.50"])
     currency: str = Field(description="ISO 4217 code.", examples=["USD"])
+
+    @model_validator(mode="after")
+    def _in_minor_units(self):
+        # Columns hold three decimals; each amount is shown with its currency's own: "12.50" USD, "1.275" KWD.
+        self.amount = quantize(self.amount, self.currency)
+        return self
 
 
 class CategoryOut(Schema):

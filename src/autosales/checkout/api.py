@@ -18,6 +18,7 @@ from autosales.checkout.placement import MAX_KEY_LENGTH, LineRequest, PaymentReq
 from autosales.checkout.pricing import MAX_LINE_QUANTITY
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.http.errors import error_responses
+from autosales.core.http.fields import Quantity
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.orders.api import OrderDetailOut, order_out
@@ -32,7 +33,7 @@ MAX_LINES = 500
 
 class CheckoutLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: Quantity = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
 class ShippingAddressIn(Schema):

@@ -2,6 +2,10 @@
 
 from enum import StrEnum
 
+# No text field takes a NUL character: PostgreSQL cannot store one. Every entry point refuses it with this reason.
+NUL = "\x00"
+NUL_REASON = "contains a NUL character"
+
 
 class DomainError(Exception):
     """Raised by services; the API and the pages turn it into a 4xx with the field and the reason."""

@@ -8,21 +8,51 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.db import models
 
-# Minor units per currency; two for anything not listed.
-_EXPONENTS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+# Decimal places of each currency's minor unit (ISO 4217), for the currencies without two.
+_EXPONENTS = {
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
+}
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
-MONEY_MAX_DIGITS = 14
-MONEY_DECIMAL_PLACES = 2
+# Every money column: room for the currencies with three decimals (KWD, BHD, JOD, ...), twelve digits before the
+# point. Amounts are rounded to their own currency's minor unit (`quantize`), so USD still holds whole cents.
+MONEY_DECIMAL_PLACES = 3
+MONEY_MAX_DIGITS = 12 + MONEY_DECIMAL_PLACES
 
 
 def default_currency() -> str:
     return settings.CURRENCY
 
 
+def minor_unit_exponent(currency: str) -> int:
+    """How many decimals the currency's amounts have: 2 for USD, 3 for KWD, 0 for JPY."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    exponent = _EXPONENTS.get(currency, 2)
-    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    """The amount rounded (half up) to the currency's minor unit."""
+    return amount.quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

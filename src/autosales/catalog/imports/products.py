@@ -84,7 +84,7 @@ def _product_row(record: Record, *, currency: str, attribute_columns: list[str])
     variant_name = cells.get("variant_name", text_cell, max_length=Variant._meta.get_field("name").max_length)
     brand = cells.get("brand", text_cell, max_length=Product._meta.get_field("brand").max_length)
     description = cells.get("description", str)
-    price = cells.get("price", price_cell)
+    price = cells.get("price", price_cell, currency=currency)
     row_currency = cells.get("currency", lambda v: v.strip().upper())
     if row_currency and row_currency != currency:
         cells.error("currency", f'the list prices are in {currency}, not "{row_currency}"')

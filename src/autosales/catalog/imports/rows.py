@@ -17,8 +17,8 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from autosales.core.errors import DomainError
-from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from autosales.core.errors import NUL, NUL_REASON, DomainError
+from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, minor_unit_exponent
 
 PRODUCT_COLUMNS = (
     "sku",
@@ -155,7 +155,12 @@ def csv_read(data: bytes, *, known: Iterable[str], required: Iterable[str], allo
         if len(values) != len(columns):
             row_errors.append(RowError(start, "", f"{len(values)} values, but the header has {len(columns)} columns"))
             continue
-        records.append(Record(start, dict(zip(columns, values, strict=True))))
+        cells = dict(zip(columns, values, strict=True))
+        with_nul = [RowError(start, column, NUL_REASON) for column, value in cells.items() if NUL in value]
+        if with_nul:
+            row_errors += with_nul
+            continue
+        records.append(Record(start, cells))
     return columns, records, row_errors
 
 
@@ -208,7 +213,7 @@ def derived_slug_cell(name: str, *, max_length: int) -> str:
     return slug_cell("", name=name.strip(), max_length=max_length)
 
 
-def price_cell(value: str) -> Decimal | None:
+def price_cell(value: str, *, currency: str) -> Decimal | None:
     value = value.strip()
     if not value:
         return None
@@ -221,8 +226,9 @@ def price_cell(value: str) -> Decimal | None:
     except InvalidOperation as exc:
         raise ValueError(f'not a number: "{value}"') from exc
     decimals = len(value.partition(".")[2])
-    if decimals > MONEY_DECIMAL_PLACES:
-        raise ValueError(f'more than {MONEY_DECIMAL_PLACES} decimal places: "{value}"')
+    allowed = minor_unit_exponent(currency)
+    if decimals > allowed:
+        raise ValueError(f'more than {allowed} decimal places for {currency}: "{value}"')
     if len(value.partition(".")[0].lstrip("0")) > MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
         raise ValueError(f'too large: "{value}"')
     return amount

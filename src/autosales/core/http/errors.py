@@ -7,6 +7,7 @@ import json
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +15,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
-from autosales.core.errors import DomainError
+from autosales.core.errors import NUL, NUL_REASON, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,24 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
     return {"code": code, "message": message, "errors": errors or []}
 
 
+# Deeper than any body of this API; the parser refuses more before anything walks it.
+MAX_BODY_DEPTH = 32
+
+
+def field_error(status_code: str, field: str, code: str, reason: str) -> dict:
+    """The error shape for one field at fault."""
+    return error_body(status_code, f"{field}: {reason}", [{"field": field, "code": code, "message": reason}])
+
+
+def nul_error(field: str) -> dict:
+    return field_error("validation_error", field, "nul_character", NUL_REASON)
+
+
+def body_too_large() -> dict:
+    reason = f"the body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+    return field_error("body_too_large", "body", "too_large", reason)
+
+
 class CsrfFailed(HttpError):
     """A signed-in session sent an unsafe request without a valid CSRF token."""
 
@@ -50,11 +69,51 @@ class CsrfFailed(HttpError):
 
 
 class MalformedBody(ValueError):
-    """The request body is not JSON that can be read."""
+    """The request body is not JSON that can be read; `code` says why (malformed_json, too_deep)."""
+
+    def __init__(self, reason: str, code: str = "malformed_json"):
+        super().__init__(reason)
+        self.code = code
 
 
 class BodyNotObject(ValueError):
     """The request body is JSON, but not an object."""
+
+
+class NotJson(ValueError):
+    """The request body is declared as something other than JSON."""
+
+
+class NulInBody(ValueError):
+    """A string (or key) in the JSON body holds a NUL character; `field` is its path, e.g. `lines.0.sku`."""
+
+    def __init__(self, field: str):
+        super().__init__(NUL_REASON)
+        self.field = field
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def _check_values(data: dict) -> None:
+    """Refuses nesting past MAX_BODY_DEPTH and NUL characters, naming the first field at fault."""
+    pending: list[tuple[object, tuple, int]] = [(data, (), 1)]
+    while pending:
+        value, where, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise MalformedBody(f"nested deeper than {MAX_BODY_DEPTH} levels", code="too_deep")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if NUL in key:
+                    raise NulInBody(".".join(map(str, where)) or "body")
+                pending.append((item, (*where, key), depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, (*where, index), depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str) and NUL in value:
+            raise NulInBody(".".join(map(str, where)))
 
 
 class JsonBodyParser(Parser):
@@ -62,18 +121,25 @@ class JsonBodyParser(Parser):
 
     Every request body of this API is a JSON object (lists travel inside it, e.g. {"lines": [...]}):
     anything else is refused here, because ninja would otherwise read a bare `42` as an object whose
-    fields all take their defaults.
+    fields all take their defaults. A body declared as another type (a form, plain text) is refused, not
+    guessed at; so are bodies nested past MAX_BODY_DEPTH and strings with a NUL character, which no field
+    of this API can take (PostgreSQL cannot store one).
     """
 
     def parse_body(self, request: HttpRequest):
+        if request.body and not _is_json(request.content_type or ""):
+            raise NotJson(f"send the body as application/json, not {request.content_type or 'no Content-Type'}")
         try:
             data = json.loads(request.body)
         except UnicodeDecodeError as exc:
             raise MalformedBody("the body is not UTF-8 text") from exc
         except json.JSONDecodeError as exc:
             raise MalformedBody(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        except RecursionError as exc:
+            raise MalformedBody(f"nested deeper than {MAX_BODY_DEPTH} levels", code="too_deep") from exc
         if not isinstance(data, dict):
             raise BodyNotObject(f"the body must be a JSON object, not {type(data).__name__}")
+        _check_values(data)
         return data
 
 
@@ -169,6 +235,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, NulInBody):
+            return api.create_response(request, nul_error(exc.__cause__.field), status=422)
+        if isinstance(exc.__cause__, NotJson):
+            body = field_error("unsupported_media_type", "body", "json_expected", str(exc.__cause__))
+            return api.create_response(request, body, status=415)
         if isinstance(exc.__cause__, BodyNotObject):
             reason = str(exc.__cause__)
             return api.create_response(
@@ -187,7 +258,7 @@ def install(api: NinjaAPI) -> None:
                 error_body(
                     "malformed_body",
                     f"body: {reason}",
-                    [{"field": "body", "code": "malformed_json", "message": reason}],
+                    [{"field": "body", "code": exc.__cause__.code, "message": reason}],
                 ),
                 status=400,
             )

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from autosales.catalog.api import MoneyOut
+from autosales.core.http.fields import Quantity
 from autosales.recurring.models import StandingOrder
 from autosales.recurring.schedule import WEEKDAY_NAMES
 from autosales.recurring.selectors import FORECAST_WEEKS
@@ -26,7 +27,7 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 class StandingOrderLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: Quantity = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ScheduleIn(Schema):

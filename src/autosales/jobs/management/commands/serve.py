@@ -4,12 +4,29 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
 from autosales.jobs.runner import start_background_runner
 from autosales.wsgi import application
 
 log = logging.getLogger(__name__)
+
+# What a TLS proxy tells the app: the client's scheme (http or https) and address.
+PROXY_HEADERS = {"x-forwarded-proto", "x-forwarded-for"}
+
+
+def behind_proxies(app, *, proxies: list[str]):
+    """The app, believing X-Forwarded-Proto/-For only from the peers in `proxies`; from anyone else they are
+    removed before the app sees them (waitress itself trusts at most one address)."""
+    trusted = proxy_headers_middleware(app, trusted_proxy="*", trusted_proxy_headers=PROXY_HEADERS)
+    untrusted = proxy_headers_middleware(app)
+    allowed = set(proxies)
+
+    def dispatch(environ, start_response):
+        return (trusted if environ["REMOTE_ADDR"] in allowed else untrusted)(environ, start_response)
+
+    return dispatch
 
 
 class Command(BaseCommand):
@@ -29,7 +46,14 @@ class Command(BaseCommand):
         if threads < 1:
             raise CommandError("--threads: must be at least 1")
         try:
-            server = create_server(application, host=host, port=port, threads=threads, ident="autosales")
+            server = create_server(
+                behind_proxies(application, proxies=settings.TRUSTED_PROXIES),
+                host=host,
+                port=port,
+                threads=threads,
+                ident="autosales",
+                clear_untrusted_proxy_headers=False,  # behind_proxies does it
+            )
         except OSError as exc:
             raise CommandError(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         runner = None

@@ -62,8 +62,9 @@ def test_a_replay_with_the_same_key_returns_the_same_order_and_charges_once(clie
     client.force_login(checkout.user)
     first = _post(client, _body(checkout))
     second = _post(client, _body(checkout))
-    assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["public_id"] == second.json()["public_id"]
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
     assert TestGatewayCharge.objects.count() == 1
     assert StockLevel.objects.get(variant=checkout.variant).allocated == 2
@@ -89,33 +90,6 @@ def test_the_idempotency_key_is_required(client):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
     assert not Order.objects.exists()
-
-
-def test_two_simultaneous_requests_with_one_key_make_one_order_and_one_charge(on_postgres, transactional_db):
-    # given a buyer with a token (separate connections need committed data)
-    checkout = make_checkout()
-    raw = token_create(user=checkout.user)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def submit():
-        try:
-            barrier.wait()
-            results.append(_post(Client(), _body(checkout), key="same-moment", auth=raw))
-        finally:
-            connection.close()
-
-    # when the same submission arrives twice at the same moment
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # then both get the one order
-    assert sorted(r.status_code for r in results) in ([200, 201], [201, 201])
-    assert len({r.json()["public_id"] for r in results}) == 1
-    assert Order.objects.count() == 1
-    assert TestGatewayCharge.objects.count() == 1
 
 
 def test_a_declined_card_is_a_clear_4xx_with_no_order_and_no_held_stock(client):
@@ -305,3 +279,76 @@ def test_anonymous_callers_and_users_without_an_organization_cannot_check_out(cl
     assert response.status_code == 400
     assert response.json()["code"] == "checkout_no_organization"
     assert not Order.objects.exists()
+
+
+def test_a_cart_checkout_replayed_after_it_succeeded_answers_the_same_status_and_body(client):
+    # given a buyer who ordered their cart (the order empties it)
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    client.post(
+        "/api/v1/cart/lines",
+        data=json.dumps({"sku": checkout.variant.sku, "quantity": 2}),
+        content_type="application/json",
+    )
+    body = _body(checkout)
+    del body["lines"]
+    first = _post(client, body, key="cart-key")
+    assert first.status_code == 201, first.content
+    # when the same request is sent again (the client never saw the answer), after the order moved on
+    Order.objects.update(status=OrderStatus.SHIPPED)
+    again = _post(client, body, key="cart-key")
+    # then it gets the first answer again: the same status code and the same body, and nothing more happens
+    assert again.status_code == 201, again.content
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert Order.objects.count() == 1
+    assert TestGatewayCharge.objects.count() == 1
+
+
+def test_a_cart_checkout_replayed_with_a_different_body_is_refused(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    client.post(
+        "/api/v1/cart/lines",
+        data=json.dumps({"sku": checkout.variant.sku, "quantity": 2}),
+        content_type="application/json",
+    )
+    body = _body(checkout)
+    del body["lines"]
+    assert _post(client, body, key="cart-key").status_code == 201
+    response = _post(client, {**body, "customer_reference": "PO-2"}, key="cart-key")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_concurrent_twins_get_one_201_and_all_the_same_body(on_postgres, transactional_db):
+    threads = 4
+    # given a buyer with a token (separate connections need committed data)
+    checkout = make_checkout()
+    raw = token_create(user=checkout.user)
+    barrier = threading.Barrier(threads)
+    results = []
+
+    def submit():
+        try:
+            barrier.wait()
+            results.append(_post(Client(), _body(checkout), key="twins", auth=raw))
+        finally:
+            connection.close()
+
+    # when the same submission arrives several times at the same moment
+    workers = [threading.Thread(target=submit) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # then every answer is the first one: the same status code and body (the paid order), one order, one charge
+    assert [r.status_code for r in results] == [201] * threads, [r.content for r in results]
+    assert len({r.content for r in results}) == 1
+    assert results[0].json()["status"] == OrderStatus.PAID
+    assert sum(1 for r in results if r.has_header("Idempotent-Replayed")) == threads - 1
+    assert Order.objects.count() == 1
+    assert TestGatewayCharge.objects.count() == 1

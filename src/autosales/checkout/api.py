@@ -1,27 +1,35 @@
 """Router `checkout`: turn lines (or the caller's cart) into an order, once per `Idempotency-Key`.
 
-The same key with the same body returns the same order (200) without charging again, also when the two
-requests arrive together; the same key with a different body is refused (422) and changes nothing.
+The same key with the same body gets the first answer again (the same status code and body, with the header
+`Idempotent-Replayed: true`) without charging again, whenever it comes: later, or together with the first;
+the same key with a different body is refused (422) and changes nothing.
 """
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from autosales.cart.models import CartLine
 from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
 from autosales.catalog.models import Variant
+from autosales.checkout.answers import checkout_answer_find, checkout_answer_record, request_fingerprint
 from autosales.checkout.errors import CheckoutError
-from autosales.checkout.placement import MAX_KEY_LENGTH, LineRequest, PaymentRequest, place_order
+from autosales.checkout.placement import (
+    MAX_KEY_LENGTH,
+    LineRequest,
+    PaymentRequest,
+    idempotency_key_clean,
+    place_order,
+)
 from autosales.checkout.pricing import MAX_LINE_QUANTITY
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.http.errors import error_responses
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.orders.api import OrderDetailOut, order_out
-from autosales.orders.models import Order, OrderSource, OrderStatus
+from autosales.orders.models import OrderSource
 from autosales.orders.selectors import order_for_customer
 from autosales.pricing.shipping import ShippingMethod
 
@@ -100,23 +108,14 @@ def _shipping_method(code: str) -> ShippingMethod:
     return method
 
 
-def _placed_before(*, organization: Organization | None, key: str) -> bool:
-    if organization is None:
-        return False
-    return (
-        Order.objects.filter(organization=organization, idempotency_key=key)
-        .exclude(status=OrderStatus.PENDING_PAYMENT)
-        .exists()
-    )
-
-
 @router.post(
     "",
-    response={200: OrderDetailOut, 201: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422, 503)},
-    summary="Place an order (201); a replay with the same Idempotency-Key returns the same order (200)",
+    response={201: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422, 503)},
+    summary="Place an order (201); a replay with the same Idempotency-Key and body gets the same answer",
 )
 def checkout(
     request,
+    response: HttpResponse,
     payload: CheckoutIn,
     idempotency_key: str = Header(
         ...,
@@ -127,22 +126,36 @@ def checkout(
     ),
 ):
     organization = organization_for_user(user=request.auth)
-    lines, from_cart = _lines(payload, request)
-    replay = _placed_before(organization=organization, key=idempotency_key.strip())
-    order = place_order(
-        organization=organization,
-        user=request.auth,
-        lines=lines,
-        shipping_address=_address(payload.shipping_address, organization),
-        shipping_method=_shipping_method(payload.shipping_method),
-        payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
-        idempotency_key=idempotency_key,
-        source=OrderSource.API,
-        customer_reference=payload.customer_reference,
-    )
-    if from_cart and not replay:
-        cart = cart_for_request(request)
-        if cart is not None:
-            cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
-    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
-    return Status(200 if replay else 201, body)
+    key = idempotency_key_clean(idempotency_key)
+    fingerprint = request_fingerprint(body=payload.dict())
+    # Before the cart is read: the order the first request placed has emptied it.
+    answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+    if answer is None:
+        lines, from_cart = _lines(payload, request)
+        order = place_order(
+            organization=organization,
+            user=request.auth,
+            lines=lines,
+            shipping_address=_address(payload.shipping_address, organization),
+            shipping_method=_shipping_method(payload.shipping_method),
+            payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
+            idempotency_key=key,
+            source=OrderSource.API,
+            customer_reference=payload.customer_reference,
+            answered_by_caller=True,
+        )
+        body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
+        answer = checkout_answer_record(
+            organization=organization,
+            key=key,
+            fingerprint=fingerprint,
+            status=201,
+            body=OrderDetailOut.model_validate(body).model_dump(mode="json"),
+        )
+        if from_cart and not answer.replayed:
+            cart = cart_for_request(request)
+            if cart is not None:
+                cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)

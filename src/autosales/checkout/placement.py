@@ -51,7 +51,7 @@ from autosales.payments.providers import provider_for
 from autosales.payments.services import payment_authorize, payment_void
 from autosales.pricing.shipping import ShippingMethod
 
-__all__ = ["LineRequest", "PaymentRequest", "place_order"]
+__all__ = ["LineRequest", "PaymentRequest", "idempotency_key_clean", "place_order"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,18 @@ def _request_hash(
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+def idempotency_key_clean(idempotency_key: str | None) -> str:
+    """The key as stored (surrounding blanks dropped); raises DomainError naming `idempotency_key` when unusable."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise DomainError(
+            CheckoutError.IDEMPOTENCY_KEY_INVALID,
+            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
+            "idempotency_key",
+        )
+    return key
+
+
 def gateway_key(*, organization: Organization, idempotency_key: str) -> str:
     """The idempotency key sent to the gateway for this checkout: the same submission always sends the same one."""
     return f"checkout:{organization.public_id}:{idempotency_key}"
@@ -113,21 +125,18 @@ def place_order(
     source: str = OrderSource.WEB,
     standing_order_run=None,
     customer_reference: str = "",
+    answered_by_caller: bool = False,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
     The same key and request return the same order; the same key with a different request raises
     IdempotencyKeyReused (422); a twin request arriving while the first runs waits for it and returns its order.
+    `answered_by_caller`: the caller keeps its answer with `checkout.answers.checkout_answer_record`, which
+    releases the attempt; until then twins wait, so that they can give that same answer.
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise DomainError(
-            CheckoutError.IDEMPOTENCY_KEY_INVALID,
-            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
-            "idempotency_key",
-        )
+    key = idempotency_key_clean(idempotency_key)
     if payment.kind not in PaymentKind.values:
         raise DomainError(
             CheckoutError.PAYMENT_KIND_INVALID, "Choose to pay by card or charge to your account.", "payment"
@@ -155,6 +164,7 @@ def place_order(
     attempt = _attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash)
     if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
         return Order.objects.get(pk=attempt.order_id)
+    answered = False
     try:
         order = attempt.order if attempt.order_id else None
         if order is None:
@@ -171,12 +181,14 @@ def place_order(
                 standing_order_run=standing_order_run,
                 reference=reference,
             )
-        if order.status != OrderStatus.PENDING_PAYMENT:
-            return order
-        return _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            order = _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
+        answered = answered_by_caller
+        return order
     finally:
-        # Whatever happened, this request no longer works on the attempt: a retry may take it up at once.
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
+        if not answered:
+            # This request no longer works on the attempt: a retry may take it up at once.
+            CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
 
 
 def _attempt_claim(*, organization: Organization, user, key: str, request_hash: str) -> CheckoutAttempt:
@@ -204,17 +216,18 @@ def _attempt_claim(*, organization: Organization, user, key: str, request_hash: 
                 "This idempotency key was already used for a different order; send a new key for a new order.",
                 "idempotency_key",
             )
-        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-            return attempt
         if attempt.status == CheckoutAttempt.Status.FAILED:
             raise DomainError(attempt.error_code, attempt.error_message, attempt.error_field or None)
         now = clock.now()
-        claimed = CheckoutAttempt.objects.filter(
+        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
+            # Finished once the request that placed it lets go (after capturing, and answering its client).
+            if attempt.claimed_until is None or attempt.claimed_until < now:
+                return attempt
+        elif CheckoutAttempt.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
             pk=attempt.pk,
             status=CheckoutAttempt.Status.IN_PROGRESS,
-        ).update(claimed_until=now + LEASE)
-        if claimed:
+        ).update(claimed_until=now + LEASE):
             attempt.refresh_from_db()
             return attempt
         if time.monotonic() > deadline:

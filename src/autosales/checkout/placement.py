@@ -347,6 +347,16 @@ def _reserve(
     except DomainError:
         CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
         raise
+    except IntegrityError:
+        CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
+        if not Order.objects.filter(organization=organization, idempotency_key=attempt.idempotency_key).exists():
+            raise
+        # Its attempt was purged (checkout.retention), but the order it placed still holds the key.
+        raise IdempotencyKeyReused(
+            CheckoutError.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was already used for an order; send a new key for a new order.",
+            "idempotency_key",
+        ) from None
 
 
 def _pay_and_confirm(*, attempt: CheckoutAttempt, order: Order, user, payment: PaymentRequest) -> Order:

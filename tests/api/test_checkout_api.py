@@ -14,6 +14,7 @@ from autosales.customers.tokens import token_create
 from autosales.inventory.models import StockLevel
 from autosales.orders.models import Order, OrderStatus
 from autosales.payments.models import Payment, TestGatewayCharge
+from autosales.pricing.models import Price
 from tests.factories import make_address, make_checkout, make_tax_rate, make_user
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +353,33 @@ def test_concurrent_twins_get_one_201_and_all_the_same_body(on_postgres, transac
     assert sum(1 for r in results if r.has_header("Idempotent-Replayed")) == threads - 1
     assert Order.objects.count() == 1
     assert TestGatewayCharge.objects.count() == 1
+
+
+def test_an_expected_total_that_no_longer_holds_is_a_409_with_the_new_figures_and_changes_nothing(client):
+    # given the buyer saw 2 x $10.00 + $5.00 shipping = $25.00, then the price went up to $12.00
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    Price.objects.filter(variant=checkout.variant).update(amount=Decimal("12.00"))
+    # when they check out expecting $25.00
+    response = _post(client, _body(checkout, expected_total={"amount": "25.00", "currency": "USD"}), key="k-exp")
+    # then it is refused with the new figures, and nothing is held or charged
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["code"] == "price_changed"
+    assert body["errors"][0]["field"] == "expected_total"
+    assert body["quote"]["total"] == {"amount": "29.00", "currency": "USD"}
+    assert body["quote"]["subtotal"] == {"amount": "24.00", "currency": "USD"}
+    assert body["quote"]["lines"][0]["unit_price"] == {"amount": "12.00", "currency": "USD"}
+    assert not Order.objects.exists() and not TestGatewayCharge.objects.exists()
+    assert StockLevel.objects.get(variant=checkout.variant).allocated == 0
+    # and accepting the new total with the same key places the order
+    accepted = _post(client, _body(checkout, expected_total={"amount": "29.00", "currency": "USD"}), key="k-exp")
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["total"] == {"amount": "29.00", "currency": "USD"}
+
+
+def test_a_matching_expected_total_places_the_order(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    response = _post(client, _body(checkout, expected_total={"amount": "25.00", "currency": "USD"}))
+    assert response.status_code == 201, response.content

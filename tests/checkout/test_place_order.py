@@ -4,15 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from autosales.checkout.errors import CheckoutError
+from autosales.checkout.errors import CheckoutError, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.core.errors import DomainError
+from autosales.core.money import Money
 from autosales.inventory.models import StockLevel
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order, OrderEvent, OrderStatus
 from autosales.payments.errors import PaymentError, PaymentUnavailable
 from autosales.payments.models import Payment, PaymentStatus, TestGatewayCharge
+from autosales.pricing.models import Price
 from tests.factories import make_checkout, make_tax_rate, place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +329,32 @@ def test_organization_price_list_prices_the_order():
     order = place_test_order(checkout, quantity=2)
 
     assert order.subtotal == 14 and order.lines.get().unit_price == 7
+
+
+def _reprice(variant, amount: str) -> None:
+    Price.objects.filter(variant=variant).update(amount=Decimal(amount))
+
+
+def test_an_order_at_the_total_the_customer_expected_is_placed():
+    checkout = make_checkout()
+    order = place_test_order(checkout, quantity=2, expected_total=Money(Decimal("25.00"), "USD"))
+    assert order.status == OrderStatus.PAID and order.total == Decimal("25.00")
+
+
+def test_a_total_that_changed_since_the_customer_looked_is_refused_with_the_new_figures_and_charges_nothing():
+    # given the buyer was shown $25.00 (2 x $10.00 + $5.00 shipping), then the price went up
+    checkout = make_checkout()
+    _reprice(checkout.variant, "12.00")
+    # when they confirm at the total they were shown
+    with pytest.raises(PriceChanged) as raised:
+        place_test_order(checkout, quantity=2, key="k-price", expected_total=Money(Decimal("25.00"), "USD"))
+    # then nothing happened, and the error says the new total
+    error = raised.value
+    assert (error.code, error.field, error.status) == ("price_changed", "expected_total", 409)
+    assert error.quote.total == Money(Decimal("29.00"), "USD")
+    assert "$29.00" in error.message and "$25.00" in error.message
+    assert not Order.objects.exists() and not TestGatewayCharge.objects.exists()
+    assert stock_of(checkout.variant).allocated == 0
+    # and the same key may confirm the new total
+    order = place_test_order(checkout, quantity=2, key="k-price", expected_total=Money(Decimal("29.00"), "USD"))
+    assert order.total == Decimal("29.00")

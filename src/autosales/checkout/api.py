@@ -5,6 +5,7 @@ The same key with the same body gets the first answer again (the same status cod
 the same key with a different body is refused (422) and changes nothing.
 """
 
+from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -13,9 +14,10 @@ from ninja import Field, Header, Router, Schema, Status
 from autosales.cart.models import CartLine
 from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
+from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.checkout.answers import checkout_answer_find, checkout_answer_record, request_fingerprint
-from autosales.checkout.errors import CheckoutError
+from autosales.checkout.errors import CheckoutError, PriceChanged
 from autosales.checkout.placement import (
     MAX_KEY_LENGTH,
     LineRequest,
@@ -23,9 +25,10 @@ from autosales.checkout.placement import (
     idempotency_key_clean,
     place_order,
 )
-from autosales.checkout.pricing import MAX_LINE_QUANTITY
+from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote
 from autosales.core.errors import DomainError, NotFound
-from autosales.core.http.errors import error_responses
+from autosales.core.http.errors import ErrorOut, error_body, error_responses
+from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.orders.api import OrderDetailOut, order_out
@@ -61,6 +64,31 @@ class PaymentIn(Schema):
     token: str = Field("", max_length=255, description="card: the gateway token (test gateway: tok_approve, ...)")
 
 
+class MoneyIn(Schema):
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description='Decimal amount, e.g. "26.25".')
+    currency: str = Field(min_length=3, max_length=3, pattern="^[A-Z]{3}$", description="ISO 4217 code.")
+
+
+class QuoteLineOut(Schema):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyOut
+    line_total: MoneyOut
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    subtotal: MoneyOut
+    shipping: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+
+
+class CheckoutConflictOut(ErrorOut):
+    quote: QuoteOut | None = Field(None, description="price_changed: what the order costs now.")
+
+
 class CheckoutIn(Schema):
     lines: list[CheckoutLineIn] | None = Field(
         None, max_length=MAX_LINES, description="What to order; omit to order the caller's cart."
@@ -69,6 +97,9 @@ class CheckoutIn(Schema):
     shipping_method: str = Field(min_length=1, max_length=40, description="A shipping method code.")
     payment: PaymentIn
     customer_reference: str = Field("", max_length=100, description="Your PO number or reference.")
+    expected_total: MoneyIn | None = Field(
+        None, description="The total you showed your user; if the order would cost anything else: 409 price_changed."
+    )
 
 
 def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], bool]:
@@ -108,9 +139,36 @@ def _shipping_method(code: str) -> ShippingMethod:
     return method
 
 
+def _money(value: Money) -> dict:
+    return {"amount": value.amount, "currency": value.currency}
+
+
+def _price_changed(exc: PriceChanged) -> dict:
+    quote: Quote = exc.quote
+    return {
+        **error_body(exc.code, exc.message, [{"field": exc.field, "code": exc.code, "message": exc.message}]),
+        "quote": {
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": _money(line.unit_price),
+                    "line_total": _money(line.line_total),
+                }
+                for line in quote.lines
+            ],
+            "subtotal": _money(quote.subtotal),
+            "shipping": _money(quote.shipping),
+            "tax": _money(quote.tax),
+            "total": _money(quote.total),
+        },
+    }
+
+
 @router.post(
     "",
-    response={201: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422, 503)},
+    response={201: OrderDetailOut, 409: CheckoutConflictOut, **error_responses(400, 401, 403, 404, 422, 503)},
     summary="Place an order (201); a replay with the same Idempotency-Key and body gets the same answer",
 )
 def checkout(
@@ -132,18 +190,23 @@ def checkout(
     answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
     if answer is None:
         lines, from_cart = _lines(payload, request)
-        order = place_order(
-            organization=organization,
-            user=request.auth,
-            lines=lines,
-            shipping_address=_address(payload.shipping_address, organization),
-            shipping_method=_shipping_method(payload.shipping_method),
-            payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
-            idempotency_key=key,
-            source=OrderSource.API,
-            customer_reference=payload.customer_reference,
-            answered_by_caller=True,
-        )
+        expected = payload.expected_total
+        try:
+            order = place_order(
+                organization=organization,
+                user=request.auth,
+                lines=lines,
+                shipping_address=_address(payload.shipping_address, organization),
+                shipping_method=_shipping_method(payload.shipping_method),
+                payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
+                idempotency_key=key,
+                source=OrderSource.API,
+                customer_reference=payload.customer_reference,
+                expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
+                answered_by_caller=True,
+            )
+        except PriceChanged as exc:
+            return Status(409, _price_changed(exc))
         body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
         answer = checkout_answer_record(
             organization=organization,

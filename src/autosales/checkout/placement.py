@@ -26,11 +26,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from autosales.checkout.accounts import account_charge_check
-from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused
+from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.checkout.pricing import LineRequest, lines_merge, quote
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
+from autosales.core.money import Money
 from autosales.customers.addresses import AddressInvalid, address_clean
 from autosales.customers.models import Address, Organization
 from autosales.inventory.services import stock_allocate
@@ -83,7 +84,14 @@ def _address_fields(address: Address) -> dict[str, str]:
 
 
 def _request_hash(
-    *, lines, address: dict, shipping_method: ShippingMethod, payment: PaymentRequest, source: str, reference: str
+    *,
+    lines,
+    address: dict,
+    shipping_method: ShippingMethod,
+    payment: PaymentRequest,
+    source: str,
+    reference: str,
+    expected_total: Money | None,
 ) -> str:
     body = {
         "lines": sorted([line.variant_id, line.quantity] for line in lines),
@@ -93,6 +101,8 @@ def _request_hash(
         "source": source,
         "reference": reference,
     }
+    if expected_total is not None:
+        body["expected_total"] = [str(expected_total.amount), expected_total.currency]
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -125,12 +135,15 @@ def place_order(
     source: str = OrderSource.WEB,
     standing_order_run=None,
     customer_reference: str = "",
+    expected_total: Money | None = None,
     answered_by_caller: bool = False,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
     The same key and request return the same order; the same key with a different request raises
     IdempotencyKeyReused (422); a twin request arriving while the first runs waits for it and returns its order.
+    `expected_total`: the total the customer was shown; when the order would cost anything else it raises
+    PriceChanged (409, with the new quote) before anything is held or charged, and the key stays free.
     `answered_by_caller`: the caller keeps its answer with `checkout.answers.checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
     """
@@ -159,6 +172,7 @@ def place_order(
         payment=payment,
         source=source,
         reference=reference,
+        expected_total=expected_total,
     )
 
     attempt = _attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash)
@@ -180,6 +194,7 @@ def place_order(
                 source=source,
                 standing_order_run=standing_order_run,
                 reference=reference,
+                expected_total=expected_total,
             )
         if order.status == OrderStatus.PENDING_PAYMENT:
             order = _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
@@ -264,6 +279,7 @@ def _reserve(
     source: str,
     standing_order_run,
     reference: str,
+    expected_total: Money | None,
 ) -> Order:
     """Step 2: prices, allocates and creates the pending order in one transaction (an account order is confirmed too).
 
@@ -281,6 +297,8 @@ def _reserve(
                 shipping_method=shipping_method,
                 shipping_address=shipping_address,
             )
+            if expected_total is not None and priced.total != expected_total:
+                raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
             parts = stock_allocate(quantities=priced.quantities())

@@ -16,7 +16,12 @@ from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
 from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
-from autosales.checkout.answers import checkout_answer_find, checkout_answer_record, request_fingerprint
+from autosales.checkout.answers import (
+    CheckoutAnswer,
+    checkout_answer_find,
+    checkout_answer_record,
+    request_fingerprint,
+)
 from autosales.checkout.errors import CheckoutError, PriceChanged
 from autosales.checkout.placement import (
     MAX_KEY_LENGTH,
@@ -166,6 +171,45 @@ def _price_changed(exc: PriceChanged) -> dict:
     }
 
 
+def _place(
+    request, payload: CheckoutIn, *, organization: Organization | None, key: str, fingerprint: str
+) -> CheckoutAnswer:
+    """Places the order and keeps the answer; a twin that answered first gives its answer instead."""
+    lines, from_cart = _lines(payload, request)
+    if from_cart and not lines:
+        # A twin may have answered and emptied the cart since the look-up: its answer is ours.
+        answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+        if answer is not None:
+            return answer
+    expected = payload.expected_total
+    order = place_order(
+        organization=organization,
+        user=request.auth,
+        lines=lines,
+        shipping_address=_address(payload.shipping_address, organization),
+        shipping_method=_shipping_method(payload.shipping_method),
+        payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
+        idempotency_key=key,
+        source=OrderSource.API,
+        customer_reference=payload.customer_reference,
+        expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
+        answered_by_caller=True,
+    )
+    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
+    answer = checkout_answer_record(
+        organization=organization,
+        key=key,
+        fingerprint=fingerprint,
+        status=201,
+        body=OrderDetailOut.model_validate(body).model_dump(mode="json"),
+    )
+    if from_cart and not answer.replayed:
+        cart = cart_for_request(request)
+        if cart is not None:
+            cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
+    return answer
+
+
 @router.post(
     "",
     response={201: OrderDetailOut, 409: CheckoutConflictOut, **error_responses(400, 401, 403, 404, 422, 503)},
@@ -189,36 +233,10 @@ def checkout(
     # Before the cart is read: the order the first request placed has emptied it.
     answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
     if answer is None:
-        lines, from_cart = _lines(payload, request)
-        expected = payload.expected_total
         try:
-            order = place_order(
-                organization=organization,
-                user=request.auth,
-                lines=lines,
-                shipping_address=_address(payload.shipping_address, organization),
-                shipping_method=_shipping_method(payload.shipping_method),
-                payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
-                idempotency_key=key,
-                source=OrderSource.API,
-                customer_reference=payload.customer_reference,
-                expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
-                answered_by_caller=True,
-            )
+            answer = _place(request, payload, organization=organization, key=key, fingerprint=fingerprint)
         except PriceChanged as exc:
             return Status(409, _price_changed(exc))
-        body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
-        answer = checkout_answer_record(
-            organization=organization,
-            key=key,
-            fingerprint=fingerprint,
-            status=201,
-            body=OrderDetailOut.model_validate(body).model_dump(mode="json"),
-        )
-        if from_cart and not answer.replayed:
-            cart = cart_for_request(request)
-            if cart is not None:
-                cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(answer.status, answer.body)

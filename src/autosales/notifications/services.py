@@ -115,7 +115,8 @@ def email_queue(
         from_email=settings.DEFAULT_FROM_EMAIL,
         template=template,
         context=context_dump(context),
-        time_zone=time_zone or "",
+        # Kept to the column's size: an unusable name fails the email at delivery, not the caller here.
+        time_zone=(time_zone or "")[: OutboxEmail._meta.get_field("time_zone").max_length],
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         next_attempt_at=clock.now(),
@@ -125,7 +126,10 @@ def email_queue(
 
 
 def outbox_email_render(*, email: OutboxEmail) -> tuple[str, str, str]:
-    """(subject, text, html) of a queued template email, from its kept context, in its time zone; raises what breaks."""
+    """(subject, text, html) of a queued template email, from its kept context, in its time zone; raises what breaks.
+
+    The addresses are checked here too: like the template, they are only known to be usable at delivery.
+    """
     recipients_check(email.to, field="to")
     context = context_load(email.context)
     if not email.time_zone:

@@ -213,6 +213,8 @@ def test_an_inline_address_is_used_without_changing_the_address_book(client):
         ({"lines": []}, 400, "lines"),
         ({"payment": {"kind": "cash"}}, 422, "payment.kind"),
         ({"payment": {"kind": "card", "token": ""}}, 400, "payment.token"),
+        ({"expected_total": {"amount": "lots", "currency": "USD"}}, 422, "expected_total.amount"),
+        ({"expected_total": {"amount": "25.00", "currency": "dollars"}}, 422, "expected_total.currency"),
     ],
 )
 def test_bad_input_is_a_4xx_naming_the_field_and_changes_nothing(client, change, status, field):

@@ -219,6 +219,8 @@ PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "test")
 TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("TEST_GATEWAY_WEBHOOK_SECRET", "whsec_test_gateway")
 # A checkout whose card authorization has not settled after this many minutes gives its stock back.
 CHECKOUT_PENDING_TTL_MINUTES = int(os.environ.get("CHECKOUT_PENDING_TTL_MINUTES", "15"))
+# A finished checkout attempt (what a replay of the same Idempotency-Key answers from) is purged after this.
+CHECKOUT_ATTEMPT_RETENTION_DAYS = int(os.environ.get("CHECKOUT_ATTEMPT_RETENTION_DAYS", "30"))
 
 # Stripe (PAYMENT_PROVIDER=stripe; see docs/payments.md). Keys from the Stripe dashboard; STRIPE_API_BASE
 # points the SDK at another server speaking the Stripe API (empty: Stripe itself).

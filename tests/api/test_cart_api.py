@@ -117,3 +117,15 @@ def test_one_shoppers_cart_is_not_anothers(client):
     client.logout()
     client.force_login(make_member())
     assert client.get(URL).json()["lines"] == []
+
+
+def test_the_cart_shows_the_old_and_new_price_of_a_line_whose_price_changed(client):
+    variant = make_product(price="9.99", stock=10).variants.get()
+    _post(client, f"{URL}/lines", {"sku": variant.sku, "quantity": 2})
+    before = client.get(URL).json()["lines"][0]
+    assert (before["price_seen"], before["price_changed"]) == ({"amount": "9.99", "currency": "USD"}, False)
+    Price.objects.filter(variant=variant).update(amount=Decimal("8.49"))
+    [line] = client.get(URL).json()["lines"]
+    assert line["price_changed"] is True
+    assert line["price_seen"] == {"amount": "9.99", "currency": "USD"}
+    assert line["unit_price"] == {"amount": "8.49", "currency": "USD"}

@@ -14,6 +14,7 @@ from autosales.customers.tokens import token_create
 from autosales.inventory.models import StockLevel
 from autosales.orders.models import Order, OrderStatus
 from autosales.payments.models import Payment, TestGatewayCharge
+from autosales.pricing.models import Price
 from tests.factories import make_address, make_checkout, make_tax_rate, make_user
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +63,9 @@ def test_a_replay_with_the_same_key_returns_the_same_order_and_charges_once(clie
     client.force_login(checkout.user)
     first = _post(client, _body(checkout))
     second = _post(client, _body(checkout))
-    assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["public_id"] == second.json()["public_id"]
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
     assert TestGatewayCharge.objects.count() == 1
     assert StockLevel.objects.get(variant=checkout.variant).allocated == 2
@@ -89,33 +91,6 @@ def test_the_idempotency_key_is_required(client):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
     assert not Order.objects.exists()
-
-
-def test_two_simultaneous_requests_with_one_key_make_one_order_and_one_charge(on_postgres, transactional_db):
-    # given a buyer with a token (separate connections need committed data)
-    checkout = make_checkout()
-    raw = token_create(user=checkout.user)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def submit():
-        try:
-            barrier.wait()
-            results.append(_post(Client(), _body(checkout), key="same-moment", auth=raw))
-        finally:
-            connection.close()
-
-    # when the same submission arrives twice at the same moment
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # then both get the one order
-    assert sorted(r.status_code for r in results) in ([200, 201], [201, 201])
-    assert len({r.json()["public_id"] for r in results}) == 1
-    assert Order.objects.count() == 1
-    assert TestGatewayCharge.objects.count() == 1
 
 
 def test_a_declined_card_is_a_clear_4xx_with_no_order_and_no_held_stock(client):
@@ -238,6 +213,8 @@ def test_an_inline_address_is_used_without_changing_the_address_book(client):
         ({"lines": []}, 400, "lines"),
         ({"payment": {"kind": "cash"}}, 422, "payment.kind"),
         ({"payment": {"kind": "card", "token": ""}}, 400, "payment.token"),
+        ({"expected_total": {"amount": "lots", "currency": "USD"}}, 422, "expected_total.amount"),
+        ({"expected_total": {"amount": "25.00", "currency": "dollars"}}, 422, "expected_total.currency"),
     ],
 )
 def test_bad_input_is_a_4xx_naming_the_field_and_changes_nothing(client, change, status, field):
@@ -305,3 +282,106 @@ def test_anonymous_callers_and_users_without_an_organization_cannot_check_out(cl
     assert response.status_code == 400
     assert response.json()["code"] == "checkout_no_organization"
     assert not Order.objects.exists()
+
+
+def test_a_cart_checkout_replayed_after_it_succeeded_answers_the_same_status_and_body(client):
+    # given a buyer who ordered their cart (the order empties it)
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    client.post(
+        "/api/v1/cart/lines",
+        data=json.dumps({"sku": checkout.variant.sku, "quantity": 2}),
+        content_type="application/json",
+    )
+    body = _body(checkout)
+    del body["lines"]
+    first = _post(client, body, key="cart-key")
+    assert first.status_code == 201, first.content
+    # when the same request is sent again (the client never saw the answer), after the order moved on
+    Order.objects.update(status=OrderStatus.SHIPPED)
+    again = _post(client, body, key="cart-key")
+    # then it gets the first answer again: the same status code and the same body, and nothing more happens
+    assert again.status_code == 201, again.content
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert Order.objects.count() == 1
+    assert TestGatewayCharge.objects.count() == 1
+
+
+def test_a_cart_checkout_replayed_with_a_different_body_is_refused(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    client.post(
+        "/api/v1/cart/lines",
+        data=json.dumps({"sku": checkout.variant.sku, "quantity": 2}),
+        content_type="application/json",
+    )
+    body = _body(checkout)
+    del body["lines"]
+    assert _post(client, body, key="cart-key").status_code == 201
+    response = _post(client, {**body, "customer_reference": "PO-2"}, key="cart-key")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_concurrent_twins_get_one_201_and_all_the_same_body(on_postgres, transactional_db):
+    threads = 4
+    # given a buyer with a token (separate connections need committed data)
+    checkout = make_checkout()
+    raw = token_create(user=checkout.user)
+    barrier = threading.Barrier(threads)
+    results = []
+
+    def submit():
+        try:
+            barrier.wait()
+            results.append(_post(Client(), _body(checkout), key="twins", auth=raw))
+        finally:
+            connection.close()
+
+    # when the same submission arrives several times at the same moment
+    workers = [threading.Thread(target=submit) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # then every answer is the first one: the same status code and body (the paid order), one order, one charge
+    assert [r.status_code for r in results] == [201] * threads, [r.content for r in results]
+    assert len({r.content for r in results}) == 1
+    assert results[0].json()["status"] == OrderStatus.PAID
+    assert sum(1 for r in results if r.has_header("Idempotent-Replayed")) == threads - 1
+    assert Order.objects.count() == 1
+    assert TestGatewayCharge.objects.count() == 1
+
+
+def test_an_expected_total_that_no_longer_holds_is_a_409_with_the_new_figures_and_changes_nothing(client):
+    # given the buyer saw 2 x $10.00 + $5.00 shipping = $25.00, then the price went up to $12.00
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    Price.objects.filter(variant=checkout.variant).update(amount=Decimal("12.00"))
+    # when they check out expecting $25.00
+    response = _post(client, _body(checkout, expected_total={"amount": "25.00", "currency": "USD"}), key="k-exp")
+    # then it is refused with the new figures, and nothing is held or charged
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["code"] == "price_changed"
+    assert body["errors"][0]["field"] == "expected_total"
+    assert body["quote"]["total"] == {"amount": "29.00", "currency": "USD"}
+    assert body["quote"]["subtotal"] == {"amount": "24.00", "currency": "USD"}
+    assert body["quote"]["lines"][0]["unit_price"] == {"amount": "12.00", "currency": "USD"}
+    assert not Order.objects.exists() and not TestGatewayCharge.objects.exists()
+    assert StockLevel.objects.get(variant=checkout.variant).allocated == 0
+    # and accepting the new total with the same key places the order
+    accepted = _post(client, _body(checkout, expected_total={"amount": "29.00", "currency": "USD"}), key="k-exp")
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["total"] == {"amount": "29.00", "currency": "USD"}
+
+
+def test_a_matching_expected_total_places_the_order(client):
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+    response = _post(client, _body(checkout, expected_total={"amount": "25.00", "currency": "USD"}))
+    assert response.status_code == 201, response.content

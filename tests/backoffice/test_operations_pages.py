@@ -91,6 +91,7 @@ def test_the_mailbox_shows_delivered_emails_readable_as_html_and_text(staff_clie
     settings.EMAIL_URL = "mailbox://"
     email = queue(to="reader@example.com")
     outbox_deliver_pass()
+    email.refresh_from_db()  # rendered when it was delivered
     listing = staff_client.get(reverse("backoffice:mailbox")).content.decode()
     assert "reader@example.com" in listing and email.subject in listing
     detail = staff_client.get(reverse("backoffice:mailbox_detail", args=[email.public_id])).content.decode()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from autosales.cart.models import Cart
 from autosales.cart.selectors import cart_item_count, cart_summary
-from autosales.cart.services import cart_add
+from autosales.cart.services import cart_add, cart_set_quantity
 from autosales.core.money import Money
 from autosales.inventory.models import StockLevel
 from autosales.pricing.models import Price, PriceList
@@ -109,3 +109,27 @@ def test_cart_item_count_counts_units():
     cart_add(cart=cart, variant=make_product().variants.get(), quantity=2)
     assert cart_item_count(cart=cart) == 6
     assert cart_item_count(cart=None) == 0
+
+
+def test_cart_summary_says_which_prices_changed_since_the_lines_were_added():
+    # given two lines added at 9.99 and 2.50
+    cart = Cart.objects.create()
+    bulb = make_product(price="9.99").variants.get()
+    socket = make_product(price="2.50").variants.get()
+    cart_add(cart=cart, variant=bulb, quantity=1)
+    cart_add(cart=cart, variant=socket, quantity=1)
+    # when the bulb's price goes up
+    Price.objects.filter(variant=bulb).update(amount=Decimal("11.49"))
+    summary = cart_summary(cart=cart, organization=None)
+    # then that line shows the price it was added at and the price now, and the other does not
+    changed, same = summary.lines
+    assert (changed.price_seen, changed.unit_price, changed.price_changed) == (
+        Money("9.99", "USD"),
+        Money("11.49", "USD"),
+        True,
+    )
+    assert not same.price_changed
+    assert summary.price_changes == [changed]
+    # and setting the line's quantity again is seeing the new price
+    cart_set_quantity(cart=cart, variant=bulb, quantity=2)
+    assert cart_summary(cart=cart, organization=None).price_changes == []

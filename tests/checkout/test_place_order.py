@@ -4,14 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from autosales.checkout.errors import CheckoutError
+from autosales.checkout.errors import CheckoutError, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.core.errors import DomainError
+from autosales.core.money import Money
 from autosales.inventory.models import StockLevel
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order, OrderEvent, OrderStatus
 from autosales.payments.errors import PaymentError, PaymentUnavailable
 from autosales.payments.models import Payment, PaymentStatus, TestGatewayCharge
+from autosales.pricing.models import Price
 from tests.factories import make_checkout, make_tax_rate, place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +51,8 @@ def test_card_order_is_paid_with_number_lines_totals_events_and_confirmation_ema
     assert (OrderEvent.Kind.CREATED, None) in kinds
     assert (OrderEvent.Kind.STATUS_CHANGED, "placed") in kinds
     assert (OrderEvent.Kind.STATUS_CHANGED, "paid") in kinds
-    # and the confirmation email carries the number, lines, total, address and link
+    # and the confirmation email, rendered when it is delivered, carries the number, lines, total, address and link
+    outbox_deliver_pass()
     [email] = OutboxEmail.objects.all()
     assert email.to == [checkout.user.email]
     assert order.number_display in email.subject
@@ -63,6 +67,53 @@ def test_card_order_is_paid_with_number_lines_totals_events_and_confirmation_ema
         assert text in email.body_html
 
 
+def _broken_template(settings, tmp_path, name: str) -> None:
+    """Puts a template that cannot compile in front of the shipped one (as a bad deploy would)."""
+    path = tmp_path / "emails" / f"{name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{% extends 'emails/base.html' %}{% block content %}{% if %}{% endblock %}")
+    templates = [{**engine, "DIRS": [tmp_path, *engine.get("DIRS", [])]} for engine in settings.TEMPLATES]
+    settings.TEMPLATES = templates
+
+
+def test_a_broken_confirmation_template_cannot_undo_a_paid_order(settings, tmp_path):
+    # given the confirmation email's template is broken
+    _broken_template(settings, tmp_path, "orders/confirmation")
+    checkout = make_checkout()
+
+    # when the buyer orders by card
+    order = place_test_order(checkout, quantity=2)
+
+    # then the order is placed and paid, its stock held, and the email it owes is in the outbox
+    assert order.status == OrderStatus.PAID
+    assert Payment.objects.get(order=order).status == PaymentStatus.CAPTURED
+    assert stock_of(checkout.variant).allocated == 2
+    email = OutboxEmail.objects.get(template="orders/confirmation")
+    # and delivering it marks that email failed with the reason, for staff to see, and leaves the order alone
+    outbox_deliver_pass()
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.FAILED
+    assert "cannot render emails/orders/confirmation" in email.last_error
+    assert "TemplateSyntaxError" in email.last_error
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_buyer_with_an_unusable_email_address_still_gets_the_order():
+    # given a buyer whose stored address is not an email address
+    checkout = make_checkout()
+    checkout.user.email = "buyer at example dot com"
+    checkout.user.save(update_fields=["email"])
+
+    order = place_test_order(checkout, quantity=1)
+
+    assert order.status == OrderStatus.PAID
+    outbox_deliver_pass()
+    email = OutboxEmail.objects.get(template="orders/confirmation")
+    assert email.status == OutboxEmail.Status.FAILED
+    assert "is not an email address" in email.last_error
+
+
 def test_account_order_is_on_account_without_any_gateway_call():
     checkout = make_checkout(has_account_terms=True, credit_limit=1000)
 
@@ -70,7 +121,7 @@ def test_account_order_is_on_account_without_any_gateway_call():
 
     assert order.status == OrderStatus.ON_ACCOUNT
     assert not Payment.objects.exists() and not TestGatewayCharge.objects.exists()
-    assert OutboxEmail.objects.filter(subject__contains=order.number_display).count() == 1
+    assert OutboxEmail.objects.filter(template="orders/confirmation", related_id=str(order.pk)).count() == 1
     assert stock_of(checkout.variant).allocated == 2
 
 
@@ -278,3 +329,32 @@ def test_organization_price_list_prices_the_order():
     order = place_test_order(checkout, quantity=2)
 
     assert order.subtotal == 14 and order.lines.get().unit_price == 7
+
+
+def _reprice(variant, amount: str) -> None:
+    Price.objects.filter(variant=variant).update(amount=Decimal(amount))
+
+
+def test_an_order_at_the_total_the_customer_expected_is_placed():
+    checkout = make_checkout()
+    order = place_test_order(checkout, quantity=2, expected_total=Money(Decimal("25.00"), "USD"))
+    assert order.status == OrderStatus.PAID and order.total == Decimal("25.00")
+
+
+def test_a_total_that_changed_since_the_customer_looked_is_refused_with_the_new_figures_and_charges_nothing():
+    # given the buyer was shown $25.00 (2 x $10.00 + $5.00 shipping), then the price went up
+    checkout = make_checkout()
+    _reprice(checkout.variant, "12.00")
+    # when they confirm at the total they were shown
+    with pytest.raises(PriceChanged) as raised:
+        place_test_order(checkout, quantity=2, key="k-price", expected_total=Money(Decimal("25.00"), "USD"))
+    # then nothing happened, and the error says the new total
+    error = raised.value
+    assert (error.code, error.field, error.status) == ("price_changed", "expected_total", 409)
+    assert error.quote.total == Money(Decimal("29.00"), "USD")
+    assert "$29.00" in error.message and "$25.00" in error.message
+    assert not Order.objects.exists() and not TestGatewayCharge.objects.exists()
+    assert stock_of(checkout.variant).allocated == 0
+    # and the same key may confirm the new total
+    order = place_test_order(checkout, quantity=2, key="k-price", expected_total=Money(Decimal("29.00"), "USD"))
+    assert order.total == Decimal("29.00")

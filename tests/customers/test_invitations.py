@@ -12,6 +12,7 @@ from autosales.customers.services import (
     invitation_create,
     invitation_revoke,
 )
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from tests.factories import make_invitation, make_member, make_organization, make_user
 
@@ -39,7 +40,8 @@ def test_invitation_create_stores_it_and_queues_the_email(acme, admin):
     )
     assert list(invitations_pending(organization=acme)) == [invitation]
 
-    # and one email with the acceptance link is in the outbox, tied to the invitation
+    # and one email with the acceptance link is in the outbox, tied to the invitation (rendered at delivery)
+    outbox_deliver_pass()
     email = OutboxEmail.objects.get()
     assert email.to == ["Colleague@example.com"]
     assert email.subject == "Ann Admin invited you to order for Acme Lighting at Bright Bulbs Supply"

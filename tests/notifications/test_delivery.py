@@ -1,6 +1,9 @@
 import datetime as dt
+import zoneinfo
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import localize
 
 from autosales.core import clock
 from autosales.notifications.delivery import outbox_deliver_pass
@@ -153,3 +156,57 @@ def test_retry_delay_grows_exponentially_with_jitter_and_a_cap(settings, attempt
     for _ in range(20):
         delay = retry_delay(attempts=attempts).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
+
+
+def test_an_email_is_rendered_at_delivery_in_its_time_zone_and_kept_as_sent(smtp_server):
+    # given an email queued with a time and the recipient's time zone
+    at = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+    email = email_queue(
+        to="buyer@example.com",
+        template="notifications/test",
+        context={"queued_at": at, "transport": "smtp"},
+        time_zone="America/Chicago",
+    )
+    # when it is delivered
+    [message] = smtp_server.deliver()
+    # then its time reads in that zone, and the row keeps what was sent (the back office shows it)
+    chicago = localize(timezone.localtime(at, zoneinfo.ZoneInfo("America/Chicago")))
+    assert chicago in message.get_body(("plain",)).get_content()
+    assert localize(at) not in message.get_body(("plain",)).get_content()
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SENT
+    assert chicago in email.body_text and email.subject == message["Subject"]
+    assert "This is a test email" in email.body_text and "<h1" in email.body_html
+
+
+def test_an_email_that_cannot_be_rendered_fails_with_the_reason_and_the_others_go_out(smtp_server):
+    broken = email_queue(to="a@example.com", template="notifications/nope", context={})
+    other = queue(to="b@example.com")
+    arrived = smtp_server.deliver()
+    assert [m["To"] for m in arrived] == ["b@example.com"]
+    broken.refresh_from_db()
+    other.refresh_from_db()
+    assert broken.status == OutboxEmail.Status.FAILED
+    assert "cannot render emails/notifications/nope" in broken.last_error
+    assert "no email template" in broken.last_error.lower()
+    assert other.status == OutboxEmail.Status.SENT
+
+
+def test_an_email_that_stops_its_worker_every_time_ends_failed_after_the_maximum_attempts(smtp_server, settings):
+    # given an email whose every delivery stops the worker before it records anything (claimed, never released)
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    email = queue()
+    for _ in range(settings.OUTBOX_MAX_ATTEMPTS):
+        assert [e.pk for e in outbox_claim_due(worker="crashing-worker", limit=10)] == [email.pk]
+        clock.advance(dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1))
+    # when delivery claims it once more
+    arrived = smtp_server.deliver()
+    # then it is not tried again: it is failed, with the reason, for staff to look at and re-send
+    assert arrived == []
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.FAILED
+    assert "gave up after 3 attempts" in email.last_error
+    assert email.claimed_by == ""
+    # and later passes leave it alone
+    clock.advance(dt.timedelta(hours=2))
+    assert smtp_server.deliver() == []

@@ -4,6 +4,7 @@ import pytest
 
 from autosales.core.errors import Conflict, DomainError
 from autosales.inventory.models import StockLevel
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import OrderStatus
 from autosales.orders.services import order_cancel, order_capture
@@ -27,6 +28,7 @@ def test_cancel_a_paid_order_refunds_the_card_releases_stock_and_emails():
     payment = order.payments.get()
     assert payment.status == PaymentStatus.REFUNDED and payment.amount_refunded == payment.amount
     assert TestGatewayCharge.objects.get().status == TestGatewayCharge.Status.REFUNDED
+    outbox_deliver_pass()  # the email is rendered when it is delivered
     cancelled = OutboxEmail.objects.get(subject__contains="cancelled")
     assert order.number_display in cancelled.body_text and "Customer changed their mind" in cancelled.body_text
     assert order.events.filter(kind="payment", data__action="refunded").exists()

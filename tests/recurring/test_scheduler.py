@@ -4,6 +4,7 @@ import pytest
 
 from autosales.core import clock
 from autosales.jobs.claims import claim_batch
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.orders.models import Order, OrderSource
 from autosales.payments.models import Payment
@@ -132,6 +133,7 @@ def test_advance_notice_is_emailed_notice_days_before_each_run_once(bulbs):
 
     notices = OutboxEmail.objects.filter(template="recurring/notice")
     assert notices.count() == 1
+    outbox_deliver_pass()  # the email is rendered when it is delivered
     notice = notices.get()
     assert notice.to == [bulbs.user.email]
     assert "January 31, 2027" in notice.body_text

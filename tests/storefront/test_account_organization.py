@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from autosales.customers.models import Invitation, Membership
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from tests.factories import make_invitation, make_member, make_organization
 
@@ -54,6 +55,7 @@ def test_an_admin_invites_a_colleague_by_email(client, admin, acme):
     assert response.status_code == 302
     invitation = Invitation.objects.get(organization=acme)
     assert invitation.email == "colleague@example.com"
+    outbox_deliver_pass()  # the email is rendered when it is delivered
     email = OutboxEmail.objects.get()
     assert email.to == ["colleague@example.com"]
     assert invitation.token in email.body_text

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from autosales.cart.models import Cart, CartLine
+from autosales.pricing.models import Price
 from tests.factories import make_member, make_product
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,16 @@ def _cart_page_queries(client, lines: int) -> int:
 
 def test_the_cart_page_query_count_does_not_grow_with_the_lines(client):
     assert _cart_page_queries(client, 3) == _cart_page_queries(client, 30)
+
+
+def test_the_cart_page_shows_which_prices_changed_since_they_were_added(client):
+    # given a line added at 4.25
+    variant = make_product(price="4.25", stock=8).variants.get()
+    client.post("/cart/add/", {"sku": variant.sku, "quantity": "2"})
+    assert "Price changed" not in client.get("/cart/").content.decode()
+    # when its price goes up
+    Price.objects.filter(variant=variant).update(amount=Decimal("4.75"))
+    html = client.get("/cart/").content.decode()
+    # then the cart says so, with the old and the new price
+    assert "Price changed" in html
+    assert "$4.25" in html and "$4.75" in html

@@ -12,6 +12,7 @@ from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order, OrderStatus
 from autosales.payments.models import Payment, TestGatewayCharge
+from autosales.pricing.models import Price
 from tests.factories import make_address, make_checkout, make_product, make_tax_rate, make_user
 
 pytestmark = pytest.mark.django_db
@@ -341,3 +342,23 @@ def test_with_stripe_configured_the_payment_step_shows_stripes_card_form(client,
     # and the PaymentMethod id the card form puts in the token field is taken as the card
     response = client.post("/checkout/payment/", {"kind": "card", "payment_token": "pm_card_visa"})
     assert response["Location"] == "/checkout/review/"
+
+
+def test_a_price_that_changed_during_the_review_is_not_charged_without_notice(client):
+    # given a buyer looking at a review page that says $25.00
+    checkout = make_checkout()
+    _with_cart(client, checkout, quantity=2)
+    review = _through_to_review(client, checkout)
+    assert "$25.00" in review.content.decode()
+    # when the price goes up before they confirm
+    Price.objects.filter(variant=checkout.variant).update(amount=Decimal("12.00"))
+    response = client.post("/checkout/confirm/", {"confirm": _confirm_value(review)})
+    # then nothing is ordered or charged, and the review shows the new total and says why
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "$29.00" in html and "changed" in html
+    assert not Order.objects.exists() and not TestGatewayCharge.objects.exists()
+    assert StockLevel.objects.get(variant=checkout.variant).allocated == 0
+    # when they confirm the new page, the order is placed at the total it showed
+    client.post("/checkout/confirm/", {"confirm": _confirm_value(response)})
+    assert Order.objects.get().total == Decimal("29.00")

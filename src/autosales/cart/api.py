@@ -29,6 +29,10 @@ class CartLineOut(Schema):
     line_total: MoneyOut | None
     available: int
     warning: str = Field(description="empty when the line can be ordered as it is")
+    price_seen: MoneyOut | None = Field(
+        description="the unit price when the line was added or its quantity last set (null if not known)"
+    )
+    price_changed: bool = Field(description="true when unit_price differs from price_seen")
 
 
 class CartOut(Schema):
@@ -68,6 +72,8 @@ def cart_out(summary: CartSummary) -> dict:
                 "line_total": _money(line.line_total),
                 "available": line.available,
                 "warning": line.warning,
+                "price_seen": _money(line.price_seen),
+                "price_changed": line.price_changed,
             }
             for line in summary.lines
         ],

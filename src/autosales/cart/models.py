@@ -5,6 +5,7 @@ from django.db.models import Q
 from autosales.catalog.models import Variant
 from autosales.core import ids
 from autosales.core.models import BaseModel
+from autosales.core.money import Money, MoneyField
 from autosales.customers.models import Organization
 
 
@@ -47,6 +48,9 @@ class CartLine(BaseModel):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
+    # The unit price the shopper was shown when the line was added or last changed: the cart says when it moved.
+    price_seen = MoneyField(null=True, blank=True)
+    price_seen_currency = models.CharField(max_length=3, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -57,3 +61,7 @@ class CartLine(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.variant_id}"
+
+    @property
+    def price_seen_money(self) -> Money | None:
+        return Money(self.price_seen, self.price_seen_currency) if self.price_seen is not None else None

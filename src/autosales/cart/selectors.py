@@ -1,4 +1,4 @@
-"""Reads of carts: the priced summary with availability warnings, and the item count for the header."""
+"""Reads of carts: the priced summary with availability warnings and price changes, and the item count for the header."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ class CartLineSummary:
     line_total: Money | None
     available: int
     warning: str
+    # The unit price when the line was added or last changed (None for lines from before it was kept).
+    price_seen: Money | None = None
+
+    @property
+    def price_changed(self) -> bool:
+        """The unit price moved since the shopper added or last changed the line."""
+        return self.price_seen is not None and self.unit_price is not None and self.price_seen != self.unit_price
 
     @property
     def sku(self) -> str:
@@ -46,6 +53,10 @@ class CartSummary:
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    @property
+    def price_changes(self) -> list[CartLineSummary]:
+        return [line for line in self.lines if line.price_changed]
 
     @property
     def warnings(self) -> list[str]:
@@ -95,6 +106,7 @@ def cart_summary(*, cart: Cart | None, organization: Organization | None) -> Car
                 line_total=total,
                 available=units,
                 warning=_warning(variant=line.variant, quantity=line.quantity, unit_price=price, available=units),
+                price_seen=line.price_seen_money,
             )
         )
     return CartSummary(

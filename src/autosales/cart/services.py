@@ -1,4 +1,8 @@
-"""Changes to carts: add, set, remove, merge, clear."""
+"""Changes to carts: add, set, remove, merge, clear.
+
+Each line keeps the unit price the shopper saw when it was added or last changed (`price_seen`), so the
+cart can say which prices moved since.
+"""
 
 from collections.abc import Iterable
 
@@ -8,6 +12,7 @@ from autosales.cart.errors import CartError
 from autosales.cart.models import Cart, CartLine
 from autosales.catalog.models import Variant
 from autosales.core.errors import DomainError, NotFound
+from autosales.pricing.selectors import unit_prices
 
 # A guard against typos such as 10000000 in a quantity box; bigger orders go through a salesperson.
 MAX_LINE_QUANTITY = 100_000
@@ -33,6 +38,19 @@ def _check_for_sale(variant: Variant) -> None:
         raise DomainError(CartError.VARIANT_NOT_FOR_SALE, f"{variant.sku} is no longer sold.", "sku")
 
 
+def _prices_seen(*, cart: Cart, variant_ids: Iterable[int]) -> dict[int, dict]:
+    """The price columns of each variant's line, at the price the cart's organization pays now."""
+    prices = unit_prices(variant_ids=variant_ids, organization=cart.organization)
+    return {
+        variant_id: {
+            "price_seen": price.amount if price is not None else None,
+            "price_seen_currency": price.currency if price is not None else "",
+        }
+        for variant_id in variant_ids
+        for price in [prices.get(variant_id)]
+    }
+
+
 def cart_get_or_create(*, user, organization=None) -> Cart:
     """The one cart of this user for this organization (None: a user without an organization), created once."""
     try:
@@ -48,15 +66,18 @@ def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> CartLine:
     """Adds `quantity` units of a variant that is for sale; a variant appears on one line per cart."""
     _check_quantity(quantity)
     _check_for_sale(variant)
+    seen = _prices_seen(cart=cart, variant_ids=[variant.pk])[variant.pk]
     for _attempt in range(2):
         try:
             with transaction.atomic():
                 line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
                 if line is None:
-                    return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+                    return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity, **seen)
                 _check_quantity(line.quantity + quantity)
                 line.quantity += quantity
-                line.save(update_fields=["quantity"])
+                for name, value in seen.items():
+                    setattr(line, name, value)
+                line.save(update_fields=["quantity", *seen])
                 return line
         except IntegrityError:
             # A concurrent add created the line first; the second attempt adds to it.
@@ -74,8 +95,11 @@ def cart_set_quantity(*, cart: Cart, variant: Variant, quantity: int) -> CartLin
     if line is None:
         _check_for_sale(variant)
         return cart_add(cart=cart, variant=variant, quantity=quantity)
+    seen = _prices_seen(cart=cart, variant_ids=[variant.pk])[variant.pk]
     line.quantity = quantity
-    line.save(update_fields=["quantity"])
+    for name, value in seen.items():
+        setattr(line, name, value)
+    line.save(update_fields=["quantity", *seen])
     return line
 
 
@@ -92,13 +116,20 @@ def cart_merge(*, source: Cart, target: Cart) -> Cart:
     if source.pk == target.pk:
         return target
     existing = {line.variant_id: line for line in CartLine.objects.select_for_update().filter(cart=target)}
-    for line in CartLine.objects.filter(cart=source).select_related("variant"):
+    moving = list(CartLine.objects.filter(cart=source))
+    # What the signed-in shopper pays is what they see from now on.
+    seen = _prices_seen(cart=target, variant_ids=[line.variant_id for line in moving])
+    for line in moving:
         mine = existing.get(line.variant_id)
         if mine is None:
-            CartLine.objects.create(cart=target, variant_id=line.variant_id, quantity=line.quantity)
+            CartLine.objects.create(
+                cart=target, variant_id=line.variant_id, quantity=line.quantity, **seen[line.variant_id]
+            )
         else:
             mine.quantity = min(mine.quantity + line.quantity, MAX_LINE_QUANTITY)
-            mine.save(update_fields=["quantity"])
+            for name, value in seen[line.variant_id].items():
+                setattr(mine, name, value)
+            mine.save(update_fields=["quantity", *seen[line.variant_id]])
     source.delete()
     return target
 

@@ -1,28 +1,44 @@
 """Router `checkout`: turn lines (or the caller's cart) into an order, once per `Idempotency-Key`.
 
-The same key with the same body returns the same order (200) without charging again, also when the two
-requests arrive together; the same key with a different body is refused (422) and changes nothing.
+The same key with the same body gets the first answer again (the same status code and body, with the header
+`Idempotent-Replayed: true`) without charging again, whenever it comes: later, or together with the first;
+the same key with a different body is refused (422) and changes nothing.
 """
 
+from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from autosales.cart.models import CartLine
 from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
+from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
-from autosales.checkout.errors import CheckoutError
-from autosales.checkout.placement import MAX_KEY_LENGTH, LineRequest, PaymentRequest, place_order
-from autosales.checkout.pricing import MAX_LINE_QUANTITY
+from autosales.checkout.answers import (
+    CheckoutAnswer,
+    checkout_answer_find,
+    checkout_answer_record,
+    request_fingerprint,
+)
+from autosales.checkout.errors import CheckoutError, PriceChanged
+from autosales.checkout.placement import (
+    MAX_KEY_LENGTH,
+    LineRequest,
+    PaymentRequest,
+    idempotency_key_clean,
+    place_order,
+)
+from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote
 from autosales.core.errors import DomainError, NotFound
-from autosales.core.http.errors import error_responses
+from autosales.core.http.errors import ErrorOut, error_body, error_responses
 from autosales.core.http.fields import Quantity
+from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, organization_for_user
 from autosales.orders.api import OrderDetailOut, order_out
-from autosales.orders.models import Order, OrderSource, OrderStatus
+from autosales.orders.models import OrderSource
 from autosales.orders.selectors import order_for_customer
 from autosales.pricing.shipping import ShippingMethod
 
@@ -54,6 +70,31 @@ class PaymentIn(Schema):
     token: str = Field("", max_length=255, description="card: the gateway token (test gateway: tok_approve, ...)")
 
 
+class MoneyIn(Schema):
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description='Decimal amount, e.g. "26.25".')
+    currency: str = Field(min_length=3, max_length=3, pattern="^[A-Z]{3}$", description="ISO 4217 code.")
+
+
+class QuoteLineOut(Schema):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyOut
+    line_total: MoneyOut
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    subtotal: MoneyOut
+    shipping: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+
+
+class CheckoutConflictOut(ErrorOut):
+    quote: QuoteOut | None = Field(None, description="price_changed: what the order costs now.")
+
+
 class CheckoutIn(Schema):
     lines: list[CheckoutLineIn] | None = Field(
         None, max_length=MAX_LINES, description="What to order; omit to order the caller's cart."
@@ -62,6 +103,9 @@ class CheckoutIn(Schema):
     shipping_method: str = Field(min_length=1, max_length=40, description="A shipping method code.")
     payment: PaymentIn
     customer_reference: str = Field("", max_length=100, description="Your PO number or reference.")
+    expected_total: MoneyIn | None = Field(
+        None, description="The total you showed your user; if the order would cost anything else: 409 price_changed."
+    )
 
 
 def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], bool]:
@@ -101,23 +145,80 @@ def _shipping_method(code: str) -> ShippingMethod:
     return method
 
 
-def _placed_before(*, organization: Organization | None, key: str) -> bool:
-    if organization is None:
-        return False
-    return (
-        Order.objects.filter(organization=organization, idempotency_key=key)
-        .exclude(status=OrderStatus.PENDING_PAYMENT)
-        .exists()
+def _money(value: Money) -> dict:
+    return {"amount": value.amount, "currency": value.currency}
+
+
+def _price_changed(exc: PriceChanged) -> dict:
+    quote: Quote = exc.quote
+    return {
+        **error_body(exc.code, exc.message, [{"field": exc.field, "code": exc.code, "message": exc.message}]),
+        "quote": {
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": _money(line.unit_price),
+                    "line_total": _money(line.line_total),
+                }
+                for line in quote.lines
+            ],
+            "subtotal": _money(quote.subtotal),
+            "shipping": _money(quote.shipping),
+            "tax": _money(quote.tax),
+            "total": _money(quote.total),
+        },
+    }
+
+
+def _place(
+    request, payload: CheckoutIn, *, organization: Organization | None, key: str, fingerprint: str
+) -> CheckoutAnswer:
+    """Places the order and keeps the answer; a twin that answered first gives its answer instead."""
+    lines, from_cart = _lines(payload, request)
+    if from_cart and not lines:
+        # A twin may have answered and emptied the cart since the look-up: its answer is ours.
+        answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+        if answer is not None:
+            return answer
+    expected = payload.expected_total
+    order = place_order(
+        organization=organization,
+        user=request.auth,
+        lines=lines,
+        shipping_address=_address(payload.shipping_address, organization),
+        shipping_method=_shipping_method(payload.shipping_method),
+        payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
+        idempotency_key=key,
+        source=OrderSource.API,
+        customer_reference=payload.customer_reference,
+        expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
+        answered_by_caller=True,
     )
+    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
+    answer = checkout_answer_record(
+        organization=organization,
+        key=key,
+        fingerprint=fingerprint,
+        status=201,
+        body=OrderDetailOut.model_validate(body).model_dump(mode="json"),
+    )
+    if from_cart and not answer.replayed:
+        cart = cart_for_request(request)
+        if cart is not None:
+            cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
+    return answer
 
 
 @router.post(
     "",
-    response={200: OrderDetailOut, 201: OrderDetailOut, **error_responses(400, 401, 403, 404, 409, 422, 503)},
-    summary="Place an order (201); a replay with the same Idempotency-Key returns the same order (200)",
+    response={201: OrderDetailOut, 409: CheckoutConflictOut, **error_responses(400, 401, 403, 404, 422, 503)},
+    summary="Place an order (201); a replay with the same Idempotency-Key and body gets the same answer",
 )
 def checkout(
     request,
+    response: HttpResponse,
     payload: CheckoutIn,
     idempotency_key: str = Header(
         ...,
@@ -128,22 +229,15 @@ def checkout(
     ),
 ):
     organization = organization_for_user(user=request.auth)
-    lines, from_cart = _lines(payload, request)
-    replay = _placed_before(organization=organization, key=idempotency_key.strip())
-    order = place_order(
-        organization=organization,
-        user=request.auth,
-        lines=lines,
-        shipping_address=_address(payload.shipping_address, organization),
-        shipping_method=_shipping_method(payload.shipping_method),
-        payment=PaymentRequest(kind=payload.payment.kind, token=payload.payment.token),
-        idempotency_key=idempotency_key,
-        source=OrderSource.API,
-        customer_reference=payload.customer_reference,
-    )
-    if from_cart and not replay:
-        cart = cart_for_request(request)
-        if cart is not None:
-            cart_clear(cart=cart, variant_ids=[line.variant_id for line in lines])
-    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
-    return Status(200 if replay else 201, body)
+    key = idempotency_key_clean(idempotency_key)
+    fingerprint = request_fingerprint(body=payload.dict())
+    # Before the cart is read: the order the first request placed has emptied it.
+    answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+    if answer is None:
+        try:
+            answer = _place(request, payload, organization=organization, key=key, fingerprint=fingerprint)
+        except PriceChanged as exc:
+            return Status(409, _price_changed(exc))
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)

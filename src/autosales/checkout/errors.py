@@ -1,6 +1,13 @@
-from enum import StrEnum
+from __future__ import annotations
 
-from autosales.core.errors import DomainError
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from autosales.core.errors import Conflict, DomainError
+
+if TYPE_CHECKING:
+    from autosales.checkout.pricing import Quote
+    from autosales.core.money import Money
 
 
 class CheckoutError(StrEnum):
@@ -21,9 +28,27 @@ class CheckoutError(StrEnum):
     IN_PROGRESS = "checkout_in_progress"
     EXPIRED = "checkout_expired"
     NO_ORGANIZATION = "checkout_no_organization"
+    PRICE_CHANGED = "price_changed"
 
 
 class IdempotencyKeyReused(DomainError):
     """The key was used before for a different request: refused, nothing changes."""
 
     status = 422
+
+
+class PriceChanged(Conflict):
+    """The order would cost other than the total the customer was shown: refused before anything is held or charged.
+
+    `quote` is what it costs now, for the customer to look at and confirm again.
+    """
+
+    def __init__(self, *, expected: Money, quote: Quote):
+        super().__init__(
+            CheckoutError.PRICE_CHANGED,
+            f"Prices changed since you looked: the total is now {quote.total} (it was {expected}). "
+            "Check the new figures and confirm again.",
+            "expected_total",
+        )
+        self.expected = expected
+        self.quote = quote

@@ -31,6 +31,11 @@ class CheckoutAttempt(BaseModel):
     error_code = models.CharField(max_length=40, blank=True)
     error_field = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
+    # The first answer an API client got for this key (status code and JSON body) and the hash of the body it
+    # sent: the same body sent again gets this answer again, whatever happened to the order since.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_request_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

@@ -26,11 +26,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from autosales.checkout.accounts import account_charge_check
-from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused
+from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.checkout.pricing import LineRequest, lines_merge, quote
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
+from autosales.core.money import Money
 from autosales.customers.addresses import AddressInvalid, address_clean
 from autosales.customers.models import Address, Organization
 from autosales.inventory.services import stock_allocate
@@ -52,7 +53,7 @@ from autosales.payments.providers import provider_for
 from autosales.payments.services import payment_authorize, payment_confirmed_for, payment_void
 from autosales.pricing.shipping import ShippingMethod
 
-__all__ = ["LineRequest", "PaymentRequest", "place_order"]
+__all__ = ["LineRequest", "PaymentRequest", "idempotency_key_clean", "place_order"]
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,14 @@ def _address_fields(address: Address) -> dict[str, str]:
 
 
 def _request_hash(
-    *, lines, address: dict, shipping_method: ShippingMethod, payment: PaymentRequest, source: str, reference: str
+    *,
+    lines,
+    address: dict,
+    shipping_method: ShippingMethod,
+    payment: PaymentRequest,
+    source: str,
+    reference: str,
+    expected_total: Money | None,
 ) -> str:
     body = {
         "lines": sorted([line.variant_id, line.quantity] for line in lines),
@@ -107,7 +115,21 @@ def _request_hash(
         "source": source,
         "reference": reference,
     }
+    if expected_total is not None:
+        body["expected_total"] = [str(expected_total.amount), expected_total.currency]
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def idempotency_key_clean(idempotency_key: str | None) -> str:
+    """The key as stored (surrounding blanks dropped); raises DomainError naming `idempotency_key` when unusable."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise DomainError(
+            CheckoutError.IDEMPOTENCY_KEY_INVALID,
+            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
+            "idempotency_key",
+        )
+    return key
 
 
 def gateway_key(*, organization: Organization, idempotency_key: str) -> str:
@@ -127,21 +149,21 @@ def place_order(
     source: str = OrderSource.WEB,
     standing_order_run=None,
     customer_reference: str = "",
+    expected_total: Money | None = None,
+    answered_by_caller: bool = False,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
     The same key and request return the same order; the same key with a different request raises
     IdempotencyKeyReused (422); a twin request arriving while the first runs waits for it and returns its order.
+    `expected_total`: the total the customer was shown; when the order would cost anything else it raises
+    PriceChanged (409, with the new quote) before anything is held or charged, and the key stays free.
+    `answered_by_caller`: the caller keeps its answer with `checkout.answers.checkout_answer_record`, which
+    releases the attempt; until then twins wait, so that they can give that same answer.
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise DomainError(
-            CheckoutError.IDEMPOTENCY_KEY_INVALID,
-            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
-            "idempotency_key",
-        )
+    key = idempotency_key_clean(idempotency_key)
     if payment.kind not in PaymentKind.values:
         raise DomainError(
             CheckoutError.PAYMENT_KIND_INVALID, "Choose to pay by card or charge to your account.", "payment"
@@ -166,11 +188,13 @@ def place_order(
         payment=payment,
         source=source,
         reference=reference,
+        expected_total=expected_total,
     )
 
     attempt = _attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash)
     if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
         return Order.objects.get(pk=attempt.order_id)
+    answered = False
     try:
         order = attempt.order if attempt.order_id else None
         if order is None:
@@ -186,13 +210,16 @@ def place_order(
                 source=source,
                 standing_order_run=standing_order_run,
                 reference=reference,
+                expected_total=expected_total,
             )
-        if order.status != OrderStatus.PENDING_PAYMENT:
-            return order
-        return _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            order = _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
+        answered = answered_by_caller
+        return order
     finally:
-        # Whatever happened, this request no longer works on the attempt: a retry may take it up at once.
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
+        if not answered:
+            # This request no longer works on the attempt: a retry may take it up at once.
+            CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
 
 
 def _attempt_claim(*, organization: Organization, user, key: str, request_hash: str) -> CheckoutAttempt:
@@ -220,17 +247,18 @@ def _attempt_claim(*, organization: Organization, user, key: str, request_hash: 
                 "This idempotency key was already used for a different order; send a new key for a new order.",
                 "idempotency_key",
             )
-        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-            return attempt
         if attempt.status == CheckoutAttempt.Status.FAILED:
             raise DomainError(attempt.error_code, attempt.error_message, attempt.error_field or None)
         now = clock.now()
-        claimed = CheckoutAttempt.objects.filter(
+        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
+            # Finished once the request that placed it lets go (after capturing, and answering its client).
+            if attempt.claimed_until is None or attempt.claimed_until < now:
+                return attempt
+        elif CheckoutAttempt.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
             pk=attempt.pk,
             status=CheckoutAttempt.Status.IN_PROGRESS,
-        ).update(claimed_until=now + LEASE)
-        if claimed:
+        ).update(claimed_until=now + LEASE):
             attempt.refresh_from_db()
             return attempt
         if time.monotonic() > deadline:
@@ -267,6 +295,7 @@ def _reserve(
     source: str,
     standing_order_run,
     reference: str,
+    expected_total: Money | None,
 ) -> Order:
     """Step 2: prices, allocates and creates the pending order in one transaction (an account order is confirmed too).
 
@@ -284,6 +313,8 @@ def _reserve(
                 shipping_method=shipping_method,
                 shipping_address=shipping_address,
             )
+            if expected_total is not None and priced.total != expected_total:
+                raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
             parts = stock_allocate(quantities=priced.quantities())
@@ -350,6 +381,16 @@ def _reserve(
     except DomainError:
         CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
         raise
+    except IntegrityError:
+        CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
+        if not Order.objects.filter(organization=organization, idempotency_key=attempt.idempotency_key).exists():
+            raise
+        # Its attempt was purged (checkout.retention), but the order it placed still holds the key.
+        raise IdempotencyKeyReused(
+            CheckoutError.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was already used for an order; send a new key for a new order.",
+            "idempotency_key",
+        ) from None
 
 
 def _authorize(*, order: Order, payment: PaymentRequest, key: str) -> Payment:

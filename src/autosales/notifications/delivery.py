@@ -12,11 +12,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 
+from autosales.core import clock
+from autosales.core.errors import DomainError
 from autosales.jobs.claims import worker_id
 from autosales.jobs.registry import JobResult, job
 from autosales.notifications.backends import transport_open
 from autosales.notifications.models import OutboxEmail
+from autosales.notifications.services import outbox_email_render
 from autosales.notifications.transitions import (
     outbox_claim_due,
     outbox_mark_failed,
@@ -57,6 +61,38 @@ def classify_failure(exc: BaseException) -> Failure:
     if isinstance(exc, smtplib.SMTPException):
         return Failure(temporary=True, reason=f"{type(exc).__name__}: {exc}", connection_lost=True)
     return Failure(temporary=True, reason=f"{type(exc).__name__}: {exc}")
+
+
+def render_failure(exc: BaseException, *, template: str) -> Failure:
+    """Why an email could not be rendered: the database being away is temporary, a broken template or address is not."""
+    reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+    return Failure(temporary=isinstance(exc, DatabaseError), reason=f"cannot render emails/{template}: {reason}")
+
+
+def _render(*, email: OutboxEmail, worker: str) -> Failure | None:
+    """Renders a template email not rendered yet and keeps the result on its row (so every retry sends the same)."""
+    if email.is_rendered:
+        return None
+    try:
+        subject, text, html = outbox_email_render(email=email)
+    except Exception as exc:
+        log.warning("email %s cannot be rendered", email.message_id, exc_info=True)
+        return render_failure(exc, template=email.template)
+    fields = {"subject": subject[:998], "body_text": text, "body_html": html}
+    OutboxEmail.objects.filter(pk=email.pk, claimed_by=worker).update(**fields, updated_at=clock.now())
+    for name, value in fields.items():
+        setattr(email, name, value)
+    return None
+
+
+def _poisoned(email: OutboxEmail) -> Failure | None:
+    """An email claimed once more than allowed: every try before stopped its worker without an outcome."""
+    if email.attempts <= settings.OUTBOX_MAX_ATTEMPTS:
+        return None
+    return Failure(
+        temporary=False,
+        reason=f"gave up after {email.attempts - 1} attempts; the worker stopped while sending it each time",
+    )
 
 
 def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
@@ -105,6 +141,15 @@ def outbox_deliver_pass(
             break
         unreachable = config_error
         for email in batch:
+            refused = _poisoned(email) or _render(email=email, worker=worker)
+            if refused is not None:
+                if refused.temporary:
+                    outbox_mark_retry(email=email, worker=worker, error=refused.reason)
+                else:
+                    outbox_mark_failed(email=email, worker=worker, error=refused.reason)
+                failures += 1
+                last_error = refused.reason
+                continue
             if unreachable:
                 outbox_mark_retry(email=email, worker=worker, error=unreachable)
                 failures += 1

@@ -29,8 +29,9 @@ class OutboxEmail(BaseModel, Claimable):
     bcc = models.JSONField(default=list, blank=True)
     reply_to = models.JSONField(default=list, blank=True)
     from_email = models.CharField(max_length=255)
-    subject = models.CharField(max_length=998)
-    body_text = models.TextField()
+    # Empty until a template email is rendered at delivery (see `template`, `context`, `time_zone`).
+    subject = models.CharField(max_length=998, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # [{"filename": ..., "mimetype": ..., "content_b64": ...}] for messages that Django code sent with files.
@@ -38,6 +39,7 @@ class OutboxEmail(BaseModel, Claimable):
     template = models.CharField(max_length=200, blank=True)
     # A security email (see notifications.sensitivity): its body is shown to its recipient only.
     sensitive = models.BooleanField(default=False)
+    # What the template is rendered with at delivery (`notifications.context`: ids and plain values).
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # The zone the recipient reads times in, active while the template renders; blank: the shop's.
     time_zone = models.CharField(max_length=64, blank=True)
@@ -63,7 +65,12 @@ class OutboxEmail(BaseModel, Claimable):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {', '.join(self.to)}"
+        return f"{self.subject or self.template} → {', '.join(self.to)}"
+
+    @property
+    def is_rendered(self) -> bool:
+        """A template email gets its subject and bodies when delivery first renders it."""
+        return bool(self.body_text or self.body_html or not self.template)
 
     @property
     def to_display(self) -> str:

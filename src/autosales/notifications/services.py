@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import decimal
 import re
-import uuid
+import zoneinfo
 from collections.abc import Iterable
 from email.utils import parseaddr
 
@@ -23,7 +21,8 @@ from django.utils.html import strip_tags
 
 from autosales.core import clock, ids
 from autosales.core.errors import DomainError, NotFound
-from autosales.core.timezones import is_zone_name, time_zone_or_shop, zone_error
+from autosales.core.timezones import time_zone_or_shop
+from autosales.notifications.context import context_dump, context_load
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.notifications.sensitivity import email_is_sensitive
@@ -52,7 +51,8 @@ def message_id_normalize(value: str) -> str:
     return value
 
 
-def _recipients(value: str | Iterable[str], *, field: str) -> list[str]:
+def recipients_check(value: str | Iterable[str], *, field: str) -> list[str]:
+    """The addresses without blanks; raises DomainError naming `field` for one that is not an email address."""
     addresses = [value] if isinstance(value, str) else list(value)
     addresses = [a.strip() for a in addresses if a and a.strip()]
     for address in addresses:
@@ -63,19 +63,6 @@ def _recipients(value: str | Iterable[str], *, field: str) -> list[str]:
                 NotificationError.INVALID_RECIPIENT, f"{address!r} is not an email address.", field=field
             ) from None
     return addresses
-
-
-def _jsonable(value):
-    """The context as it is kept with the email: plain JSON, model instances by label, pk and name."""
-    if value is None or isinstance(value, str | int | float | bool | decimal.Decimal | dt.date | dt.time | uuid.UUID):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, models.Model):
-        return {"model": value._meta.label, "pk": str(value.pk), "str": str(value)}
-    return str(value)
 
 
 def _wake_delivery() -> None:
@@ -89,7 +76,7 @@ def email_render(*, template: str, context: dict, time_zone: str | None = None) 
     the shop's); the same output for the same input."""
     full = {**context, "shop": settings.SHOP, "base_url": settings.SHOP["base_url"].rstrip("/")}
     try:
-        with timezone.override(time_zone_or_shop(time_zone)):
+        with timezone.override(zoneinfo.ZoneInfo(time_zone_or_shop(time_zone))):
             subject = render_to_string(f"emails/{template}.subject.txt", full)
             text = render_to_string(f"emails/{template}.txt", full)
             html = render_to_string(f"emails/{template}.html", full)
@@ -109,13 +96,14 @@ def email_queue(
     message_id: str | None = None,
     time_zone: str | None = None,
 ) -> OutboxEmail:
-    """Write one outbox row in the caller's transaction (rendered now, sent later); the same message id is queued once.
+    """Write one outbox row in the caller's transaction: the template and its context, rendered at delivery; the same message id is queued once.
 
-    `time_zone` is the zone the recipient reads times in (their organization's); None: the shop's.
+    Nothing here can fail on the email's content (a broken template, a bad address, an unknown time zone):
+    that is found at delivery and fails that email alone, never the business change that owes it.
+    `time_zone` (an IANA name) is active while the email is rendered, so its dates read in the recipient's zone.
     """
-    recipients = _recipients(to, field="to")
-    if time_zone and not is_zone_name(time_zone):
-        raise DomainError(NotificationError.INVALID_TIME_ZONE, zone_error(time_zone), field="time_zone")
+    recipients = [to] if isinstance(to, str) else list(to)
+    recipients = [address.strip() for address in recipients if address and address.strip()]
     if not recipients:
         raise DomainError(NotificationError.NO_RECIPIENT, "An email needs at least one recipient.", field="to")
     if message_id is not None:
@@ -125,24 +113,30 @@ def email_queue(
             return existing
     else:
         message_id = f"{ids.public_id()}@{_domain()}"
-    subject, text, html = email_render(template=template, context=context, time_zone=time_zone)
     email = OutboxEmail.objects.create(
         message_id=message_id,
         to=recipients,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        subject=subject,
-        body_text=text,
-        body_html=html,
         template=template,
         sensitive=email_is_sensitive(template=template),
-        context=_jsonable(context),
-        time_zone=time_zone or "",
+        context=context_dump(context),
+        # Kept to the column's size: an unusable name fails the email at delivery, not the caller here.
+        time_zone=(time_zone or "")[: OutboxEmail._meta.get_field("time_zone").max_length],
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         next_attempt_at=clock.now(),
     )
     _wake_delivery()
     return email
+
+
+def outbox_email_render(*, email: OutboxEmail) -> tuple[str, str, str]:
+    """(subject, text, html) of a queued template email, from its kept context, in its time zone; raises what breaks.
+
+    The addresses are checked here too: like the template, they are only known to be usable at delivery.
+    """
+    recipients_check(email.to, field="to")
+    return email_render(template=email.template, context=context_load(email.context), time_zone=email.time_zone)
 
 
 def _attachment_rows(message: EmailMessage) -> list[dict]:
@@ -179,10 +173,10 @@ def email_queue_message(*, message: EmailMessage) -> OutboxEmail:
     message_id = message_id_normalize(given_id) if given_id else f"{ids.public_id()}@{_domain()}"
     email = OutboxEmail.objects.create(
         message_id=message_id,
-        to=_recipients(message.to, field="to"),
-        cc=_recipients(message.cc, field="cc"),
-        bcc=_recipients(message.bcc, field="bcc"),
-        reply_to=_recipients(message.reply_to, field="reply_to"),
+        to=recipients_check(message.to, field="to"),
+        cc=recipients_check(message.cc, field="cc"),
+        bcc=recipients_check(message.bcc, field="bcc"),
+        reply_to=recipients_check(message.reply_to, field="reply_to"),
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         subject=" ".join(str(message.subject).split()),
         body_text=body_text,

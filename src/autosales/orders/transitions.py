@@ -91,19 +91,20 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "", dat
     return order
 
 
-def order_email_queue(*, order: Order, template: str, at=None) -> None:
-    """Writes `template` for this order to the outbox (once per order and template) and records it on the trail."""
+def order_email_queue(*, order: Order, template: str, at=None, time_zone: str | None = None) -> None:
+    """Writes `template` for this order to the outbox (once per order and template) and records it on the trail,
+    its times in `time_zone` (default: the organization's zone, else the shop's).
+
+    The email keeps a reference to the order and is rendered at delivery: nothing about it can undo the move.
+    """
     recipients = order_recipients(order=order)
     if not recipients:
         return
-    lines = list(order.lines.all())
     context = {
         "order": order,
         "number": order.number_display,
-        "lines": lines,
         "address_lines": order.address_lines(),
         "order_url": f"{settings.SHOP['base_url'].rstrip('/')}{order.get_absolute_url()}",
-        "shop": settings.SHOP,
     }
     email = email_queue(
         to=recipients,
@@ -111,7 +112,7 @@ def order_email_queue(*, order: Order, template: str, at=None) -> None:
         context=context,
         related=order,
         message_id=f"{template.replace('/', '-')}-{order.public_id}",
-        time_zone=order.organization.local_time_zone,
+        time_zone=time_zone or order.organization.local_time_zone,
     )
     OrderEvent.objects.create(
         order=order,

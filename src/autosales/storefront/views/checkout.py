@@ -1,12 +1,14 @@
 """The checkout pages: address, shipping, payment, review, confirm. Plain forms; JavaScript is never needed
 (except Stripe's own card form when the Stripe provider is configured).
 
-The review page signs what it shows (lines, address, shipping, payment) together with a fresh idempotency
-key into its Confirm form, so the order placed is the one reviewed, and a double-clicked Confirm (two
-identical submissions, whatever the cart or session do in between) is one order and one charge.
+The review page signs what it shows (lines, address, shipping, payment, the total) together with a fresh
+idempotency key into its Confirm form, so the order placed is the one reviewed, at the total reviewed (a
+price that changed meanwhile is refused and the review shown again with the new total), and a double-clicked
+Confirm (two identical submissions, whatever the cart or session do in between) is one order and one charge.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +27,7 @@ from autosales.checkout.pricing import Quote, quote
 from autosales.checkout.selectors import payment_options_for, shipping_options_for
 from autosales.core import ids
 from autosales.core.errors import DomainError
+from autosales.core.money import Money
 from autosales.customers.forms import AddressForm, domain_error_to_form
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
@@ -262,10 +265,13 @@ def checkout_payment(request):
     return render(request, "storefront/checkout/payment.html", {**context, "form": form})
 
 
-def _signed_request(checkout: Checkout, *, address: Address, method: ShippingMethod, key: str, user) -> str:
+def _signed_request(
+    checkout: Checkout, *, address: Address, method: ShippingMethod, key: str, user, total: Money
+) -> str:
     return signing.dumps(
         {
             "key": key,
+            "total": [str(total.amount), total.currency],
             "organization": checkout.organization.public_id,
             "user": user.pk,
             "lines": [[line.variant_id, line.quantity] for line in checkout.lines],
@@ -309,7 +315,9 @@ def _review(request, checkout: Checkout, *, key: str | None = None, error: str =
             "payment_kind": checkout.state["payment_kind"],
             "payment_token": checkout.state.get("payment_token", ""),
             "customer_reference": checkout.state.get("customer_reference", ""),
-            "confirm": _signed_request(checkout, address=address, method=method, key=key, user=request.user),
+            "confirm": _signed_request(
+                checkout, address=address, method=method, key=key, user=request.user, total=priced.total
+            ),
             "error": error,
         },
         status=status,
@@ -357,6 +365,7 @@ def checkout_confirm(request):
             idempotency_key=data["key"],
             source="web",
             customer_reference=data["customer_reference"],
+            expected_total=Money(Decimal(data["total"][0]), data["total"][1]) if data.get("total") else None,
         )
     except PaymentUnavailable as exc:
         # The outcome is unknown: the retry must send the same key, so the gateway charges at most once.

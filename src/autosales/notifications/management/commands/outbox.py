@@ -9,7 +9,7 @@ from autosales.core.errors import DomainError
 from autosales.notifications.backends import transport_config
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.selectors import outbox_counts
-from autosales.notifications.services import email_queue, emails_resend_failed
+from autosales.notifications.services import email_queue, emails_resend_failed, recipients_check
 
 
 class Command(BaseCommand):
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         transport = self._transport()
         try:
             with transaction.atomic():
+                # Checked here: the outbox accepts any address and finds a bad one only when delivering.
+                recipients_check(address, field="to")
                 email = email_queue(
                     to=address,
                     template="notifications/test",

@@ -1,9 +1,7 @@
-"""When a standing order repeats: an RFC 5545 RRULE, expanded with python-dateutil.
+"""When a standing order repeats: an RFC 5545 RRULE, expanded here with python-dateutil's reading of the standard.
 
-Every expansion is bounded: a rule is validated before dateutil sees it (the parts the product supports, an
-interval of at least 1, which dateutil would loop on forever at 0), and dateutil only ever walks a window
-that ends HORIZON after where it began looking or after the last date it found, so a rule without dates
-(30 February) costs one window of candidates instead of a walk to the year 9999.
+The expansion is our own so that it can be bounded: dateutil's iterator walks day by day to the year 9999 on a
+rule without dates and never ends on INTERVAL=0. The tests check it against dateutil for every supported part.
 
 Occurrences are calendar dates in the standing order's time zone; each is due at a fixed local time on
 that date, so a change of daylight-saving time moves nothing a customer can see.
@@ -14,11 +12,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from dateutil import rrule as du
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -100,7 +96,7 @@ def _invalid(message: str) -> ScheduleError:
 
 @dataclass(frozen=True)
 class _Rule:
-    """A rule as the product accepts it (dateutil fills in what it leaves out from the start date, per RFC 5545)."""
+    """A parsed rule; the parts a rule leaves out are filled in from the start date (RFC 5545, as dateutil does)."""
 
     freq: str
     interval: int
@@ -110,6 +106,18 @@ class _Rule:
     byweekday: frozenset[int] | None  # plain weekdays: every Monday
     bynweekday: frozenset[tuple[int, int]] | None  # numbered weekdays: (weekday, n), the 1st Monday, the last Friday
     bysetpos: tuple[int, ...] | None
+
+    def filled_in(self, start: dt.date) -> _Rule:
+        if self.bymonthday or self.byweekday or self.bynweekday:
+            return self
+        if self.freq == "YEARLY":
+            bymonth = self.bymonth or frozenset({start.month})
+            return replace(self, bymonth=bymonth, bymonthday=frozenset({start.day}))
+        if self.freq == "MONTHLY":
+            return replace(self, bymonthday=frozenset({start.day}))
+        if self.freq == "WEEKLY":
+            return replace(self, byweekday=frozenset({start.weekday()}))
+        return self
 
 
 def _numbers(name: str, value: str, low: int, high: int, *, signed: bool = False) -> frozenset[int]:
@@ -221,32 +229,90 @@ def rule_expand(
 
 
 def _rule_dates(rule: str, *, start: dt.date, after: dt.date | None, work: list[int]) -> Iterator[dt.date]:
-    """The dates of `rule` from `start` that are later than `after`, window by window: each window ends HORIZON
-    after where it began (the first day looked at, or the day after the last date found); no date in a window,
-    no more dates. `work` counts the candidate days dateutil may walk (from the rule's start to the window's end)."""
-    expansion = _rrule(_rule_text(rule), start)
-    begin = max(start, after + _DAY) if after else start
-    while begin.year <= _LAST_YEAR:
-        end = min(begin + HORIZON, dt.date(_LAST_YEAR, 12, 31))
-        work[0] += (end - start).days + 1
-        last = None
-        for moment in expansion.replace(until=dt.datetime.combine(end, dt.time())).xafter(
-            dt.datetime.combine(begin, dt.time()), inc=True
-        ):
-            last = moment.date()
-            yield last
-        if last is None:
-            return
-        begin = last + _DAY
+    parsed = _parse(_rule_text(rule)).filled_in(start)
+    return _occurrences(parsed, start=start, begin=max(start, after + _DAY) if after else start, work=work)
 
 
 _DAY = dt.timedelta(days=1)
 
 
-@lru_cache(maxsize=2048)
-def _rrule(text: str, start: dt.date) -> du.rrule:
-    _parse(text)  # only rules the product supports reach dateutil (an INTERVAL of 0 would never end there)
-    return du.rrulestr(f"RRULE:{text}", dtstart=dt.datetime.combine(start, dt.time()), cache=False)
+def _occurrences(rule: _Rule, *, start: dt.date, begin: dt.date, work: list[int]) -> Iterator[dt.date]:
+    """The dates of `rule` from `begin` on, period by period; ends after HORIZON without a date."""
+    if begin.year > _LAST_YEAR:
+        return
+    give_up = begin + HORIZON
+    for period in _periods(rule, start=start, begin=begin):
+        if period[0] > give_up or period[0].year > _LAST_YEAR:
+            return
+        work[0] += len(period)
+        for day in _pick(rule, period):
+            if day >= begin:
+                give_up = day + HORIZON
+                yield day
+
+
+def _periods(rule: _Rule, *, start: dt.date, begin: dt.date) -> Iterator[list[dt.date]]:
+    """The candidate days of each period the interval visits (a day, a week, a month, a year), from the one
+    holding `begin`; the first week starts at `start`, as dateutil has it."""
+    step = rule.interval
+    if rule.freq == "DAILY":
+        k = -(-(begin - start).days // step)
+        day = start + dt.timedelta(days=k * step)
+        while True:
+            yield [day]
+            day += dt.timedelta(days=step)
+    elif rule.freq == "WEEKLY":
+        first = start - dt.timedelta(days=(start.weekday() - rule.wkst) % 7)
+        k = max(0, (begin - first).days // 7 // step)
+        while True:
+            monday = first + dt.timedelta(weeks=k * step)
+            yield [d for d in (monday + dt.timedelta(days=i) for i in range(7)) if d >= start]
+            k += 1
+    elif rule.freq == "MONTHLY":
+        months = start.year * 12 + start.month - 1
+        k = max(0, (begin.year * 12 + begin.month - 1 - months) // step)
+        while True:
+            year, month = divmod(months + k * step, 12)
+            length = calendar.monthrange(year, month + 1)[1]
+            yield [dt.date(year, month + 1, d) for d in range(1, length + 1)]
+            k += 1
+    else:
+        k = max(0, (begin.year - start.year) // step)
+        while True:
+            year = start.year + k * step
+            first = dt.date(year, 1, 1)
+            yield [first + dt.timedelta(days=i) for i in range((dt.date(year + 1, 1, 1) - first).days)]
+            k += 1
+
+
+def _pick(rule: _Rule, period: list[dt.date]) -> list[dt.date]:
+    days = [day for day in period if _matches(rule, day)]
+    if rule.bysetpos is None:
+        return days
+    picked = {days[pos - 1 if pos > 0 else pos] for pos in rule.bysetpos if -len(days) <= pos <= len(days) and pos}
+    return sorted(picked)
+
+
+def _matches(rule: _Rule, day: dt.date) -> bool:
+    if rule.bymonth and day.month not in rule.bymonth:
+        return False
+    if rule.bymonthday:
+        length = calendar.monthrange(day.year, day.month)[1]
+        if day.day not in rule.bymonthday and day.day - length - 1 not in rule.bymonthday:
+            return False
+    if rule.byweekday and day.weekday() not in rule.byweekday:
+        return False
+    if rule.bynweekday:
+        if rule.freq == "MONTHLY" or rule.bymonth:
+            index, length = day.day - 1, calendar.monthrange(day.year, day.month)[1]
+        else:
+            index, length = day.timetuple().tm_yday - 1, 365 + calendar.isleap(day.year)
+        weekday = day.weekday()
+        if (weekday, index // 7 + 1) not in rule.bynweekday and (weekday, -((length - 1 - index) // 7) - 1) not in (
+            rule.bynweekday
+        ):
+            return False
+    return True
 
 
 def timezone_validate(name: str) -> str:

@@ -188,7 +188,7 @@ def test_card_numbers_stored_before_are_cleared_by_the_migrations():
 
     payments_migration = importlib.import_module("autosales.payments.migrations.0004_redact_card_numbers_stored_before")
     recurring_migration = importlib.import_module(
-        "autosales.recurring.migrations.0004_clear_card_numbers_in_payment_tokens"
+        "autosales.recurring.migrations.0005_clear_card_numbers_in_payment_tokens"
     )
     # given rows written before card numbers were refused
     kept = Payment.objects.create(

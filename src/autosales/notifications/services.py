@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import models
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
@@ -76,9 +76,9 @@ def _jsonable(value):
 
 
 def _wake_delivery() -> None:
-    from autosales.jobs.services import job_wake
+    from autosales.jobs.services import job_wake_on_commit
 
-    transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
+    job_wake_on_commit(name=DELIVERY_JOB)
 
 
 def email_render(*, template: str, context: dict) -> tuple[str, str, str]:

@@ -115,6 +115,7 @@ if not IS_SQLITE:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "autosales.core.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,7 +170,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Email: EMAIL_URL=smtp://user:password@host:587?tls=1, smtps://..., or mailbox:// (the demo's
 # default: emails are kept in the back-office mailbox instead of leaving the machine).
@@ -245,6 +245,30 @@ OUTBOX_LEASE_SECONDS = env_positive("OUTBOX_LEASE_SECONDS", 300)
 JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
 JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
 JOBS_TIME_ZONE = os.environ.get("JOBS_TIME_ZONE", TIME_ZONE)
+
+# One cache shared by every process of the shop (gunicorn workers, `autosales worker`): the store's cached
+# product grids are invalidated by version tokens that any process may replace (core/cache_versions.py).
+# Redis when REDIS_URL is set, else files under $AUTOSALES_VAR_DIR/cache (one machine).
+CACHE_SECONDS = int(env_positive("CACHE_SECONDS", 600))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "autosales",
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
 
 # Customer accounts (docs/accounts.md, "Sign-in throttle"). Behind a reverse proxy REMOTE_ADDR is the proxy;
 # CLIENT_IP_HEADER names the request header it sets to the client's address (e.g. X-Real-IP).

@@ -26,6 +26,8 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from autosales.core.request_memo import request_memoized
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -41,15 +43,20 @@ def _key(kind: str) -> str:
     return f"version:{kind}"
 
 
-def versions_current(*kinds: str) -> str:
-    """The current tokens of `kinds`, as one string for a cache key (one cache round trip when all exist)."""
-    keys = [_key(kind) for kind in kinds]
+def _tokens() -> dict[str, str]:
+    keys = [_key(kind) for kind in KINDS]
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), timeout=None)
             found[key] = cache.get(key)
-    return ".".join(str(found[key]) for key in keys)
+    return {kind: str(found[_key(kind)]) for kind in KINDS}
+
+
+def versions_current(*kinds: str) -> str:
+    """The current tokens of `kinds`, as one string for a cache key (read once per request, one cache round trip)."""
+    tokens = request_memoized("cache_versions", _tokens)
+    return ".".join(tokens[kind] for kind in kinds)
 
 
 def _replace(kinds: tuple[str, ...]) -> None:

@@ -123,3 +123,15 @@ def test_an_email_committed_by_another_process_wakes_a_worker_through_listen_not
     assert [m["Message-ID"] for m in arrived] == [f"<{email.message_id}>"], output
     assert worker.returncode == 0, output
     assert re.search(r"Worker stopped", output)
+
+
+def test_with_celery_a_committed_email_sends_the_delivery_task_once_committed(settings, monkeypatch):
+    from autosales.jobs.celery import app
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: sent.append((name, args)))
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    with transaction.atomic():
+        queue_in_a_transaction("celery-wake@example.com")
+        assert sent == []  # nothing before the commit
+    assert sent == [("autosales.jobs.run", ["outbox.deliver"])]

@@ -81,3 +81,23 @@ def test_outside_a_request_nothing_is_remembered():
         organization_for_user(user=user)
         organization_for_user(user=user)
     assert len(ctx.captured_queries) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_inside_a_transaction_that_rolls_back_is_not_remembered():
+    from django.db import transaction
+
+    from autosales.customers.models import Membership
+
+    user = make_member()
+    other = make_organization(name="Rolled back")
+
+    def page():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Membership.objects.create(user=user, organization=other)  # now the latest joined
+            inside = organization_for_user(user=user)
+            raise RuntimeError("the service fails")
+        return inside, organization_for_user(user=user)
+
+    (inside, after), _ = in_a_request(page)
+    assert inside == other and after != other

@@ -145,3 +145,26 @@ def test_a_change_committed_by_a_transaction_shows_on_the_next_request(client):
     with transaction.atomic():
         stock_allocate(quantities={variant.id: 40})
     assert "Out of stock" in get(client, url)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_built_inside_a_transaction_that_rolls_back_is_not_shared(client, rf):
+    from autosales.core.request_memo import RequestMemoMiddleware
+    from autosales.storefront.views.catalog import product as product_page
+
+    [product] = catalog_of(1)
+    variant = product.variants.order_by("position").first()
+    url = reverse("storefront:product", args=[product.slug])
+
+    def build_inside_a_transaction(request):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            stock_allocate(quantities={variant.id: 40})
+            assert "Out of stock" in product_page(request, slug=product.slug).content.decode()
+            raise RuntimeError("the order fails")
+        return product_page(request, slug=product.slug)
+
+    request = rf.get(url)
+    request.user = make_member()
+    RequestMemoMiddleware(build_inside_a_transaction)(request)
+    page = get(client, url)[0]
+    assert "Out of stock" not in page and "In stock (40)" in page

@@ -26,7 +26,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from autosales.core.request_memo import request_memoized
+from autosales.core.request_memo import in_open_transaction, request_memoized
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
     """`build()`, shared through the cache by every request with the same `parts` while `kinds` are unchanged.
 
     `parts` must hold everything the value depends on besides the data of `kinds` (the page, the price lists).
-    When the cache is away, the value is built every time: slower, never wrong.
+    When the cache is away, the value is built every time: slower, never wrong. A value built inside a
+    transaction that is still open is not shared (it may show what that transaction will roll back).
     """
     try:
         versions = versions_current(*kinds)
@@ -127,6 +128,8 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
     if value is not _MISSING:
         return value
     value = build()
+    if in_open_transaction():
+        return value  # built from data that may yet roll back: never shared
     try:
         cache.set(key, value)
     except Exception:

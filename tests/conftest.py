@@ -14,6 +14,15 @@ def _real_clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: its database starts empty too, so nothing cached may outlive it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":

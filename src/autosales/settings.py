@@ -139,6 +139,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "autosales.core.http.middleware.RequestInputMiddleware",
+    "autosales.core.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,7 +205,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Email: EMAIL_URL=smtp://user:password@host:587?tls=1, smtps://..., or mailbox:// (the demo's
 # default: emails are kept in the back-office mailbox instead of leaving the machine).
@@ -305,3 +305,27 @@ AXES_COOLOFF_MESSAGE = (
 )
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged: only the failures matter here
 AXES_VERBOSE = False
+
+# One cache shared by every process of the shop (gunicorn workers, `autosales worker`): the store's cached
+# product grids are invalidated by version tokens that any process may replace (core/cache_versions.py).
+# Redis when REDIS_URL is set, else files under $AUTOSALES_VAR_DIR/cache (one machine).
+CACHE_SECONDS = int(env_positive("CACHE_SECONDS", 600))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "autosales",
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from autosales.cart.models import Cart, CartLine
 from autosales.catalog.models import Variant
 from autosales.core.money import Money, default_currency
+from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
 from autosales.inventory.selectors import available_by_variant
 from autosales.pricing.selectors import unit_prices
@@ -80,10 +81,21 @@ def _warning(*, variant: Variant, quantity: int, unit_price: Money | None, avail
 
 
 def cart_summary(*, cart: Cart | None, organization: Organization | None) -> CartSummary:
-    """The cart's lines with the organization's unit prices, availability and warnings; a fixed number of queries."""
+    """The cart's lines with the organization's unit prices, availability and warnings; a fixed number of queries.
+
+    Built once per request (core.request_memo): a page that asks again before changing anything gets the same
+    summary without a query.
+    """
     currency = organization.currency if organization is not None else default_currency()
     if cart is None or cart.pk is None:
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
+    return request_memoized(
+        ("cart_summary", cart.pk, getattr(organization, "pk", None)),
+        lambda: _cart_summary_build(cart=cart, currency=currency, organization=organization),
+    )
+
+
+def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization | None) -> CartSummary:
     cart_lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id"))
     if not cart_lines:
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
@@ -118,7 +130,10 @@ def cart_summary(*, cart: Cart | None, organization: Organization | None) -> Car
 
 
 def cart_item_count(*, cart: Cart | None) -> int:
-    """Units in the cart, in one query (the header's badge)."""
+    """Units in the cart, in one query (the header's badge; remembered for the request like the summary)."""
     if cart is None or cart.pk is None:
         return 0
-    return CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))["n"] or 0
+    return request_memoized(
+        ("cart_item_count", cart.pk),
+        lambda: CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))["n"] or 0,
+    )

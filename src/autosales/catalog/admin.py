@@ -5,6 +5,7 @@ from django.db.models import Count
 
 from autosales.catalog.models import Category, Product, Variant
 from autosales.catalog.services import product_reindex, products_reindex
+from autosales.core.cache_versions import CATALOG, PRICES, STOCK, VersionsBumpingAdmin
 
 # The admin is an entry point like a view, so it may show other apps' rows beside the catalog's:
 # a variant's prices and stock are edited on the variant.
@@ -13,7 +14,8 @@ from autosales.pricing.admin import PriceInline
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (CATALOG,)
     list_display = ["name", "parent", "slug", "position", "product_count"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -38,7 +40,8 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (CATALOG, PRICES, STOCK)
     list_display = ["name", "category", "brand", "is_active", "is_featured", "updated_at"]
     list_display_links = ["name"]
     list_select_related = ["category"]
@@ -86,7 +89,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (CATALOG, PRICES, STOCK)
     list_display = ["sku", "product", "name", "is_active", "position"]
     list_select_related = ["product"]
     list_filter = ["is_active", ("product__category", admin.RelatedOnlyFieldListFilter)]

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from autosales.catalog import search
 from autosales.catalog.models import Product, Variant
+from autosales.core.cache_versions import CATALOG, versions_bump
 
 
 def _variant_text(variant: Variant) -> list[str]:
@@ -32,6 +33,7 @@ def product_reindex(*, product: Product) -> None:
     if document != product.search_document:
         product.search_document = document
         product.save(update_fields=["search_document"])
+        versions_bump(CATALOG)
 
 
 def products_reindex(*, product_ids: Iterable[int], batch_size: int = 500) -> int:
@@ -52,6 +54,8 @@ def products_reindex(*, product_ids: Iterable[int], batch_size: int = 500) -> in
                 stale.append(product)
         Product.objects.bulk_update(stale, ["search_document"])
         changed += len(stale)
+    if changed:
+        versions_bump(CATALOG)
     return changed
 
 
@@ -62,4 +66,5 @@ def search_index_rebuild() -> int:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 search.sqlite_index_install(cursor)
+        versions_bump(CATALOG)
     return changed

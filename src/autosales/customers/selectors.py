@@ -4,22 +4,32 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from autosales.core import clock
 from autosales.core.errors import NotFound
+from autosales.core.request_memo import request_memoized
 from autosales.core.timezones import shop_time_zone
 from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Invitation, Membership, Organization, User
 
 
 def organization_for_user(*, user) -> Organization | None:
-    """The organization the user acts for: the one last chosen if still a member, else the latest joined (one query)."""
+    """The organization the user acts for: the one last chosen if still a member, else the latest joined.
+
+    One query per request (remembered for the request until it writes, see core.request_memo).
+    """
     if user is None or not user.is_authenticated:
         return None
     current_id = user.current_organization_id or 0
-    return (
-        Organization.objects.filter(memberships__user=user)
-        .annotate(is_current=Case(When(id=current_id, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        .order_by("-is_current", "-memberships__created_at", "-memberships__id")
-        .first()
-    )
+
+    def lookup() -> Organization | None:
+        return (
+            Organization.objects.filter(memberships__user=user)
+            .annotate(
+                is_current=Case(When(id=current_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+            )
+            .order_by("-is_current", "-memberships__created_at", "-memberships__id")
+            .first()
+        )
+
+    return request_memoized(("organization_for_user", user.pk, current_id), lookup)
 
 
 def time_zone_for_user(*, user) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from autosales.catalog.models import Category, Product, Variant
+from autosales.core.cache_versions import KINDS, versions_bump
 from autosales.customers.models import Organization, User
 from autosales.demo.catalog_data import demo_catalog_load
 from autosales.demo.checkout_data import demo_shipping
@@ -58,6 +59,8 @@ DEMO_LOADERS: list[Callable[[], int]] = [
 def demo_load() -> DemoSummary:
     """The demo data exists in full; rows already there are left exactly as they are."""
     created = sum(loader() for loader in DEMO_LOADERS)
+    if created:
+        versions_bump(*KINDS)
     return DemoSummary(
         created=created,
         categories=Category.objects.count(),

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
+from autosales.core.cache_versions import STOCK, VersionsBumpingAdmin, versions_bump
 from autosales.inventory.models import StockLevel, Warehouse
 
 
@@ -44,7 +45,8 @@ class StockLevelInline(admin.TabularInline):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (STOCK,)
     list_display = ["code", "name", "city", "region", "country", "priority", "is_active"]
     list_filter = ["is_active", "country"]
     search_fields = ["code", "name", "city"]
@@ -67,7 +69,8 @@ class AvailabilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (STOCK,)
     list_display = ["sku", "product", "warehouse", "on_hand", "allocated", "available"]
     list_select_related = ["variant__product", "warehouse"]
     list_filter = ["warehouse", AvailabilityFilter]
@@ -91,6 +94,7 @@ class StockLevelAdmin(admin.ModelAdmin):
             obj.save(update_fields=["on_hand"])
         else:
             obj.save()
+        versions_bump(STOCK)
 
     @admin.display(description="SKU", ordering="variant__sku")
     def sku(self, obj):

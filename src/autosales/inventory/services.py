@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db.models import F
 
+from autosales.core.cache_versions import STOCK, versions_bump
 from autosales.inventory.allocation import AllocationPart, allocation_plan
 from autosales.inventory.locks import stock_levels_by_id_for_update, stock_levels_for_update
 from autosales.inventory.models import StockLevel
@@ -20,6 +21,7 @@ def stock_allocate(*, quantities: Mapping[int, int]) -> list[AllocationPart]:
     plan = allocation_plan(levels=levels, quantities=wanted)
     for part in sorted(plan, key=lambda p: p.stock_level_id):
         StockLevel.objects.filter(pk=part.stock_level_id).update(allocated=F("allocated") + part.quantity)
+    versions_bump(STOCK)
     return plan
 
 
@@ -32,3 +34,4 @@ def stock_release(*, parts: Iterable[tuple[int, int]]) -> None:
         release = min(totals[level.pk], level.allocated)
         if release:
             StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") - release)
+    versions_bump(STOCK)

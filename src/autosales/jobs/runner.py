@@ -9,22 +9,28 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from autosales.jobs.claims import worker_id
-from autosales.jobs.services import jobs_run_due, seconds_until_next_due, wake_event
+from autosales.jobs.services import jobs_run_due, seconds_until_next_due
+from autosales.jobs.wakeups import listener_start, wakeups
 
 log = logging.getLogger(__name__)
 
 
 def run_loop(*, stop: threading.Event, poll_seconds: float | None = None) -> None:
-    """Run due jobs until `stop` is set, sleeping until the next job is due (at most `poll_seconds`) or a wake-up."""
+    """Run due jobs until `stop` is set, sleeping until the next job is due (at most `poll_seconds`) or a wake-up.
+
+    A wake-up (see jobs.wakeups: an email committed in this process, or a NOTIFY from another one on
+    PostgreSQL) runs the woken job at once, whether its schedule says it is due or not.
+    """
     poll = settings.JOBS_POLL_SECONDS if poll_seconds is None else poll_seconds
     worker = worker_id()
+    listener = listener_start(timeout=poll)
     log.info("job runner %s started", worker)
     try:
         while not stop.is_set():
             wait = poll
             try:
                 close_old_connections()
-                ran = jobs_run_due(worker=worker)
+                ran = jobs_run_due(worker=worker, woken=wakeups.take())
                 wait = seconds_until_next_due(cap=poll)
                 if not ran and wait == 0:
                     # Due but held by another worker (or one that died, until its lease ends): look again later.
@@ -35,9 +41,10 @@ def run_loop(*, stop: threading.Event, poll_seconds: float | None = None) -> Non
             if stop.is_set():
                 break
             if wait > 0:
-                wake_event.wait(wait)
-            wake_event.clear()
+                wakeups.wait(wait)
     finally:
+        if listener is not None:
+            listener.stop()
         connection.close()
         log.info("job runner %s stopped", worker)
 
@@ -55,7 +62,7 @@ class RunnerThread(threading.Thread):
 
     def stop(self, timeout: float | None = 30) -> None:
         self.stop_event.set()
-        wake_event.set()
+        wakeups.interrupt()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
 

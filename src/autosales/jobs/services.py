@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,11 +17,9 @@ from autosales.core import clock
 from autosales.jobs.claims import worker_id
 from autosales.jobs.models import JobState
 from autosales.jobs.registry import JobResult, JobSpec, job_spec, registered_jobs
+from autosales.jobs.wakeups import CHANNEL, wakeups
 
 log = logging.getLogger(__name__)
-
-# Set to make the in-process runner look at its jobs now instead of at its next poll.
-wake_event = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -129,17 +127,19 @@ def job_execute(*, name: str, worker: str | None = None, only_if_due: bool = Tru
     )
 
 
-def jobs_run_due(*, worker: str | None = None) -> list[JobOutcome]:
-    """Run every registered job that is due now, one after the other; returns what ran."""
+def jobs_run_due(*, worker: str | None = None, woken: Iterable[str] = ()) -> list[JobOutcome]:
+    """Run every registered job that is due now, and the `woken` ones (they have work now), one after the other; returns what ran."""
     worker = worker or worker_id()
+    woken = set(woken)
     now = clock.now()
     states = {s.name: s for s in JobState.objects.all()}
     outcomes = []
     for name, _spec in registered_jobs().items():
         state = states.get(name)
-        if state is not None and state.next_run_at is not None and state.next_run_at > now:
+        due = state is None or state.next_run_at is None or state.next_run_at <= now
+        if not (due or name in woken):
             continue
-        outcome = job_execute(name=name, worker=worker, only_if_due=True)
+        outcome = job_execute(name=name, worker=worker, only_if_due=name not in woken)
         if outcome.ran:
             outcomes.append(outcome)
     return outcomes
@@ -164,13 +164,25 @@ def job_request_run(*, name: str) -> JobState:
     state = job_state_ensure(spec=spec)
     JobState.objects.filter(pk=state.pk).update(next_run_at=clock.now(), updated_at=clock.now())
     state.refresh_from_db()
-    transaction.on_commit(lambda: job_wake(name=name))
+    job_wake_on_commit(name=name)
     return state
+
+
+def job_wake_on_commit(*, name: str) -> None:
+    """Wake the runners for `name` when the caller's transaction commits (nothing if it rolls back).
+
+    On PostgreSQL the NOTIFY is sent in the caller's transaction, so runners in other processes hear of the
+    work exactly when it is committed; in this process and for Celery, `job_wake` runs on commit.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, name])
+    transaction.on_commit(lambda: job_wake(name=name))
 
 
 def job_wake(*, name: str) -> None:
     """Tell workers that `name` has work now: the in-process runner at once, and Celery when REDIS_URL is set."""
-    wake_event.set()
+    wakeups.add([name])
     if settings.REDIS_URL:
         try:
             from autosales.jobs.celery import app

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import models
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -66,9 +66,9 @@ def recipients_check(value: str | Iterable[str], *, field: str) -> list[str]:
 
 
 def _wake_delivery() -> None:
-    from autosales.jobs.services import job_wake
+    from autosales.jobs.services import job_wake_on_commit
 
-    transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
+    job_wake_on_commit(name=DELIVERY_JOB)
 
 
 def email_render(*, template: str, context: dict, time_zone: str | None = None) -> tuple[str, str, str]:

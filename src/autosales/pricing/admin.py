@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from autosales.core.cache_versions import PRICES, VersionsBumpingAdmin
 from autosales.pricing.models import Price, PriceList
 
 
@@ -15,7 +16,8 @@ class PriceInline(admin.TabularInline):
 
 
 @admin.register(PriceList)
-class PriceListAdmin(admin.ModelAdmin):
+class PriceListAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (PRICES,)
     list_display = ["name", "currency", "is_default", "organization_names"]
     list_filter = ["is_default", "currency"]
     search_fields = ["name", "organizations__name"]
@@ -31,7 +33,8 @@ class PriceListAdmin(admin.ModelAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(admin.ModelAdmin):
+class PriceAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (PRICES,)
     list_display = ["sku", "product", "price_list", "amount"]
     list_select_related = ["variant__product", "price_list"]
     list_filter = ["price_list"]

@@ -7,19 +7,30 @@ from django.db.models import Q
 from autosales.catalog.models import Variant
 from autosales.core.errors import NotFound
 from autosales.core.money import Money
+from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
 from autosales.pricing.errors import PricingError
 from autosales.pricing.models import Price
 
 
-def unit_prices(*, variant_ids: Iterable[int], organization: Organization | None = None) -> dict[int, Money]:
-    """Price per variant id for `organization` in one query: its own price lists' lowest price, else the list price.
+def price_list_ids_for(*, organization: Organization | None) -> tuple[int, ...]:
+    """The ids of the organization's own price lists, sorted (one query, remembered for the request); () for none."""
+    if organization is None:
+        return ()
 
-    Variants without any price are left out of the result.
-    """
-    ids = list(set(variant_ids))
-    if not ids:
-        return {}
+    def lookup() -> tuple[int, ...]:
+        return tuple(sorted(organization.price_lists.values_list("id", flat=True)))
+
+    return request_memoized(("price_list_ids_for", organization.pk), lookup)
+
+
+def price_list_key(*, organization: Organization | None) -> str:
+    """Which prices a customer sees, as a cache-key part: customers with the same price lists see the same prices."""
+    ids = price_list_ids_for(organization=organization)
+    return "pl-" + "-".join(map(str, ids)) if ids else "default"
+
+
+def _unit_prices_query(ids: list[int], organization: Organization | None) -> dict[int, Money]:
     applicable = Q(price_list__is_default=True)
     if organization is not None:
         applicable |= Q(price_list__in=organization.price_lists.values("id"))
@@ -39,6 +50,23 @@ def unit_prices(*, variant_ids: Iterable[int], organization: Organization | None
             if best is None or (best.currency == money.currency and money < best):
                 special_prices[row.variant_id] = money
     return {**list_prices, **special_prices}
+
+
+def unit_prices(*, variant_ids: Iterable[int], organization: Organization | None = None) -> dict[int, Money]:
+    """Price per variant id for `organization` in one query: its own price lists' lowest price, else the list price.
+
+    Variants without any price are left out of the result. Within a request, prices already looked up for
+    the same organization are remembered (core.request_memo): only the other variants are queried.
+    """
+    ids = list(set(variant_ids))
+    if not ids:
+        return {}
+    known: dict[int, Money | None] = request_memoized(("unit_prices", getattr(organization, "pk", None)), dict)
+    missing = [vid for vid in ids if vid not in known]
+    if missing:
+        found = _unit_prices_query(missing, organization)
+        known.update({vid: found.get(vid) for vid in missing})
+    return {vid: known[vid] for vid in ids if known[vid] is not None}
 
 
 def unit_price(*, variant: Variant, organization: Organization | None = None) -> Money:

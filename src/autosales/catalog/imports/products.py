@@ -34,6 +34,7 @@ from autosales.catalog.imports.rows import (
 )
 from autosales.catalog.models import Category, Product, Variant
 from autosales.catalog.services import products_reindex
+from autosales.core.cache_versions import CATALOG, PRICES, versions_bump
 from autosales.pricing.models import Price, PriceList
 
 # -- Products ----------------------------------------------------------------------------------------
@@ -189,6 +190,7 @@ def products_import(
         counts = _products_write(
             rows=rows, variants=variants, price_list=price_list, columns=set(columns), progress=progress
         )
+        versions_bump(CATALOG, PRICES)
         if dry_run:
             transaction.set_rollback(True)
     skipped = len({e.line for e in errors})

@@ -23,6 +23,7 @@ from autosales.catalog.imports.rows import (
     whole_number_cell,
 )
 from autosales.catalog.models import Variant
+from autosales.core.cache_versions import STOCK, versions_bump
 from autosales.inventory.models import StockLevel, Warehouse
 
 
@@ -113,6 +114,7 @@ def stock_import(
             else:
                 unchanged += 1
         rows_save(StockLevel, new=new_levels, updated=updated_levels)
+        versions_bump(STOCK)
         if dry_run:
             transaction.set_rollback(True)
     return ImportResult(

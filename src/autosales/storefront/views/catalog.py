@@ -1,18 +1,28 @@
-"""Catalog pages: home, category, search, product. Each page costs a fixed number of queries."""
+"""Catalog pages: home, category, search, product. Each page costs a fixed number of queries.
+
+What every shopper with the same price lists sees alike (a page of product cards, a product's variants) is
+built once and shared through the cache (core.cache_versions): a change to products, prices or stock makes
+the next request build it again. A cached page costs only the shopper's session, user, organization,
+price lists and cart.
+"""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
 from autosales.catalog.models import Product, Variant
+from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
 from autosales.inventory.selectors import Availability, availability_of, available_by_variant
-from autosales.pricing.selectors import unit_prices
+from autosales.pricing.selectors import price_list_key, unit_prices
 
 PAGE_SIZE = 24
 FEATURED_COUNT = 8
@@ -26,6 +36,7 @@ class ProductCard:
     price_from: Money | None
     has_price_range: bool
     availability: Availability
+    variant_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,85 +63,123 @@ def _product_cards(products: list[Product], organization) -> list[ProductCard]:
                 price_from=variant_prices[0] if variant_prices else None,
                 has_price_range=len({m.amount for m in variant_prices}) > 1,
                 availability=availability_of(sum(units.get(v.id, 0) for v in product.variants.all())),
+                variant_count=len(product.variants.all()),
             )
         )
     return cards
 
 
-def _page(request, products) -> Page:
-    return Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page_number(request) -> int:
+    """The page asked for; anything but a number is the first page (as Paginator.get_page reads it)."""
+    try:
+        return int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
 
 
-def _query_string_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
+def _page(products, number: int) -> Page:
+    return Paginator(products, PAGE_SIZE).get_page(number)
+
+
+def _listing_html(*, name: str, parts: tuple, number: int, products, organization, template: str, context: dict) -> str:
+    """Page `number` of product cards rendered with `template`, shared by requests with the same parts and price lists."""
+
+    def build() -> str:
+        page = _page(products(), number)
+        cards = _product_cards(list(page.object_list), organization)
+        return render_to_string(template, {**context, "page": page, "cards": cards})
+
+    key = (*parts, number, price_list_key(organization=organization))
+    return mark_safe(cached_for_versions(name=name, parts=key, kinds=KINDS, build=build))
+
+
+def _categories_top() -> list:
+    """The top-level categories with their children, shared through the cache until the catalog changes."""
+    return cached_for_versions(
+        name="categories-top", parts=(), kinds=(CATALOG,), build=lambda: list(catalog.categories_top())
+    )
 
 
 def home(request):
     organization = organization_for_user(user=request.user)
-    products = catalog.products_featured(limit=FEATURED_COUNT)
+
+    def build() -> str:
+        products = catalog.products_featured(limit=FEATURED_COUNT)
+        return render_to_string(
+            "storefront/_featured.html",
+            {"cards": _product_cards(products, organization), "any_featured": any(p.is_featured for p in products)},
+        )
+
+    featured = cached_for_versions(
+        name="home-featured", parts=(price_list_key(organization=organization),), kinds=KINDS, build=build
+    )
     return render(
         request,
         "storefront/home.html",
-        {
-            "categories": catalog.categories_top(),
-            "cards": _product_cards(products, organization),
-            "any_featured": any(p.is_featured for p in products),
-        },
+        {"categories": _categories_top(), "featured": mark_safe(featured)},
     )
 
 
 def categories(request):
-    return render(request, "storefront/categories.html", {"categories": catalog.categories_top()})
+    return render(request, "storefront/categories.html", {"categories": _categories_top()})
+
+
+def _category_header(*, slug: str) -> dict:
+    current = catalog.category_by_slug(slug=slug)
+    return {
+        "category": current,
+        "path": catalog.category_path(category=current),
+        "children": list(current.children.all()),
+    }
 
 
 def category(request, slug: str):
     try:
-        current = catalog.category_by_slug(slug=slug)
+        header = cached_for_versions(
+            name="category-header", parts=(slug,), kinds=(CATALOG,), build=lambda: _category_header(slug=slug)
+        )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    organization = organization_for_user(user=request.user)
-    page = _page(request, catalog.products_for_listing(category=current))
-    return render(
-        request,
-        "storefront/category.html",
-        {
-            "category": current,
-            "path": catalog.category_path(category=current),
-            "children": current.children.all(),
-            "page": page,
-            "cards": _product_cards(list(page.object_list), organization),
-            "page_query": _query_string_without_page(request),
-        },
+    current = header["category"]
+    listing = _listing_html(
+        name="category-grid",
+        parts=(current.pk,),
+        number=_page_number(request),
+        products=lambda: catalog.products_for_listing(category=current),
+        organization=organization_for_user(user=request.user),
+        template="storefront/_category_listing.html",
+        context={"page_query": ""},
     )
+    return render(request, "storefront/category.html", {**header, "listing": listing})
 
 
 def search(request):
     query = request.GET.get("q", "")
-    context = {"query": query, "page": None, "cards": [], "error": None, "page_query": ""}
+    context = {"query": query, "listing": "", "error": None}
     status = 200
     if query.strip():
         try:
-            products = catalog.products_for_listing(query=query)
-            page = _page(request, products)
-            cards = _product_cards(list(page.object_list), organization_for_user(user=request.user))
+            context["listing"] = _listing_html(
+                name="search-grid",
+                parts=(query,),
+                number=_page_number(request),
+                products=lambda: catalog.products_for_listing(query=query),
+                organization=organization_for_user(user=request.user),
+                template="storefront/_search_listing.html",
+                context={"query": query, "page_query": urlencode({"q": query})},
+            )
         except DomainError as exc:
             context["error"] = exc
             status = 400
-        else:
-            context.update(page=page, cards=cards, page_query=_query_string_without_page(request))
     return render(request, "storefront/search.html", context, status=status)
 
 
-def product(request, slug: str):
-    try:
-        item = catalog.product_by_slug(slug=slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def _product_page_data(*, slug: str, organization) -> dict:
+    """The product, its breadcrumbs and its variant rows with the organization's prices and stock."""
+    item = catalog.product_by_slug(slug=slug)
     variants = list(item.variants.all())
     ids = [v.id for v in variants]
-    prices = unit_prices(variant_ids=ids, organization=organization_for_user(user=request.user))
+    prices = unit_prices(variant_ids=ids, organization=organization)
     units = available_by_variant(variant_ids=ids)
     columns: list[str] = []
     for variant in variants:
@@ -146,16 +195,26 @@ def product(request, slug: str):
         )
         for v in variants
     ]
-    return render(
-        request,
-        "storefront/product.html",
-        {
-            "product": item,
-            "path": catalog.category_path(category=item.category),
-            "columns": [key.replace("_", " ").capitalize() for key in columns],
-            "rows": rows,
-        },
-    )
+    return {
+        "product": item,
+        "path": catalog.category_path(category=item.category),
+        "columns": [key.replace("_", " ").capitalize() for key in columns],
+        "rows": rows,
+    }
+
+
+def product(request, slug: str):
+    organization = organization_for_user(user=request.user)
+    try:
+        data = cached_for_versions(
+            name="product-page",
+            parts=(slug, price_list_key(organization=organization)),
+            kinds=KINDS,
+            build=lambda: _product_page_data(slug=slug, organization=organization),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "storefront/product.html", data)
 
 
 def _attribute_text(value) -> str:

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from autosales.core.errors import DomainError
 from autosales.jobs.registry import registered_jobs
 from autosales.jobs.runner import run_loop
-from autosales.jobs.services import job_execute, jobs_run_due, wake_event
+from autosales.jobs.services import job_execute, jobs_run_due
+from autosales.jobs.wakeups import wakeups
 
 
 class Command(BaseCommand):
@@ -41,7 +42,7 @@ class Command(BaseCommand):
 
         def on_signal(signum, frame):
             stop.set()
-            wake_event.set()
+            wakeups.interrupt()
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

@@ -1,0 +1,137 @@
+"""Version tokens for cached pages: a fragment cached under the current tokens is current, whatever the process.
+
+The store caches what every shopper sees alike (a category's product grid for a price list, a product's
+variant table) in Django's cache under a key that holds the tokens of the data it shows. A write that changes
+such data replaces the token when it commits (`versions_bump`), so the next request builds the
+fragment again; the old entries are never read again and expire. A token is a fresh random value, never a
+counter: a token lost with the cache (a restart, an eviction) comes back as a new value, never an old one.
+
+Kinds of data:
+- CATALOG: products, variants, categories, search text (the catalog app, its admin and imports);
+- PRICES: prices and price lists (the pricing admin, the product import);
+- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin).
+
+A reader takes the tokens before it reads the database (`versions_current`), so a fragment is never stored
+under a token newer than its data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from autosales.core.request_memo import in_open_transaction, request_memoized
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MISSING = object()
+
+CATALOG = "catalog"
+PRICES = "prices"
+STOCK = "stock"
+KINDS = (CATALOG, PRICES, STOCK)
+
+
+def _key(kind: str) -> str:
+    return f"version:{kind}"
+
+
+def _tokens() -> dict[str, str]:
+    keys = [_key(kind) for kind in KINDS]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            found[key] = cache.get(key)
+    return {kind: str(found[_key(kind)]) for kind in KINDS}
+
+
+def versions_current(*kinds: str) -> str:
+    """The current tokens of `kinds`, as one string for a cache key (read once per request, one cache round trip)."""
+    tokens = request_memoized("cache_versions", _tokens)
+    return ".".join(tokens[kind] for kind in kinds)
+
+
+def _replace(kinds: tuple[str, ...]) -> None:
+    try:
+        cache.set_many({_key(kind): secrets.token_hex(8) for kind in kinds}, timeout=None)
+    except Exception:
+        # The cache is away (Redis restarting): what it held is gone or expires within CACHE_SECONDS.
+        log.exception("could not replace the cache versions %s", kinds)
+
+
+def versions_bump(*kinds: str) -> None:
+    """Give `kinds` new tokens now and again when the caller's transaction commits.
+
+    The second time is what matters: a request that read the database before the commit may have cached
+    what it saw under the token of the first. The first makes a change visible at once to reads in the
+    same transaction (and to tests, whose transaction never commits).
+    """
+    _replace(kinds)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _replace(kinds))
+
+
+class VersionsBumpingAdmin:
+    """A ModelAdmin mixin: every save, delete and bulk action bumps `cache_versions` after it commits."""
+
+    cache_versions: tuple[str, ...] = ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        versions_bump(*self.cache_versions)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        versions_bump(*self.cache_versions)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        versions_bump(*self.cache_versions)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        versions_bump(*self.cache_versions)
+
+    def response_action(self, request, queryset):
+        response = super().response_action(request, queryset)
+        versions_bump(*self.cache_versions)
+        return response
+
+
+def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], build: Callable[[], T]) -> T:
+    """`build()`, shared through the cache by every request with the same `parts` while `kinds` are unchanged.
+
+    `parts` must hold everything the value depends on besides the data of `kinds` (the page, the price lists).
+    When the cache is away, the value is built every time: slower, never wrong. A value built inside a
+    transaction that is still open is not shared (it may show what that transaction will roll back).
+    """
+    try:
+        versions = versions_current(*kinds)
+    except Exception:
+        log.warning("the cache is not answering; building %s without it", name, exc_info=True)
+        return build()
+    digest = hashlib.sha256(repr((parts, versions)).encode()).hexdigest()[:32]
+    key = f"{name}:{digest}"
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:
+        log.warning("the cache is not answering; building %s without it", name, exc_info=True)
+        value = _MISSING
+    if value is not _MISSING:
+        return value
+    value = build()
+    if in_open_transaction():
+        return value  # built from data that may yet roll back: never shared
+    try:
+        cache.set(key, value)
+    except Exception:
+        log.warning("could not cache %s", name, exc_info=True)
+    return value

@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.suite_runs import ON_POSTGRES
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -35,12 +37,11 @@ _HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
-    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     skip = pytest.mark.skip(reason="browser journeys run on SQLite (BROWSER_ON_POSTGRES=1 runs them here too)")
     for item in items:
         if _HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-            if on_postgres and os.environ.get("BROWSER_ON_POSTGRES") != "1":
+            if ON_POSTGRES and os.environ.get("BROWSER_ON_POSTGRES") != "1":
                 item.add_marker(skip)
 
 

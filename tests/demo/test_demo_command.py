@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from autosales.catalog.models import Variant
 from autosales.customers.models import Organization
+from tests.suite_runs import once
 
 AUTOSALES = Path(sys.executable).with_name("autosales")
 
@@ -82,6 +83,7 @@ def test_demo_rejects_a_port_out_of_range_before_touching_anything():
     assert not Variant.objects.exists()
 
 
+@once
 def test_demo_command_serves_the_store_from_nothing(tmp_path):
     """The README's first command on a fresh machine: a new SQLite database, demo data, a store that answers."""
     # given
@@ -119,6 +121,7 @@ def test_demo_command_serves_the_store_from_nothing(tmp_path):
     assert (tmp_path / "var" / "autosales.sqlite3").exists()
 
 
+@once
 def test_demo_with_a_secret_key_creates_the_data_folder_itself(tmp_path):
     """With SECRET_KEY set no key file is written, which used to be what created the folder of the database."""
     # given a data folder that does not exist yet

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autosales.recurring.schedule import HORIZON, Schedule, ScheduleError, rule_expand, rule_for, rule_validate
+from tests.suite_runs import once
 
 
 def reference_monthly(start: dt.date, every: int, day: int, through: dt.date) -> list[dt.date]:
@@ -243,6 +244,7 @@ RULE_PARTS = st.fixed_dictionaries(
 )
 
 
+@once
 @settings(deadline=None)  # a busy machine must not fail a correctness property on time
 @given(
     parts=RULE_PARTS,

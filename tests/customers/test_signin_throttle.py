@@ -115,6 +115,7 @@ def test_the_admin_sign_in_locks_after_the_limit_and_refuses_the_right_password(
     # then it is refused with 429 and the reason, and nobody is signed in
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.content.decode()
+    assert "autosales administration" in response.content.decode()  # the admin's own header, not Django's
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302  # still the sign-in page
 

@@ -8,6 +8,7 @@ not passwords and never pass through `authenticate`, so they are not counted.
 """
 
 from axes.helpers import get_lockout_message
+from django.contrib import admin
 from django.shortcuts import render
 
 
@@ -33,4 +34,5 @@ def signin_locked_response(request, original_response=None, credentials=None):
     answers 429 with the form and the reason), else a page with the reason (the admin's sign-in)."""
     if original_response is not None and original_response.status_code == 429:
         return original_response
-    return render(request, "registration/signin_locked.html", {"message": signin_locked_message()}, status=429)
+    context = {**admin.site.each_context(request), "message": signin_locked_message()}
+    return render(request, "registration/signin_locked.html", context, status=429)

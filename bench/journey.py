@@ -296,7 +296,14 @@ def oscar_database(var_dir: Path):
         for key, value in os.environ.items()
         if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "AUTOSALES_VAR_DIR", "PYTHONPATH")
     }
-    env.update({"DJANGO_SETTINGS_MODULE": "oscar_shop.settings", "OSCAR_BENCH_VAR": str(var_dir)})
+    # Haystack's simple backend warns on every product saved that it keeps no index (it searches the tables).
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "oscar_shop.settings",
+            "OSCAR_BENCH_VAR": str(var_dir),
+            "PYTHONWARNINGS": "ignore::UserWarning",
+        }
+    )
     given = os.environ.get("DATABASE_URL", "")
     admin = url = None
     if given.startswith("postgres"):

@@ -55,6 +55,21 @@ def _fmt(value, pattern: str = "{:.1f}") -> str:
     return "—" if value is None else pattern.format(value)
 
 
+def _journey_row(journey: dict) -> tuple[str, str, str, str]:
+    at1 = _at(journey["levels"], 1) or journey["levels"][0]
+    at8 = _at(journey["levels"], 8) or journey["levels"][-1]
+    return (
+        "one shopper's page journey (12 steps, home to confirmation)",
+        f"{at1['journeys_per_s']:.2f} journeys/s at 1 shopper (p50 {at1['p50_s']:.2f} s), "
+        f"{at8['journeys_per_s']:.2f}/s at {at8['clients']}; {journey['statements']} SQL statements per order, "
+        f"at most {journey['max_page_statements']} per request",
+        f"django-oscar 4.2.1 {at1['oscar_journeys_per_s']:.2f}/s and {at8['oscar_journeys_per_s']:.2f}/s, "
+        f"{journey['oscar_statements']} statements per order; ratio {_fmt(at1['ratio_to_oscar'], '{:.2f}')} "
+        f"and {_fmt(at8['ratio_to_oscar'], '{:.2f}')}",
+        "≥ 3 × Oscar; ≤ 80 statements per order; no page over 12 queries",
+    )
+
+
 def summary(results: dict) -> list[tuple[str, str, str, str]]:
     """(what, figure, reference in the same run, target) rows, in the order of the speed issue's table."""
     rows = []
@@ -125,22 +140,8 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
             "≥ 0.15; p99 ≤ 100 ms",
         )
     )
-    journey = results.get("journey")
-    if journey:
-        at1 = _at(journey["levels"], 1) or journey["levels"][0]
-        at8 = _at(journey["levels"], 8) or journey["levels"][-1]
-        rows.append(
-            (
-                "one shopper's page journey (12 steps, home to confirmation)",
-                f"{at1['journeys_per_s']:.2f} journeys/s at 1 shopper (p50 {at1['p50_s']:.2f} s), "
-                f"{at8['journeys_per_s']:.2f}/s at {at8['clients']}; {journey['statements']} SQL statements per order, "
-                f"at most {journey['max_page_statements']} per request",
-                f"django-oscar 4.2.1 {at1['oscar_journeys_per_s']:.2f}/s and {at8['oscar_journeys_per_s']:.2f}/s, "
-                f"{journey['oscar_statements']} statements per order; ratio {_fmt(at1['ratio_to_oscar'], '{:.2f}')} "
-                f"and {_fmt(at8['ratio_to_oscar'], '{:.2f}')}",
-                "≥ 3 × Oscar; ≤ 80 statements per order; no page over 12 queries",
-            )
-        )
+    if "journey" in results:
+        rows.append(_journey_row(results["journey"]))
     return rows
 
 

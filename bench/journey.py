@@ -15,7 +15,9 @@ in the address book; each client is its own shopper (session, cart, and on autos
 
 Each shop runs as it is deployed: gunicorn with 4 workers x 2 threads in its own processes on loopback, on
 the same kind of database (a scratch PostgreSQL database each with DATABASE_URL, else a SQLite file each);
-the journeys come from `bench/journey_runner.py`, a separate process, at 1 and 8 concurrent shoppers. Oscar
+the journeys come from `bench/journey_runner.py`, a separate process, at 1 and 8 concurrent shoppers. Both
+servers are up side by side and each level alternates between them in rounds (a share of the journeys on
+one, then on the other), so that the machine's load changing meanwhile weighs on both alike. Oscar
 (with its sandbox's dependencies) is installed on first use into its own virtualenv under
 ~/.cache/autosales-bench/oscar-4.2.1 (django-oscar is not a dependency of autosales); its project is
 `bench/oscar_shop/`. Both catalogues hold the same products, names and stock.
@@ -46,7 +48,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from deployment import BIN, _psql, free_port, machine, scratch_database  # noqa: E402
-from journey_runner import DjangoClientTransport, count_statements  # noqa: E402
+from journey_runner import DjangoClientTransport, _percentile, count_statements  # noqa: E402
 
 OSCAR_VERSION = "4.2.1"
 OSCAR_VENV = Path.home() / ".cache" / "autosales-bench" / f"oscar-{OSCAR_VERSION}"
@@ -401,13 +403,43 @@ def journeys(*, url: str, steps: list[dict], shoppers: list[dict], clients: int,
     return json.loads(done.stdout)
 
 
-def measure_shop(*, url: str, steps: list[dict], shoppers: list[dict], levels: list[int], count: int) -> dict:
-    results = {}
+def _combined(parts: list[dict]) -> dict:
+    """One level's figures from its rounds: journeys over the time they took, percentiles over all journeys."""
+    durations = sorted(d for part in parts for d in part["durations"])
+    seconds = sum(part["seconds"] for part in parts)
+    ok = sum(part["ok"] for part in parts)
+    by_step: dict[str, list[float]] = {}
+    for part in parts:
+        for name, values in part["step_ms"].items():
+            by_step.setdefault(name, []).extend(values)
+    return {
+        "ok": ok,
+        "failed": sum(part["failed"] for part in parts),
+        "seconds": seconds,
+        "journeys_per_s": ok / seconds if seconds else 0.0,
+        "p50_s": _percentile(durations, 0.50),
+        "p95_s": _percentile(durations, 0.95),
+        "requests": parts[0]["requests"],
+        "step_p50_ms": {name: _percentile(sorted(values), 0.50) for name, values in by_step.items()},
+        "first_error": next((part["first_error"] for part in parts if part["first_error"]), ""),
+    }
+
+
+def measure_both(*, shops: dict[str, dict], levels: list[int], count: int, rounds: int = 2) -> dict:
+    """Per level, a warm-up journey per shopper on each shop, then `rounds` rounds that each run a share of
+    the journeys on one shop and then on the other, so that a change in the machine's load meanwhile falls
+    on both alike."""
+    results: dict[str, dict[int, dict]] = {name: {} for name in shops}
     for clients in levels:
-        journeys(url=url, steps=steps, shoppers=shoppers, clients=clients, count=clients)  # warm-up, not counted
-        results[clients] = journeys(
-            url=url, steps=steps, shoppers=shoppers, clients=clients, count=max(count, clients * 3)
-        )
+        per_round = max(count, clients * 3) // rounds
+        parts: dict[str, list[dict]] = {name: [] for name in shops}
+        for shop in shops.values():
+            journeys(**shop, clients=clients, count=clients)  # warm-up, not counted
+        for _ in range(rounds):
+            for name, shop in shops.items():
+                parts[name].append(journeys(**shop, clients=clients, count=per_round))
+        for name in shops:
+            results[name][clients] = _combined(parts[name])
     return results
 
 
@@ -431,25 +463,32 @@ def measure(*, levels: list[int], count: int, products: int) -> dict:
         connections.close_all()
         print(f"machine: {machine()}; database: {scratch.vendor}; {products} products in each shop")
         _print_counts("autosales", ours_counts)
-        with serve(
-            [str(BIN / "gunicorn"), "autosales.wsgi:application"],
-            env=scratch.env,
-            cwd=scratch.var_dir,
-            ready_path="/healthz",
-        ) as url:
-            ours = measure_shop(url=url, steps=AUTOSALES_STEPS, shoppers=load_shoppers, levels=levels, count=count)
-    oscar_dir = Path(tempfile.mkdtemp(prefix="autosales-bench-oscar-"))
-    try:
-        with oscar_database(oscar_dir) as env:
-            oscar = oscar_set_up(python, env, products=products, shoppers=shoppers)
-            _print_counts(f"django-oscar {OSCAR_VERSION}", oscar["counts"])
-            gunicorn = [str(OSCAR_VENV / "bin" / "gunicorn"), "oscar_shop.wsgi:application"]
-            with serve(gunicorn, env=env, cwd=BENCH, ready_path="/catalogue/") as url:
-                theirs = measure_shop(
-                    url=url, steps=OSCAR_STEPS, shoppers=oscar["shoppers"], levels=levels, count=count
+        oscar_dir = Path(tempfile.mkdtemp(prefix="autosales-bench-oscar-"))
+        try:
+            with oscar_database(oscar_dir) as env:
+                oscar = oscar_set_up(python, env, products=products, shoppers=shoppers)
+                _print_counts(f"django-oscar {OSCAR_VERSION}", oscar["counts"])
+                ours_server = serve(
+                    [str(BIN / "gunicorn"), "autosales.wsgi:application"],
+                    env=scratch.env,
+                    cwd=scratch.var_dir,
+                    ready_path="/healthz",
                 )
-    finally:
-        shutil.rmtree(oscar_dir, ignore_errors=True)
+                oscar_server = serve(
+                    [str(OSCAR_VENV / "bin" / "gunicorn"), "oscar_shop.wsgi:application"],
+                    env=env,
+                    cwd=BENCH,
+                    ready_path="/catalogue/",
+                )
+                with ours_server as ours_url, oscar_server as oscar_url:
+                    shops = {
+                        "autosales": {"url": ours_url, "steps": AUTOSALES_STEPS, "shoppers": load_shoppers},
+                        "oscar": {"url": oscar_url, "steps": OSCAR_STEPS, "shoppers": oscar["shoppers"]},
+                    }
+                    measured = measure_both(shops=shops, levels=levels, count=count)
+        finally:
+            shutil.rmtree(oscar_dir, ignore_errors=True)
+    ours, theirs = measured["autosales"], measured["oscar"]
     ours_total = sum(c["statements"] for c in ours_counts)
     oscar_total = sum(c["statements"] for c in oscar["counts"])
     print(

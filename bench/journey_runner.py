@@ -18,7 +18,8 @@ As a load process it reads one JSON object on standard input:
      "clients": 8, "journeys": 80, "seconds": 120}
 Client i is shopper i (its own session and cart) and runs whole journeys, one after another, until `journeys`
 have been started or `seconds` have passed. It writes one JSON object: ok, failed, seconds, journeys_per_s,
-p50_s, p95_s, requests (per journey), step_p50_ms, first_error. It only connects to the URL it is given
+p50_s, p95_s, requests (per journey), step_p50_ms, first_error, and the raw durations (seconds per journey)
+and step_ms (milliseconds per step) for combining runs. It only connects to the URL it is given
 (loopback in every benchmark) and uses the standard library alone, so that it also runs in another project's
 virtualenv.
 """
@@ -241,6 +242,8 @@ def main() -> None:
             "p95_s": _percentile(durations, 0.95),
             "requests": requests_per_journey[0],
             "step_p50_ms": {name: _percentile(sorted(v), 0.50) * 1000 for name, v in by_step.items()},
+            "durations": durations,
+            "step_ms": {name: [seconds * 1000 for seconds in v] for name, v in by_step.items()},
             "first_error": outcome["first_error"],
         },
         sys.stdout,

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 PAGE_BUDGET = 12
 # Requests over the page budget today, with what they take (savepoints included, as the test's transaction
-# makes every atomic block one). Each must come down to PAGE_BUDGET; none is in the catalogue, cart or order
-# pages' own code:
+# makes every atomic block one). Each must come down to PAGE_BUDGET; none of them is over because of the
+# catalogue, cart or order pages' own reads:
 OVER_BUDGET_TODAY = {
     # The organization is looked up three times (time-zone middleware, the view, the header's cart count) and
     # the featured products twice when none is featured: per-request caching and the catalogue's selectors.

@@ -58,7 +58,17 @@ def _product_cards(products: list[Product], organization) -> list[ProductCard]:
 
 
 def _page(request, products) -> Page:
-    return Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    """The requested page of `products`. The first page reads one row more than it shows: when that row is
+    not there, the list is all on the page and its length is the count, so no COUNT query runs (a search or a
+    small category, the usual case, is then one query; on PostgreSQL the search's ranking is the costly part)."""
+    paginator = Paginator(products, PAGE_SIZE)
+    number = request.GET.get("page")
+    if number not in (None, "", "1"):
+        return paginator.get_page(number)
+    rows = list(products[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        paginator.count = len(rows)
+    return Page(rows[:PAGE_SIZE], 1, paginator)
 
 
 def _query_string_without_page(request) -> str:

@@ -11,6 +11,7 @@ from autosales.orders.selectors import (
     account_exposure,
     order_by_number,
     order_for_customer,
+    order_summary_for_customer,
     orders_for_organization,
     orders_for_staff,
 )
@@ -28,6 +29,19 @@ def test_a_buyer_sees_only_their_organizations_orders():
     assert order_for_customer(public_id=my_order.public_id, organization=mine.organization) == my_order
     with pytest.raises(NotFound):
         order_for_customer(public_id=their_order.public_id, organization=mine.organization)
+
+
+def test_the_order_summary_is_the_organizations_order_with_its_lines_in_two_queries():
+    mine, theirs = make_checkout(), make_checkout()
+    my_order, their_order = place_test_order(mine, quantity=2), place_test_order(theirs)
+    with CaptureQueriesContext(connection) as queries:
+        order = order_summary_for_customer(public_id=my_order.public_id, organization=mine.organization)
+        lines = [(line.sku, line.quantity) for line in order.lines.all()]
+        placed_by = order.placed_by.username
+    assert order == my_order and lines == [(mine.variant.sku, 2)] and placed_by == mine.user.username
+    assert len(queries) == 2
+    with pytest.raises(NotFound):
+        order_summary_for_customer(public_id=their_order.public_id, organization=mine.organization)
 
 
 def test_pending_checkouts_are_not_orders_yet():

@@ -106,6 +106,22 @@ def test_category_page_is_paginated(client):
     assert beyond.status_code == 200 and junk.status_code == 200
 
 
+@pytest.mark.parametrize(("products", "pages"), [(1, 1), (24, 1), (25, 2)])
+def test_a_category_counts_its_products_whether_or_not_they_fit_on_the_first_page(client, products, pages):
+    # given
+    category = make_category(slug="bulbs")
+    for i in range(products):
+        make_product(name=f"Bulb {i:02d}", category=category)
+
+    # when
+    first = html(client.get(reverse("storefront:category", args=["bulbs"])))
+
+    # then
+    assert f"{products} product{'' if products == 1 else 's'}" in first
+    assert (f"Page 1 of {pages}" in first) == (pages > 1)
+    assert first.count('<li class="product-card">') == min(products, 24)
+
+
 def test_unknown_category_and_product_are_404(client):
     assert client.get(reverse("storefront:category", args=["nope"])).status_code == 404
     assert client.get(reverse("storefront:product", args=["nope"])).status_code == 404
@@ -269,7 +285,7 @@ def test_product_cards_show_lowest_price_and_total_availability(client):
 
 
 def test_list_pages_take_a_constant_number_of_queries(client):
-    # given: 3 products, then 30 more (up to a page and a half)
+    # given: 3 products, then 30 more (a page and a half), then 30 more
     category = make_category(slug="bulbs")
     for i in range(3):
         make_product(name=f"Bulb {i}", category=category, variants=2, is_featured=True)
@@ -286,9 +302,13 @@ def test_list_pages_take_a_constant_number_of_queries(client):
     for i in range(30):
         make_product(name=f"Bulb more {i}", category=category, variants=3, is_featured=True)
     many = [queries_for(client, url) for url in urls]
+    for i in range(30):
+        make_product(name=f"Bulb even more {i}", category=category, variants=3, is_featured=True)
+    more = [queries_for(client, url) for url in urls]
 
-    # then
-    assert many == few
+    # then past a page the count stays the same; a list that fits on one page skips the COUNT query
+    assert more == many
+    assert few == [many[0], many[1] - 1, many[2] - 1]
 
 
 def test_product_page_takes_a_constant_number_of_queries(client):

@@ -72,6 +72,16 @@ def order_for_customer(*, public_id: str, organization: Organization) -> Order:
     return order
 
 
+def order_summary_for_customer(*, public_id: str, organization: Organization) -> Order:
+    """The organization's order with this public id and its lines (no history): what the confirmation page
+    shows, in two queries; NotFound if it is not theirs."""
+    queryset = Order.objects.filter(public_id=public_id, organization=organization, status__in=VISIBLE)
+    order = queryset.select_related("placed_by").prefetch_related("lines").first()
+    if order is None:
+        raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
+    return order
+
+
 def order_for_staff(*, public_id: str) -> Order:
     """Any placed order by public id, for the back office; NotFound if there is none."""
     order = _detail(Order.objects.filter(public_id=public_id, status__in=VISIBLE)).first()

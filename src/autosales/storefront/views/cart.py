@@ -47,7 +47,13 @@ def _render_cart(request, *, errors: list[str] | None = None, status: int = 200)
     return render(
         request,
         "storefront/cart/detail.html",
-        {"summary": summary, "errors": errors or [], "max_quantity": MAX_LINE_QUANTITY},
+        {
+            "summary": summary,
+            "errors": errors or [],
+            "max_quantity": MAX_LINE_QUANTITY,
+            # The header's count from the summary just read, rather than counting the lines again.
+            "cart_item_count": summary.item_count,
+        },
         status=status,
     )
 

@@ -78,7 +78,16 @@ def _page_number(request) -> int:
 
 
 def _page(products, number: int) -> Page:
-    return Paginator(products, PAGE_SIZE).get_page(number)
+    """Page `number` of `products`. The first page reads one row more than it shows: when that row is not there,
+    the list is all on the page and its length is the count, so no COUNT query runs (a search or a small
+    category, the usual case, is then one query; on PostgreSQL the search's ranking is the costly part)."""
+    paginator = Paginator(products, PAGE_SIZE)
+    if number != 1:
+        return paginator.get_page(number)
+    rows = list(products[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        paginator.count = len(rows)
+    return Page(rows[:PAGE_SIZE], 1, paginator)
 
 
 def _listing_html(*, name: str, parts: tuple, number: int, products, organization, template: str, context: dict) -> str:

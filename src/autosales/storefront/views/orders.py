@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.selectors import organization_for_user
 from autosales.orders.models import Order, OrderStatus
-from autosales.orders.selectors import order_for_customer, orders_for_organization
+from autosales.orders.selectors import order_for_customer, order_summary_for_customer, orders_for_organization
 from autosales.orders.services import order_cancel
 from autosales.orders.transitions import CANCELLABLE, VISIBLE
 
@@ -74,7 +74,10 @@ def order_detail(request, public_id: str):
 @login_required
 @require_GET
 def order_confirmation(request, public_id: str):
-    order = _order(request, public_id)
+    try:
+        order = order_summary_for_customer(public_id=public_id, organization=_organization(request))
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return render(request, "storefront/orders/confirmation.html", {"order": order})
 
 

@@ -9,6 +9,7 @@ same statement that releases the attempt, so twins wait for it and checkout cost
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused
@@ -42,6 +43,35 @@ def _answer(attempt: CheckoutAttempt, *, fingerprint: str) -> CheckoutAnswer:
     if attempt.response_request_hash != fingerprint:
         raise _reused()
     return CheckoutAnswer(status=attempt.response_status, body=attempt.response_body, replayed=True)
+
+
+class CheckoutAnswerer:
+    """How the API answers the order it asks `place_order` for.
+
+    `place_order` keeps the answer (`render(order)`, built from the objects in memory) on the attempt in the
+    statement that finishes the checkout, so answering costs no write of its own; and when the key was answered
+    already, it takes that answer (or refuses another body) before looking at the request again. `answer` is
+    None when neither happened (the order was finished another way): keep it with `checkout_answer_record`.
+    """
+
+    def __init__(self, *, fingerprint: str, render: Callable[[object], dict], status: int = 201):
+        self.fingerprint = fingerprint
+        self.render = render
+        self.status = status
+        self.answer: CheckoutAnswer | None = None
+
+    def fields(self, order) -> dict:
+        """The attempt's columns that keep the answer for `order`."""
+        body = self.render(order)
+        self.answer = CheckoutAnswer(status=self.status, body=body, replayed=False)
+        return {"response_status": self.status, "response_body": body, "response_request_hash": self.fingerprint}
+
+    def replay(self, attempt: CheckoutAttempt) -> bool:
+        """True (and `answer` set) when the attempt holds an answer already; raises for another body's."""
+        if attempt.response_status is None:
+            return False
+        self.answer = _answer(attempt, fingerprint=self.fingerprint)
+        return True
 
 
 def checkout_answer_find(*, organization: Organization | None, key: str, fingerprint: str) -> CheckoutAnswer | None:

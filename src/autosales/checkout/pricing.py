@@ -1,6 +1,6 @@
 """Pricing a prospective order: unit prices for the customer, shipping for the method, tax for the destination."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,11 +83,16 @@ def quote(
     lines: Sequence[LineRequest],
     shipping_method: ShippingMethod,
     shipping_address: Address,
+    variants: Mapping[int, Variant] | None = None,
 ) -> Quote:
-    """Prices `lines` for the organization (its price list where it has one) with shipping and tax; raises DomainError naming the field."""
+    """Prices `lines` for the organization (its price list where it has one) with shipping and tax; raises DomainError naming the field.
+
+    `variants`: the lines' variants with their products, when the caller has read them in this request already.
+    """
     merged = lines_merge(lines=lines)
     ids = [line.variant_id for line in merged]
-    variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
+    if variants is None or any(i not in variants for i in ids):
+        variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
     prices = unit_prices(variant_ids=ids, organization=organization)
     quote_lines: list[QuoteLine] = []
     currency = None

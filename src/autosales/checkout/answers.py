@@ -26,6 +26,12 @@ class CheckoutAnswer:
     replayed: bool
 
 
+def _canonical(body: dict) -> dict:
+    """The body with every object's keys in one order, the order given back by a replay on any database (PostgreSQL's
+    jsonb keeps its own key order), so that the first answer and its replays are the same bytes."""
+    return json.loads(json.dumps(body, sort_keys=True, default=str))
+
+
 def request_fingerprint(*, body: dict) -> str:
     """The hash of a request body as the client sent it (what "the same request" means for a replay)."""
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
@@ -42,7 +48,7 @@ def _reused() -> IdempotencyKeyReused:
 def _answer(attempt: CheckoutAttempt, *, fingerprint: str) -> CheckoutAnswer:
     if attempt.response_request_hash != fingerprint:
         raise _reused()
-    return CheckoutAnswer(status=attempt.response_status, body=attempt.response_body, replayed=True)
+    return CheckoutAnswer(status=attempt.response_status, body=_canonical(attempt.response_body), replayed=True)
 
 
 class CheckoutAnswerer:
@@ -62,7 +68,7 @@ class CheckoutAnswerer:
 
     def fields(self, order) -> dict:
         """The attempt's columns that keep the answer for `order`."""
-        body = self.render(order)
+        body = _canonical(self.render(order))
         self.answer = CheckoutAnswer(status=self.status, body=body, replayed=False)
         return {"response_status": self.status, "response_body": body, "response_request_hash": self.fingerprint}
 
@@ -90,6 +96,7 @@ def checkout_answer_record(
     *, organization: Organization, key: str, fingerprint: str, status: int, body: dict
 ) -> CheckoutAnswer:
     """Keeps this answer for the key and releases the attempt; a twin that answered first wins and its answer is returned."""
+    body = _canonical(body)
     recorded = CheckoutAttempt.objects.filter(
         organization=organization, idempotency_key=key, response_status__isnull=True
     ).update(

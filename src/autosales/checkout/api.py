@@ -31,7 +31,7 @@ from autosales.checkout.placement import (
     idempotency_key_clean,
     place_order,
 )
-from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote
+from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote, QuoteMemo
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.http.errors import ErrorOut, error_body, error_responses
 from autosales.core.http.fields import Quantity
@@ -109,8 +109,8 @@ class CheckoutIn(Schema):
     )
 
 
-def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], dict[int, Variant] | None]:
-    """The requested lines, and their variants as read here (None: they came from the caller's cart)."""
+def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], QuoteMemo | None]:
+    """The requested lines, and their variants as read here for the quote (None: they came from the caller's cart)."""
     if payload.lines is None:
         cart = cart_for_request(request)
         rows = CartLine.objects.filter(cart=cart).order_by("id") if cart is not None else []
@@ -126,7 +126,7 @@ def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest]
                 CheckoutError.VARIANT_NOT_FOR_SALE, f"No product has the SKU {line.sku!r}.", f"lines[{i}].sku"
             )
         lines.append(LineRequest(variant_id=by_sku[line.sku].pk, quantity=line.quantity))
-    return lines, {v.pk: v for v in by_sku.values()}
+    return lines, QuoteMemo(variants={v.pk: v for v in by_sku.values()})
 
 
 def _address(payload: ShippingAddressIn, organization: Organization | None) -> Address:
@@ -185,8 +185,8 @@ def _place(
     request, payload: CheckoutIn, *, organization: Organization | None, key: str, fingerprint: str
 ) -> CheckoutAnswer:
     """Places the order and keeps the answer; a twin that answered first gives its answer instead."""
-    lines, variants = _lines(payload, request)
-    from_cart = variants is None
+    lines, memo = _lines(payload, request)
+    from_cart = memo is None
     if from_cart and not lines:
         # A twin may have answered and emptied the cart since the look-up: its answer is ours.
         answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
@@ -206,7 +206,7 @@ def _place(
         customer_reference=payload.customer_reference,
         expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
         answer=answerer,
-        variants=variants,
+        memo=memo,
     )
     answer = answerer.answer
     if answer is None:

@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,12 +31,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from autosales.catalog.models import Variant
 from autosales.checkout.accounts import account_charge_check
 from autosales.checkout.answers import CheckoutAnswerer
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
-from autosales.checkout.pricing import LineRequest, lines_merge, quote
+from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
@@ -165,7 +164,7 @@ def place_order(
     customer_reference: str = "",
     expected_total: Money | None = None,
     answer: CheckoutAnswerer | None = None,
-    variants: Mapping[int, Variant] | None = None,
+    memo: QuoteMemo | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -176,7 +175,7 @@ def place_order(
     `answer`: the caller's answer, kept on the attempt as the checkout finishes (see `checkout.answers`); when it
     could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
-    `variants`: the lines' variants with their products, when the caller read them in this request already.
+    `memo`: what the caller read for pricing in this request already (the lines' variants, say).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -222,7 +221,7 @@ def place_order(
         "reference": reference,
         "expected_total": expected_total,
         "answer": answer,
-        "variants": variants,
+        "memo": memo,
     }
     try:
         reserved = _reserve(**reserve)
@@ -365,7 +364,7 @@ def _reserve(
     reference: str,
     expected_total: Money | None,
     answer: CheckoutAnswerer | None,
-    variants: Mapping[int, Variant] | None,
+    memo: QuoteMemo | None,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -396,7 +395,7 @@ def _reserve(
                 lines=lines,
                 shipping_method=shipping_method,
                 shipping_address=shipping_address,
-                variants=variants,
+                memo=memo,
             )
             if expected_total is not None and priced.total != expected_total:
                 raise PriceChanged(expected=expected_total, quote=priced)

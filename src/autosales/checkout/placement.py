@@ -236,7 +236,9 @@ def place_order(
             # Claimed before its order was made by a request that stopped there: make it now.
             reserved = _reserve(**reserve, attempt=attempt)
         else:
-            reserved = _Reserved(attempt=attempt, order=order, payment=_payment_of(attempt), events=[])
+            # Reserved by a request that stopped before confirming: its trail starts with this confirmation.
+            created = [] if order.events.filter(kind=OrderEvent.Kind.CREATED).exists() else [_created_event(order)]
+            reserved = _Reserved(attempt=attempt, order=order, payment=_payment_of(attempt), events=created)
     attempt, order = reserved.attempt, reserved.order
     released = reserved.released
     try:
@@ -450,15 +452,7 @@ def _reserve(
                 ]
             )
             _order_keep(order, lines=order_lines, events=[])
-            events = [
-                OrderEvent(
-                    order=order,
-                    kind=OrderEvent.Kind.CREATED,
-                    actor=placed_by,
-                    at=order.created_at,
-                    data={"source": source, "payment_kind": payment.kind, "total": str(priced.total.amount)},
-                )
-            ]
+            events = [_created_event(order)]
             if payment.kind == PaymentKind.ACCOUNT:
                 order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user, events=events)
                 _order_keep(order, lines=order_lines, events=events)
@@ -482,6 +476,8 @@ def _reserve(
             CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
         raise
     except IntegrityError:
+        if taken_up:
+            raise
         if not claimed:
             raise _KeyMet() from None
         if CheckoutAttempt.objects.filter(organization=organization, idempotency_key=key).exists():
@@ -498,6 +494,16 @@ def _reserve(
             "This idempotency key was already used for an order; send a new key for a new order.",
             "idempotency_key",
         ) from None
+
+
+def _created_event(order: Order) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.CREATED,
+        actor=order.placed_by,
+        at=order.created_at,
+        data={"source": order.source, "payment_kind": order.payment_kind, "total": str(order.total)},
+    )
 
 
 def _payment_reserve(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
@@ -542,7 +548,7 @@ def _pay_and_confirm(
     attempt, order = reserved.attempt, reserved.order
     paid = reserved.payment
     if paid is None:  # taken up from a request that stopped before writing it
-        paid = payment_prepare_again(order=order, payment=payment, key=attempt.idempotency_key)
+        paid = _payment_prepare_again(order=order, payment=payment, key=attempt.idempotency_key)
     try:
         result = payment_request_send(payment=paid)
     except PaymentUnavailable:
@@ -620,7 +626,7 @@ def _pay_and_confirm(
     return order, False
 
 
-def payment_prepare_again(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
+def _payment_prepare_again(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
     """The pending payment of an order reserved by a request that did not write one."""
     try:
         with transaction.atomic():

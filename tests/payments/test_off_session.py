@@ -7,6 +7,7 @@ import re
 import pytest
 
 from autosales.core import clock
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order, OrderStatus
 from autosales.payments.errors import PaymentError
@@ -96,6 +97,7 @@ def test_authentication_required_asks_the_customer_to_confirm_then_the_run_compl
     assert not Order.objects.exists()
 
     # ... and the customer is emailed a link to the page where they confirm it
+    outbox_deliver_pass()  # the email is rendered when it is delivered
     email = OutboxEmail.objects.get(template="recurring/payment_authentication")
     assert email.to == [bulbs.user.email]
     link = re.search(r"https?://\S+/confirm/", email.body_text).group()

@@ -12,6 +12,7 @@ import stripe
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
+from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import OrderStatus
 from autosales.payments.errors import PaymentError
@@ -116,6 +117,7 @@ def test_a_bank_that_wants_confirmation_gets_it_on_our_page_and_the_run_complete
     payment = Payment.objects.get()
     assert run.status == Run.Status.RETRYING and run.failure_code == PaymentError.AUTHENTICATION_REQUIRED
     assert payment.status == PaymentStatus.ACTION_REQUIRED and payment.provider_reference.startswith("pi_")
+    outbox_deliver_pass()  # the email is rendered when it is delivered
     email = OutboxEmail.objects.get(template="recurring/payment_authentication")
     url = f"/standing-orders/{standing_order.public_id}/payments/{payment.public_id}/confirm/"
     assert url in email.body_text
@@ -135,8 +137,9 @@ def test_a_bank_that_wants_confirmation_gets_it_on_our_page_and_the_run_complete
     )
     assert client.post(url).status_code == 302
 
-    # then the payment is held and the run is placed with it: one intent, captured
-    assert Payment.objects.get().status == PaymentStatus.AUTHORIZED
+    # then the payment is taken (the shop captures at order: the intent was a sale) and the run is placed with
+    # it: one intent, captured
+    assert Payment.objects.get().status == PaymentStatus.CAPTURED
     runs_place(now=clock.now())
     run.refresh_from_db()
     assert run.status == Run.Status.PLACED and run.order.status == OrderStatus.PAID

@@ -19,27 +19,38 @@ A decline deletes the pending order and releases its stock: no order, no held st
 A payment taken for an order that could not be confirmed is given back (voided or refunded) and recorded.
 """
 
-import hashlib
-import json
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from autosales.checkout.accounts import account_charge_check
 from autosales.checkout.answers import CheckoutAnswerer
+from autosales.checkout.attempts import (
+    LEASE,
+    KeyMet,
+    attempt_claim,
+    attempt_fail,
+    attempt_order,
+    attempt_payment,
+    gateway_key,
+)
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
+from autosales.checkout.submission import (
+    ADDRESS_FIELDS,
+    MAX_KEY_LENGTH,
+    PaymentRequest,
+    address_fields,
+    idempotency_key_clean,
+)
+from autosales.checkout.submission import request_hash as submission_hash
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
-from autosales.customers.addresses import AddressInvalid, address_clean
 from autosales.customers.models import Address, Organization
 from autosales.inventory.services import stock_allocate
 from autosales.orders.models import (
@@ -55,7 +66,7 @@ from autosales.orders.services import order_capture, order_stock_release
 from autosales.orders.transitions import order_transition
 from autosales.payments.card_numbers import card_number_refuse
 from autosales.payments.errors import PaymentUnavailable
-from autosales.payments.models import Payment, PaymentMethodOnFile, PaymentStatus
+from autosales.payments.models import Payment, PaymentStatus
 from autosales.payments.providers import provider_for
 from autosales.payments.services import (
     payment_confirmed_for,
@@ -66,88 +77,18 @@ from autosales.payments.services import (
 )
 from autosales.pricing.shipping import ShippingMethod
 
-__all__ = ["LineRequest", "PaymentRequest", "idempotency_key_clean", "place_order"]
+__all__ = [
+    "ADDRESS_FIELDS",
+    "LEASE",
+    "MAX_KEY_LENGTH",
+    "LineRequest",
+    "PaymentRequest",
+    "gateway_key",
+    "idempotency_key_clean",
+    "place_order",
+]
 
 log = logging.getLogger(__name__)
-
-# How long a request may work on an attempt (mostly: waiting for the gateway) before another may take over.
-LEASE = timedelta(seconds=60)
-# How long a twin request waits for the first one before answering "still in progress".
-WAIT_SECONDS = 15.0
-MAX_KEY_LENGTH = 200
-ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """How the customer pays: kind "card" with a gateway token, or kind "account".
-
-    A card on file (`method`) is charged off-session, as the gateway's customer, while the customer is away
-    (a standing order); `confirmed_payment` is a payment of that card the customer has since confirmed with
-    their bank, used instead of a new charge when it still fits the order.
-    """
-
-    kind: str
-    token: str = ""
-    method: PaymentMethodOnFile | None = None
-    confirmed_payment: str = ""
-
-    @classmethod
-    def on_file(cls, method: PaymentMethodOnFile, *, confirmed_payment: str = "") -> "PaymentRequest":
-        return cls(
-            kind=PaymentKind.CARD, token=method.method_reference, method=method, confirmed_payment=confirmed_payment
-        )
-
-
-def _address_fields(address: Address) -> dict[str, str]:
-    raw = {name: getattr(address, name, "") for name in ADDRESS_FIELDS}
-    raw["country"] = str(getattr(address.country, "code", address.country) or "")
-    try:
-        cleaned = address_clean(fields=raw)
-    except AddressInvalid as exc:
-        errors = [DomainError(e.code, e.message, f"shipping_address.{e.field}") for e in exc.errors]
-        raise AddressInvalid(errors) from None
-    return {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
-
-
-def _request_hash(
-    *,
-    lines,
-    address: dict,
-    shipping_method: ShippingMethod,
-    payment: PaymentRequest,
-    source: str,
-    reference: str,
-    expected_total: Money | None,
-) -> str:
-    body = {
-        "lines": sorted([line.variant_id, line.quantity] for line in lines),
-        "address": address,
-        "shipping_method": shipping_method.code,
-        "payment": [payment.kind, payment.token],
-        "source": source,
-        "reference": reference,
-    }
-    if expected_total is not None:
-        body["expected_total"] = [str(expected_total.amount), expected_total.currency]
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def idempotency_key_clean(idempotency_key: str | None) -> str:
-    """The key as stored (surrounding blanks dropped); raises DomainError naming `idempotency_key` when unusable."""
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise DomainError(
-            CheckoutError.IDEMPOTENCY_KEY_INVALID,
-            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
-            "idempotency_key",
-        )
-    return key
-
-
-def gateway_key(*, organization: Organization, idempotency_key: str) -> str:
-    """The idempotency key sent to the gateway for this checkout: the same submission always sends the same one."""
-    return f"checkout:{organization.public_id}:{idempotency_key}"
 
 
 def place_order(
@@ -195,9 +136,9 @@ def place_order(
     if shipping_method is None:
         raise DomainError(CheckoutError.SHIPPING_METHOD_UNAVAILABLE, "Choose a shipping method.", "shipping_method")
     merged = lines_merge(lines=lines)
-    address = _address_fields(shipping_address)
+    address = address_fields(shipping_address)
     reference = " ".join((customer_reference or "").split())[:100]
-    request_hash = _request_hash(
+    request_hash = submission_hash(
         lines=merged,
         address=address,
         shipping_method=shipping_method,
@@ -225,20 +166,18 @@ def place_order(
     }
     try:
         reserved = _reserve(**reserve)
-    except _KeyMet:
-        attempt = _attempt_claim(
-            organization=organization, user=user, key=key, request_hash=request_hash, answer=answer
-        )
+    except KeyMet:
+        attempt = attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash, answer=answer)
         if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-            return attempt.order if attempt.order_id else _order_of(attempt)
-        order = attempt.order if attempt.order_id else _order_of(attempt)
+            return attempt.order if attempt.order_id else attempt_order(attempt)
+        order = attempt.order if attempt.order_id else attempt_order(attempt)
         if order is None:
             # Claimed before its order was made by a request that stopped there: make it now.
             reserved = _reserve(**reserve, attempt=attempt)
         else:
             # Reserved by a request that stopped before confirming: its trail starts with this confirmation.
             created = [] if order.events.filter(kind=OrderEvent.Kind.CREATED).exists() else [_created_event(order)]
-            reserved = _Reserved(attempt=attempt, order=order, payment=_payment_of(attempt), events=created)
+            reserved = _Reserved(attempt=attempt, order=order, payment=attempt_payment(attempt), events=created)
     attempt, order = reserved.attempt, reserved.order
     released = reserved.released
     try:
@@ -253,10 +192,6 @@ def place_order(
             CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
 
 
-class _KeyMet(Exception):
-    """The key has an attempt already: wait for it or take it up instead of reserving anew."""
-
-
 @dataclass
 class _Reserved:
     attempt: CheckoutAttempt
@@ -266,88 +201,6 @@ class _Reserved:
     events: list[OrderEvent]
     # The attempt is finished and let go already (an account order).
     released: bool = False
-
-
-def _order_of(attempt: CheckoutAttempt) -> Order | None:
-    """The order an attempt made: it holds the attempt's key (an attempt names its order when it finishes)."""
-    return (
-        Order.objects.select_related("organization", "placed_by")
-        .filter(organization_id=attempt.organization_id, idempotency_key=attempt.idempotency_key)
-        .first()
-    )
-
-
-def _payment_of(attempt: CheckoutAttempt) -> Payment | None:
-    key = gateway_key(organization=attempt.organization, idempotency_key=attempt.idempotency_key)
-    return Payment.objects.filter(idempotency_key=key).first()
-
-
-def _attempt_claim(
-    *, organization: Organization, user, key: str, request_hash: str, answer: CheckoutAnswerer | None = None
-) -> CheckoutAttempt:
-    """The key's existing attempt, claimed by this request, or finished (succeeded); raises for a failed or different one.
-
-    With `answer`, an attempt that holds an answer already gives it (`answer.answer`) and is returned as finished.
-    """
-    deadline = time.monotonic() + WAIT_SECONDS
-    pause = 0.02
-    while True:
-        attempt = CheckoutAttempt.objects.filter(organization=organization, idempotency_key=key).first()
-        if attempt is None:
-            # The other request gave the key back (its request was invalid): claim it here.
-            try:
-                with transaction.atomic():
-                    return CheckoutAttempt.objects.create(
-                        organization=organization,
-                        user=user if getattr(user, "pk", None) else None,
-                        idempotency_key=key,
-                        request_hash=request_hash,
-                        claimed_until=clock.now() + LEASE,
-                    )
-            except IntegrityError:
-                continue
-        if answer is not None and answer.replay(attempt):
-            attempt.status = CheckoutAttempt.Status.SUCCEEDED
-            return attempt
-        if attempt.request_hash != request_hash:
-            raise IdempotencyKeyReused(
-                CheckoutError.IDEMPOTENCY_KEY_REUSED,
-                "This idempotency key was already used for a different order; send a new key for a new order.",
-                "idempotency_key",
-            )
-        if attempt.status == CheckoutAttempt.Status.FAILED:
-            raise DomainError(attempt.error_code, attempt.error_message, attempt.error_field or None)
-        now = clock.now()
-        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-            # Finished once the request that placed it lets go (after capturing, and answering its client).
-            if attempt.claimed_until is None or attempt.claimed_until < now:
-                return attempt
-        elif CheckoutAttempt.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            pk=attempt.pk,
-            status=CheckoutAttempt.Status.IN_PROGRESS,
-        ).update(claimed_until=now + LEASE):
-            attempt.refresh_from_db()
-            return attempt
-        if time.monotonic() > deadline:
-            raise Conflict(
-                CheckoutError.IN_PROGRESS,
-                "This order is still being placed; check your orders in a moment before trying again.",
-                "idempotency_key",
-            )
-        time.sleep(pause)
-        pause = min(pause * 2, 0.25)
-
-
-def _attempt_fail(*, attempt: CheckoutAttempt, error: DomainError) -> None:
-    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
-        status=CheckoutAttempt.Status.FAILED,
-        error_code=error.code,
-        error_field=error.field or "",
-        error_message=error.message,
-        claimed_until=None,
-        updated_at=clock.now(),
-    )
 
 
 def _reserve(
@@ -370,7 +223,7 @@ def _reserve(
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
-    is confirmed too, and its attempt finished); raises _KeyMet when the key has an attempt already.
+    is confirmed too, and its attempt finished); raises KeyMet when the key has an attempt already.
 
     A refusal here (stock, credit, a bad line) rolls the claim back with the rest: nothing was charged, so the
     client may correct the request and send it again with the same key.
@@ -479,9 +332,9 @@ def _reserve(
         if taken_up:
             raise
         if not claimed:
-            raise _KeyMet() from None
+            raise KeyMet() from None
         if CheckoutAttempt.objects.filter(organization=organization, idempotency_key=key).exists():
-            raise _KeyMet() from None
+            raise KeyMet() from None
         gateway = gateway_key(organization=organization, idempotency_key=key)
         if not (
             Order.objects.filter(organization=organization, idempotency_key=key).exists()
@@ -561,7 +414,7 @@ def _pay_and_confirm(
             if locked is not None:
                 order_stock_release(order=locked, actor=user)
                 locked.delete()
-            _attempt_fail(attempt=attempt, error=exc)
+            attempt_fail(attempt=attempt, error=exc)
         raise
 
     now = clock.now()
@@ -618,7 +471,7 @@ def _pay_and_confirm(
             payment_return(payment=paid)
         except DomainError:
             log.exception("checkout %s: could not give payment %s back yet", attempt.pk, paid.public_id)
-        _attempt_fail(attempt=attempt, error=error)
+        attempt_fail(attempt=attempt, error=error)
         raise error from None
     if captured:
         return order, True

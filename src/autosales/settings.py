@@ -217,6 +217,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Card payments: "test" (the built-in test gateway, see docs/payments.md) or "stripe".
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "test")
 TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("TEST_GATEWAY_WEBHOOK_SECRET", "whsec_test_gateway")
+# The shop takes a checkout's card money at order (one gateway call authorizes and captures: a sale). Off:
+# the checkout only authorizes and captures in a second call after the order is confirmed.
+PAYMENT_CAPTURE_AT_ORDER = env_bool("PAYMENT_CAPTURE_AT_ORDER", True)
 # A checkout whose card authorization has not settled after this many minutes gives its stock back.
 CHECKOUT_PENDING_TTL_MINUTES = int(os.environ.get("CHECKOUT_PENDING_TTL_MINUTES", "15"))
 # A finished checkout attempt (what a replay of the same Idempotency-Key answers from) is purged after this.

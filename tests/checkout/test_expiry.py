@@ -1,4 +1,5 @@
-"""A checkout whose card answer never came back gives its stock back and voids what was authorized."""
+"""A checkout whose card answer never came back gives its stock back and returns what the gateway took:
+an authorization is voided, a sale (the shop captures at order) refunded."""
 
 import datetime as dt
 
@@ -17,7 +18,14 @@ from tests.factories import make_checkout, place_test_order
 pytestmark = pytest.mark.django_db
 
 
-def test_stale_pending_checkout_releases_stock_voids_the_charge_and_refuses_a_late_retry():
+@pytest.mark.parametrize(
+    ("capture_at_order", "returned"),
+    [(False, TestGatewayCharge.Status.VOIDED), (True, TestGatewayCharge.Status.REFUNDED)],
+)
+def test_stale_pending_checkout_releases_stock_returns_the_charge_and_refuses_a_late_retry(
+    settings, capture_at_order, returned
+):
+    settings.PAYMENT_CAPTURE_AT_ORDER = capture_at_order
     start = clock.now()
     checkout = make_checkout()
     with clock.frozen_at(start), pytest.raises(PaymentUnavailable):
@@ -37,5 +45,5 @@ def test_stale_pending_checkout_releases_stock_voids_the_charge_and_refuses_a_la
     assert raised.value.code == "checkout_expired"
     assert StockLevel.objects.get(variant=checkout.variant).allocated == 0
     assert not Order.objects.exists()
-    assert TestGatewayCharge.objects.get().status == TestGatewayCharge.Status.VOIDED
+    assert TestGatewayCharge.objects.get().status == returned
     assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.FAILED

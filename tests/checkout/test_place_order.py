@@ -176,6 +176,32 @@ def test_lost_gateway_answer_then_retry_with_the_same_key_charges_once():
     assert Payment.objects.get().status == PaymentStatus.CAPTURED
     assert stock_of(checkout.variant).allocated == 2
     assert OutboxEmail.objects.count() == 1
+    # and the trail is whole, written when the retry confirmed it
+    trail = [(e.kind, e.data.get("action") or e.data.get("to") or "") for e in order.events.all()]
+    assert trail == [
+        (OrderEvent.Kind.CREATED, ""),
+        (OrderEvent.Kind.PAYMENT, "authorized"),
+        (OrderEvent.Kind.PAYMENT, "captured"),
+        (OrderEvent.Kind.STATUS_CHANGED, "placed"),
+        (OrderEvent.Kind.EMAIL_QUEUED, [checkout.user.email]),
+        (OrderEvent.Kind.STATUS_CHANGED, "paid"),
+    ]
+
+
+def test_a_shop_that_captures_later_authorizes_at_checkout_then_captures_once(settings):
+    # given a shop that takes the money after confirming the order
+    settings.PAYMENT_CAPTURE_AT_ORDER = False
+    checkout = make_checkout()
+
+    # when a buyer orders by card
+    order = place_test_order(checkout, quantity=2)
+
+    # then the order is paid by one charge, authorized then captured in a second call
+    assert order.status == OrderStatus.PAID
+    [payment] = Payment.objects.filter(order=order)
+    assert payment.status == PaymentStatus.CAPTURED and "capture" not in payment.request
+    assert TestGatewayCharge.objects.get().status == TestGatewayCharge.Status.CAPTURED
+    assert order.events.filter(kind=OrderEvent.Kind.STATUS_CHANGED, data__to="placed").exists()
 
 
 def test_request_lost_before_the_gateway_then_retry_approves_once():

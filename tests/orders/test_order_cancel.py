@@ -34,9 +34,10 @@ def test_cancel_a_paid_order_refunds_the_card_releases_stock_and_emails():
     assert order.events.filter(kind="payment", data__action="refunded").exists()
 
 
-def test_cancel_a_placed_order_voids_the_authorization(monkeypatch):
-    # given a card order whose capture did not happen: the test gateway has no token that fails only at
-    # capture, so the capture step stands in for a gateway outage at that moment
+def test_cancel_a_placed_order_voids_the_authorization(monkeypatch, settings):
+    # given a card order whose capture did not happen (a shop that captures after confirming): the test
+    # gateway has no token that fails only at capture, so the capture step stands in for a gateway outage
+    settings.PAYMENT_CAPTURE_AT_ORDER = False
     checkout = make_checkout()
     monkeypatch.setattr("autosales.orders.services.order_capture", lambda **kw: False)  # capture "fails"
     monkeypatch.setattr("autosales.checkout.placement.order_capture", lambda **kw: False)

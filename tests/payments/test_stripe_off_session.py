@@ -137,8 +137,9 @@ def test_a_bank_that_wants_confirmation_gets_it_on_our_page_and_the_run_complete
     )
     assert client.post(url).status_code == 302
 
-    # then the payment is held and the run is placed with it: one intent, captured
-    assert Payment.objects.get().status == PaymentStatus.AUTHORIZED
+    # then the payment is taken (the shop captures at order: the intent was a sale) and the run is placed with
+    # it: one intent, captured
+    assert Payment.objects.get().status == PaymentStatus.CAPTURED
     runs_place(now=clock.now())
     run.refresh_from_db()
     assert run.status == Run.Status.PLACED and run.order.status == OrderStatus.PAID

@@ -44,9 +44,16 @@ def test_settle_sends_the_same_metadata_and_finds_the_authorization(localstripe,
     assert charge["payment_intent"] == settled.provider_reference
 
 
-def test_an_expired_checkout_whose_answer_was_lost_is_voided_at_stripe_not_marked_failed(localstripe, settings):
-    # given a checkout whose card authorization timed out: Stripe holds the money, we do not know it
+@pytest.mark.parametrize(
+    ("capture_at_order", "returned"), [(False, PaymentStatus.VOIDED), (True, PaymentStatus.REFUNDED)]
+)
+def test_an_expired_checkout_whose_answer_was_lost_is_given_back_at_stripe_not_marked_failed(
+    localstripe, settings, capture_at_order, returned
+):
+    # given a checkout whose card payment timed out: Stripe holds (or, for a sale, took) the money, we do not
+    # know it
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.PAYMENT_CAPTURE_AT_ORDER = capture_at_order
     checkout = make_checkout()
     localstripe.drop_responses(1)
     with pytest.raises(PaymentUnavailable):
@@ -56,9 +63,9 @@ def test_an_expired_checkout_whose_answer_was_lost_is_voided_at_stripe_not_marke
     clock.set_now(clock.now() + dt.timedelta(minutes=settings.CHECKOUT_PENDING_TTL_MINUTES + 1))
     expired, failures = checkouts_expire_stale()
 
-    # then settling found the authorization (same request, same key) and the hold was released
+    # then settling found the payment (same request, same key): the hold released, or the sale refunded
     assert (expired, failures) == (1, 0)
     payment = Payment.objects.get()
-    assert payment.status == PaymentStatus.VOIDED, payment.last_error
+    assert payment.status == returned, payment.last_error
     [charge] = localstripe.charges()
     assert charge["payment_intent"] == payment.provider_reference

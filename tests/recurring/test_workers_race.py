@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from autosales.checkout import placement as checkout_placement
+from autosales.checkout import attempts as checkout_attempts
 from autosales.core import clock
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order
@@ -71,7 +71,7 @@ def test_a_run_whose_lease_ran_out_mid_batch_is_placed_once_by_whichever_worker_
     clock.set_now(due)
     runs_materialize(now=due)
     # A twin checkout answers "still in progress" at once instead of after 15 seconds of real time.
-    monkeypatch.setattr(checkout_placement, "WAIT_SECONDS", 0)
+    monkeypatch.setattr(checkout_attempts, "WAIT_SECONDS", 0)
 
     # Mock: worker A's gateway is slow. The first authorization takes four and a half minutes of the batch's
     # five-minute lease; during the second one the lease runs out and worker B makes a pass.

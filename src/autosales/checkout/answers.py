@@ -9,6 +9,7 @@ same statement that releases the attempt, so twins wait for it and checkout cost
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused
@@ -23,6 +24,12 @@ class CheckoutAnswer:
     body: dict
     # False for the request that made the answer, True for every replay of it.
     replayed: bool
+
+
+def _canonical(body: dict) -> dict:
+    """The body with every object's keys in one order, the order given back by a replay on any database (PostgreSQL's
+    jsonb keeps its own key order), so that the first answer and its replays are the same bytes."""
+    return json.loads(json.dumps(body, sort_keys=True, default=str))
 
 
 def request_fingerprint(*, body: dict) -> str:
@@ -41,7 +48,36 @@ def _reused() -> IdempotencyKeyReused:
 def _answer(attempt: CheckoutAttempt, *, fingerprint: str) -> CheckoutAnswer:
     if attempt.response_request_hash != fingerprint:
         raise _reused()
-    return CheckoutAnswer(status=attempt.response_status, body=attempt.response_body, replayed=True)
+    return CheckoutAnswer(status=attempt.response_status, body=_canonical(attempt.response_body), replayed=True)
+
+
+class CheckoutAnswerer:
+    """How the API answers the order it asks `place_order` for.
+
+    `place_order` keeps the answer (`render(order)`, built from the objects in memory) on the attempt in the
+    statement that finishes the checkout, so answering costs no write of its own; and when the key was answered
+    already, it takes that answer (or refuses another body) before looking at the request again. `answer` is
+    None when neither happened (the order was finished another way): keep it with `checkout_answer_record`.
+    """
+
+    def __init__(self, *, fingerprint: str, render: Callable[[object], dict], status: int = 201):
+        self.fingerprint = fingerprint
+        self.render = render
+        self.status = status
+        self.answer: CheckoutAnswer | None = None
+
+    def fields(self, order) -> dict:
+        """The attempt's columns that keep the answer for `order`."""
+        body = _canonical(self.render(order))
+        self.answer = CheckoutAnswer(status=self.status, body=body, replayed=False)
+        return {"response_status": self.status, "response_body": body, "response_request_hash": self.fingerprint}
+
+    def replay(self, attempt: CheckoutAttempt) -> bool:
+        """True (and `answer` set) when the attempt holds an answer already; raises for another body's."""
+        if attempt.response_status is None:
+            return False
+        self.answer = _answer(attempt, fingerprint=self.fingerprint)
+        return True
 
 
 def checkout_answer_find(*, organization: Organization | None, key: str, fingerprint: str) -> CheckoutAnswer | None:
@@ -60,6 +96,7 @@ def checkout_answer_record(
     *, organization: Organization, key: str, fingerprint: str, status: int, body: dict
 ) -> CheckoutAnswer:
     """Keeps this answer for the key and releases the attempt; a twin that answered first wins and its answer is returned."""
+    body = _canonical(body)
     recorded = CheckoutAttempt.objects.filter(
         organization=organization, idempotency_key=key, response_status__isnull=True
     ).update(

@@ -18,6 +18,7 @@ from autosales.catalog.api import MoneyOut
 from autosales.catalog.models import Variant
 from autosales.checkout.answers import (
     CheckoutAnswer,
+    CheckoutAnswerer,
     checkout_answer_find,
     checkout_answer_record,
     request_fingerprint,
@@ -30,7 +31,7 @@ from autosales.checkout.placement import (
     idempotency_key_clean,
     place_order,
 )
-from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote
+from autosales.checkout.pricing import MAX_LINE_QUANTITY, Quote, QuoteMemo
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.http.errors import ErrorOut, error_body, error_responses
 from autosales.core.http.fields import Quantity
@@ -108,21 +109,24 @@ class CheckoutIn(Schema):
     )
 
 
-def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], bool]:
-    """The requested lines, and whether they came from the caller's cart."""
+def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], QuoteMemo | None]:
+    """The requested lines, and their variants as read here for the quote (None: they came from the caller's cart)."""
     if payload.lines is None:
         cart = cart_for_request(request)
         rows = CartLine.objects.filter(cart=cart).order_by("id") if cart is not None else []
-        return [LineRequest(variant_id=row.variant_id, quantity=row.quantity) for row in rows], True
-    variants = dict(Variant.objects.filter(sku__in={line.sku for line in payload.lines}).values_list("sku", "id"))
+        return [LineRequest(variant_id=row.variant_id, quantity=row.quantity) for row in rows], None
+    # With their products: the quote prices them from these, without reading them again.
+    by_sku = {
+        v.sku: v for v in Variant.objects.select_related("product").filter(sku__in={line.sku for line in payload.lines})
+    }
     lines = []
     for i, line in enumerate(payload.lines):
-        if line.sku not in variants:
+        if line.sku not in by_sku:
             raise DomainError(
                 CheckoutError.VARIANT_NOT_FOR_SALE, f"No product has the SKU {line.sku!r}.", f"lines[{i}].sku"
             )
-        lines.append(LineRequest(variant_id=variants[line.sku], quantity=line.quantity))
-    return lines, False
+        lines.append(LineRequest(variant_id=by_sku[line.sku].pk, quantity=line.quantity))
+    return lines, QuoteMemo(variants={v.pk: v for v in by_sku.values()})
 
 
 def _address(payload: ShippingAddressIn, organization: Organization | None) -> Address:
@@ -172,17 +176,24 @@ def _price_changed(exc: PriceChanged) -> dict:
     }
 
 
+def _answer_body(order) -> dict:
+    """The 201 body, from the order as placed (its lines and trail in memory: nothing is read back)."""
+    return OrderDetailOut.model_validate(order_out(order, detail=True)).model_dump(mode="json")
+
+
 def _place(
     request, payload: CheckoutIn, *, organization: Organization | None, key: str, fingerprint: str
 ) -> CheckoutAnswer:
     """Places the order and keeps the answer; a twin that answered first gives its answer instead."""
-    lines, from_cart = _lines(payload, request)
+    lines, memo = _lines(payload, request)
+    from_cart = memo is None
     if from_cart and not lines:
         # A twin may have answered and emptied the cart since the look-up: its answer is ours.
         answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
         if answer is not None:
             return answer
     expected = payload.expected_total
+    answerer = CheckoutAnswerer(fingerprint=fingerprint, render=_answer_body)
     order = place_order(
         organization=organization,
         user=request.auth,
@@ -194,16 +205,16 @@ def _place(
         source=OrderSource.API,
         customer_reference=payload.customer_reference,
         expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
-        answered_by_caller=True,
+        answer=answerer,
+        memo=memo,
     )
-    body = order_out(order_for_customer(public_id=order.public_id, organization=organization), detail=True)
-    answer = checkout_answer_record(
-        organization=organization,
-        key=key,
-        fingerprint=fingerprint,
-        status=201,
-        body=OrderDetailOut.model_validate(body).model_dump(mode="json"),
-    )
+    answer = answerer.answer
+    if answer is None:
+        # Finished another way (a card captured after confirming): keep the answer now, which lets the key go.
+        body = _answer_body(order_for_customer(public_id=order.public_id, organization=organization))
+        answer = checkout_answer_record(
+            organization=organization, key=key, fingerprint=fingerprint, status=201, body=body
+        )
     if from_cart and not answer.replayed:
         cart = cart_for_request(request)
         if cart is not None:
@@ -231,13 +242,22 @@ def checkout(
     organization = organization_for_user(user=request.auth)
     key = idempotency_key_clean(idempotency_key)
     fingerprint = request_fingerprint(body=payload.dict())
-    # Before the cart is read: the order the first request placed has emptied it.
-    answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+    from_cart = payload.lines is None
+    # Before the cart is read: the order the first request placed has emptied it. Given lines, a key met
+    # before is found as it is claimed, and the look-up is needed only when the request is refused before.
+    answer = checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint) if from_cart else None
     if answer is None:
         try:
             answer = _place(request, payload, organization=organization, key=key, fingerprint=fingerprint)
         except PriceChanged as exc:
             return Status(409, _price_changed(exc))
+        except DomainError:
+            # What was refused now (an address deleted, a product withdrawn since) may have been answered then.
+            answer = (
+                None if from_cart else checkout_answer_find(organization=organization, key=key, fingerprint=fingerprint)
+            )
+            if answer is None:
+                raise
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(answer.status, answer.body)

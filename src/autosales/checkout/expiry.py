@@ -15,7 +15,7 @@ from autosales.core.errors import DomainError
 from autosales.orders.models import Order, OrderStatus
 from autosales.orders.services import order_stock_release
 from autosales.payments.models import Payment, PaymentStatus
-from autosales.payments.services import payment_settle, payment_void
+from autosales.payments.services import payment_return
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,18 @@ def _ttl() -> timedelta:
 
 
 def _payment_return(payment: Payment) -> bool:
-    """Voids a payment that never became an order; False when the gateway must be asked again later."""
+    """Gives back a payment that never became an order (voided, or refunded if a sale took it); False when the
+    gateway must be asked again later."""
     try:
-        if payment.status == PaymentStatus.PENDING:
-            payment = payment_settle(payment=payment)
-        if payment.status == PaymentStatus.AUTHORIZED:
-            payment_void(payment=payment)
+        payment_return(payment=payment)
     except DomainError as exc:
-        log.warning("payment %s not voided yet: %s", payment.public_id, exc.message)
+        log.warning("payment %s not given back yet: %s", payment.public_id, exc.message)
         return False
     return True
 
 
 def checkouts_expire_stale() -> tuple[int, int]:
-    """Releases the stock of checkouts pending longer than CHECKOUT_PENDING_TTL_MINUTES, voids what they authorized.
+    """Releases the stock of checkouts pending longer than CHECKOUT_PENDING_TTL_MINUTES, gives back what they were paid.
 
     Returns (checkouts expired, payments that could not be voided yet). Safe to run twice or on two workers.
     """
@@ -65,9 +63,14 @@ def checkouts_expire_stale() -> tuple[int, int]:
         if payment is not None and not _payment_return(payment):
             failures += 1
         with transaction.atomic():
+            # The order holds the attempt's key (the attempt names its order only once it succeeds).
             order = (
                 Order.objects.select_for_update()
-                .filter(pk=attempt.order_id, status=OrderStatus.PENDING_PAYMENT)
+                .filter(
+                    organization_id=attempt.organization_id,
+                    idempotency_key=attempt.idempotency_key,
+                    status=OrderStatus.PENDING_PAYMENT,
+                )
                 .first()
             )
             if order is not None:
@@ -85,7 +88,9 @@ def checkouts_expire_stale() -> tuple[int, int]:
     # Payments whose checkout is gone but which the gateway had not settled when it expired. Counted from
     # their last change: a payment the customer confirmed with their bank just now is about to be used.
     orphans = Payment.objects.filter(
-        order__isnull=True, status__in=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED], updated_at__lt=cutoff - _ttl()
+        order__isnull=True,
+        status__in=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED],
+        updated_at__lt=cutoff - _ttl(),
     )
     for payment in orphans:
         if not _payment_return(payment):

@@ -1,38 +1,56 @@
 """place_order: the one way a cart, an API call or a standing order becomes an order.
 
-The flow (no database lock is held while the gateway is called):
-1. claim the checkout attempt for (organization, idempotency key): a replay returns the first result,
-   a different request under the same key is refused, a concurrent twin waits for the first;
-2. in one short transaction: re-price (`quote`), lock stock rows in primary-key order, allocate, and
-   create the order in `pending_payment` (an account order is checked against credit, with the
-   organization row locked, and confirmed in this same transaction);
-3. outside any transaction: authorize the card, with a gateway idempotency key derived from the checkout key;
-4. in one transaction: re-check that the order is still pending, confirm it (-> placed), attach the payment,
-   and write the confirmation email to the outbox (by the transition);
-5. capture the card (-> paid); if that fails, the order stays placed and the capture job retries it.
+The flow (no database lock is held while the gateway is called; three transactions for a card order, one
+for an account order):
+1. in one short transaction: claim the checkout attempt for (organization, idempotency key), re-price
+   (`quote`), lock stock rows in primary-key order, allocate, and create the order in `pending_payment`
+   with the pending payment row that records the one gateway request this key will send (an account order
+   is checked against credit, with the organization row locked, and confirmed in this same transaction).
+   A key met before is not claimed again: a replay returns the first result, a different request under the
+   same key is refused, a concurrent twin waits for the first;
+2. outside any transaction: send the card payment, with a gateway idempotency key derived from the checkout
+   key; a shop that captures at order (PAYMENT_CAPTURE_AT_ORDER) authorizes and captures in that one call;
+3. in one transaction: confirm the order if it is still pending (-> placed, and -> paid for a captured
+   sale), record the payment and the order's trail, write the confirmation email to the outbox (by the
+   transition), finish the attempt and keep the caller's answer;
+4. a shop that captures later: capture the card (-> paid); if that fails, the order stays placed and the
+   capture job retries it.
 A decline deletes the pending order and releases its stock: no order, no held stock, a clear error.
-A payment taken for an order that could not be confirmed is voided and recorded.
+A payment taken for an order that could not be confirmed is given back (voided or refunded) and recorded.
 """
 
-import hashlib
-import json
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from autosales.checkout.accounts import account_charge_check
+from autosales.checkout.answers import CheckoutAnswerer
+from autosales.checkout.attempts import (
+    LEASE,
+    KeyMet,
+    attempt_claim,
+    attempt_fail,
+    attempt_order,
+    attempt_payment,
+    gateway_key,
+)
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
-from autosales.checkout.pricing import LineRequest, lines_merge, quote
+from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
+from autosales.checkout.submission import (
+    ADDRESS_FIELDS,
+    MAX_KEY_LENGTH,
+    PaymentRequest,
+    address_fields,
+    idempotency_key_clean,
+)
+from autosales.checkout.submission import request_hash as submission_hash
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
-from autosales.customers.addresses import AddressInvalid, address_clean
 from autosales.customers.models import Address, Organization
 from autosales.inventory.services import stock_allocate
 from autosales.orders.models import (
@@ -48,93 +66,29 @@ from autosales.orders.services import order_capture, order_stock_release
 from autosales.orders.transitions import order_transition
 from autosales.payments.card_numbers import card_number_refuse
 from autosales.payments.errors import PaymentUnavailable
-from autosales.payments.models import Payment, PaymentMethodOnFile
+from autosales.payments.models import Payment, PaymentStatus
 from autosales.payments.providers import provider_for
-from autosales.payments.services import payment_authorize, payment_confirmed_for, payment_void
+from autosales.payments.services import (
+    payment_confirmed_for,
+    payment_prepare,
+    payment_request_send,
+    payment_result_record,
+    payment_return,
+)
 from autosales.pricing.shipping import ShippingMethod
 
-__all__ = ["LineRequest", "PaymentRequest", "idempotency_key_clean", "place_order"]
+__all__ = [
+    "ADDRESS_FIELDS",
+    "LEASE",
+    "MAX_KEY_LENGTH",
+    "LineRequest",
+    "PaymentRequest",
+    "gateway_key",
+    "idempotency_key_clean",
+    "place_order",
+]
 
 log = logging.getLogger(__name__)
-
-# How long a request may work on an attempt (mostly: waiting for the gateway) before another may take over.
-LEASE = timedelta(seconds=60)
-# How long a twin request waits for the first one before answering "still in progress".
-WAIT_SECONDS = 15.0
-MAX_KEY_LENGTH = 200
-ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """How the customer pays: kind "card" with a gateway token, or kind "account".
-
-    A card on file (`method`) is charged off-session, as the gateway's customer, while the customer is away
-    (a standing order); `confirmed_payment` is a payment of that card the customer has since confirmed with
-    their bank, used instead of a new charge when it still fits the order.
-    """
-
-    kind: str
-    token: str = ""
-    method: PaymentMethodOnFile | None = None
-    confirmed_payment: str = ""
-
-    @classmethod
-    def on_file(cls, method: PaymentMethodOnFile, *, confirmed_payment: str = "") -> "PaymentRequest":
-        return cls(
-            kind=PaymentKind.CARD, token=method.method_reference, method=method, confirmed_payment=confirmed_payment
-        )
-
-
-def _address_fields(address: Address) -> dict[str, str]:
-    raw = {name: getattr(address, name, "") for name in ADDRESS_FIELDS}
-    raw["country"] = str(getattr(address.country, "code", address.country) or "")
-    try:
-        cleaned = address_clean(fields=raw)
-    except AddressInvalid as exc:
-        errors = [DomainError(e.code, e.message, f"shipping_address.{e.field}") for e in exc.errors]
-        raise AddressInvalid(errors) from None
-    return {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
-
-
-def _request_hash(
-    *,
-    lines,
-    address: dict,
-    shipping_method: ShippingMethod,
-    payment: PaymentRequest,
-    source: str,
-    reference: str,
-    expected_total: Money | None,
-) -> str:
-    body = {
-        "lines": sorted([line.variant_id, line.quantity] for line in lines),
-        "address": address,
-        "shipping_method": shipping_method.code,
-        "payment": [payment.kind, payment.token],
-        "source": source,
-        "reference": reference,
-    }
-    if expected_total is not None:
-        body["expected_total"] = [str(expected_total.amount), expected_total.currency]
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def idempotency_key_clean(idempotency_key: str | None) -> str:
-    """The key as stored (surrounding blanks dropped); raises DomainError naming `idempotency_key` when unusable."""
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise DomainError(
-            CheckoutError.IDEMPOTENCY_KEY_INVALID,
-            f"An idempotency key of 1 to {MAX_KEY_LENGTH} printable characters is required.",
-            "idempotency_key",
-        )
-    return key
-
-
-def gateway_key(*, organization: Organization, idempotency_key: str) -> str:
-    """The idempotency key sent to the gateway for this checkout: the same submission always sends the same one."""
-    return f"checkout:{organization.public_id}:{idempotency_key}"
 
 
 def place_order(
@@ -150,7 +104,8 @@ def place_order(
     standing_order_run=None,
     customer_reference: str = "",
     expected_total: Money | None = None,
-    answered_by_caller: bool = False,
+    answer: CheckoutAnswerer | None = None,
+    memo: QuoteMemo | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -158,8 +113,10 @@ def place_order(
     IdempotencyKeyReused (422); a twin request arriving while the first runs waits for it and returns its order.
     `expected_total`: the total the customer was shown; when the order would cost anything else it raises
     PriceChanged (409, with the new quote) before anything is held or charged, and the key stays free.
-    `answered_by_caller`: the caller keeps its answer with `checkout.answers.checkout_answer_record`, which
+    `answer`: the caller's answer, kept on the attempt as the checkout finishes (see `checkout.answers`); when it
+    could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
+    `memo`: what the caller read for pricing in this request already (the lines' variants, say).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -179,9 +136,9 @@ def place_order(
     if shipping_method is None:
         raise DomainError(CheckoutError.SHIPPING_METHOD_UNAVAILABLE, "Choose a shipping method.", "shipping_method")
     merged = lines_merge(lines=lines)
-    address = _address_fields(shipping_address)
+    address = address_fields(shipping_address)
     reference = " ".join((customer_reference or "").split())[:100]
-    request_hash = _request_hash(
+    request_hash = submission_hash(
         lines=merged,
         address=address,
         shipping_method=shipping_method,
@@ -190,103 +147,68 @@ def place_order(
         reference=reference,
         expected_total=expected_total,
     )
-
-    attempt = _attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash)
-    if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-        return Order.objects.get(pk=attempt.order_id)
-    answered = False
+    reserve = {
+        "organization": organization,
+        "user": user,
+        "key": key,
+        "request_hash": request_hash,
+        "lines": merged,
+        "address": address,
+        "shipping_address": shipping_address,
+        "shipping_method": shipping_method,
+        "payment": payment,
+        "source": source,
+        "standing_order_run": standing_order_run,
+        "reference": reference,
+        "expected_total": expected_total,
+        "answer": answer,
+        "memo": memo,
+    }
     try:
-        order = attempt.order if attempt.order_id else None
+        reserved = _reserve(**reserve)
+    except KeyMet:
+        attempt = attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash, answer=answer)
+        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
+            return attempt.order if attempt.order_id else attempt_order(attempt)
+        order = attempt.order if attempt.order_id else attempt_order(attempt)
         if order is None:
-            order = _reserve(
-                attempt=attempt,
-                organization=organization,
-                user=user,
-                lines=merged,
-                address=address,
-                shipping_address=shipping_address,
-                shipping_method=shipping_method,
-                payment=payment,
-                source=source,
-                standing_order_run=standing_order_run,
-                reference=reference,
-                expected_total=expected_total,
-            )
+            # Claimed before its order was made by a request that stopped there: make it now.
+            reserved = _reserve(**reserve, attempt=attempt)
+        else:
+            # Reserved by a request that stopped before confirming: its trail starts with this confirmation.
+            created = [] if order.events.filter(kind=OrderEvent.Kind.CREATED).exists() else [_created_event(order)]
+            reserved = _Reserved(attempt=attempt, order=order, payment=attempt_payment(attempt), events=created)
+    attempt, order = reserved.attempt, reserved.order
+    released = reserved.released
+    try:
         if order.status == OrderStatus.PENDING_PAYMENT:
-            order = _pay_and_confirm(attempt=attempt, order=order, user=user, payment=payment)
-        answered = answered_by_caller
+            order, released = _pay_and_confirm(reserved=reserved, user=user, payment=payment, answer=answer)
+        if answer is not None and answer.answer is None:
+            released = True  # by the caller, as it keeps its answer (`checkout_answer_record`)
         return order
     finally:
-        if not answered:
+        if not released:
             # This request no longer works on the attempt: a retry may take it up at once.
             CheckoutAttempt.objects.filter(pk=attempt.pk).update(claimed_until=None)
 
 
-def _attempt_claim(*, organization: Organization, user, key: str, request_hash: str) -> CheckoutAttempt:
-    """The attempt for this key, claimed by this request, or finished (succeeded); raises for a failed or different one."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    pause = 0.02
-    while True:
-        try:
-            with transaction.atomic():
-                return CheckoutAttempt.objects.create(
-                    organization=organization,
-                    user=user if getattr(user, "pk", None) else None,
-                    idempotency_key=key,
-                    request_hash=request_hash,
-                    claimed_until=clock.now() + LEASE,
-                )
-        except IntegrityError:
-            pass
-        attempt = CheckoutAttempt.objects.filter(organization=organization, idempotency_key=key).first()
-        if attempt is None:
-            continue  # the other request gave the key back (its request was invalid); try again
-        if attempt.request_hash != request_hash:
-            raise IdempotencyKeyReused(
-                CheckoutError.IDEMPOTENCY_KEY_REUSED,
-                "This idempotency key was already used for a different order; send a new key for a new order.",
-                "idempotency_key",
-            )
-        if attempt.status == CheckoutAttempt.Status.FAILED:
-            raise DomainError(attempt.error_code, attempt.error_message, attempt.error_field or None)
-        now = clock.now()
-        if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
-            # Finished once the request that placed it lets go (after capturing, and answering its client).
-            if attempt.claimed_until is None or attempt.claimed_until < now:
-                return attempt
-        elif CheckoutAttempt.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            pk=attempt.pk,
-            status=CheckoutAttempt.Status.IN_PROGRESS,
-        ).update(claimed_until=now + LEASE):
-            attempt.refresh_from_db()
-            return attempt
-        if time.monotonic() > deadline:
-            raise Conflict(
-                CheckoutError.IN_PROGRESS,
-                "This order is still being placed; check your orders in a moment before trying again.",
-                "idempotency_key",
-            )
-        time.sleep(pause)
-        pause = min(pause * 2, 0.25)
-
-
-def _attempt_fail(*, attempt: CheckoutAttempt, error: DomainError) -> None:
-    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
-        status=CheckoutAttempt.Status.FAILED,
-        error_code=error.code,
-        error_field=error.field or "",
-        error_message=error.message,
-        claimed_until=None,
-        updated_at=clock.now(),
-    )
+@dataclass
+class _Reserved:
+    attempt: CheckoutAttempt
+    order: Order
+    payment: Payment | None
+    # The order's trail not written yet: written with its confirmation, in that one insert.
+    events: list[OrderEvent]
+    # The attempt is finished and let go already (an account order).
+    released: bool = False
 
 
 def _reserve(
     *,
-    attempt: CheckoutAttempt,
     organization: Organization,
     user,
+    key: str,
+    request_hash: str,
     lines: list[LineRequest],
     address: dict,
     shipping_address: Address,
@@ -296,14 +218,30 @@ def _reserve(
     standing_order_run,
     reference: str,
     expected_total: Money | None,
-) -> Order:
-    """Step 2: prices, allocates and creates the pending order in one transaction (an account order is confirmed too).
+    answer: CheckoutAnswerer | None,
+    memo: QuoteMemo | None,
+    attempt: CheckoutAttempt | None = None,
+) -> _Reserved:
+    """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
+    is confirmed too, and its attempt finished); raises KeyMet when the key has an attempt already.
 
-    A refusal here (stock, credit, a bad line) gives the key back: nothing was charged, so the client may
-    correct the request and send it again with the same key.
+    A refusal here (stock, credit, a bad line) rolls the claim back with the rest: nothing was charged, so the
+    client may correct the request and send it again with the same key.
     """
+    placed_by = user if getattr(user, "pk", None) else None
+    taken_up = claimed = attempt is not None
     try:
         with transaction.atomic():
+            if attempt is None:
+                # The claim, first: a twin meets this row (its insert waits for this transaction, then fails).
+                attempt = CheckoutAttempt.objects.create(
+                    organization=organization,
+                    user=placed_by,
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                    claimed_until=clock.now() + LEASE,
+                )
+                claimed = True
             if payment.kind == PaymentKind.ACCOUNT:
                 # Locked first (before stock, always): two account orders cannot both fit under the limit.
                 organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -312,6 +250,7 @@ def _reserve(
                 lines=lines,
                 shipping_method=shipping_method,
                 shipping_address=shipping_address,
+                memo=memo,
             )
             if expected_total is not None and priced.total != expected_total:
                 raise PriceChanged(expected=expected_total, quote=priced)
@@ -320,7 +259,7 @@ def _reserve(
             parts = stock_allocate(quantities=priced.quantities())
             order = Order.objects.create(
                 organization=organization,
-                placed_by=user if getattr(user, "pk", None) else None,
+                placed_by=placed_by,
                 source=source,
                 payment_kind=payment.kind,
                 currency=priced.currency,
@@ -334,8 +273,8 @@ def _reserve(
                 shipping_method_code=shipping_method.code,
                 shipping_method_name=shipping_method.name,
                 customer_reference=reference,
-                idempotency_key=attempt.idempotency_key,
-                request_hash=attempt.request_hash,
+                idempotency_key=key,
+                request_hash=request_hash,
                 standing_order_run_id=getattr(standing_order_run, "pk", None),
             )
             order_lines = OrderLine.objects.bulk_create(
@@ -365,27 +304,44 @@ def _reserve(
                     for part in parts
                 ]
             )
-            OrderEvent.objects.create(
-                order=order,
-                kind=OrderEvent.Kind.CREATED,
-                actor=order.placed_by,
-                at=clock.now(),
-                data={"source": source, "payment_kind": payment.kind, "total": str(priced.total.amount)},
-            )
-            attempt.order = order
-            CheckoutAttempt.objects.filter(pk=attempt.pk).update(order=order, updated_at=clock.now())
+            _order_keep(order, lines=order_lines, events=[])
+            events = [_created_event(order)]
             if payment.kind == PaymentKind.ACCOUNT:
-                order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user)
-                CheckoutAttempt.objects.filter(pk=attempt.pk).update(status=CheckoutAttempt.Status.SUCCEEDED)
-            return order
+                order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user, events=events)
+                _order_keep(order, lines=order_lines, events=events)
+                CheckoutAttempt.objects.filter(pk=attempt.pk).update(
+                    status=CheckoutAttempt.Status.SUCCEEDED,
+                    order=order,
+                    claimed_until=None,
+                    updated_at=clock.now(),
+                    **(answer.fields(order) if answer is not None else {}),
+                )
+                return _Reserved(attempt=attempt, order=order, payment=None, events=[], released=True)
+            return _Reserved(
+                attempt=attempt,
+                order=order,
+                payment=_payment_reserve(order=order, payment=payment, key=key),
+                events=events,
+            )
     except DomainError:
-        CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
+        if taken_up:
+            # Its row was not written here, so the rollback kept it: give the key back.
+            CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
         raise
     except IntegrityError:
-        CheckoutAttempt.objects.filter(pk=attempt.pk, order__isnull=True).delete()
-        if not Order.objects.filter(organization=organization, idempotency_key=attempt.idempotency_key).exists():
+        if taken_up:
             raise
-        # Its attempt was purged (checkout.retention), but the order it placed still holds the key.
+        if not claimed:
+            raise KeyMet() from None
+        if CheckoutAttempt.objects.filter(organization=organization, idempotency_key=key).exists():
+            raise KeyMet() from None
+        gateway = gateway_key(organization=organization, idempotency_key=key)
+        if not (
+            Order.objects.filter(organization=organization, idempotency_key=key).exists()
+            or Payment.objects.filter(idempotency_key=gateway).exists()
+        ):
+            raise
+        # Its attempt was purged (checkout.retention), but the order or payment it made still holds the key.
         raise IdempotencyKeyReused(
             CheckoutError.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was already used for an order; send a new key for a new order.",
@@ -393,30 +349,61 @@ def _reserve(
         ) from None
 
 
-def _authorize(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
-    """The order's card authorization: a payment the customer already confirmed for it, or one charge per key."""
+def _created_event(order: Order) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.CREATED,
+        actor=order.placed_by,
+        at=order.created_at,
+        data={"source": order.source, "payment_kind": order.payment_kind, "total": str(order.total)},
+    )
+
+
+def _payment_reserve(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
+    """The payment that will pay the order: one the customer already confirmed for it, or a pending one written
+    here with the one request this key will send."""
     if payment.confirmed_payment:
         confirmed = payment_confirmed_for(public_id=payment.confirmed_payment, amount=order.total_money)
         if confirmed is not None:
             return confirmed
     method = payment.method
-    return payment_authorize(
+    return payment_prepare(
         amount=order.total_money,
         token=payment.token,
-        idempotency_key=key,
+        idempotency_key=gateway_key(organization=order.organization, idempotency_key=key),
         provider=method.provider if method else provider_for().name,
         metadata={"order": order.number, "organization": order.organization.public_id},
         customer=method.customer_reference if method else "",
         off_session=method is not None,
+        capture=settings.PAYMENT_CAPTURE_AT_ORDER,
     )
 
 
-def _pay_and_confirm(*, attempt: CheckoutAttempt, order: Order, user, payment: PaymentRequest) -> Order:
-    """Steps 3 to 5: authorize outside any lock, confirm under lock, then capture."""
-    organization = order.organization
-    key = gateway_key(organization=organization, idempotency_key=attempt.idempotency_key)
+def _order_keep(order: Order, *, lines: list[OrderLine], events: list[OrderEvent]) -> None:
+    """The order's lines and trail as written, kept on it as prefetched rows so that answering reads nothing back."""
+    order._prefetched_objects_cache = {}
+    kept = {}
+    for name, rows in (("lines", lines), ("events", events)):
+        rows_of_order = getattr(order, name).all()
+        rows_of_order._result_cache = list(rows)
+        rows_of_order._prefetch_done = True
+        kept[name] = rows_of_order
+    order._prefetched_objects_cache = kept
+
+
+def _pay_and_confirm(
+    *, reserved: _Reserved, user, payment: PaymentRequest, answer: CheckoutAnswerer | None
+) -> tuple[Order, bool]:
+    """Steps 2 to 4: send the payment outside any transaction, confirm in one, then capture if still needed.
+
+    Returns the order and whether the attempt is finished and released (its answer kept).
+    """
+    attempt, order = reserved.attempt, reserved.order
+    paid = reserved.payment
+    if paid is None:  # taken up from a request that stopped before writing it
+        paid = _payment_prepare_again(order=order, payment=payment, key=attempt.idempotency_key)
     try:
-        paid = _authorize(order=order, payment=payment, key=key)
+        result = payment_request_send(payment=paid)
     except PaymentUnavailable:
         # The answer was lost: the order stays pending with its stock; a retry with the same key settles it,
         # and the expiry job gives the stock back if nobody retries.
@@ -427,44 +414,75 @@ def _pay_and_confirm(*, attempt: CheckoutAttempt, order: Order, user, payment: P
             if locked is not None:
                 order_stock_release(order=locked, actor=user)
                 locked.delete()
-            _attempt_fail(attempt=attempt, error=exc)
+            attempt_fail(attempt=attempt, error=exc)
         raise
 
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().filter(pk=order.pk).first()
-        confirmable = locked is not None and locked.status == OrderStatus.PENDING_PAYMENT
-        if confirmable:
-            Payment.objects.filter(pk=paid.pk).update(order=locked)
-            OrderEvent.objects.create(
-                order=locked,
-                kind=OrderEvent.Kind.PAYMENT,
-                actor=locked.placed_by,
-                at=clock.now(),
-                data={
-                    "payment": paid.public_id,
-                    "action": "authorized",
-                    "amount": str(paid.amount),
-                    "provider": paid.provider,
-                },
-            )
-            order_transition(order=locked, to=OrderStatus.PLACED, actor=user)
-            CheckoutAttempt.objects.filter(pk=attempt.pk).update(status=CheckoutAttempt.Status.SUCCEEDED)
-        elif locked is not None and locked.status != OrderStatus.PENDING_PAYMENT:
-            # Another request confirmed it meanwhile.
-            return locked
-    if not confirmable:
+    now = clock.now()
+    captured = result.status == "captured" if result is not None else paid.status == PaymentStatus.CAPTURED
+    try:
+        with transaction.atomic():
+            actions = ["authorized", "captured"] if captured else ["authorized"]
+            events = [
+                *reserved.events,
+                *(
+                    OrderEvent(
+                        order=order,
+                        kind=OrderEvent.Kind.PAYMENT,
+                        actor=order.placed_by,
+                        at=now,
+                        data={
+                            "payment": paid.public_id,
+                            "action": action,
+                            "amount": str(paid.amount),
+                            "provider": paid.provider,
+                        },
+                    )
+                    for action in actions
+                ),
+            ]
+            if captured:
+                order_transition(order=order, to=OrderStatus.PAID, via=[OrderStatus.PLACED], actor=user, events=events)
+            else:
+                order_transition(order=order, to=OrderStatus.PLACED, actor=user, events=events)
+            # After the order's guarded move, which holds its row: the payment is the order's now.
+            if result is not None:
+                payment_result_record(payment=paid, result=result, order=order)
+            elif paid.order_id != order.pk:
+                Payment.objects.filter(pk=paid.pk).update(order=order)
+            _order_keep(order, lines=list(order.lines.all()), events=events)
+            finish = {"status": CheckoutAttempt.Status.SUCCEEDED, "order": order, "updated_at": now}
+            if captured:
+                # Nothing is left to do: the attempt is released, with the caller's answer, in this statement.
+                finish.update(claimed_until=None, **(answer.fields(order) if answer is not None else {}))
+            CheckoutAttempt.objects.filter(pk=attempt.pk).update(**finish)
+    except (Conflict, Order.DoesNotExist):
+        current = Order.objects.filter(pk=order.pk).first()
+        if current is not None and current.status != OrderStatus.PENDING_PAYMENT:
+            return current, False  # another request confirmed it meanwhile
         # The pending order expired while the gateway answered: give the money back and say so.
         error = DomainError(
             CheckoutError.EXPIRED,
             "Your checkout took too long and its items were released; nothing was charged. Please check out again.",
             "payment",
         )
+        if result is not None:
+            paid = payment_result_record(payment=paid, result=result)
         try:
-            payment_void(payment=paid)
+            payment_return(payment=paid)
         except DomainError:
-            log.exception("checkout %s: could not void payment %s yet", attempt.pk, paid.public_id)
-        _attempt_fail(attempt=attempt, error=error)
-        raise error
-    order = locked
+            log.exception("checkout %s: could not give payment %s back yet", attempt.pk, paid.public_id)
+        attempt_fail(attempt=attempt, error=error)
+        raise error from None
+    if captured:
+        return order, True
     order_capture(order=order, payment=paid, actor=user)
-    return order
+    return order, False
+
+
+def _payment_prepare_again(*, order: Order, payment: PaymentRequest, key: str) -> Payment:
+    """The pending payment of an order reserved by a request that did not write one."""
+    try:
+        with transaction.atomic():
+            return _payment_reserve(order=order, payment=payment, key=key)
+    except IntegrityError:
+        return Payment.objects.get(idempotency_key=gateway_key(organization=order.organization, idempotency_key=key))

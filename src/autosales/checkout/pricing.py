@@ -1,6 +1,6 @@
 """Pricing a prospective order: unit prices for the customer, shipping for the method, tax for the destination."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,7 +11,7 @@ from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
 from autosales.pricing.selectors import unit_prices
 from autosales.pricing.shipping import ShippingMethod
-from autosales.pricing.tax import tax_rate_for
+from autosales.pricing.tax import TaxRate, tax_rate_for
 
 # The same guard as the cart's: larger orders go through a salesperson.
 MAX_LINE_QUANTITY = 100_000
@@ -54,6 +54,37 @@ class Quote:
         return {line.variant_id: line.quantity for line in self.lines}
 
 
+class QuoteMemo:
+    """What the quotes of one request share, each read once: the variants with their products, the unit prices of
+    the one organization the request acts for, and the tax rate of each destination. Lives as long as the request
+    (a page quotes every shipping method, then the chosen one), so nothing in it can go stale.
+    """
+
+    def __init__(self, *, variants: Mapping[int, Variant] | None = None, prices: Mapping[int, Money] | None = None):
+        self._variants: dict[int, Variant] = dict(variants or {})
+        self._prices: dict[int, Money | None] = dict(prices or {})
+        self._rates: dict[tuple[str, str], TaxRate | None] = {}
+
+    def variants(self, ids: Sequence[int]) -> dict[int, Variant]:
+        missing = [i for i in ids if i not in self._variants]
+        if missing:
+            self._variants.update((v.pk, v) for v in Variant.objects.select_related("product").filter(pk__in=missing))
+        return self._variants
+
+    def prices(self, ids: Sequence[int], *, organization: Organization | None) -> dict[int, Money]:
+        missing = [i for i in ids if i not in self._prices]
+        if missing:
+            found = unit_prices(variant_ids=missing, organization=organization)
+            self._prices.update((i, found.get(i)) for i in missing)
+        return {i: price for i, price in self._prices.items() if price is not None}
+
+    def tax_rate(self, *, country: str, region: str) -> TaxRate | None:
+        key = (country, region)
+        if key not in self._rates:
+            self._rates[key] = tax_rate_for(country=country, region=region)
+        return self._rates[key]
+
+
 def lines_merge(*, lines: Sequence[LineRequest]) -> list[LineRequest]:
     """Checked lines with each variant once (quantities of repeated variants added), in the order first given."""
     if not lines:
@@ -83,12 +114,17 @@ def quote(
     lines: Sequence[LineRequest],
     shipping_method: ShippingMethod,
     shipping_address: Address,
+    memo: QuoteMemo | None = None,
 ) -> Quote:
-    """Prices `lines` for the organization (its price list where it has one) with shipping and tax; raises DomainError naming the field."""
+    """Prices `lines` for the organization (its price list where it has one) with shipping and tax; raises DomainError naming the field.
+
+    `memo`: what this request read for quoting already (see QuoteMemo); without one, everything is read here.
+    """
+    memo = memo or QuoteMemo()
     merged = lines_merge(lines=lines)
     ids = [line.variant_id for line in merged]
-    variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
-    prices = unit_prices(variant_ids=ids, organization=organization)
+    variants = memo.variants(ids)
+    prices = memo.prices(ids, organization=organization)
     quote_lines: list[QuoteLine] = []
     currency = None
     for i, line in enumerate(merged):
@@ -137,7 +173,7 @@ def quote(
             "shipping_method",
         )
     shipping = shipping_method.rate_for(subtotal=subtotal, weight_grams=weight, quantity=quantity)
-    rate = tax_rate_for(country=country, region=shipping_address.region)
+    rate = memo.tax_rate(country=country, region=shipping_address.region)
     tax = rate.tax_on(goods=subtotal, shipping=shipping) if rate else Money.zero(currency)
     return Quote(
         currency=currency,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autosales.checkout.accounts import account_unavailable_reason
-from autosales.checkout.pricing import LineRequest, quote
+from autosales.checkout.pricing import LineRequest, QuoteMemo, quote
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
@@ -32,13 +32,19 @@ class ShippingOption:
 
 
 def shipping_options_for(
-    *, organization: Organization | None, lines: Sequence[LineRequest], address: Address
+    *, organization: Organization | None, lines: Sequence[LineRequest], address: Address, memo: QuoteMemo | None = None
 ) -> list[ShippingOption]:
-    """Each method that delivers to the address, with what it would charge for these lines."""
+    """Each method that delivers to the address, with what it would charge for these lines.
+
+    The lines are priced once (`memo`, shared with the request's other quotes), whatever the number of methods.
+    """
+    memo = memo or QuoteMemo()
     options = []
     for method in shipping_methods_for(address=address):
         try:
-            q = quote(organization=organization, lines=lines, shipping_method=method, shipping_address=address)
+            q = quote(
+                organization=organization, lines=lines, shipping_method=method, shipping_address=address, memo=memo
+            )
         except DomainError:
             continue
         options.append(ShippingOption(method=method, rate=q.shipping))

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from autosales.core.cache_versions import STOCK, versions_bump
 from autosales.inventory.allocation import AllocationPart, allocation_plan
@@ -19,8 +19,15 @@ def stock_allocate(*, quantities: Mapping[int, int]) -> list[AllocationPart]:
     wanted = {vid: qty for vid, qty in quantities.items() if qty > 0}
     levels = list(stock_levels_for_update(wanted))
     plan = allocation_plan(levels=levels, quantities=wanted)
-    for part in sorted(plan, key=lambda p: p.stock_level_id):
-        StockLevel.objects.filter(pk=part.stock_level_id).update(allocated=F("allocated") + part.quantity)
+    taken: dict[int, int] = defaultdict(int)
+    for part in plan:
+        taken[part.stock_level_id] += part.quantity
+    if taken:
+        # One statement for every row, whatever the number of lines (the rows are locked already).
+        StockLevel.objects.filter(pk__in=taken).update(
+            allocated=F("allocated")
+            + Case(*(When(pk=pk, then=Value(quantity)) for pk, quantity in taken.items()), default=Value(0))
+        )
     versions_bump(STOCK)
     return plan
 

@@ -95,8 +95,12 @@ def email_queue(
     related: models.Model | None = None,
     message_id: str | None = None,
     time_zone: str | None = None,
+    first: bool = False,
 ) -> OutboxEmail:
     """Write one outbox row in the caller's transaction: the template and its context, rendered at delivery; the same message id is queued once.
+
+    `first`: the caller's change happens once (a guarded status move) and owes this message id, so nothing can
+    have queued it before: it is written without looking (its unique message id still refuses a second).
 
     Nothing here can fail on the email's content (a broken template, a bad address, an unknown time zone):
     that is found at delivery and fails that email alone, never the business change that owes it.
@@ -108,7 +112,7 @@ def email_queue(
         raise DomainError(NotificationError.NO_RECIPIENT, "An email needs at least one recipient.", field="to")
     if message_id is not None:
         message_id = message_id_normalize(message_id)
-        existing = OutboxEmail.objects.filter(message_id=message_id).first()
+        existing = None if first else OutboxEmail.objects.filter(message_id=message_id).first()
         if existing is not None:
             return existing
     else:

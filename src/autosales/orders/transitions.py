@@ -13,6 +13,9 @@ Nothing else assigns `Order.status`. A checkout that never got paid does not bec
 its pending row is deleted by the checkout (see checkout.placement), so it has no move here.
 """
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 from django.conf import settings
 from django.db import transaction
 
@@ -56,38 +59,78 @@ def order_can_move(*, order: Order, to: str) -> bool:
     return to in ALLOWED[order.status]
 
 
-def order_transition(*, order: Order, to: str, actor=None, reason: str = "", data: dict | None = None) -> Order:
-    """Moves the order to `to` if the table allows it (else raises Conflict), saves, writes the event and queues its email."""
-    with transaction.atomic():
-        current = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in ALLOWED[current.status]:
+def order_transition(
+    *,
+    order: Order,
+    to: str,
+    actor=None,
+    reason: str = "",
+    data: dict | None = None,
+    via: Sequence[str] = (),
+    events: list[OrderEvent] | None = None,
+) -> Order:
+    """Moves the order to `to` if the table allows it (else raises Conflict), saves, writes the event and queues its email.
+
+    `via`: statuses passed through on the way, each move checked against the table and given its event and
+    its email (a card sale: pending_payment -> placed -> paid). The move is one guarded UPDATE that changes
+    the row only from the status this order was read with, which locks it and re-checks the stored status in
+    the same statement. `events`: other events of the same change, written with the moves' own in one INSERT;
+    the moves' events are appended to it, so that the caller holds the change's whole trail. In the caller's
+    transaction when there is one, without a savepoint (a refusal writes nothing).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return order_transition(order=order, to=to, actor=actor, reason=reason, data=data, via=via, events=events)
+    path = [*via, to]
+    for step, following in pairwise(path):
+        if following not in ALLOWED[step]:
+            raise ValueError(f"no move from {step} to {following}")
+    now = clock.now()
+    previous = order.status
+    while True:
+        if path[0] not in ALLOWED[previous]:
+            # Nothing was written: the caller's transaction goes on unharmed.
             raise Conflict(
                 OrderError.ILLEGAL_TRANSITION,
-                f"A {current.get_status_display().lower()} order cannot become {OrderStatus(to).label.lower()}.",
+                f"A {OrderStatus(previous).label.lower()} order cannot become {OrderStatus(to).label.lower()}.",
                 "status",
             )
-        now = clock.now()
-        previous = current.status
-        order.status = to
-        fields = ["status"]
+        fields = {"status": to, "updated_at": now}
         if previous == S.PENDING_PAYMENT:
-            order.placed_at = now
-            fields.append("placed_at")
+            fields["placed_at"] = now
         if to == S.CANCELLED:
-            order.cancelled_at = now
-            order.cancel_reason = reason
-            fields += ["cancelled_at", "cancel_reason"]
-        order.save(update_fields=fields)
-        OrderEvent.objects.create(
-            order=order,
-            kind=OrderEvent.Kind.STATUS_CHANGED,
-            actor=actor if getattr(actor, "pk", None) else None,
-            at=now,
-            data={"from": previous, "to": to, **({"reason": reason} if reason else {}), **(data or {})},
-        )
-        template = EMAILS.get(to)
-        if template:
-            order_email_queue(order=order, template=template, at=now)
+            fields.update(cancelled_at=now, cancel_reason=reason)
+        if Order.objects.filter(pk=order.pk, status=previous).update(**fields):
+            break
+        # Moved since this order was read: decide again from the status stored now.
+        stored = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+        if stored is None:
+            raise Order.DoesNotExist(f"order {order.pk} no longer exists")
+        previous = stored
+    for name, value in fields.items():
+        setattr(order, name, value)
+    # Past the move, a failure leaves it half made: the whole transaction must roll back.
+    with transaction.atomic(savepoint=False):
+        who = actor if getattr(actor, "pk", None) else None
+        written = events if events is not None else []
+        for step, following in pairwise([previous, *path]):
+            extra = {**({"reason": reason} if reason else {}), **(data or {})} if following == to else {}
+            written.append(
+                OrderEvent(
+                    order=order,
+                    kind=OrderEvent.Kind.STATUS_CHANGED,
+                    actor=who,
+                    at=now,
+                    data={"from": step, "to": following, **extra},
+                )
+            )
+            template = EMAILS.get(following)
+            if template:
+                # The move from the stored status happens once: no earlier email of it can exist.
+                email_event = _order_email(order=order, template=template, at=now, first=step == S.PENDING_PAYMENT)
+                if email_event is not None:
+                    written.append(email_event)
+        OrderEvent.objects.bulk_create(written)
     return order
 
 
@@ -97,9 +140,18 @@ def order_email_queue(*, order: Order, template: str, at=None, time_zone: str | 
 
     The email keeps a reference to the order and is rendered at delivery: nothing about it can undo the move.
     """
+    event = _order_email(order=order, template=template, at=at, time_zone=time_zone)
+    if event is not None:
+        event.save()
+
+
+def _order_email(
+    *, order: Order, template: str, at=None, time_zone: str | None = None, first: bool = False
+) -> OrderEvent | None:
+    """Writes the outbox row and returns its trail event, unsaved (None: nobody to write to)."""
     recipients = order_recipients(order=order)
     if not recipients:
-        return
+        return None
     context = {
         "order": order,
         "number": order.number_display,
@@ -113,8 +165,9 @@ def order_email_queue(*, order: Order, template: str, at=None, time_zone: str | 
         related=order,
         message_id=f"{template.replace('/', '-')}-{order.public_id}",
         time_zone=time_zone or order.organization.local_time_zone,
+        first=first,
     )
-    OrderEvent.objects.create(
+    return OrderEvent(
         order=order,
         kind=OrderEvent.Kind.EMAIL_QUEUED,
         at=at or clock.now(),

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from autosales.core.errors import DomainError
+from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
 from autosales.payments.card_numbers import card_number_refuse
 from autosales.payments.errors import PaymentActionRequired, PaymentError, PaymentUnavailable
 from autosales.payments.models import Payment, PaymentEvent, PaymentStatus
 from autosales.payments.providers import provider_for
-from autosales.payments.providers.base import FailureKind, ProviderError
+from autosales.payments.providers.base import FailureKind, ProviderError, ProviderResult
 from autosales.payments.transitions import payment_can_move, payment_transition
 
 log = logging.getLogger(__name__)
@@ -54,55 +54,99 @@ def payment_authorize(
     metadata: dict | None = None,
     customer: str = "",
     off_session: bool = False,
+    capture: bool = False,
 ) -> Payment:
     """Authorizes `amount` once per `idempotency_key`: a repeated call re-sends the same request and never charges twice.
 
     The request sent under a key is the one stored with the payment the first time (amount, token, metadata,
-    customer, off-session): a retry, or `payment_settle`, sends it unchanged. Returns the authorized payment;
-    raises DomainError(field="payment") on a decline, PaymentActionRequired (402) when the bank wants the
-    customer to confirm an off-session charge, and PaymentUnavailable (503) when the answer was lost (the
-    payment stays pending; calling again with the same key settles it). A card number given as the token is
-    refused before anything is written or sent.
+    customer, off-session, capture): a retry, or `payment_settle`, sends it unchanged. With `capture` the one
+    call also takes the money (a sale) and the payment comes back captured. Returns the authorized (or
+    captured) payment; raises DomainError(field="payment") on a decline, PaymentActionRequired (402) when the
+    bank wants the customer to confirm an off-session charge, and PaymentUnavailable (503) when the answer was
+    lost (the payment stays pending; calling again with the same key settles it). A card number given as the
+    token is refused before anything is written or sent.
     """
-    card_number_refuse(value=token, field="payment.token")
-    provider_name = provider or provider_for().name
-    request = {"metadata": {str(k): str(v) for k, v in (metadata or {}).items()}}
-    if customer or off_session:
-        request.update(customer=customer, off_session=bool(off_session))
     try:
         with transaction.atomic():
-            payment, _ = Payment.objects.get_or_create(
+            payment = payment_prepare(
+                amount=amount,
+                token=token,
                 idempotency_key=idempotency_key,
-                defaults={
-                    "provider": provider_name,
-                    "amount": amount.amount,
-                    "currency": amount.currency,
-                    "token": token,
-                    "request": request,
-                },
+                provider=provider,
+                metadata=metadata,
+                customer=customer,
+                off_session=off_session,
+                capture=capture,
             )
     except IntegrityError:
         payment = Payment.objects.get(idempotency_key=idempotency_key)
     return _authorize_send(payment)
 
 
+def payment_prepare(
+    *,
+    amount: Money,
+    token: str,
+    idempotency_key: str,
+    provider: str | None = None,
+    metadata: dict | None = None,
+    customer: str = "",
+    off_session: bool = False,
+    capture: bool = False,
+) -> Payment:
+    """Writes the pending payment, with the one request its key will ever send, in the caller's transaction.
+
+    Nothing is sent: `payment_request_send` sends it, outside any transaction. An existing payment under the
+    key raises IntegrityError (the caller's transaction is then unusable: roll it back).
+    """
+    card_number_refuse(value=token, field="payment.token")
+    request = {"metadata": {str(k): str(v) for k, v in (metadata or {}).items()}}
+    if customer or off_session:
+        request.update(customer=customer, off_session=bool(off_session))
+    if capture:
+        request["capture"] = True
+    return Payment.objects.create(
+        idempotency_key=idempotency_key,
+        provider=provider or provider_for().name,
+        amount=amount.amount,
+        currency=amount.currency,
+        token=token,
+        request=request,
+    )
+
+
 def _authorize_send(payment: Payment) -> Payment:
-    """Sends (or re-sends) the payment's one authorization request, built from the stored row only."""
+    """Sends (or re-sends) the payment's one authorization request and records the answer."""
+    result = payment_request_send(payment=payment)
+    if result is not None:
+        payment_result_record(payment=payment, result=result)
+    return payment
+
+
+def payment_request_send(*, payment: Payment) -> ProviderResult | None:
+    """Sends (or re-sends) the payment's one authorization request, built from the stored row only.
+
+    Returns the gateway's answer for the caller to record with `payment_result_record` (in the transaction
+    that uses it), or None when the payment is authorized or captured already. A refusal is recorded here
+    and raised as `payment_authorize` raises it. Calls the network: never inside a transaction.
+    """
     if payment.status in (S.AUTHORIZED, S.CAPTURED):
-        return payment
+        return None
     if payment.status == S.ACTION_REQUIRED:
         raise _error(ProviderError(FailureKind.ACTION_REQUIRED), payment=payment)
     if payment.status != S.PENDING:
         raise payment_error(payment=payment)
     request = payment.request or {}
+    options = {"capture": True} if request.get("capture") else {}
     try:
-        result = provider_for(payment.provider).authorize(
+        return provider_for(payment.provider).authorize(
             amount=payment.money,
             token=payment.token,
             idempotency_key=payment.idempotency_key,
             metadata=request.get("metadata", {}),
             customer=request.get("customer", ""),
             off_session=bool(request.get("off_session", False)),
+            **options,
         )
     except ProviderError as exc:
         log.info("payment %s: %s", payment.public_id, exc.kind)
@@ -119,11 +163,23 @@ def _authorize_send(payment: Payment) -> Payment:
                 provider_reference=exc.reference,
             )
         raise _error(exc, payment=payment) from exc
+
+
+def payment_result_record(*, payment: Payment, result: ProviderResult, **fields) -> Payment:
+    """Records the gateway's yes (authorized, or captured by a sale) with `fields` (such as the order) in one write."""
     to = S.CAPTURED if result.status == "captured" else S.AUTHORIZED
     if payment_can_move(payment=payment, to=to):
-        payment_transition(payment=payment, to=to, provider_reference=result.reference, error_code="", last_error="")
-    else:
-        payment.refresh_from_db()
+        try:
+            return payment_transition(
+                payment=payment, to=to, provider_reference=result.reference, error_code="", last_error="", **fields
+            )
+        except Conflict:
+            pass  # moved meanwhile (a webhook told us first): keep what is stored
+    payment.refresh_from_db()
+    if fields:
+        Payment.objects.filter(pk=payment.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(payment, name, value)
     return payment
 
 
@@ -197,6 +253,18 @@ def payment_void(*, payment: Payment) -> Payment:
         Payment.objects.filter(pk=payment.pk).update(last_error=exc.detail)
         raise _error(exc) from exc
     return payment_transition(payment=payment, to=S.VOIDED, last_error="")
+
+
+def payment_return(*, payment: Payment) -> Payment:
+    """Gives back all the money of a payment that pays for nothing: a pending one is settled first, an
+    authorization is voided, a captured sale refunded. Calls the gateway; raises DomainError when it must be retried."""
+    if payment.status == S.PENDING:
+        payment = payment_settle(payment=payment)
+    if payment.status == S.AUTHORIZED:
+        return payment_void(payment=payment)
+    if payment.status == S.CAPTURED:
+        return payment_refund(payment=payment)
+    return payment
 
 
 def payment_refund(*, payment: Payment, amount: Money | None = None) -> Payment:

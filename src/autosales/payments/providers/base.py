@@ -94,8 +94,11 @@ class PaymentProvider(Protocol):
         metadata: dict,
         customer: str = "",
         off_session: bool = False,
+        capture: bool = False,
     ) -> ProviderResult:
         """Hold `amount` on the card behind `token`; the same key returns the first call's result.
+
+        With `capture` the same call also takes the money (a sale): the result's status is "captured".
 
         With `customer` and `off_session`, the card on file of that gateway customer is charged while the
         customer is away; a bank that wants them to confirm raises ProviderError(ACTION_REQUIRED).

@@ -5,7 +5,9 @@ payment token. Card numbers and CVVs never reach this server, and nothing here l
 
 - authorize: one PaymentIntent created and confirmed in one call with `capture_method=manual`: the money
   is held, and taken by `capture` when the order flow decides (so a checkout that cannot become an order
-  is voided, never refunded).
+  is voided, never refunded); or, with `capture=True` (a shop that takes the money at order), with
+  `capture_method=automatic`: a sale, the intent succeeds in that one call (a checkout that then cannot
+  become an order is refunded).
 - capture / void / refund: capture the intent, cancel it, or refund (part of) it.
 - Every call that creates or moves money sends our idempotency key as Stripe's `Idempotency-Key`, so a
   retry after a timeout (by the SDK itself, or by us later with the same key) gets the first answer back
@@ -195,6 +197,7 @@ class StripeProvider:
         metadata: dict,
         customer: str = "",
         off_session: bool = False,
+        capture: bool = False,
     ) -> ProviderResult:
         if not idempotency_key:
             raise ValueError("Stripe payments need an idempotency key")
@@ -205,7 +208,7 @@ class StripeProvider:
             "currency": amount.currency.lower(),
             "payment_method": token,
             "payment_method_types": ["card"],
-            "capture_method": "manual",
+            "capture_method": "automatic" if capture else "manual",
             "confirm": True,
             "metadata": _metadata(metadata),
         }

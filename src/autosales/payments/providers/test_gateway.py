@@ -110,45 +110,55 @@ class TestGateway:
         metadata: dict,
         customer: str = "",
         off_session: bool = False,
+        capture: bool = False,
     ) -> ProviderResult:
         if not idempotency_key:
             raise ValueError("the test gateway needs an idempotency key")
         request = {k: str(v) for k, v in (metadata or {}).items()}
         if customer or off_session:
             request.update(customer=customer, off_session=str(bool(off_session)))
-        existing = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return self._replay(existing, amount=amount, token=token, request=request)
+        if capture:
+            request["capture"] = "True"
         if token not in TOKENS:
             raise ProviderError(FailureKind.INVALID, f"unknown test token {token[:20]!r}")
         if off_session and not customer.startswith("tgc_"):
             raise ProviderError(FailureKind.INVALID, "an off-session charge needs a test customer (tgc_...)")
         authentication = (Status.ACTION_REQUIRED, "") if off_session else (Status.DECLINED, FailureKind.DECLINED)
+        taken = Status.CAPTURED if capture else Status.AUTHORIZED
         status, decline = {
-            TOKEN_APPROVE: (Status.AUTHORIZED, ""),
+            TOKEN_APPROVE: (taken, ""),
             TOKEN_DECLINE: (Status.DECLINED, FailureKind.DECLINED),
             TOKEN_INSUFFICIENT_FUNDS: (Status.DECLINED, FailureKind.INSUFFICIENT_FUNDS),
-            TOKEN_NETWORK_ERROR: (Status.AUTHORIZED, ""),
+            TOKEN_NETWORK_ERROR: (taken, ""),
             TOKEN_TIMEOUT_THEN_APPROVE: (Status.LOST, ""),
             TOKEN_AUTHENTICATION_REQUIRED: authentication,
         }[token]
+        charge = TestGatewayCharge(
+            reference=f"tgw_{ids.random_code(16).lower()}",
+            idempotency_key=idempotency_key,
+            token=token,
+            amount=amount.amount,
+            currency=amount.currency,
+            status=status,
+            decline_code=str(decline),
+            metadata=request,
+        )
         try:
-            with transaction.atomic():
-                charge = TestGatewayCharge.objects.create(
-                    reference=f"tgw_{ids.random_code(16).lower()}",
-                    idempotency_key=idempotency_key,
-                    token=token,
-                    amount=amount.amount,
-                    currency=amount.currency,
-                    status=status,
-                    decline_code=str(decline),
-                    metadata=request,
-                )
+            # The key's first request is the common case: written at once, its unique key catching a repeat.
+            # In a caller's transaction (tests), a savepoint keeps a repeat from spoiling it.
+            if transaction.get_connection().in_atomic_block:
+                with transaction.atomic():
+                    charge.save(force_insert=True)
+            else:
+                charge.save(force_insert=True)
         except IntegrityError:
-            # The same key arrived twice at once: the other request made the charge; answer as it did.
+            # A repeat of the key (a retry, or the same request twice at once): answer as the first did.
             charge = TestGatewayCharge.objects.get(idempotency_key=idempotency_key)
             return self._replay(charge, amount=amount, token=token, request=request)
         return self._answer(charge)
+
+    def _taken(self, charge: TestGatewayCharge) -> ProviderResult:
+        return _result(charge, "captured" if charge.status == Status.CAPTURED else "authorized")
 
     def _answer(self, charge: TestGatewayCharge) -> ProviderResult:
         token, decline = charge.token, charge.decline_code
@@ -160,7 +170,7 @@ class TestGateway:
             raise ProviderError(FailureKind(decline), f"test token {token}", reference=charge.reference)
         if token in (TOKEN_NETWORK_ERROR, TOKEN_TIMEOUT_THEN_APPROVE):
             raise ProviderError(FailureKind.NETWORK, f"test token {token}: timed out")
-        return _result(charge, "authorized")
+        return self._taken(charge)
 
     def _replay(self, charge: TestGatewayCharge, *, amount: Money, token: str, request: dict) -> ProviderResult:
         # As Stripe does: one key, one request. Anything else under the key is refused, not answered.
@@ -169,14 +179,19 @@ class TestGateway:
             raise ProviderError(FailureKind.INVALID, "idempotency key reused with different parameters")
         if charge.status == Status.LOST:
             # The first request never arrived; this one does.
+            taken = Status.CAPTURED if request.get("capture") else Status.AUTHORIZED
             updated = TestGatewayCharge.objects.filter(pk=charge.pk, status=Status.LOST).update(
-                status=Status.AUTHORIZED, updated_at=clock.now()
+                status=taken, updated_at=clock.now()
             )
-            if updated or TestGatewayCharge.objects.get(pk=charge.pk).status != Status.LOST:
-                return _result(charge, "authorized")
+            if not updated:
+                charge.refresh_from_db()
+            else:
+                charge.status = taken
+            if charge.status != Status.LOST:
+                return self._taken(charge)
         if charge.status in (Status.DECLINED, Status.ACTION_REQUIRED):
             return self._answer(charge)
-        return _result(charge, "authorized")
+        return self._taken(charge)
 
     def method_save(self, *, token: str, customer: str, description: str, idempotency_key: str) -> SavedMethod:
         if token not in TOKENS:

@@ -7,7 +7,7 @@ price that changed meanwhile is refused and the review shown again with the new 
 Confirm (two identical submissions, whatever the cart or session do in between) is one order and one charge.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
@@ -23,7 +23,7 @@ from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
 from autosales.checkout.errors import IdempotencyKeyReused
 from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
-from autosales.checkout.pricing import Quote, quote
+from autosales.checkout.pricing import Quote, QuoteMemo, quote
 from autosales.checkout.selectors import payment_options_for, shipping_options_for
 from autosales.core import ids
 from autosales.core.errors import DomainError
@@ -48,6 +48,8 @@ class Checkout:
     organization: Organization
     summary: CartSummary
     state: dict
+    # What the page's quotes share: the cart's variants and prices, read once with the cart.
+    memo: QuoteMemo = field(default_factory=QuoteMemo)
 
     @property
     def lines(self) -> list[LineRequest]:
@@ -79,7 +81,11 @@ def _begin(request) -> Checkout | HttpResponse:
     state = request.session.get(SESSION_KEY) or {}
     if state.get("organization") != organization.public_id:
         state = {"organization": organization.public_id}
-    return Checkout(organization=organization, summary=summary, state=state)
+    memo = QuoteMemo(
+        variants={line.variant.id: line.variant for line in summary.lines},
+        prices={line.variant.id: line.unit_price for line in summary.lines if line.unit_price is not None},
+    )
+    return Checkout(organization=organization, summary=summary, state=state, memo=memo)
 
 
 def _save(request, checkout: Checkout, **changes) -> None:
@@ -95,8 +101,15 @@ def _address(checkout: Checkout) -> Address | None:
 
 def _shipping_method(checkout: Checkout, address: Address) -> ShippingMethod | None:
     code = checkout.state.get("shipping_method")
-    options = shipping_options_for(organization=checkout.organization, lines=checkout.lines, address=address)
+    options = shipping_options_for(
+        organization=checkout.organization, lines=checkout.lines, address=address, memo=checkout.memo
+    )
     return next((option.method for option in options if option.method.code == code), None)
+
+
+def _cart_context(checkout: Checkout) -> dict:
+    # The header's cart badge counts the cart this page has read already, rather than asking again.
+    return {"summary": checkout.summary, "cart_item_count": checkout.summary.item_count}
 
 
 def _steps(current: str) -> list[dict]:
@@ -135,7 +148,9 @@ def checkout_address(request):
         return checkout
     addresses = list(addresses_for_organization(organization=checkout.organization))
     current = _address(checkout) or next((a for a in addresses if a.is_default), None)
-    form = AddressForm(prefix="new", use_required_attribute=False)
+    # The new-address form (its country list is most of the page) is shown when asked for: a link opens it.
+    new_asked = request.GET.get("new") == "1" or request.POST.get("address") == "new" or not addresses
+    form = AddressForm(prefix="new", use_required_attribute=False) if new_asked else None
     error, status = "", 200
     if request.method == "POST":
         choice = request.POST.get("address", "")
@@ -170,11 +185,11 @@ def checkout_address(request):
         "storefront/checkout/address.html",
         {
             "steps": _steps("address"),
-            "summary": checkout.summary,
+            **_cart_context(checkout),
             "addresses": addresses,
             "current": current,
             "form": form,
-            "new_selected": request.POST.get("address") == "new" or not addresses,
+            "new_selected": (new_asked and request.POST.get("address", "new") == "new") or not addresses,
             "error": error,
         },
         status=status,
@@ -189,7 +204,9 @@ def checkout_shipping(request):
     address = _address(checkout)
     if address is None:
         return redirect("storefront:checkout_address")
-    options = shipping_options_for(organization=checkout.organization, lines=checkout.lines, address=address)
+    options = shipping_options_for(
+        organization=checkout.organization, lines=checkout.lines, address=address, memo=checkout.memo
+    )
     error, status = "", 200
     if request.method == "POST":
         code = request.POST.get("shipping_method", "")
@@ -208,7 +225,7 @@ def checkout_shipping(request):
         "storefront/checkout/shipping.html",
         {
             "steps": _steps("shipping"),
-            "summary": checkout.summary,
+            **_cart_context(checkout),
             "address": address,
             "options": options,
             "selected": checkout.state.get("shipping_method") or (options[0].method.code if options else ""),
@@ -222,7 +239,7 @@ def _payment_context(checkout: Checkout) -> dict:
     stripe = card_form_config()
     return {
         "steps": _steps("payment"),
-        "summary": checkout.summary,
+        **_cart_context(checkout),
         "options": payment_options_for(organization=checkout.organization),
         "stripe": stripe,
         "test_tokens": test_gateway.TEST_TOKENS,
@@ -297,7 +314,11 @@ def _review(request, checkout: Checkout, *, key: str | None = None, error: str =
         return redirect("storefront:checkout_payment")
     try:
         priced: Quote = quote(
-            organization=checkout.organization, lines=checkout.lines, shipping_method=method, shipping_address=address
+            organization=checkout.organization,
+            lines=checkout.lines,
+            shipping_method=method,
+            shipping_address=address,
+            memo=checkout.memo,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -309,6 +330,7 @@ def _review(request, checkout: Checkout, *, key: str | None = None, error: str =
         "storefront/checkout/review.html",
         {
             "steps": _steps("review"),
+            **_cart_context(checkout),
             "quote": priced,
             "address": address,
             "method": method,

@@ -6,7 +6,9 @@ import base64
 import datetime as dt
 import logging
 import smtplib
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -16,19 +18,18 @@ from django.db import DatabaseError
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
-from autosales.jobs.claims import worker_id
+from autosales.jobs.claims import claims_extend, worker_id
 from autosales.jobs.registry import JobResult, job
 from autosales.notifications.backends import transport_open
+from autosales.notifications.context import references_load
 from autosales.notifications.models import OutboxEmail
 from autosales.notifications.services import outbox_email_render
-from autosales.notifications.transitions import (
-    outbox_claim_due,
-    outbox_mark_failed,
-    outbox_mark_retry,
-    outbox_mark_sent,
-)
+from autosales.notifications.transitions import outbox_claim_due, outbox_record
 
 log = logging.getLogger(__name__)
+
+# A worker keeps its SMTP connection open between passes; one unused this long is closed and opened afresh.
+KEEP_IDLE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -69,20 +70,34 @@ def render_failure(exc: BaseException, *, template: str) -> Failure:
     return Failure(temporary=isinstance(exc, DatabaseError), reason=f"cannot render emails/{template}: {reason}")
 
 
-def _render(*, email: OutboxEmail, worker: str) -> Failure | None:
-    """Renders a template email not rendered yet and keeps the result on its row (so every retry sends the same)."""
-    if email.is_rendered:
-        return None
+def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failure]:
+    """Renders the batch's template emails not rendered yet and keeps the results on their rows (so every retry
+    sends the same): the objects they refer to are loaded once for the batch, the results written with one
+    statement. Returns why each email that could not be rendered was refused, by pk."""
+    refused: dict[int, Failure] = {}
+    waiting = [email for email in emails if not email.is_rendered]
+    if not waiting:
+        return refused
     try:
-        subject, text, html = outbox_email_render(email=email)
-    except Exception as exc:
-        log.warning("email %s cannot be rendered", email.message_id, exc_info=True)
-        return render_failure(exc, template=email.template)
-    fields = {"subject": subject[:998], "body_text": text, "body_html": html}
-    OutboxEmail.objects.filter(pk=email.pk, claimed_by=worker).update(**fields, updated_at=clock.now())
-    for name, value in fields.items():
-        setattr(email, name, value)
-    return None
+        loaded = references_load([email.context for email in waiting])
+    except Exception:
+        loaded = None  # each email then loads its own, and says what is wrong with it
+    rendered = []
+    for email in waiting:
+        try:
+            subject, text, html = outbox_email_render(email=email, loaded=loaded)
+        except Exception as exc:
+            log.warning("email %s cannot be rendered", email.message_id, exc_info=True)
+            refused[email.pk] = render_failure(exc, template=email.template)
+            continue
+        email.subject, email.body_text, email.body_html = subject[:998], text, html
+        email.updated_at = clock.now()
+        rendered.append(email)
+    if rendered:
+        OutboxEmail.objects.filter(claimed_by=worker).bulk_update(
+            rendered, ["subject", "body_text", "body_html", "updated_at"]
+        )
+    return refused
 
 
 def _poisoned(email: OutboxEmail) -> Failure | None:
@@ -122,67 +137,146 @@ def _close(transport: BaseEmailBackend) -> None:
         log.debug("closing the mail connection failed", exc_info=True)
 
 
+@dataclass
+class _Kept:
+    """The connection to EMAIL_URL that a worker thread keeps open from one batch and pass to the next."""
+
+    url: str
+    name: str
+    backend: BaseEmailBackend
+    used_at: float = 0.0  # time.monotonic() of its last use
+    # Opened in an earlier batch or pass: the server may have dropped it since (servers close idle connections).
+    maybe_stale: bool = False
+
+
+_kept = threading.local()
+
+
+def _transport(url: str) -> _Kept:
+    """This thread's connection to `url`, kept across passes; a new one for another URL or after a long idle."""
+    kept: _Kept | None = getattr(_kept, "transport", None)
+    if kept is not None and (kept.url != url or time.monotonic() - kept.used_at > KEEP_IDLE_SECONDS):
+        _close(kept.backend)
+        kept = None
+    if kept is None:
+        name, backend = transport_open(url)
+        kept = _Kept(url=url, name=name, backend=backend)
+        _kept.transport = kept
+    kept.maybe_stale = True
+    return kept
+
+
+def outbox_connection_close() -> None:
+    """Closes this thread's kept mail connection, if any (a worker stopping, a test tearing its server down)."""
+    kept: _Kept | None = getattr(_kept, "transport", None)
+    _kept.transport = None
+    if kept is not None:
+        _close(kept.backend)
+
+
+def _send(kept: _Kept, email: OutboxEmail) -> None:
+    message = message_for(email=email, connection=kept.backend)
+    fresh = kept.backend.open()
+    try:
+        kept.backend.send_messages([message])
+    except Exception as exc:
+        if fresh or not kept.maybe_stale or not classify_failure(exc).connection_lost:
+            raise
+        # The kept connection was dropped while idle (nothing of this message was taken): once more on a new one.
+        _close(kept.backend)
+        kept.backend.open()
+        kept.backend.send_messages([message])
+    finally:
+        kept.used_at = time.monotonic()
+    kept.maybe_stale = False
+
+
+@dataclass
+class _Outcomes:
+    sent: list[OutboxEmail] = field(default_factory=list)
+    retries: list[tuple[OutboxEmail, str]] = field(default_factory=list)
+    failures: list[tuple[OutboxEmail, str]] = field(default_factory=list)
+
+    def refused(self, email: OutboxEmail, failure: Failure) -> None:
+        (self.retries if failure.temporary else self.failures).append((email, failure.reason))
+
+    def record(self, *, worker: str, transport: str) -> int:
+        """Writes them (one statement per kind) and starts afresh; returns how many sent emails were recorded."""
+        recorded = outbox_record(
+            worker=worker, transport=transport, sent=self.sent, retries=self.retries, failures=self.failures
+        )
+        if recorded < len(self.sent):
+            log.warning("%d emails were sent after their lease ran out", len(self.sent) - recorded)
+        self.sent, self.retries, self.failures = [], [], []
+        return recorded
+
+
 def outbox_deliver_pass(
     *, worker: str | None = None, batch_size: int | None = None, max_batches: int = 100
 ) -> JobResult:
-    """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only."""
+    """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only.
+
+    A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, sent over
+    one SMTP connection (kept open for the next batch and pass of this worker), and its outcomes recorded with
+    one statement per kind once it is sent. Until then the emails stay claimed by this worker, so no other
+    worker sends them while it lives; a worker that dies mid-batch leaves them to be sent again after the lease.
+    """
     worker = worker or worker_id()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     sent = failures = 0
     last_error = ""
     try:
-        transport_name, transport = transport_open(settings.EMAIL_URL)
-        config_error = ""
+        kept, config_error = _transport(settings.EMAIL_URL), ""
     except ImproperlyConfigured as exc:
-        transport_name, transport, config_error = "", None, str(exc)
+        kept, config_error = None, str(exc)
+    transport_name = kept.name if kept is not None else ""
     for _ in range(max_batches):
         batch = outbox_claim_due(worker=worker, limit=batch_size)
         if not batch:
             break
+        claimed_at = time.monotonic()
         unreachable = config_error
-        for email in batch:
-            refused = _poisoned(email) or _render(email=email, worker=worker)
-            if refused is not None:
-                if refused.temporary:
-                    outbox_mark_retry(email=email, worker=worker, error=refused.reason)
+        outcomes = _Outcomes()
+        refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
+        refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
+        held = {email.pk for email in batch}
+        for position, email in enumerate(batch):
+            if time.monotonic() - claimed_at > lease.total_seconds() / 2:
+                # A slow server: record what is done and renew the lease of the rest before it runs out.
+                sent += outcomes.record(worker=worker, transport=transport_name)
+                rest = [other.pk for other in batch[position:] if other.pk in held]
+                held = claims_extend(model=OutboxEmail, pks=rest, worker=worker, lease=lease)
+                claimed_at = time.monotonic()
+            if email.pk not in held:
+                continue
+            failure = refused.get(email.pk)
+            if failure is None and unreachable:
+                failure = Failure(temporary=True, reason=unreachable)
+            if failure is None:
+                try:
+                    _send(kept, email)
+                except Exception as exc:
+                    failure = classify_failure(exc)
+                    log.warning("email %s not sent: %s", email.message_id, failure.reason)
+                    if failure.connection_lost:
+                        _close(kept.backend)
+                        # One more try on a fresh connection for the next email; if that fails too, the server
+                        # is down and the rest of the batch waits for the backoff rather than a timeout each.
+                        try:
+                            kept.backend.open()
+                        except Exception as reopen_exc:
+                            unreachable = classify_failure(reopen_exc).reason
                 else:
-                    outbox_mark_failed(email=email, worker=worker, error=refused.reason)
-                failures += 1
-                last_error = refused.reason
-                continue
-            if unreachable:
-                outbox_mark_retry(email=email, worker=worker, error=unreachable)
-                failures += 1
-                last_error = unreachable
-                continue
-            try:
-                transport.open()
-                transport.send_messages([message_for(email=email, connection=transport)])
-            except Exception as exc:
-                failure = classify_failure(exc)
-                log.warning("email %s not sent: %s", email.message_id, failure.reason)
-                if failure.temporary:
-                    outbox_mark_retry(email=email, worker=worker, error=failure.reason)
-                else:
-                    outbox_mark_failed(email=email, worker=worker, error=failure.reason)
-                failures += 1
-                last_error = failure.reason
-                if failure.connection_lost:
-                    _close(transport)
-                    # One more try on a fresh connection for the next email; if that fails too, the server
-                    # is down and the rest of the batch waits for the backoff rather than a timeout each.
-                    try:
-                        transport.open()
-                    except Exception as reopen_exc:
-                        unreachable = classify_failure(reopen_exc).reason
-                continue
-            if outbox_mark_sent(email=email, worker=worker, transport=transport_name):
-                sent += 1
-            else:
-                log.warning("email %s was sent after its lease ran out", email.message_id)
-        if transport is not None:
-            _close(transport)
+                    outcomes.sent.append(email)
+                    continue
+            outcomes.refused(email, failure)
+            failures += 1
+            last_error = failure.reason
+        sent += outcomes.record(worker=worker, transport=transport_name)
         if unreachable:
+            if kept is not None:
+                _close(kept.backend)
             break
     return JobResult(items=sent, failures=failures, error=last_error)
 

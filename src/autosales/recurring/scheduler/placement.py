@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -21,7 +22,7 @@ from autosales.core.errors import DomainError
 from autosales.customers.models import Address
 from autosales.inventory.allocation import InsufficientStock
 from autosales.inventory.selectors import available_by_variant
-from autosales.jobs.claims import claim_batch, claim_extend, claim_release, worker_id
+from autosales.jobs.claims import claim_batch, claim_release, claims_extend, worker_id
 from autosales.orders.models import Order, OrderSource, OrderStatus, PaymentKind
 from autosales.payments.models import PaymentMethodOnFile
 from autosales.pricing.shipping import ShippingMethod
@@ -70,15 +71,36 @@ def run_payment_request(run: Run) -> dict:
     return {"kind": standing_order.payment_kind, "token": standing_order.payment_token}
 
 
-def _payment_of(stored: dict) -> PaymentRequest:
+def _payment_of(stored: dict, *, standing_order: StandingOrder | None = None) -> PaymentRequest:
     if stored.get("method"):
-        method = PaymentMethodOnFile.objects.get(pk=stored["method"])
+        method = standing_order.payment_method if standing_order is not None else None
+        if method is None or method.pk != stored["method"]:
+            method = PaymentMethodOnFile.objects.get(pk=stored["method"])
         return PaymentRequest.on_file(method, confirmed_payment=stored.get("confirmed", ""))
     return PaymentRequest(kind=stored["kind"], token=stored.get("token", ""))
 
 
+@dataclass
+class _Batch:
+    """A claimed batch as its runs are placed: the lease's start and the runs this worker still holds."""
+
+    worker: str
+    claimed_at: dt.datetime
+    held: set[int]
+    # Orders found for a run (a worker placed it and died before recording it), by run.
+    orders: dict[int, Order]
+    # Why a run's new try could not even be written down (no delivery address), by run.
+    refusals: dict[int, DomainError]
+
+
 def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: str | None = None) -> PassResult:
-    """Claims due runs and places each through place_order: at most one order per run, whoever runs this."""
+    """Claims due runs and places each through place_order: at most one order per run, whoever runs this.
+
+    On top of each run's `place_order`, a batch costs a fixed number of statements (the claim, its standing
+    orders, their lines, orders left by a crashed worker, the requests of new tries) and each run one more (its
+    outcome, which hands the claim back); the lease is renewed for the rest of the batch only when half of it
+    has gone.
+    """
     now = now or clock.now()
     worker = worker or worker_id()
     result = PassResult()
@@ -89,20 +111,15 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
         lease=LEASE,
         order_by=("next_attempt_at", "pk"),
     )
-    for run in claimed:
-        # A fresh lease for this run; if the batch's ran out and another worker took the run, it is theirs.
-        if not claim_extend(instance=run, worker=worker, lease=LEASE):
-            continue
-        run = Run.objects.select_related(
-            "standing_order__organization",
-            "standing_order__created_by",
-            "standing_order__shipping_address",
-            "standing_order__shipping_method",
-            "standing_order__payment_method",
-            "action_payment",
-        ).get(pk=run.pk)
+    if not claimed:
+        return result
+    batch = _batch_prepare(claimed, worker=worker, now=now)
+    for position, run in enumerate(claimed):
+        _lease_keep(batch, rest=claimed[position:])
+        if run.pk not in batch.held:
+            continue  # its lease ran out and another worker took it: it is theirs
         try:
-            event = _place_one(run, now=now, worker=worker)
+            event = _place_one(run, now=now, worker=worker, batch=batch)
         except RunClaimLost:
             continue  # another worker took the run over; it finds whatever this one did
         except Exception as exc:
@@ -124,21 +141,77 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
     return result
 
 
-def _place_one(run: Run, *, now: dt.datetime, worker: str) -> dict:
+def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
+    """Loads what the batch's runs need with a fixed number of queries and writes the requests of their new tries."""
+    claimed_at = clock.now()
+    standing_orders = (
+        StandingOrder.objects.filter(pk__in={run.standing_order_id for run in runs})
+        .select_related("organization", "created_by", "shipping_address", "shipping_method", "payment_method")
+        .prefetch_related("lines")
+        .in_bulk()
+    )
+    for run in runs:
+        run.standing_order = standing_orders[run.standing_order_id]
+    orders: dict[int, Order] = {}
+    found = Order.objects.filter(standing_order_run_id__in=[run.pk for run in runs]).exclude(
+        status=OrderStatus.PENDING_PAYMENT
+    )
+    for order in found.order_by("pk"):
+        orders.setdefault(order.standing_order_run_id, order)
+    batch = _Batch(worker=worker, claimed_at=claimed_at, held={run.pk for run in runs}, orders=orders, refusals={})
+    starting = []
+    for run in runs:
+        if run.request or run.pk in orders or _skip_reason(run) is not None:
+            continue
+        try:
+            run.request = _request_new(run)
+        except DomainError as exc:
+            batch.refusals[run.pk] = exc
+            continue
+        starting.append(run)
+    if starting:
+        # Stored before anything is sent (one statement for the batch), so a crash and a retry send the same.
+        saved = Run.objects.filter(claimed_by=worker).bulk_update(starting, ["request"])
+        if saved != len(starting):
+            batch.held = set(Run.objects.filter(pk__in=batch.held, claimed_by=worker).values_list("pk", flat=True))
+    return batch
+
+
+def _lease_keep(batch: _Batch, *, rest: list[Run]) -> None:
+    """Once half the lease has gone, renews it for the runs left in the batch (one statement); drops those lost."""
+    if clock.now() - batch.claimed_at < LEASE / 2:
+        return
+    pks = [run.pk for run in rest if run.pk in batch.held]
+    batch.held = (batch.held - set(pks)) | claims_extend(model=Run, pks=pks, worker=batch.worker, lease=LEASE)
+    batch.claimed_at = clock.now()
+
+
+def _skip_reason(run: Run) -> str | None:
+    """Why the run is skipped instead of placed (its standing order is cancelled or paused on its date), or None."""
     standing_order = run.standing_order
+    if standing_order.status == StandingOrder.Status.CANCELLED:
+        return "cancelled"
+    if standing_order.paused_on(run.scheduled_for):
+        return PAUSED_SKIP_REASON
+    return None
+
+
+def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dict:
     late = run.late or now - run.due_at > LATE_AFTER
-    existing = Order.objects.filter(standing_order_run_id=run.pk).exclude(status=OrderStatus.PENDING_PAYMENT).first()
+    existing = batch.orders.get(run.pk)
     if existing is not None:
         # A worker placed the order and died before it could say so: record it, never order again.
         return _placed(run, order=existing, now=now, worker=worker, late=late)
-    if standing_order.status == StandingOrder.Status.CANCELLED or standing_order.paused_on(run.scheduled_for):
+    reason = _skip_reason(run)
+    if reason is not None:
         # Nothing is placed while paused, not even a run waiting to retry; a resume brings back dates still ahead.
-        reason = "cancelled" if standing_order.status == StandingOrder.Status.CANCELLED else PAUSED_SKIP_REASON
         fields = {"skip_reason": reason, "next_attempt_at": None, "request": None, "retrying_since": None}
         run_transition(run=run, to=Run.Status.SKIPPED, fields=fields, worker=worker)
         return pass_event(run, "skipped", reason=reason)
+    request = run.request
     try:
-        request = run.request or _request_start(run, worker=worker)
+        if run.pk in batch.refusals:
+            raise batch.refusals[run.pk]
         order = run_place_order(run, request=request)
     except InsufficientStock as exc:
         partial = _available_part(run, request=request, reason=exc.message)
@@ -156,8 +229,8 @@ def _place_one(run: Run, *, now: dt.datetime, worker: str) -> dict:
     return _placed(run, order=order, now=now, worker=worker, late=late)
 
 
-def _request_start(run: Run, *, worker: str) -> dict:
-    """The request of a new try, from the standing order as it is now, stored on the run before it is sent."""
+def _request_new(run: Run) -> dict:
+    """The request of a new try, from the standing order as it is now (the caller stores it before it is sent)."""
     standing_order = run.standing_order
     address = standing_order.shipping_address
     if address is None:
@@ -167,7 +240,7 @@ def _request_start(run: Run, *, worker: str) -> dict:
             "shipping_address",
         )
     lines = [[line.variant_id, line.quantity] for line in run_lines(run)]
-    request = {
+    return {
         "lines": lines,
         "wanted": lines,  # what the run orders in all; a try for the available part backorders the rest
         "address": {
@@ -178,8 +251,6 @@ def _request_start(run: Run, *, worker: str) -> dict:
         "payment": run_payment_request(run),
         "reference": (standing_order.name or "Standing order")[:100],
     }
-    _request_save(run, request=request, worker=worker)
-    return request
 
 
 def _request_save(run: Run, *, request: dict, worker: str) -> None:
@@ -201,7 +272,7 @@ def run_place_order(run: Run, *, request: dict) -> Order:
         # The address as it was when the try started (an edit of the address book does not change the try).
         shipping_address=Address(organization=standing_order.organization, **request["address"]),
         shipping_method=shipping_method,
-        payment=_payment_of(request["payment"]),
+        payment=_payment_of(request["payment"], standing_order=standing_order),
         idempotency_key=run_idempotency_key(run),
         source=OrderSource.STANDING_ORDER,
         standing_order_run=run,

@@ -20,6 +20,7 @@ from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.jobs.claims import claims_extend, worker_id
 from autosales.jobs.registry import JobResult, job
+from autosales.jobs.services import job_more_work
 from autosales.notifications.backends import transport_open
 from autosales.notifications.context import references_load
 from autosales.notifications.models import OutboxEmail
@@ -284,4 +285,11 @@ def outbox_deliver_pass(
 @job("outbox.deliver", every=dt.timedelta(seconds=settings.OUTBOX_DELIVERY_SECONDS), exclusive=False)
 def outbox_deliver() -> JobResult:
     """Deliver the emails that are due."""
-    return outbox_deliver_pass()
+    first = outbox_deliver_pass(max_batches=1)
+    if first.items + first.failures < settings.OUTBOX_BATCH_SIZE:
+        return first
+    job_more_work(name="outbox.deliver")  # more than a batch is due: idle workers join in
+    rest = outbox_deliver_pass()
+    return JobResult(
+        items=first.items + rest.items, failures=first.failures + rest.failures, error=rest.error or first.error
+    )

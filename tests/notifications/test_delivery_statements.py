@@ -50,6 +50,11 @@ def test_delivering_a_batch_takes_the_same_statements_for_3_or_30_emails(smtp_se
     assert three == thirty <= PER_BATCH
     assert len(smtp_server.messages) == 33
     assert OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT).count() == 33
+    # and each row keeps the text it was sent with
+    sent = {str(message["Message-ID"]).strip("<>"): message for message in smtp_server.messages}
+    for email in OutboxEmail.objects.all():
+        assert email.subject and email.subject == sent[email.message_id]["Subject"]
+        assert email.body_text and email.claimed_by == "" and email.transport == "smtp"
 
 
 def test_each_kind_of_outcome_is_recorded_with_one_statement_for_the_batch(smtp_server):
@@ -77,4 +82,9 @@ def test_each_kind_of_outcome_is_recorded_with_one_statement_for_the_batch(smtp_
     assert by_status[OutboxEmail.Status.SENT] == 20
     assert by_status[OutboxEmail.Status.FAILED] == 5
     assert by_status[OutboxEmail.Status.PENDING] == 5
+    for email in OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT):
+        expected = "550" if email.status == OutboxEmail.Status.FAILED else "451"
+        assert expected in email.last_error and email.body_text
+    waiting = OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
+    assert all(email.next_attempt_at > email.last_attempt_at for email in waiting)
     assert not OutboxEmail.objects.exclude(claimed_by="").exists()

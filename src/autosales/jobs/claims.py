@@ -133,3 +133,54 @@ def claim_extend(*, instance: M, worker: str, lease: dt.timedelta) -> bool:
     if changed:
         instance.claimed_until = until
     return bool(changed)
+
+
+def claims_write_each(
+    *,
+    model: type[M],
+    worker: str,
+    fields: Sequence[str],
+    rows: dict,
+    common: dict | None = None,
+) -> int:
+    """Writes each row's own values (`rows`: pk -> values of `fields`) and the `common` ones to the rows this worker
+    holds, with one statement whatever their number; returns how many rows were written.
+
+    `UPDATE ... FROM (VALUES (pk, ...), ...) AS v WHERE pk = v.column1 AND claimed_by = worker`: the outcomes of a
+    batch in one round trip, without building a CASE per row and column.
+    """
+    if not rows:
+        return 0
+    db = router.db_for_write(model)
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    own = [meta.pk, *(meta.get_field(name) for name in fields)]
+
+    def placeholder(field) -> str:
+        # PostgreSQL types a VALUES list from its values, which may all be NULL or text: say what each column is.
+        return f"CAST(%s AS {field.cast_db_type(connection)})" if connection.vendor == "postgresql" else "%s"
+
+    row = "(" + ", ".join(placeholder(field) for field in own) + ")"
+    params = []
+    for pk, values in rows.items():
+        params.extend(
+            field.get_db_prep_save(value, connection) for field, value in zip(own, (pk, *values), strict=True)
+        )
+    # A VALUES list's columns are column1, column2, ... on PostgreSQL and SQLite alike.
+    names = [f"column{n + 1}" for n in range(len(own))]
+    assignments = [f"{quote(field.column)} = v.{name}" for field, name in zip(own[1:], names[1:], strict=True)]
+    set_params = []
+    for name, value in (common or {}).items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        set_params.append(field.get_db_prep_save(value, connection))
+    table = quote(meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {', '.join([row] * len(rows))}) AS v "
+        f"WHERE {table}.{quote(meta.pk.column)} = v.column1 "
+        f"AND {table}.{quote(meta.get_field('claimed_by').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*set_params, *params, worker])
+        return cursor.rowcount

@@ -196,11 +196,11 @@ def seconds_until_next_due(*, cap: float, worker: str | None = None) -> float:
 def job_more_work(*, name: str) -> None:
     """A non-exclusive job found more than one batch of work: make it due now, so idle workers join in.
 
-    Other `autosales worker` processes see it at their next poll; Celery gets a wake-up that a free worker
-    process takes. Each of them claims its own items, so they share the work instead of waiting on each other.
+    Other `autosales worker` processes take it at their next look at the schedule (or at once when woken);
+    Celery gets a wake-up that a free worker process takes. Each of them claims its own items, so they share
+    the work instead of waiting on each other.
     """
-    JobState.objects.filter(name=name).update(next_run_at=clock.now())
-    transaction.on_commit(lambda: job_wake(name=name))
+    job_request_run(name=name)
 
 
 def job_request_run(*, name: str) -> JobState:

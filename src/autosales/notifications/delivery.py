@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
-from autosales.jobs.claims import claims_extend, worker_id
+from autosales.jobs.claims import claims_extend, claims_write_each, worker_id
 from autosales.jobs.registry import JobResult, job
 from autosales.jobs.services import job_more_work
 from autosales.notifications.backends import transport_open
@@ -92,12 +92,14 @@ def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failur
             refused[email.pk] = render_failure(exc, template=email.template)
             continue
         email.subject, email.body_text, email.body_html = subject[:998], text, html
-        email.updated_at = clock.now()
         rendered.append(email)
-    if rendered:
-        OutboxEmail.objects.filter(claimed_by=worker).bulk_update(
-            rendered, ["subject", "body_text", "body_html", "updated_at"]
-        )
+    claims_write_each(
+        model=OutboxEmail,
+        worker=worker,
+        fields=["subject", "body_text", "body_html"],
+        rows={email.pk: (email.subject, email.body_text, email.body_html) for email in rendered},
+        common={"updated_at": clock.now()},
+    )
     return refused
 
 

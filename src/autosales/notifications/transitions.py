@@ -12,12 +12,11 @@ import datetime as dt
 import random
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
-from autosales.jobs.claims import claim_batch, claim_release
+from autosales.jobs.claims import claim_batch, claim_release, claims_write_each
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import OutboxEmail
 
@@ -129,32 +128,26 @@ def outbox_record(
         recorded = held.filter(pk__in=[email.pk for email in sent]).update(**values)
         _apply(sent, values)
     if retried:
-        values = {
-            "status": Status.PENDING,
-            "next_attempt_at": _each({email.pk: at for email, _, at in retried}, models.DateTimeField()),
-            "last_error": _each({email.pk: error for email, error, _ in retried}, models.TextField()),
-            **released,
-        }
-        held.filter(pk__in=[email.pk for email, *_ in retried]).update(**values)
+        claims_write_each(
+            model=OutboxEmail,
+            worker=worker,
+            fields=["next_attempt_at", "last_error"],
+            rows={email.pk: (at, error) for email, error, at in retried},
+            common={"status": Status.PENDING, **released},
+        )
         for email, error, at in retried:
-            _apply([email], {**values, "next_attempt_at": at, "last_error": error})
+            _apply([email], {"status": Status.PENDING, "next_attempt_at": at, "last_error": error, **released})
     if failed:
-        values = {
-            "status": Status.FAILED,
-            "last_error": _each({email.pk: error for email, error in failed}, models.TextField()),
-            **released,
-        }
-        held.filter(pk__in=[email.pk for email, _ in failed]).update(**values)
+        claims_write_each(
+            model=OutboxEmail,
+            worker=worker,
+            fields=["last_error"],
+            rows={email.pk: (error,) for email, error in failed},
+            common={"status": Status.FAILED, **released},
+        )
         for email, error in failed:
-            _apply([email], {**values, "last_error": error})
+            _apply([email], {"status": Status.FAILED, "last_error": error, **released})
     return recorded
-
-
-def _each(values: dict, field: models.Field) -> Case:
-    """One value per row in a single UPDATE."""
-    return Case(
-        *(When(pk=pk, then=Value(value, output_field=field)) for pk, value in values.items()), output_field=field
-    )
 
 
 def _apply(emails: list[OutboxEmail], values: dict) -> None:

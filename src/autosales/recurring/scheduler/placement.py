@@ -22,7 +22,7 @@ from autosales.core.errors import DomainError
 from autosales.customers.models import Address
 from autosales.inventory.allocation import InsufficientStock
 from autosales.inventory.selectors import available_by_variant
-from autosales.jobs.claims import claim_batch, claim_release, claims_extend, worker_id
+from autosales.jobs.claims import claim_batch, claim_release, claims_extend, claims_write_each, worker_id
 from autosales.orders.models import Order, OrderSource, OrderStatus, PaymentKind
 from autosales.payments.models import PaymentMethodOnFile
 from autosales.pricing.shipping import ShippingMethod
@@ -171,7 +171,9 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
         starting.append(run)
     if starting:
         # Stored before anything is sent (one statement for the batch), so a crash and a retry send the same.
-        saved = Run.objects.filter(claimed_by=worker).bulk_update(starting, ["request"])
+        saved = claims_write_each(
+            model=Run, worker=worker, fields=["request"], rows={run.pk: (run.request,) for run in starting}
+        )
         if saved != len(starting):
             batch.held = set(Run.objects.filter(pk__in=batch.held, claimed_by=worker).values_list("pk", flat=True))
     return batch

@@ -8,12 +8,15 @@ import logging
 import smtplib
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 
 from autosales.core import clock
@@ -150,6 +153,14 @@ class _Kept:
     used_at: float = 0.0  # time.monotonic() of its last use
     # Opened in an earlier batch or pass: the server may have dropped it since (servers close idle connections).
     maybe_stale: bool = False
+    # SMTP: the thread that talks to the server while this one prepares the next email (one email in flight).
+    sender: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        _close(self.backend)
+        if self.sender is not None:
+            self.sender.shutdown(wait=False)
+            self.sender = None
 
 
 _kept = threading.local()
@@ -159,11 +170,13 @@ def _transport(url: str) -> _Kept:
     """This thread's connection to `url`, kept across passes; a new one for another URL or after a long idle."""
     kept: _Kept | None = getattr(_kept, "transport", None)
     if kept is not None and (kept.url != url or time.monotonic() - kept.used_at > KEEP_IDLE_SECONDS):
-        _close(kept.backend)
+        kept.close()
         kept = None
     if kept is None:
         name, backend = transport_open(url)
         kept = _Kept(url=url, name=name, backend=backend)
+        if isinstance(backend, SMTPBackend):
+            kept.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosales-smtp")
         _kept.transport = kept
     kept.maybe_stale = True
     return kept
@@ -174,24 +187,53 @@ def outbox_connection_close() -> None:
     kept: _Kept | None = getattr(_kept, "transport", None)
     _kept.transport = None
     if kept is not None:
-        _close(kept.backend)
+        kept.close()
 
 
-def _send(kept: _Kept, email: OutboxEmail) -> None:
+@dataclass(frozen=True)
+class _Wire:
+    """An email as the SMTP conversation sends it: envelope sender, envelope recipients, the message's bytes."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+def _wire(email: OutboxEmail, *, kept: _Kept) -> _Wire:
+    """What Django's SMTP backend would send for the row, made before the connection is needed."""
     message = message_for(email=email, connection=kept.backend)
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    return _Wire(
+        sender=sanitize_address(message.from_email, encoding),
+        recipients=[sanitize_address(address, encoding) for address in message.recipients()],
+        data=message.message().as_bytes(linesep="\r\n"),
+    )
+
+
+def _transmit(kept: _Kept, wire: _Wire) -> None:
+    """Sends one email over the kept connection (opened if it is not)."""
+    if not wire.recipients:
+        return
     fresh = kept.backend.open()
     try:
-        kept.backend.send_messages([message])
+        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
     except Exception as exc:
         if fresh or not kept.maybe_stale or not classify_failure(exc).connection_lost:
             raise
         # The kept connection was dropped while idle (nothing of this message was taken): once more on a new one.
         _close(kept.backend)
         kept.backend.open()
-        kept.backend.send_messages([message])
+        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
     finally:
         kept.used_at = time.monotonic()
     kept.maybe_stale = False
+
+
+def _send_now(kept: _Kept, email: OutboxEmail) -> None:
+    """Sends through a transport without a network conversation (the mailbox, the console)."""
+    kept.backend.open()
+    kept.backend.send_messages([message_for(email=email, connection=kept.backend)])
+    kept.used_at = time.monotonic()
 
 
 @dataclass
@@ -214,15 +256,84 @@ class _Outcomes:
         return recorded
 
 
+class _BatchSender:
+    """Sends a batch's emails one after the other over the kept connection, the next one made ready while the
+    server answers the one in flight, and collects each outcome for `_Outcomes.record`."""
+
+    def __init__(self, *, kept: _Kept | None, unreachable: str):
+        self.kept = kept
+        self.unreachable = unreachable
+        self.outcomes = _Outcomes()
+        self.failures = 0
+        self.last_error = ""
+        self.in_flight: tuple[OutboxEmail, Future] | None = None
+
+    def refuse(self, email: OutboxEmail, failure: Failure) -> None:
+        self.outcomes.refused(email, failure)
+        self.failures += 1
+        self.last_error = failure.reason
+
+    def send(self, email: OutboxEmail) -> None:
+        if self.kept is not None and self.kept.sender is not None:
+            try:
+                wire = _wire(email, kept=self.kept)  # made while the email before is in flight
+            except Exception as exc:
+                self.settle()
+                self._failed(email, exc)
+                return
+            self.settle()
+            if self.unreachable:
+                self.refuse(email, Failure(temporary=True, reason=self.unreachable))
+                return
+            self.in_flight = (email, self.kept.sender.submit(_transmit, self.kept, wire))
+            return
+        if self.unreachable:
+            self.refuse(email, Failure(temporary=True, reason=self.unreachable))
+            return
+        try:
+            _send_now(self.kept, email)
+        except Exception as exc:
+            self._failed(email, exc)
+        else:
+            self.outcomes.sent.append(email)
+
+    def settle(self) -> None:
+        """Waits for the email in flight and notes its outcome."""
+        if self.in_flight is None:
+            return
+        email, future = self.in_flight
+        self.in_flight = None
+        try:
+            future.result()
+        except Exception as exc:
+            self._failed(email, exc)
+        else:
+            self.outcomes.sent.append(email)
+
+    def _failed(self, email: OutboxEmail, exc: BaseException) -> None:
+        failure = classify_failure(exc)
+        log.warning("email %s not sent: %s", email.message_id, failure.reason)
+        self.refuse(email, failure)
+        if failure.connection_lost:
+            _close(self.kept.backend)
+            # One more try on a fresh connection for the next email; if that fails too, the server is down and
+            # the rest of the batch waits for the backoff rather than a timeout each.
+            try:
+                self.kept.backend.open()
+            except Exception as reopen_exc:
+                self.unreachable = classify_failure(reopen_exc).reason
+
+
 def outbox_deliver_pass(
     *, worker: str | None = None, batch_size: int | None = None, max_batches: int = 100
 ) -> JobResult:
     """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only.
 
     A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, sent over
-    one SMTP connection (kept open for the next batch and pass of this worker), and its outcomes recorded with
-    one statement per kind once it is sent. Until then the emails stay claimed by this worker, so no other
-    worker sends them while it lives; a worker that dies mid-batch leaves them to be sent again after the lease.
+    one SMTP connection (kept open for the next batch and pass of this worker; the next email is made ready
+    while the server answers the one before), and its outcomes recorded with one statement per kind once it is
+    sent. Until then the emails stay claimed by this worker, so no other worker sends them while it lives; a
+    worker that dies mid-batch leaves them to be sent again after the lease.
     """
     worker = worker or worker_id()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
@@ -239,45 +350,29 @@ def outbox_deliver_pass(
         if not batch:
             break
         claimed_at = time.monotonic()
-        unreachable = config_error
-        outcomes = _Outcomes()
+        sender = _BatchSender(kept=kept, unreachable=config_error)
         refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
         refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
         held = {email.pk for email in batch}
         for position, email in enumerate(batch):
             if time.monotonic() - claimed_at > lease.total_seconds() / 2:
                 # A slow server: record what is done and renew the lease of the rest before it runs out.
-                sent += outcomes.record(worker=worker, transport=transport_name)
+                sender.settle()
+                sent += sender.outcomes.record(worker=worker, transport=transport_name)
                 rest = [other.pk for other in batch[position:] if other.pk in held]
                 held = claims_extend(model=OutboxEmail, pks=rest, worker=worker, lease=lease)
                 claimed_at = time.monotonic()
             if email.pk not in held:
                 continue
-            failure = refused.get(email.pk)
-            if failure is None and unreachable:
-                failure = Failure(temporary=True, reason=unreachable)
-            if failure is None:
-                try:
-                    _send(kept, email)
-                except Exception as exc:
-                    failure = classify_failure(exc)
-                    log.warning("email %s not sent: %s", email.message_id, failure.reason)
-                    if failure.connection_lost:
-                        _close(kept.backend)
-                        # One more try on a fresh connection for the next email; if that fails too, the server
-                        # is down and the rest of the batch waits for the backoff rather than a timeout each.
-                        try:
-                            kept.backend.open()
-                        except Exception as reopen_exc:
-                            unreachable = classify_failure(reopen_exc).reason
-                else:
-                    outcomes.sent.append(email)
-                    continue
-            outcomes.refused(email, failure)
-            failures += 1
-            last_error = failure.reason
-        sent += outcomes.record(worker=worker, transport=transport_name)
-        if unreachable:
+            if email.pk in refused:
+                sender.refuse(email, refused[email.pk])
+            else:
+                sender.send(email)
+        sender.settle()
+        sent += sender.outcomes.record(worker=worker, transport=transport_name)
+        failures += sender.failures
+        last_error = sender.last_error or last_error
+        if sender.unreachable:
             if kept is not None:
                 _close(kept.backend)
             break

@@ -150,8 +150,13 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
         .prefetch_related("lines")
         .in_bulk()
     )
+    gone = set()
     for run in runs:
-        run.standing_order = standing_orders[run.standing_order_id]
+        if run.standing_order_id in standing_orders:
+            run.standing_order = standing_orders[run.standing_order_id]
+        else:
+            gone.add(run.pk)  # deleted since the claim, with its runs
+    runs = [run for run in runs if run.pk not in gone]
     orders: dict[int, Order] = {}
     found = Order.objects.filter(standing_order_run_id__in=[run.pk for run in runs]).exclude(
         status=OrderStatus.PENDING_PAYMENT

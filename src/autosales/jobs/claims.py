@@ -142,12 +142,14 @@ def claims_write_each(
     fields: Sequence[str],
     rows: dict,
     common: dict | None = None,
+    where_in: dict[str, Sequence] | None = None,
 ) -> int:
     """Writes each row's own values (`rows`: pk -> values of `fields`) and the `common` ones to the rows this worker
     holds, with one statement whatever their number; returns how many rows were written.
 
     `UPDATE ... FROM (VALUES (pk, ...), ...) AS v WHERE pk = v.column1 AND claimed_by = worker`: the outcomes of a
-    batch in one round trip, without building a CASE per row and column.
+    batch in one round trip, without building a CASE per row and column. `where_in`: columns the rows must also
+    have one of the given values in (e.g. the statuses a move may start from).
     """
     if not rows:
         return 0
@@ -181,6 +183,11 @@ def claims_write_each(
         f"WHERE {table}.{quote(meta.pk.column)} = v.column1 "
         f"AND {table}.{quote(meta.get_field('claimed_by').column)} = %s"
     )
+    where_params = []
+    for name, allowed in (where_in or {}).items():
+        field = meta.get_field(name)
+        sql += f" AND {table}.{quote(field.column)} IN ({', '.join(['%s'] * len(allowed))})"
+        where_params.extend(field.get_db_prep_value(value, connection) for value in allowed)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*set_params, *params, worker])
+        cursor.execute(sql, [*set_params, *params, worker, *where_params])
         return cursor.rowcount

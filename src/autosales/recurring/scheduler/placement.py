@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -32,7 +32,7 @@ from autosales.recurring.scheduler.dunning import failure_tell, try_failed
 from autosales.recurring.scheduler.result import PassResult, pass_event
 from autosales.recurring.scheduler.retry import UNEXPECTED_RETRY
 from autosales.recurring.services import PAUSED_SKIP_REASON
-from autosales.recurring.transitions import OPEN_RUN_STATUSES, run_transition
+from autosales.recurring.transitions import OPEN_RUN_STATUSES, RUN_MOVES, run_transition
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,8 @@ class _Batch:
     orders: dict[int, Order]
     # Why a run's new try could not even be written down (no delivery address), by run.
     refusals: dict[int, DomainError]
+    # Runs whose order is placed, to be recorded together (`_placed_record`), with their events.
+    placed: list[tuple[Run, Order, bool]] = field(default_factory=list)
 
 
 def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: str | None = None) -> PassResult:
@@ -115,7 +117,7 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
         return result
     batch = _batch_prepare(claimed, worker=worker, now=now)
     for position, run in enumerate(claimed):
-        _lease_keep(batch, rest=claimed[position:])
+        _lease_keep(batch, rest=claimed[position:], now=now, result=result)
         if run.pk not in batch.held:
             continue  # its lease ran out and another worker took it: it is theirs
         try:
@@ -123,22 +125,75 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
         except RunClaimLost:
             continue  # another worker took the run over; it finds whatever this one did
         except Exception as exc:
-            log.exception("standing order run %s failed unexpectedly", run.pk)
-            claim_release(
-                instance=run,
-                worker=worker,
-                updates={
-                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                    "next_attempt_at": now + UNEXPECTED_RETRY,
-                },
-            )
-            result.failures += 1
+            _unexpected(run, exc=exc, now=now, worker=worker, result=result)
             continue
+        if event is None:
+            continue  # placed: recorded with the others of the batch
         result.items += 1
         if event.get("type") != "placed":
             result.failures += 1
         result.events.append(event)
+    _placed_record(batch, now=now, result=result)
     return result
+
+
+def _unexpected(run: Run, *, exc: Exception, now: dt.datetime, worker: str, result: PassResult) -> None:
+    log.error("standing order run %s failed unexpectedly", run.pk, exc_info=exc)
+    claim_release(
+        instance=run,
+        worker=worker,
+        updates={"last_error": f"{type(exc).__name__}: {exc}"[:2000], "next_attempt_at": now + UNEXPECTED_RETRY},
+    )
+    result.failures += 1
+
+
+def _placed_record(batch: _Batch, *, now: dt.datetime, result: PassResult) -> None:
+    """Records the batch's placed runs (each with its order) with one statement, each only if this worker still
+    holds it and its stored status allows the move; a run that was not written goes through `run_transition` to
+    find out why. Until then a crash leaves the order to be found by the next worker (see `_place_one`)."""
+    placed, batch.placed = batch.placed, []
+    if not placed:
+        return
+    moves_from = [status for status, moves in RUN_MOVES.items() if Run.Status.PLACED in moves]
+    common = {
+        "status": Run.Status.PLACED,
+        "backordered": [],
+        "last_error": "",
+        "next_attempt_at": None,
+        "request": None,
+        "retrying_since": None,
+        "claimed_by": "",
+        "claimed_until": None,
+        "updated_at": clock.now(),
+    }
+    written = claims_write_each(
+        model=Run,
+        worker=batch.worker,
+        fields=["order", "processed_at", "late"],
+        rows={run.pk: (order.pk, now, late) for run, order, late in placed},
+        common=common,
+        where_in={"status": moves_from},
+    )
+    done = {run.pk for run, _, _ in placed}
+    if written != len(placed):
+        orders = {run.pk: order.pk for run, order, _ in placed}
+        found = Run.objects.filter(pk__in=done, status=Run.Status.PLACED).values_list("pk", "order_id")
+        done = {pk for pk, order_id in found if orders[pk] == order_id}
+    for run, order, late in placed:
+        if run.pk in done:
+            for name, value in {**common, "order": order, "processed_at": now, "late": late}.items():
+                setattr(run, name, value)
+            event = _placed_event(run, order=order)
+        else:
+            try:
+                event = _placed(run, order=order, now=now, worker=batch.worker, late=late)
+            except RunClaimLost:
+                continue
+            except Exception as exc:
+                _unexpected(run, exc=exc, now=now, worker=batch.worker, result=result)
+                continue
+        result.items += 1
+        result.events.append(event)
 
 
 def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
@@ -184,10 +239,12 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
     return batch
 
 
-def _lease_keep(batch: _Batch, *, rest: list[Run]) -> None:
-    """Once half the lease has gone, renews it for the runs left in the batch (one statement); drops those lost."""
+def _lease_keep(batch: _Batch, *, rest: list[Run], now: dt.datetime, result: PassResult) -> None:
+    """Once half the lease has gone, records the runs placed so far and renews the lease of those left in the
+    batch (one statement each); drops those lost."""
     if clock.now() - batch.claimed_at < LEASE / 2:
         return
+    _placed_record(batch, now=now, result=result)
     pks = [run.pk for run in rest if run.pk in batch.held]
     batch.held = (batch.held - set(pks)) | claims_extend(model=Run, pks=pks, worker=batch.worker, lease=LEASE)
     batch.claimed_at = clock.now()
@@ -203,7 +260,8 @@ def _skip_reason(run: Run) -> str | None:
     return None
 
 
-def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dict:
+def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dict | None:
+    """Places one run, or records why not; None when its order is placed and waits to be recorded with the batch."""
     late = run.late or now - run.due_at > LATE_AFTER
     existing = batch.orders.get(run.pk)
     if existing is not None:
@@ -233,7 +291,10 @@ def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dic
         raise
     except DomainError as exc:
         return try_failed(run, exc=exc, now=now, worker=worker, late=late)
-    return _placed(run, order=order, now=now, worker=worker, late=late)
+    if run.kind == Run.Kind.OCCURRENCE and _rest(run.request, order=order):
+        return _placed(run, order=order, now=now, worker=worker, late=late)  # with its backorder run and email
+    batch.placed.append((run, order, late))
+    return None
 
 
 def _request_new(run: Run) -> dict:
@@ -359,6 +420,10 @@ def _placed(run: Run, *, order: Order, now: dt.datetime, worker: str, late: bool
                 body=short,
                 context={"reason": short, "order": order},
             )
+    return _placed_event(run, order=order, rest=rest)
+
+
+def _placed_event(run: Run, *, order: Order, rest: list[dict] | None = None) -> dict:
     extra = {"backordered": rest} if rest else {}
     return pass_event(
         run, "placed", order_number=order.number, total=str(order.total), currency=order.currency, **extra

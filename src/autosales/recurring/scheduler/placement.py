@@ -1,8 +1,9 @@
 """Pass 3: claim due runs and place each through place_order, at most one order per run.
 
-Each run is handled as a background step: the batch is claimed with a lease, the lease is renewed as the worker
-starts each run (a run whose lease ran out and that another worker took is left to that worker), and every
-outcome is written by `run_transition` under the run's lock, only while this worker still holds the claim.
+Each run is handled as a background step: the batch is claimed with a lease, renewed for the rest of the batch
+once half of it has gone (a run whose lease ran out and that another worker took is left to that worker), and
+every outcome is written only while this worker still holds the claim and the run's stored status allows it:
+by `run_transition`, or for the runs the batch placed, together at its end (`_placed_record`).
 A try sends to checkout what its `request` snapshot holds (taken when the try starts) under a key made from the
 run and its `try_number`, so a crash, a lost gateway answer or an edit of the standing order between two sends
 of one try never orders or charges twice. What a failed try leads to is the retry policy's (`retry.py`).
@@ -99,9 +100,9 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
     """Claims due runs and places each through place_order: at most one order per run, whoever runs this.
 
     On top of each run's `place_order`, a batch costs a fixed number of statements (the claim, its standing
-    orders, their lines, orders left by a crashed worker, the requests of new tries) and each run one more (its
-    outcome, which hands the claim back); the lease is renewed for the rest of the batch only when half of it
-    has gone.
+    orders, their lines, orders left by a crashed worker, the requests of new tries, the outcomes of the runs it
+    placed, which hand their claims back); a run that fails, is skipped or backordered writes its own outcome.
+    The lease is renewed for the rest of the batch only when half of it has gone.
     """
     now = now or clock.now()
     worker = worker or worker_id()

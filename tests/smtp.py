@@ -131,4 +131,7 @@ def smtp_server(settings):
     try:
         yield server
     finally:
+        from autosales.notifications.delivery import outbox_connection_close
+
+        outbox_connection_close()  # the connection this thread's delivery kept open to it
         server.stop()

@@ -68,3 +68,34 @@ def test_claiming_takes_the_same_number_of_queries_for_3_or_30_rows():
         return len(queries)
 
     assert count(3) == count(30)
+
+
+def test_each_row_gets_its_own_values_in_one_statement_only_where_the_worker_still_holds_it():
+    from autosales.jobs.claims import claims_write_each
+
+    rows(4)
+    held = claim_batch(queryset=OutboxEmail.objects.all(), worker="a", limit=4, lease=LEASE)
+    # one of them was taken over by another worker after its lease ran out
+    OutboxEmail.objects.filter(pk=held[3].pk).update(claimed_by="b")
+    later = clock.now() + dt.timedelta(minutes=1)
+    values = {
+        held[0].pk: (None, "first"),  # a NULL in the first row too
+        held[1].pk: (later, "second"),
+        held[2].pk: (later, "third"),
+        held[3].pk: (later, "lost"),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        written = claims_write_each(
+            model=OutboxEmail,
+            worker="a",
+            fields=["last_attempt_at", "last_error"],
+            rows=values,
+            common={"claimed_by": "", "status": "pending"},
+        )
+    assert written == 3
+    assert len([q for q in queries if not q["sql"].startswith("BEGIN")]) == 1
+    found = {e.pk: (e.last_attempt_at, e.last_error, e.claimed_by) for e in OutboxEmail.objects.all()}
+    assert found[held[0].pk] == (None, "first", "")
+    assert found[held[1].pk] == (later, "second", "")
+    assert found[held[2].pk] == (later, "third", "")
+    assert found[held[3].pk] == (None, "", "b")

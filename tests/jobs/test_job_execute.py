@@ -77,3 +77,40 @@ def test_run_now_makes_a_job_due(make_job, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job_request_run(name="test.later")
     assert job_execute(name="test.later").ran and calls == [1, 1]
+
+
+def test_a_non_exclusive_job_runs_on_every_worker_at_its_interval_and_an_exclusive_one_on_one(make_job):
+    ran = []
+    make_job("test.shared", lambda: ran.append("shared"), every=dt.timedelta(minutes=1), exclusive=False)
+    make_job("test.single", lambda: ran.append("single"), every=dt.timedelta(minutes=1))
+    # when two workers look at the schedule one after the other
+    jobs_run_due(worker="shared-a")
+    jobs_run_due(worker="shared-b")
+    # then both ran the non-exclusive job (the first start did not make it wait for the other), the exclusive once
+    assert ran.count("shared") == 2 and ran.count("single") == 1
+    state = JobState.objects.get(name="test.shared")
+    assert state.locked_by == "" and state.runs == 2
+    # and neither runs it again before its interval has passed on its own schedule
+    jobs_run_due(worker="shared-a")
+    jobs_run_due(worker="shared-b")
+    assert ran.count("shared") == 2
+    clock.advance(dt.timedelta(minutes=1))
+    jobs_run_due(worker="shared-b")
+    jobs_run_due(worker="shared-a")
+    assert ran.count("shared") == 4 and ran.count("single") == 2
+
+
+def test_more_work_makes_a_non_exclusive_job_due_for_idle_workers(make_job, django_capture_on_commit_callbacks):
+    from autosales.jobs.services import job_more_work
+
+    ran = []
+    make_job("test.more", lambda: ran.append(1), every=dt.timedelta(minutes=1), exclusive=False)
+    jobs_run_due(worker="more-a")
+    jobs_run_due(worker="more-b")
+    assert len(ran) == 2
+    # when a worker's pass finds more than a batch due
+    with django_capture_on_commit_callbacks(execute=True):
+        job_more_work(name="test.more")
+    # then another worker runs it at once instead of at its next interval
+    jobs_run_due(worker="more-b")
+    assert len(ran) == 3

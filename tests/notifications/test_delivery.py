@@ -210,3 +210,35 @@ def test_an_email_that_stops_its_worker_every_time_ends_failed_after_the_maximum
     # and later passes leave it alone
     clock.advance(dt.timedelta(hours=2))
     assert smtp_server.deliver() == []
+
+
+def test_the_connection_kept_between_passes_is_opened_again_when_the_server_dropped_it(smtp_server):
+    from autosales.notifications import delivery
+
+    # given a pass that sent an email and kept its connection open
+    queue(to="first@example.com")
+    assert len(smtp_server.deliver()) == 1
+    dropped = delivery._kept.transport.backend.connection
+    # when the server drops its connections meanwhile (a restart) and another email is due
+    smtp_server.stop()
+    smtp_server.start()
+    email = queue(to="second@example.com")
+    arrived = smtp_server.deliver()
+    # then the email goes out at once on a new connection, not after a retry's backoff
+    assert [m["To"] for m in arrived] == ["second@example.com"]
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SENT and email.attempts == 1
+    assert delivery._kept.transport.backend.connection is not dropped
+
+
+def test_a_worker_keeps_one_connection_for_its_batches_and_passes(smtp_server):
+    from autosales.notifications import delivery
+
+    for n in range(5):
+        queue(to=f"kept{n}@example.com")
+    outbox_deliver_pass(batch_size=2)
+    first = delivery._kept.transport.backend.connection
+    queue(to="later@example.com")
+    outbox_deliver_pass(batch_size=2)
+    assert delivery._kept.transport.backend.connection is first
+    assert len(smtp_server.messages) == 6

@@ -247,3 +247,38 @@ def test_end_after_n_orders_ends_the_standing_order(bulbs):
 
 def test_start_is_the_test_start():
     assert START.date() == dt.date(2027, 1, 25)
+
+
+def test_a_worker_killed_mid_batch_after_placing_some_runs_leaves_their_orders_to_be_recorded_once(bulbs, monkeypatch):
+    # given two runs due, claimed in one batch
+    first = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
+    second = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
+    clock.set_now(dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC))
+    runs_materialize()
+    # Mock: the worker dies while placing the second run, after the first run's order was placed (its outcome is
+    # written with the batch's, so it is not recorded yet).
+    real_place_order = scheduler_placement.place_order
+    calls = []
+
+    def die_on_second(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise WorkerDied
+        return real_place_order(**kwargs)
+
+    monkeypatch.setattr(scheduler_placement, "place_order", die_on_second)
+    with pytest.raises(WorkerDied):
+        runs_place()
+    monkeypatch.setattr(scheduler_placement, "place_order", real_place_order)
+    assert Order.objects.count() == 1
+    assert not Run.objects.filter(status=Run.Status.PLACED).exists()
+
+    # when the lease has run out and the scheduler runs again
+    clock.advance(LEASE + dt.timedelta(seconds=1))
+    scheduler_tick()
+
+    # then each run has exactly one order: the first one's is found and recorded, the second is placed
+    assert Order.objects.count() == 2 and Payment.objects.count() == 2
+    for standing_order in (first, second):
+        run = Run.objects.get(standing_order=standing_order)
+        assert run.status == Run.Status.PLACED and run.order.standing_order_run_id == run.pk

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from autosales.core import clock
 
@@ -60,27 +60,45 @@ def claim_batch(
     """Claim up to `limit` rows of `queryset` that nobody holds; each row goes to exactly one worker until its lease ends.
 
     `updates` are extra column values written with the claim (e.g. a status). Returns the claimed
-    rows, re-read after the claim, in `order_by` order.
+    rows as the claim left them, in `order_by` order (ascending fields only). One statement whatever the
+    batch: `UPDATE ... WHERE pk IN (SELECT ... LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING ...`.
     """
     if limit <= 0:
         return []
+    if any(name.startswith("-") for name in order_by):
+        raise ValueError("claim_batch orders by ascending fields only")
     model = queryset.model
     now = clock.now()
     db = router.db_for_write(model)
+    connection = connections[db]
+    candidates = queryset.using(db).filter(claimable_filter(now=now)).order_by(*order_by)
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    values = {"claimed_by": worker, "claimed_until": now + lease, **(updates or {})}
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    attempts = quote(model._meta.get_field("attempts").column)
+    assignments.append(f"{attempts} = {attempts} + 1")
+    fields = model._meta.concrete_fields
     with transaction.atomic(using=db):
-        candidates = queryset.using(db).filter(claimable_filter(now=now)).order_by(*order_by)
-        if connections[db].features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        model._default_manager.using(db).filter(pk__in=ids).update(
-            claimed_by=worker,
-            claimed_until=now + lease,
-            attempts=F("attempts") + 1,
-            **(updates or {}),
+        # Compiled inside the transaction: a row lock (FOR UPDATE) may only be asked for there.
+        chosen_sql, chosen_params = candidates.values("pk")[:limit].query.get_compiler(db).as_sql()
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {quote(model._meta.pk.column)} IN ({chosen_sql}) "
+            f"RETURNING {', '.join(quote(field.column) for field in fields)}"
         )
-    return list(model._default_manager.using(db).filter(pk__in=ids, claimed_by=worker).order_by(*order_by))
+        # Read to the end inside the transaction: SQLite writes RETURNING rows as they are read.
+        claimed = list(model._default_manager.db_manager(db).raw(sql, [*params, *chosen_params]))
+    return sorted(claimed, key=lambda row: tuple(_sortable(getattr(row, name)) for name in order_by))
+
+
+def _sortable(value) -> tuple:
+    return (value is not None, value)
 
 
 def claim_release(*, instance: M, worker: str, updates: dict | None = None) -> bool:
@@ -96,6 +114,18 @@ def claim_release(*, instance: M, worker: str, updates: dict | None = None) -> b
     return bool(changed)
 
 
+def claims_extend(*, model: type[M], pks: Sequence, worker: str, lease: dt.timedelta) -> set:
+    """Push this worker's lease on several rows further out with one statement; returns the pks it still holds."""
+    if not pks:
+        return set()
+    until = clock.now() + lease
+    pks = list(pks)
+    if model._default_manager.filter(pk__in=pks, claimed_by=worker).update(claimed_until=until) == len(pks):
+        return set(pks)
+    # Some were taken over by another worker after their lease ran out (rare): which are still ours?
+    return set(model._default_manager.filter(pk__in=pks, claimed_by=worker).values_list("pk", flat=True))
+
+
 def claim_extend(*, instance: M, worker: str, lease: dt.timedelta) -> bool:
     """Push this worker's lease on a row further out (for long work); False when the lease was lost."""
     until = clock.now() + lease
@@ -103,3 +133,61 @@ def claim_extend(*, instance: M, worker: str, lease: dt.timedelta) -> bool:
     if changed:
         instance.claimed_until = until
     return bool(changed)
+
+
+def claims_write_each(
+    *,
+    model: type[M],
+    worker: str,
+    fields: Sequence[str],
+    rows: dict,
+    common: dict | None = None,
+    where_in: dict[str, Sequence] | None = None,
+) -> int:
+    """Writes each row's own values (`rows`: pk -> values of `fields`) and the `common` ones to the rows this worker
+    holds, with one statement whatever their number; returns how many rows were written.
+
+    `UPDATE ... FROM (VALUES (pk, ...), ...) AS v WHERE pk = v.column1 AND claimed_by = worker`: the outcomes of a
+    batch in one round trip, without building a CASE per row and column. `where_in`: columns the rows must also
+    have one of the given values in (e.g. the statuses a move may start from).
+    """
+    if not rows:
+        return 0
+    db = router.db_for_write(model)
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    own = [meta.pk, *(meta.get_field(name) for name in fields)]
+
+    def placeholder(field) -> str:
+        # PostgreSQL types a VALUES list from its values, which may all be NULL or text: say what each column is.
+        return f"CAST(%s AS {field.cast_db_type(connection)})" if connection.vendor == "postgresql" else "%s"
+
+    row = "(" + ", ".join(placeholder(field) for field in own) + ")"
+    params = []
+    for pk, values in rows.items():
+        params.extend(
+            field.get_db_prep_save(value, connection) for field, value in zip(own, (pk, *values), strict=True)
+        )
+    # A VALUES list's columns are column1, column2, ... on PostgreSQL and SQLite alike.
+    names = [f"column{n + 1}" for n in range(len(own))]
+    assignments = [f"{quote(field.column)} = v.{name}" for field, name in zip(own[1:], names[1:], strict=True)]
+    set_params = []
+    for name, value in (common or {}).items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        set_params.append(field.get_db_prep_save(value, connection))
+    table = quote(meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {', '.join([row] * len(rows))}) AS v "
+        f"WHERE {table}.{quote(meta.pk.column)} = v.column1 "
+        f"AND {table}.{quote(meta.get_field('claimed_by').column)} = %s"
+    )
+    where_params = []
+    for name, allowed in (where_in or {}).items():
+        field = meta.get_field(name)
+        sql += f" AND {table}.{quote(field.column)} IN ({', '.join(['%s'] * len(allowed))})"
+        where_params.extend(field.get_db_prep_value(value, connection) for value in allowed)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*set_params, *params, worker, *where_params])
+        return cursor.rowcount

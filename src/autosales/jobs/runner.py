@@ -31,7 +31,7 @@ def run_loop(*, stop: threading.Event, poll_seconds: float | None = None) -> Non
             try:
                 close_old_connections()
                 ran = jobs_run_due(worker=worker, woken=wakeups.take())
-                wait = seconds_until_next_due(cap=poll)
+                wait = seconds_until_next_due(cap=poll, worker=worker)
                 if not ran and wait == 0:
                     # Due but held by another worker (or one that died, until its lease ends): look again later.
                     wait = poll

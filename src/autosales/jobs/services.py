@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import time
 import traceback
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,8 +45,24 @@ def job_state_ensure(*, spec: JobSpec) -> JobState:
 
 
 def _start(*, spec: JobSpec, worker: str, only_if_due: bool) -> tuple[bool, str]:
-    """Take the job's lease (exclusive jobs) and move its schedule on; (started, reason when not)."""
+    """Take the job's lease (exclusive jobs) and move its schedule on; (started, reason when not).
+
+    A non-exclusive job is not locked at all: every worker may start it at once (it claims its own items), so
+    its start is one update of the row's record, never a wait on another worker.
+    """
     state = job_state_ensure(spec=spec)
+    now = clock.now()
+    updates = {
+        "last_started_at": now,
+        "last_outcome": JobState.Outcome.RUNNING,
+        "next_run_at": spec.next_run_after(now),
+        "updated_at": now,
+    }
+    if not spec.exclusive:
+        if only_if_due and state.next_run_at is not None and state.next_run_at > now:
+            return False, "not due"
+        JobState.objects.filter(pk=state.pk).update(**updates)
+        return True, ""
     with transaction.atomic():
         rows = JobState.objects.filter(pk=state.pk)
         if connection.features.has_select_for_update_skip_locked:
@@ -57,16 +74,9 @@ def _start(*, spec: JobSpec, worker: str, only_if_due: bool) -> tuple[bool, str]
         if only_if_due and state.next_run_at is not None and state.next_run_at > now:
             return False, "not due"
         held = state.locked_by and state.locked_by != worker and state.locked_until and state.locked_until > now
-        if spec.exclusive and held:
+        if held:
             return False, f"running on {state.locked_by}"
-        updates = {
-            "last_started_at": now,
-            "last_outcome": JobState.Outcome.RUNNING,
-            "next_run_at": spec.next_run_after(now),
-            "updated_at": now,
-        }
-        if spec.exclusive:
-            updates |= {"locked_by": worker, "locked_until": now + _lease()}
+        updates |= {"locked_by": worker, "locked_until": now + _lease()}
         JobState.objects.filter(pk=state.pk).update(**updates)
     return True, ""
 
@@ -127,35 +137,70 @@ def job_execute(*, name: str, worker: str | None = None, only_if_due: bool = Tru
     )
 
 
+# When each worker runs each non-exclusive job next on its own schedule, by worker: such a job runs on every
+# worker (each claims its own items), so one worker starting it does not make it wait for the others.
+_own_schedule: dict[str, dict[str, dt.datetime]] = defaultdict(dict)
+
+
+def _due_for(*, spec: JobSpec, state: JobState | None, worker: str, now: dt.datetime) -> bool:
+    shared_due = state is None or state.next_run_at is None or state.next_run_at <= now
+    if spec.exclusive or shared_due:
+        return shared_due
+    return _own_schedule[worker].setdefault(spec.name, spec.first_run_at(now)) <= now
+
+
 def jobs_run_due(*, worker: str | None = None, woken: Iterable[str] = ()) -> list[JobOutcome]:
-    """Run every registered job that is due now, and the `woken` ones (they have work now), one after the other; returns what ran."""
+    """Run every registered job that is due now, and the `woken` ones (they have work now), one after the other;
+    returns what ran.
+
+    An exclusive job is due by its shared schedule (one worker runs it, under its lease); a non-exclusive one
+    also by this worker's own schedule, so every worker runs it at its interval whoever started it last.
+    """
     worker = worker or worker_id()
     woken = set(woken)
     now = clock.now()
     states = {s.name: s for s in JobState.objects.all()}
     outcomes = []
-    for name, _spec in registered_jobs().items():
-        state = states.get(name)
-        due = state is None or state.next_run_at is None or state.next_run_at <= now
-        if not (due or name in woken):
+    for name, spec in registered_jobs().items():
+        if not (name in woken or _due_for(spec=spec, state=states.get(name), worker=worker, now=now)):
             continue
-        outcome = job_execute(name=name, worker=worker, only_if_due=name not in woken)
+        if not spec.exclusive:
+            _own_schedule[worker][name] = spec.next_run_after(now)
+        outcome = job_execute(name=name, worker=worker, only_if_due=spec.exclusive and name not in woken)
         if outcome.ran:
             outcomes.append(outcome)
     return outcomes
 
 
-def seconds_until_next_due(*, cap: float) -> float:
-    """How long a runner may sleep before some job is due (at most `cap`)."""
-    names = list(registered_jobs())
-    if not names:
+def seconds_until_next_due(*, cap: float, worker: str | None = None) -> float:
+    """How long a runner may sleep before some job is due (at most `cap`); with `worker`, by its own schedule too."""
+    specs = registered_jobs()
+    if not specs:
         return cap
-    states = JobState.objects.filter(name__in=names).values_list("next_run_at", flat=True)
-    if len(states) < len(names):
+    states = dict(JobState.objects.filter(name__in=list(specs)).values_list("name", "next_run_at"))
+    if len(states) < len(specs):
         return 0.0
     now = clock.now()
-    waits = [(moment - now).total_seconds() if moment else 0.0 for moment in states]
+    own = _own_schedule.get(worker, {}) if worker else {}
+    waits = []
+    for name, spec in specs.items():
+        moments = [states[name]]
+        if worker and not spec.exclusive:
+            moments.append(own.get(name))
+        if any(moment is None for moment in moments):
+            return 0.0
+        waits.append((min(moments) - now).total_seconds())
     return max(0.0, min([cap, *waits]))
+
+
+def job_more_work(*, name: str) -> None:
+    """A non-exclusive job found more than one batch of work: make it due now, so idle workers join in.
+
+    Other `autosales worker` processes take it at their next look at the schedule (or at once when woken);
+    Celery gets a wake-up that a free worker process takes. Each of them claims its own items, so they share
+    the work instead of waiting on each other.
+    """
+    job_request_run(name=name)
 
 
 def job_request_run(*, name: str) -> JobState:

@@ -98,10 +98,21 @@ def _load(value, loaded: dict[tuple[str, str], models.Model]):
 
 def context_load(data: dict) -> dict:
     """The context `context_dump` kept, with its model instances loaded again (one query per model)."""
+    return _load(data, references_load([data]))
+
+
+def references_load(datas: list[dict]) -> dict[tuple[str, str], models.Model]:
+    """The model instances several kept contexts refer to, by (label, pk): one query per model for them all."""
     found: dict[str, set] = defaultdict(set)
-    _references(data, found)
+    for data in datas:
+        _references(data, found)
     loaded = {}
     for label, pks in found.items():
         for pk, instance in apps.get_model(label)._default_manager.in_bulk(list(pks)).items():
             loaded[(label, str(pk))] = instance
+    return loaded
+
+
+def context_load_from(data: dict, *, loaded: dict[tuple[str, str], models.Model]) -> dict:
+    """The context `context_dump` kept, with its model instances taken from `references_load`'s answer."""
     return _load(data, loaded)

@@ -6,29 +6,34 @@ import base64
 import datetime as dt
 import logging
 import smtplib
-from dataclasses import dataclass
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
-from autosales.jobs.claims import worker_id
+from autosales.jobs.claims import claims_extend, claims_write_each, worker_id
 from autosales.jobs.registry import JobResult, job
+from autosales.jobs.services import job_more_work
 from autosales.notifications.backends import transport_open
+from autosales.notifications.context import references_load
 from autosales.notifications.models import OutboxEmail
 from autosales.notifications.services import outbox_email_render
-from autosales.notifications.transitions import (
-    outbox_claim_due,
-    outbox_mark_failed,
-    outbox_mark_retry,
-    outbox_mark_sent,
-)
+from autosales.notifications.transitions import outbox_claim_due, outbox_record
 
 log = logging.getLogger(__name__)
+
+# A worker keeps its SMTP connection open between passes; one unused this long is closed and opened afresh.
+KEEP_IDLE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -69,20 +74,36 @@ def render_failure(exc: BaseException, *, template: str) -> Failure:
     return Failure(temporary=isinstance(exc, DatabaseError), reason=f"cannot render emails/{template}: {reason}")
 
 
-def _render(*, email: OutboxEmail, worker: str) -> Failure | None:
-    """Renders a template email not rendered yet and keeps the result on its row (so every retry sends the same)."""
-    if email.is_rendered:
-        return None
+def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failure]:
+    """Renders the batch's template emails not rendered yet and keeps the results on their rows (so every retry
+    sends the same): the objects they refer to are loaded once for the batch, the results written with one
+    statement. Returns why each email that could not be rendered was refused, by pk."""
+    refused: dict[int, Failure] = {}
+    waiting = [email for email in emails if not email.is_rendered]
+    if not waiting:
+        return refused
     try:
-        subject, text, html = outbox_email_render(email=email)
-    except Exception as exc:
-        log.warning("email %s cannot be rendered", email.message_id, exc_info=True)
-        return render_failure(exc, template=email.template)
-    fields = {"subject": subject[:998], "body_text": text, "body_html": html}
-    OutboxEmail.objects.filter(pk=email.pk, claimed_by=worker).update(**fields, updated_at=clock.now())
-    for name, value in fields.items():
-        setattr(email, name, value)
-    return None
+        loaded = references_load([email.context for email in waiting])
+    except Exception:
+        loaded = None  # each email then loads its own, and says what is wrong with it
+    rendered = []
+    for email in waiting:
+        try:
+            subject, text, html = outbox_email_render(email=email, loaded=loaded)
+        except Exception as exc:
+            log.warning("email %s cannot be rendered", email.message_id, exc_info=True)
+            refused[email.pk] = render_failure(exc, template=email.template)
+            continue
+        email.subject, email.body_text, email.body_html = subject[:998], text, html
+        rendered.append(email)
+    claims_write_each(
+        model=OutboxEmail,
+        worker=worker,
+        fields=["subject", "body_text", "body_html"],
+        rows={email.pk: (email.subject, email.body_text, email.body_html) for email in rendered},
+        common={"updated_at": clock.now()},
+    )
+    return refused
 
 
 def _poisoned(email: OutboxEmail) -> Failure | None:
@@ -122,67 +143,238 @@ def _close(transport: BaseEmailBackend) -> None:
         log.debug("closing the mail connection failed", exc_info=True)
 
 
+@dataclass
+class _Kept:
+    """The connection to EMAIL_URL that a worker thread keeps open from one batch and pass to the next."""
+
+    url: str
+    name: str
+    backend: BaseEmailBackend
+    used_at: float = 0.0  # time.monotonic() of its last use
+    # Opened in an earlier batch or pass: the server may have dropped it since (servers close idle connections).
+    maybe_stale: bool = False
+    # SMTP: the thread that talks to the server while this one prepares the next email (one email in flight).
+    sender: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        _close(self.backend)
+        if self.sender is not None:
+            self.sender.shutdown(wait=False)
+            self.sender = None
+
+
+_kept = threading.local()
+
+
+def _transport(url: str) -> _Kept:
+    """This thread's connection to `url`, kept across passes; a new one for another URL or after a long idle."""
+    kept: _Kept | None = getattr(_kept, "transport", None)
+    if kept is not None and (kept.url != url or time.monotonic() - kept.used_at > KEEP_IDLE_SECONDS):
+        kept.close()
+        kept = None
+    if kept is None:
+        name, backend = transport_open(url)
+        kept = _Kept(url=url, name=name, backend=backend)
+        if isinstance(backend, SMTPBackend):
+            kept.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosales-smtp")
+        _kept.transport = kept
+    kept.maybe_stale = True
+    return kept
+
+
+def outbox_connection_close() -> None:
+    """Closes this thread's kept mail connection, if any (a worker stopping, a test tearing its server down)."""
+    kept: _Kept | None = getattr(_kept, "transport", None)
+    _kept.transport = None
+    if kept is not None:
+        kept.close()
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """An email as the SMTP conversation sends it: envelope sender, envelope recipients, the message's bytes."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+def _wire(email: OutboxEmail, *, kept: _Kept) -> _Wire:
+    """What Django's SMTP backend would send for the row, made before the connection is needed."""
+    message = message_for(email=email, connection=kept.backend)
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    return _Wire(
+        sender=sanitize_address(message.from_email, encoding),
+        recipients=[sanitize_address(address, encoding) for address in message.recipients()],
+        data=message.message().as_bytes(linesep="\r\n"),
+    )
+
+
+def _transmit(kept: _Kept, wire: _Wire) -> None:
+    """Sends one email over the kept connection (opened if it is not)."""
+    if not wire.recipients:
+        return
+    fresh = kept.backend.open()
+    try:
+        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
+    except Exception as exc:
+        if fresh or not kept.maybe_stale or not classify_failure(exc).connection_lost:
+            raise
+        # The kept connection was dropped while idle (nothing of this message was taken): once more on a new one.
+        _close(kept.backend)
+        kept.backend.open()
+        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
+    finally:
+        kept.used_at = time.monotonic()
+    kept.maybe_stale = False
+
+
+def _send_now(kept: _Kept, email: OutboxEmail) -> None:
+    """Sends through a transport without a network conversation (the mailbox, the console)."""
+    kept.backend.open()
+    kept.backend.send_messages([message_for(email=email, connection=kept.backend)])
+    kept.used_at = time.monotonic()
+
+
+@dataclass
+class _Outcomes:
+    sent: list[OutboxEmail] = field(default_factory=list)
+    retries: list[tuple[OutboxEmail, str]] = field(default_factory=list)
+    failures: list[tuple[OutboxEmail, str]] = field(default_factory=list)
+
+    def refused(self, email: OutboxEmail, failure: Failure) -> None:
+        (self.retries if failure.temporary else self.failures).append((email, failure.reason))
+
+    def record(self, *, worker: str, transport: str) -> int:
+        """Writes them (one statement per kind) and starts afresh; returns how many sent emails were recorded."""
+        recorded = outbox_record(
+            worker=worker, transport=transport, sent=self.sent, retries=self.retries, failures=self.failures
+        )
+        if recorded < len(self.sent):
+            log.warning("%d emails were sent after their lease ran out", len(self.sent) - recorded)
+        self.sent, self.retries, self.failures = [], [], []
+        return recorded
+
+
+class _BatchSender:
+    """Sends a batch's emails one after the other over the kept connection, the next one made ready while the
+    server answers the one in flight, and collects each outcome for `_Outcomes.record`."""
+
+    def __init__(self, *, kept: _Kept | None, unreachable: str):
+        self.kept = kept
+        self.unreachable = unreachable
+        self.outcomes = _Outcomes()
+        self.failures = 0
+        self.last_error = ""
+        self.in_flight: tuple[OutboxEmail, Future] | None = None
+
+    def refuse(self, email: OutboxEmail, failure: Failure) -> None:
+        self.outcomes.refused(email, failure)
+        self.failures += 1
+        self.last_error = failure.reason
+
+    def send(self, email: OutboxEmail) -> None:
+        if self.kept is not None and self.kept.sender is not None:
+            try:
+                wire = _wire(email, kept=self.kept)  # made while the email before is in flight
+            except Exception as exc:
+                self.settle()
+                self._failed(email, exc)
+                return
+            self.settle()
+            if self.unreachable:
+                self.refuse(email, Failure(temporary=True, reason=self.unreachable))
+                return
+            self.in_flight = (email, self.kept.sender.submit(_transmit, self.kept, wire))
+            return
+        if self.unreachable:
+            self.refuse(email, Failure(temporary=True, reason=self.unreachable))
+            return
+        try:
+            _send_now(self.kept, email)
+        except Exception as exc:
+            self._failed(email, exc)
+        else:
+            self.outcomes.sent.append(email)
+
+    def settle(self) -> None:
+        """Waits for the email in flight and notes its outcome."""
+        if self.in_flight is None:
+            return
+        email, future = self.in_flight
+        self.in_flight = None
+        try:
+            future.result()
+        except Exception as exc:
+            self._failed(email, exc)
+        else:
+            self.outcomes.sent.append(email)
+
+    def _failed(self, email: OutboxEmail, exc: BaseException) -> None:
+        failure = classify_failure(exc)
+        log.warning("email %s not sent: %s", email.message_id, failure.reason)
+        self.refuse(email, failure)
+        if failure.connection_lost:
+            _close(self.kept.backend)
+            # One more try on a fresh connection for the next email; if that fails too, the server is down and
+            # the rest of the batch waits for the backoff rather than a timeout each.
+            try:
+                self.kept.backend.open()
+            except Exception as reopen_exc:
+                self.unreachable = classify_failure(reopen_exc).reason
+
+
 def outbox_deliver_pass(
     *, worker: str | None = None, batch_size: int | None = None, max_batches: int = 100
 ) -> JobResult:
-    """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only."""
+    """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only.
+
+    A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, sent over
+    one SMTP connection (kept open for the next batch and pass of this worker; the next email is made ready
+    while the server answers the one before), and its outcomes recorded with one statement per kind once it is
+    sent. Until then the emails stay claimed by this worker, so no other worker sends them while it lives; a
+    worker that dies mid-batch leaves them to be sent again after the lease.
+    """
     worker = worker or worker_id()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     sent = failures = 0
     last_error = ""
     try:
-        transport_name, transport = transport_open(settings.EMAIL_URL)
-        config_error = ""
+        kept, config_error = _transport(settings.EMAIL_URL), ""
     except ImproperlyConfigured as exc:
-        transport_name, transport, config_error = "", None, str(exc)
+        kept, config_error = None, str(exc)
+    transport_name = kept.name if kept is not None else ""
     for _ in range(max_batches):
         batch = outbox_claim_due(worker=worker, limit=batch_size)
         if not batch:
             break
-        unreachable = config_error
-        for email in batch:
-            refused = _poisoned(email) or _render(email=email, worker=worker)
-            if refused is not None:
-                if refused.temporary:
-                    outbox_mark_retry(email=email, worker=worker, error=refused.reason)
-                else:
-                    outbox_mark_failed(email=email, worker=worker, error=refused.reason)
-                failures += 1
-                last_error = refused.reason
+        claimed_at = time.monotonic()
+        sender = _BatchSender(kept=kept, unreachable=config_error)
+        refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
+        refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
+        held = {email.pk for email in batch}
+        for position, email in enumerate(batch):
+            if time.monotonic() - claimed_at > lease.total_seconds() / 2:
+                # A slow server: record what is done and renew the lease of the rest before it runs out.
+                sender.settle()
+                sent += sender.outcomes.record(worker=worker, transport=transport_name)
+                rest = [other.pk for other in batch[position:] if other.pk in held]
+                held = claims_extend(model=OutboxEmail, pks=rest, worker=worker, lease=lease)
+                claimed_at = time.monotonic()
+            if email.pk not in held:
                 continue
-            if unreachable:
-                outbox_mark_retry(email=email, worker=worker, error=unreachable)
-                failures += 1
-                last_error = unreachable
-                continue
-            try:
-                transport.open()
-                transport.send_messages([message_for(email=email, connection=transport)])
-            except Exception as exc:
-                failure = classify_failure(exc)
-                log.warning("email %s not sent: %s", email.message_id, failure.reason)
-                if failure.temporary:
-                    outbox_mark_retry(email=email, worker=worker, error=failure.reason)
-                else:
-                    outbox_mark_failed(email=email, worker=worker, error=failure.reason)
-                failures += 1
-                last_error = failure.reason
-                if failure.connection_lost:
-                    _close(transport)
-                    # One more try on a fresh connection for the next email; if that fails too, the server
-                    # is down and the rest of the batch waits for the backoff rather than a timeout each.
-                    try:
-                        transport.open()
-                    except Exception as reopen_exc:
-                        unreachable = classify_failure(reopen_exc).reason
-                continue
-            if outbox_mark_sent(email=email, worker=worker, transport=transport_name):
-                sent += 1
+            if email.pk in refused:
+                sender.refuse(email, refused[email.pk])
             else:
-                log.warning("email %s was sent after its lease ran out", email.message_id)
-        if transport is not None:
-            _close(transport)
-        if unreachable:
+                sender.send(email)
+        sender.settle()
+        sent += sender.outcomes.record(worker=worker, transport=transport_name)
+        failures += sender.failures
+        last_error = sender.last_error or last_error
+        if sender.unreachable:
+            if kept is not None:
+                _close(kept.backend)
             break
     return JobResult(items=sent, failures=failures, error=last_error)
 
@@ -190,4 +382,11 @@ def outbox_deliver_pass(
 @job("outbox.deliver", every=dt.timedelta(seconds=settings.OUTBOX_DELIVERY_SECONDS), exclusive=False)
 def outbox_deliver() -> JobResult:
     """Deliver the emails that are due."""
-    return outbox_deliver_pass()
+    first = outbox_deliver_pass(max_batches=1)
+    if first.items + first.failures < settings.OUTBOX_BATCH_SIZE:
+        return first
+    job_more_work(name="outbox.deliver")  # more than a batch is due: idle workers join in
+    rest = outbox_deliver_pass()
+    return JobResult(
+        items=first.items + rest.items, failures=first.failures + rest.failures, error=rest.error or first.error
+    )

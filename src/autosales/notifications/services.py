@@ -22,7 +22,7 @@ from django.utils.html import strip_tags
 from autosales.core import clock, ids
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.timezones import time_zone_or_shop
-from autosales.notifications.context import context_dump, context_load
+from autosales.notifications.context import context_dump, context_load, context_load_from
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.notifications.sensitivity import email_is_sensitive
@@ -134,13 +134,18 @@ def email_queue(
     return email
 
 
-def outbox_email_render(*, email: OutboxEmail) -> tuple[str, str, str]:
+def outbox_email_render(
+    *, email: OutboxEmail, loaded: dict[tuple[str, str], models.Model] | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) of a queued template email, from its kept context, in its time zone; raises what breaks.
 
     The addresses are checked here too: like the template, they are only known to be usable at delivery.
+    `loaded`: the objects a batch of emails refers to (`context.references_load`), so that each email of the
+    batch does not load its own.
     """
     recipients_check(email.to, field="to")
-    return email_render(template=email.template, context=context_load(email.context), time_zone=email.time_zone)
+    context = context_load(email.context) if loaded is None else context_load_from(email.context, loaded=loaded)
+    return email_render(template=email.template, context=context, time_zone=email.time_zone)
 
 
 def _attachment_rows(message: EmailMessage) -> list[dict]:

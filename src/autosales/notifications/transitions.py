@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
-from autosales.jobs.claims import claim_batch, claim_release
+from autosales.jobs.claims import claim_batch, claim_release, claims_write_each
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import OutboxEmail
 
@@ -89,6 +89,71 @@ def outbox_mark_failed(*, email: OutboxEmail, worker: str, error: str) -> bool:
     """Record a permanent failure; the email stays visible to staff with its reason and can be re-sent."""
     _check(frm=email.status, to=Status.FAILED)
     return claim_release(instance=email, worker=worker, updates={"status": Status.FAILED, "last_error": error})
+
+
+def outbox_record(
+    *,
+    worker: str,
+    transport: str,
+    sent: list[OutboxEmail],
+    retries: list[tuple[OutboxEmail, str]],
+    failures: list[tuple[OutboxEmail, str]],
+) -> int:
+    """Records a batch's outcomes with one UPDATE per kind (sent, retry, failed), each only on rows this worker still
+    holds; returns how many sent emails it recorded (fewer: some were sent after their lease ran out).
+
+    The same moves as `outbox_mark_sent`, `outbox_mark_retry` (failed once its attempts are used up) and
+    `outbox_mark_failed`, for many emails at once.
+    """
+    now = clock.now()
+    released = {"claimed_by": "", "claimed_until": None, "updated_at": now}
+    failed = list(failures)
+    retried = []
+    for email, error in retries:
+        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            failed.append((email, f"gave up after {email.attempts} attempts; last error: {error}"))
+        else:
+            retried.append((email, error, now + retry_delay(attempts=email.attempts)))
+    for emails, to in (
+        (sent, Status.SENT),
+        ([e for e, *_ in retried], Status.PENDING),
+        ([e for e, _ in failed], Status.FAILED),
+    ):
+        for email in emails:
+            _check(frm=email.status, to=to)
+    recorded = 0
+    held = OutboxEmail.objects.filter(claimed_by=worker)
+    if sent:
+        values = {"status": Status.SENT, "sent_at": now, "transport": transport, "last_error": "", **released}
+        recorded = held.filter(pk__in=[email.pk for email in sent]).update(**values)
+        _apply(sent, values)
+    if retried:
+        claims_write_each(
+            model=OutboxEmail,
+            worker=worker,
+            fields=["next_attempt_at", "last_error"],
+            rows={email.pk: (at, error) for email, error, at in retried},
+            common={"status": Status.PENDING, **released},
+        )
+        for email, error, at in retried:
+            _apply([email], {"status": Status.PENDING, "next_attempt_at": at, "last_error": error, **released})
+    if failed:
+        claims_write_each(
+            model=OutboxEmail,
+            worker=worker,
+            fields=["last_error"],
+            rows={email.pk: (error,) for email, error in failed},
+            common={"status": Status.FAILED, **released},
+        )
+        for email, error in failed:
+            _apply([email], {"status": Status.FAILED, "last_error": error, **released})
+    return recorded
+
+
+def _apply(emails: list[OutboxEmail], values: dict) -> None:
+    for email in emails:
+        for name, value in values.items():
+            setattr(email, name, value)
 
 
 def outbox_requeue(*, email: OutboxEmail) -> OutboxEmail:

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
 from autosales.jobs.registry import JobResult, job
+from autosales.jobs.services import job_more_work
 from autosales.recurring.scheduler import notices_send, runs_materialize, runs_place
+from autosales.recurring.scheduler.placement import BATCH
 
 
 @job("recurring.materialize", every=timedelta(minutes=5))
@@ -23,8 +25,12 @@ def send_notices() -> JobResult:
 def place_due_runs() -> JobResult:
     """Places every due standing-order run through checkout, exactly once each."""
     total = JobResult()
+    first = True
     while True:
         result = runs_place()
+        if first and result.items >= BATCH:
+            job_more_work(name="recurring.place")  # more than a batch is due: idle workers join in
+        first = False
         total = JobResult(items=total.items + result.items, failures=total.failures + result.failures)
         if result.items == 0:
             return total

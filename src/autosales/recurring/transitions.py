@@ -67,28 +67,41 @@ def run_can_move(*, run: Run, to: str) -> bool:
 
 
 def run_transition(*, run: Run, to: str, fields: dict | None = None, worker: str | None = None) -> Run:
-    """Moves a run to `to` under its row lock if its stored status allows it (else Conflict), writing `fields` with it.
+    """Moves a run to `to` if its stored status allows it (else Conflict), writing `fields` with it.
 
     A scheduler worker passes `worker`: the move is made only while the stored claim is still that worker's
-    (else RunClaimLost, and nothing is written), and it hands the claim back in the same update.
+    (else RunClaimLost, and nothing is written), and it hands the claim back in the same update. That is one
+    conditional UPDATE (stored status and claim checked by the statement that writes); without a worker the
+    row is locked and re-checked.
     """
-    with transaction.atomic():
-        current = Run.objects.select_for_update().values("status", "claimed_by").get(pk=run.pk)
-        if worker is not None and current["claimed_by"] != worker:
+    values = {"status": to, **(fields or {}), "updated_at": clock.now()}
+    if worker is not None:
+        values.update(claimed_by="", claimed_until=None)
+        moves_from = [status for status, moves in RUN_MOVES.items() if to in moves]
+        if Run.objects.filter(pk=run.pk, claimed_by=worker, status__in=moves_from).update(**values):
+            for name, value in values.items():
+                setattr(run, name, value)
+            return run
+        # Nothing written: say why (the claim first, as a worker that lost it must not act on the status).
+        current = Run.objects.values("status", "claimed_by").get(pk=run.pk)
+        if current["claimed_by"] != worker:
             raise RunClaimLost(
                 RecurringError.RUN_CLAIM_LOST, "Another worker has taken over this occurrence.", "status"
             )
+        _illegal(current=current["status"], to=to)
+    with transaction.atomic():
+        current = Run.objects.select_for_update().values("status").get(pk=run.pk)
         if to not in RUN_MOVES[current["status"]]:
-            raise Conflict(
-                RecurringError.ILLEGAL_TRANSITION,
-                f"A {Run.Status(current['status']).label.lower()} occurrence cannot become "
-                f"{Run.Status(to).label.lower()}.",
-                "status",
-            )
-        values = {"status": to, **(fields or {}), "updated_at": clock.now()}
-        if worker is not None:
-            values.update(claimed_by="", claimed_until=None)
+            _illegal(current=current["status"], to=to)
         Run.objects.filter(pk=run.pk).update(**values)
         for name, value in values.items():
             setattr(run, name, value)
     return run
+
+
+def _illegal(*, current: str, to: str):
+    raise Conflict(
+        RecurringError.ILLEGAL_TRANSITION,
+        f"A {Run.Status(current).label.lower()} occurrence cannot become {Run.Status(to).label.lower()}.",
+        "status",
+    )

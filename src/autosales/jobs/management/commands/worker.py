@@ -1,4 +1,6 @@
 import signal
+import subprocess
+import sys
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,10 +20,21 @@ class Command(BaseCommand):
         parser.add_argument("--job", metavar="NAME", help="run this one job now, whether due or not, then exit")
         parser.add_argument("--list", action="store_true", help="list the registered jobs and their schedules")
         parser.add_argument("--poll", type=float, default=None, help="seconds between looks at the schedule")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            metavar="N",
+            help="run N worker processes (each its own job loop and database connection); default 1",
+        )
 
-    def handle(self, *args, once=False, job=None, list=False, poll=None, **options):
+    def handle(self, *args, once=False, job=None, list=False, poll=None, processes=1, **options):
         if poll is not None and poll <= 0:
             raise CommandError("--poll: must be a positive number of seconds")
+        if processes < 1:
+            raise CommandError("--processes: must be at least 1")
+        if processes > 1 and (once or job or list):
+            raise CommandError("--processes: only for a worker that runs until stopped")
         if list:
             for name, spec in registered_jobs().items():
                 self.stdout.write(f"{name}\t{spec.schedule_label}")
@@ -46,9 +59,41 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        if processes > 1:
+            self._supervise(processes=processes, poll=poll, stop=stop)
+            return
         self.stdout.write(f"Worker running {len(registered_jobs())} jobs; stop with Ctrl-C.")
         self.stdout.flush()
         run_loop(stop=stop, poll_seconds=poll)
+        self.stdout.write("Worker stopped.")
+
+    def _supervise(self, *, processes: int, poll: float | None, stop: threading.Event) -> None:
+        """Runs `processes` single worker processes until stopped; one that ends on its own is started again."""
+        from django.db import connection
+
+        connection.close()  # the children have their own; this process only watches them
+        command = [sys.executable, "-m", "autosales", "worker", *(["--poll", str(poll)] if poll else [])]
+        children: list[subprocess.Popen | None] = [None] * processes
+        self.stdout.write(f"Worker running {len(registered_jobs())} jobs in {processes} processes; stop with Ctrl-C.")
+        self.stdout.flush()
+        try:
+            while not stop.is_set():
+                for n, child in enumerate(children):
+                    if child is not None and child.poll() is None:
+                        continue
+                    if child is not None:
+                        self.stderr.write(f"worker process {child.pid} ended ({child.returncode}); starting another")
+                    children[n] = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+                stop.wait(1.0)
+        finally:
+            running = [child for child in children if child is not None and child.poll() is None]
+            for child in running:
+                child.send_signal(signal.SIGTERM)  # each finishes the item in hand, then stops
+            for child in running:
+                try:
+                    child.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    child.kill()
         self.stdout.write("Worker stopped.")
 
     def _report(self, outcomes):

@@ -11,7 +11,7 @@ os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("AUTOSALES_VAR_DIR", tempfile.mkdtemp(prefix="autosales-test-var-"))
 
 from autosales.settings import *  # noqa: F403
-from autosales.settings import DATABASES, IS_SQLITE, STATIC_ROOT, VAR_DIR
+from autosales.settings import CACHES, DATABASES, IS_SQLITE, STATIC_ROOT, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production keeps PBKDF2
 if IS_SQLITE:
@@ -20,3 +20,14 @@ if IS_SQLITE:
 
 # WhiteNoise serves from the finders in tests; an existing (empty) root keeps it from warning on every request.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# The cache is shared by every process of a shop; each test worker has its own, since a test empties it at its
+# start (tests/conftest.py) and must not empty another worker's in the middle of a test.
+CACHES = {
+    "default": {
+        **CACHES["default"],
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / f"cache-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"),
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    }
+}

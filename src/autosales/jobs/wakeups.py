@@ -6,7 +6,8 @@ there, so a lost wake-up only delays the work until the next poll and a repeated
 - In the process: `wakeups.add(names)` (called on commit by `jobs.services.job_wake`) marks the jobs woken
   and sets the event the runner sleeps on.
 - Between processes on PostgreSQL: `jobs.services.job_wake_on_commit` sends `NOTIFY autosales_jobs` with
-  the job's name in the caller's transaction, so it is delivered exactly when the work is committed, and
+  the job's name in the caller's transaction (for a new outbox email the table's trigger sends it, so the
+  business transaction spends no statement on it), delivered exactly when the work is committed, and
   `NotificationListener` (a thread beside each runner) LISTENs on a connection of its own and passes the
   names on to `wakeups`.
 - With Celery (REDIS_URL) the job's task is sent on commit (`jobs.services.job_wake`).

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import models
+from django.db import models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -66,9 +66,11 @@ def recipients_check(value: str | Iterable[str], *, field: str) -> list[str]:
 
 
 def _wake_delivery() -> None:
-    from autosales.jobs.services import job_wake_on_commit
+    # Worker processes hear of the email from the outbox table's trigger on PostgreSQL (a NOTIFY sent by the
+    # insert itself, migration 0006); the runner in this process and Celery are woken when the caller commits.
+    from autosales.jobs.services import job_wake
 
-    job_wake_on_commit(name=DELIVERY_JOB)
+    transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
 
 
 def email_render(*, template: str, context: dict, time_zone: str | None = None) -> tuple[str, str, str]:

@@ -34,7 +34,12 @@ import sys
 import threading
 import time
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load import percentile
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -173,13 +178,6 @@ def count_statements(transport, steps: list[dict], shopper_vars: dict) -> list[d
     return counts
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
-    return sorted_values[index]
-
-
 def main() -> None:
     spec = json.load(sys.stdin)
     clients = int(spec["clients"])
@@ -238,10 +236,10 @@ def main() -> None:
             "failed": outcome["failed"],
             "seconds": seconds,
             "journeys_per_s": outcome["ok"] / seconds if seconds else 0.0,
-            "p50_s": _percentile(durations, 0.50),
-            "p95_s": _percentile(durations, 0.95),
+            "p50_s": percentile(durations, 0.50),
+            "p95_s": percentile(durations, 0.95),
             "requests": requests_per_journey[0],
-            "step_p50_ms": {name: _percentile(sorted(v), 0.50) * 1000 for name, v in by_step.items()},
+            "step_p50_ms": {name: percentile(sorted(v), 0.50) * 1000 for name, v in by_step.items()},
             "durations": durations,
             "step_ms": {name: [seconds * 1000 for seconds in v] for name, v in by_step.items()},
             "first_error": outcome["first_error"],

@@ -31,7 +31,7 @@ def _fill(value):
     return value
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
+def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return 0.0
     index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
@@ -103,9 +103,9 @@ def main() -> None:
             "ok": outcome["ok"],
             "failed": outcome["failed"],
             "seconds": seconds,
-            "p50_ms": _percentile(latencies, 0.50) * 1000,
-            "p95_ms": _percentile(latencies, 0.95) * 1000,
-            "p99_ms": _percentile(latencies, 0.99) * 1000,
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p95_ms": percentile(latencies, 0.95) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
             "first_error": outcome["first_error"],
         },
         sys.stdout,

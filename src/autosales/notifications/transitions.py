@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
-from autosales.jobs.claims import claim_batch, claim_release, claims_write_each
+from autosales.jobs.claims import claim_batch, claims_write_each
 from autosales.notifications.errors import NotificationError
 from autosales.notifications.models import OutboxEmail
 
@@ -57,40 +57,6 @@ def outbox_claim_due(*, worker: str, limit: int) -> list[OutboxEmail]:
     )
 
 
-def outbox_mark_sent(*, email: OutboxEmail, worker: str, transport: str) -> bool:
-    """Record a delivered email; False when this worker no longer held it."""
-    _check(frm=email.status, to=Status.SENT)
-    return claim_release(
-        instance=email,
-        worker=worker,
-        updates={"status": Status.SENT, "sent_at": clock.now(), "transport": transport, "last_error": ""},
-    )
-
-
-def outbox_mark_retry(*, email: OutboxEmail, worker: str, error: str) -> bool:
-    """Put an email back for a later attempt after a temporary failure (failed once its attempts are used up)."""
-    if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        return outbox_mark_failed(
-            email=email, worker=worker, error=f"gave up after {email.attempts} attempts; last error: {error}"
-        )
-    _check(frm=email.status, to=Status.PENDING)
-    return claim_release(
-        instance=email,
-        worker=worker,
-        updates={
-            "status": Status.PENDING,
-            "next_attempt_at": clock.now() + retry_delay(attempts=email.attempts),
-            "last_error": error,
-        },
-    )
-
-
-def outbox_mark_failed(*, email: OutboxEmail, worker: str, error: str) -> bool:
-    """Record a permanent failure; the email stays visible to staff with its reason and can be re-sent."""
-    _check(frm=email.status, to=Status.FAILED)
-    return claim_release(instance=email, worker=worker, updates={"status": Status.FAILED, "last_error": error})
-
-
 def outbox_record(
     *,
     worker: str,
@@ -101,9 +67,7 @@ def outbox_record(
 ) -> int:
     """Records a batch's outcomes with one UPDATE per kind (sent, retry, failed), each only on rows this worker still
     holds; returns how many sent emails it recorded (fewer: some were sent after their lease ran out).
-
-    The same moves as `outbox_mark_sent`, `outbox_mark_retry` (failed once its attempts are used up) and
-    `outbox_mark_failed`, for many emails at once.
+    A retry becomes a failure once the email's attempts are used up.
     """
     now = clock.now()
     released = {"claimed_by": "", "claimed_until": None, "updated_at": now}

@@ -107,6 +107,7 @@ def place_order(
     expected_total: Money | None = None,
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
+    backorder: bool = False,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -118,6 +119,8 @@ def place_order(
     could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
+    `backorder`: units the warehouses do not have are ordered all the same, backordered on their lines (allocated
+    when stock is received, see fulfillment.receiving), instead of refusing the order.
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -164,6 +167,7 @@ def place_order(
         "expected_total": expected_total,
         "answer": answer,
         "memo": memo,
+        "backorder": backorder,
     }
     try:
         reserved = _reserve(**reserve)
@@ -221,6 +225,7 @@ def _reserve(
     expected_total: Money | None,
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
+    backorder: bool = False,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -257,7 +262,8 @@ def _reserve(
                 raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
-            parts = stock_allocate(quantities=priced.quantities())
+            parts = stock_allocate(quantities=priced.quantities(), partial=backorder)
+            short = _backordered(quantities=priced.quantities(), parts=parts) if backorder else {}
             order = Order.objects.create(
                 organization=organization,
                 placed_by=placed_by,
@@ -288,6 +294,7 @@ def _reserve(
                         quantity=line.quantity,
                         unit_price=line.unit_price.amount,
                         line_total=line.line_total.amount,
+                        quantity_backordered=short.get(line.variant_id, 0),
                     )
                     for line in priced.lines
                 ]
@@ -307,6 +314,8 @@ def _reserve(
             )
             _order_keep(order, lines=order_lines, events=[])
             events = [_created_event(order)]
+            if short:
+                events.append(_backordered_event(order, lines=order_lines))
             if payment.kind == PaymentKind.ACCOUNT:
                 order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user, events=events)
                 _order_keep(order, lines=order_lines, events=events)
@@ -348,6 +357,24 @@ def _reserve(
             "This idempotency key was already used for an order; send a new key for a new order.",
             "idempotency_key",
         ) from None
+
+
+def _backordered(*, quantities: dict[int, int], parts) -> dict[int, int]:
+    """Units per variant the allocation could not cover (to backorder)."""
+    allocated: dict[int, int] = {}
+    for part in parts:
+        allocated[part.variant_id] = allocated.get(part.variant_id, 0) + part.quantity
+    return {vid: qty - allocated.get(vid, 0) for vid, qty in quantities.items() if qty > allocated.get(vid, 0)}
+
+
+def _backordered_event(order: Order, *, lines: list[OrderLine]) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.BACKORDERED,
+        actor=order.placed_by,
+        at=order.created_at,
+        data={"lines": {line.sku: line.quantity_backordered for line in lines if line.quantity_backordered}},
+    )
 
 
 def _created_event(order: Order) -> OrderEvent:

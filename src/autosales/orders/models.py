@@ -78,6 +78,11 @@ class Order(BaseModel):
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
     standing_order_run_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Delivery dates as promised when placed (inventory/delivery_dates.py); empty when no promise could be made.
+    requested_delivery_date = models.DateField(null=True, blank=True, help_text="Asked for by the customer")
+    ships_on = models.DateField(null=True, blank=True, help_text="The day it is promised to leave the warehouse")
+    arrives_from = models.DateField(null=True, blank=True)
+    arrives_to = models.DateField(null=True, blank=True)
     placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)

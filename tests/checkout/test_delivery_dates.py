@@ -24,7 +24,9 @@ TUESDAY_MORNING = dt.datetime(2027, 3, 2, 16, 0, tzinfo=dt.UTC)
 
 def _business(**fields):
     checkout = make_checkout(has_account_terms=True, credit_limit="100000.00", **fields)
-    Warehouse.objects.update(time_zone="America/Chicago", cutoff_time=dt.time(14, 0), holiday_country="US")
+    Warehouse.objects.update(
+        time_zone="America/Chicago", working_days="12345", cutoff_time=dt.time(14, 0), holiday_country="US"
+    )
     checkout.shipping_method.transit_days_min = 1
     checkout.shipping_method.transit_days_max = 3
     checkout.shipping_method.save()
@@ -46,7 +48,7 @@ def test_units_from_a_second_center_promise_when_that_center_ships():
     checkout = _business()
     first = Warehouse.objects.get()
     StockLevel.objects.filter(warehouse=first).update(on_hand=0)
-    other = make_warehouse(code="ATL", priority=5, time_zone="America/New_York")
+    other = make_warehouse(code="ATL", priority=5, time_zone="America/New_York", working_days="12345")
     StockLevel.objects.create(warehouse=other, variant=checkout.variant, on_hand=5)
     ClosedDay.objects.create(warehouse=other, day=dt.date(2027, 3, 2), reason="Inventory count")
     with clock.frozen_at(TUESDAY_MORNING):

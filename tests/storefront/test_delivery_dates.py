@@ -22,7 +22,9 @@ TUESDAY = dt.datetime(2027, 3, 2, 17, 46, tzinfo=dt.UTC)
 @pytest.fixture
 def shop():
     checkout = make_checkout(has_account_terms=True, credit_limit="100000.00")
-    Warehouse.objects.update(time_zone="America/Chicago", cutoff_time=dt.time(14, 0), holiday_country="US")
+    Warehouse.objects.update(
+        time_zone="America/Chicago", working_days="12345", cutoff_time=dt.time(14, 0), holiday_country="US"
+    )
     method = checkout.shipping_method
     method.transit_days_min, method.transit_days_max = 1, 3
     method.save()

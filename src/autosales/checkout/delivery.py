@@ -101,6 +101,15 @@ class Transit:
         )
 
 
+def _transits_build() -> dict[int, Transit]:
+    return {method.pk: Transit.of(method) for method in ShippingMethod.objects.all()}
+
+
+def transit_by_method_id() -> dict[int, Transit]:
+    """Every shipping method's transit days by id, shared through the cache until a shipping method changes."""
+    return cached_for_versions(name="shipping-transits", parts=(), kinds=(DELIVERY,), build=_transits_build)
+
+
 def _cheapest_build() -> Transit | None:
     method = ShippingMethod.objects.filter(is_active=True).order_by("base_rate", "position", "name").first()
     return Transit.of(method) if method is not None else None

@@ -42,4 +42,7 @@ def test_each_shipment_sends_one_email_with_its_tracking_link(smtp_server):
     assert "FedEx" in text and link in text
     assert f"3 x {line.sku}" in text  # in this parcel
     assert f"2 x {line.sku}" in text and "2 backordered" in text  # still to come
+    order.refresh_from_db()
+    assert order.arrives_to is not None  # the promise made at checkout is repeated
+    assert "Expected delivery:" in text
     assert smtp_server.deliver() == []  # one email per shipment, never two

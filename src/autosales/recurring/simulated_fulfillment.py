@@ -1,5 +1,6 @@
-"""The distribution centers in a simulation: placed orders ship after the handling time and arrive after the
-transit time; with `receive_stock`, the forecast's suggested quantities are received every week.
+"""The distribution centers in a simulation: placed orders ship on the day promised at checkout (at the center's
+cut-off time) and arrive after the transit time; with `receive_stock`, the suggested quantities are received
+every week.
 
 Everything goes through fulfillment's own services (shipment_create, shipment_mark_delivered, stock_receive),
 so a simulated year ships, emails and fills backorders exactly as the shop would.
@@ -10,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Min
 
+from autosales.core import clock
+from autosales.core.timezones import time_zone_or_shop
 from autosales.fulfillment.models import Shipment, ShipmentStatus
 from autosales.fulfillment.services import shipment_create, shipment_mark_delivered, stock_receive
 from autosales.fulfillment.shipments import SHIPPABLE
@@ -20,46 +24,62 @@ from autosales.inventory.models import Warehouse
 from autosales.orders.models import Order, OrderAllocation
 from autosales.recurring.replenishment import suggested_quantities
 
+# For orders placed without a promised ship day.
 HANDLING = dt.timedelta(days=1)
 TRANSIT = dt.timedelta(days=3)
 RECEIVING_EVERY = dt.timedelta(days=7)
 SIMULATED_CARRIER = "ups"
 
 
-def _ready(now: dt.datetime, handling: dt.timedelta):
-    return Order.objects.filter(
-        status__in=SHIPPABLE, placed_at__lte=now - handling, lines__allocations__isnull=False
-    ).distinct()
+def _due(*, now: dt.datetime, handling: dt.timedelta) -> list[tuple[dt.datetime, Order, Warehouse, dict[int, int]]]:
+    """(when, order, center, line id -> units) of every allocation waiting to ship, by order and center: an order
+    leaves a center at its cut-off time on the order's promised ship day (`ships_on`, the center's handling days
+    included), or `handling` after it was placed when it has no promise; never before it was placed."""
+    per: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rows = OrderAllocation.objects.filter(line__order__status__in=SHIPPABLE).values_list(
+        "line__order_id", "stock_level__warehouse_id", "line_id", "quantity"
+    )
+    for order_id, warehouse_id, line_id, quantity in rows:
+        per[(order_id, warehouse_id)][line_id] += quantity
+    if not per:
+        return []
+    orders = Order.objects.in_bulk({order_id for order_id, _ in per})
+    centers = Warehouse.objects.in_bulk({warehouse_id for _, warehouse_id in per})
+    due = []
+    for (order_id, warehouse_id), lines in per.items():
+        order, center = orders[order_id], centers[warehouse_id]
+        if order.ships_on is not None:
+            zone = ZoneInfo(time_zone_or_shop(center.time_zone))
+            when = max(order.placed_at, dt.datetime.combine(order.ships_on, center.cutoff_time, tzinfo=zone))
+        else:
+            when = order.placed_at + handling
+        due.append((when, order, center, dict(lines)))
+    due.sort(key=lambda item: (item[0], item[1].pk, item[2].pk))
+    return due
 
 
 def ship_due(*, now: dt.datetime, handling: dt.timedelta = HANDLING) -> Iterator[dict]:
-    """Ships every unit allocated to orders placed at least `handling` ago, one shipment per order and center."""
-    for order in _ready(now, handling).order_by("placed_at", "id"):
-        per_center: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        allocations = OrderAllocation.objects.filter(line__order=order).values_list(
-            "stock_level__warehouse_id", "line_id", "quantity"
+    """Ships every unit allocated to orders whose ship day has come, one shipment per order and center."""
+    for when, order, center, lines in _due(now=now, handling=handling):
+        if when > now:
+            break
+        serial = Shipment.objects.filter(order=order).count() + 1
+        shipment = shipment_create(
+            order=order,
+            warehouse=center,
+            lines=lines,
+            carrier=SIMULATED_CARRIER,
+            tracking_number=f"1ZSIM{order.number}{serial}",
+            actor=None,
+            idempotency_key=f"simulate:{order.number}:{serial}",
         )
-        for warehouse_id, line_id, quantity in allocations:
-            per_center[warehouse_id][line_id] += quantity
-        centers = Warehouse.objects.in_bulk(list(per_center))
-        for warehouse_id, lines in per_center.items():
-            serial = Shipment.objects.filter(order=order).count() + 1
-            shipment = shipment_create(
-                order=order,
-                warehouse=centers[warehouse_id],
-                lines=dict(lines),
-                carrier=SIMULATED_CARRIER,
-                tracking_number=f"1ZSIM{order.number}{serial}",
-                actor=None,
-                idempotency_key=f"simulate:{order.number}:{serial}",
-            )
-            yield {
-                "type": "shipped",
-                "order_number": order.number_display,
-                "shipment": shipment.number,
-                "center": centers[warehouse_id].code,
-                "units": sum(lines.values()),
-            }
+        yield {
+            "type": "shipped",
+            "order_number": order.number_display,
+            "shipment": shipment.number,
+            "center": center.code,
+            "units": sum(lines.values()),
+        }
 
 
 def deliver_due(*, now: dt.datetime, transit: dt.timedelta = TRANSIT) -> Iterator[dict]:
@@ -91,10 +111,8 @@ def next_fulfillment_moment(
     *, handling: dt.timedelta = HANDLING, transit: dt.timedelta = TRANSIT
 ) -> dt.datetime | None:
     """The earliest moment an order is due to ship or a shipment to arrive."""
-    placed = Order.objects.filter(status__in=SHIPPABLE, lines__allocations__isnull=False).aggregate(
-        at=Min("placed_at")
-    )["at"]
+    due = _due(now=clock.now(), handling=handling)
     shipped = Shipment.objects.filter(status=ShipmentStatus.SHIPPED).aggregate(at=Min(F("shipped_at")))["at"]
-    candidates = [placed + handling if placed else None, shipped + transit if shipped else None]
+    candidates = [due[0][0] if due else None, shipped + transit if shipped else None]
     candidates = [c for c in candidates if c is not None]
     return min(candidates) if candidates else None

@@ -101,7 +101,10 @@ class Command(BaseCommand):
             "--no-shipping", dest="shipping", action="store_false", help="leave placed orders unshipped"
         )
         parser.add_argument(
-            "--handling-days", type=_days, default=1, help="days from an order to its shipment (default 1)"
+            "--handling-days",
+            type=_days,
+            default=1,
+            help="days from an order without a promised ship day to its shipment (default 1)",
         )
         parser.add_argument(
             "--transit-days", type=_days, default=3, help="days from a shipment to its delivery (default 3)"

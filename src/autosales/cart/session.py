@@ -6,8 +6,8 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
 from autosales.cart.models import Cart
-from autosales.cart.services import cart_get_or_create, cart_merge
 from autosales.cart.selectors import cart_item_count_remember
+from autosales.cart.services import cart_get_or_create, cart_merge
 from autosales.customers.selectors import organization_for_user
 
 SESSION_KEY = "cart_token"

@@ -137,6 +137,11 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
     )
 
 
+def cart_item_count_remember(*, cart: Cart, count: int) -> None:
+    """Lets `cart_item_count` answer from a count read with the cart itself (until the request writes)."""
+    request_memoized(("cart_item_count", cart.pk), lambda: count)
+
+
 def cart_item_count(*, cart: Cart | None) -> int:
     """Units in the cart, in one query (the header's badge; remembered for the request like the summary)."""
     if cart is None or cart.pk is None:

@@ -9,7 +9,8 @@ counter: a token lost with the cache (a restart, an eviction) comes back as a ne
 Kinds of data:
 - CATALOG: products, variants, categories, search text (the catalog app, its admin and imports);
 - PRICES: prices and price lists (the pricing admin, the product import);
-- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin).
+- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin);
+- CALENDARS: the distribution centers' shipping calendars (the warehouse and closed-day admin).
 
 A reader takes the tokens before it reads the database (`versions_current`), so a fragment is never stored
 under a token newer than its data.
@@ -36,7 +37,8 @@ _MISSING = object()
 CATALOG = "catalog"
 PRICES = "prices"
 STOCK = "stock"
-KINDS = (CATALOG, PRICES, STOCK)
+CALENDARS = "calendars"
+KINDS = (CATALOG, PRICES, STOCK, CALENDARS)
 
 
 def _key(kind: str) -> str:

@@ -6,7 +6,18 @@ from autosales.pricing.tax import TaxRate
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "base_rate", "rate_per_kg", "rate_per_item", "free_over", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "kind",
+        "base_rate",
+        "rate_per_kg",
+        "rate_per_item",
+        "free_over",
+        "transit_days_min",
+        "transit_days_max",
+        "is_active",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}

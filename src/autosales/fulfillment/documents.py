@@ -47,7 +47,7 @@ NO_BIN = "(no bin)"
 
 def _latin1(text: str) -> str:
     """`text` in the characters the core fonts have: typographic marks spelled plainly, accents kept where
-    Latin-1 has the letter, else dropped (Ł -> L), anything else as "?"."""
+    Latin-1 has the letter, else dropped (ř -> r), anything else as "?"."""
     text = str(text).translate(_SPELLINGS)
     out = []
     for char in text:

@@ -153,4 +153,4 @@ def _queue_queries(client, count: int) -> int:
 def test_the_queue_query_count_does_not_grow_with_the_orders(client):
     few = _queue_queries(client, 2)
     assert few == _queue_queries(client, 25)
-    assert few <= 12
+    assert few <= 13  # 7 of them every back-office page makes (session, user, permissions, cart, notifications)

@@ -2,14 +2,16 @@
 
 from django import forms
 
+from autosales.fulfillment.selectors import centers_for_user
 from autosales.inventory.models import Warehouse
 from autosales.pricing.shipping import ShippingMethod
 
 MAX_BATCH = 200  # orders on one pick list: a cart's worth, and a bound on the PDF's size
 
 
-def active_centers() -> list[Warehouse]:
-    return list(Warehouse.objects.filter(is_active=True).order_by("priority", "code"))
+def centers_of(user) -> list[Warehouse]:
+    """The active centers the user works for (all of them unless assigned to some), by priority."""
+    return list(centers_for_user(user=user))
 
 
 class QueueFilterForm(forms.Form):

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from autosales.backoffice.forms_fulfillment import MAX_BATCH, QueueFilterForm, active_centers
+from autosales.backoffice.forms_fulfillment import MAX_BATCH, QueueFilterForm, centers_of
 from autosales.core import clock
 from autosales.core.errors import NotFound
 from autosales.customers.permissions import staff_permission_required
@@ -23,13 +23,13 @@ from autosales.pricing.shipping import ShippingMethod
 
 PAGE_SIZE = 50
 # The clerk's pages: the fulfillment role and managers (salespeople look at orders but do not ship them).
-WORK = ("orders.change_order", "inventory.change_stocklevel")
+WORK = ("orders.view_order", "fulfillment.view_shipment")
 
 
 @staff_permission_required(*WORK)
 @require_GET
 def queue(request):
-    centers = active_centers()
+    centers = centers_of(request.user)
     methods = list(ShippingMethod.objects.order_by("position", "name"))
     form = QueueFilterForm(request.GET, centers=centers, methods=methods)
     if not centers:
@@ -66,7 +66,7 @@ def queue(request):
 def _batch(request):
     """(warehouse, batch) for a pick list or packing slips, or (None, redirect back with the reason)."""
     back = redirect(f"{reverse('backoffice:fulfillment_queue')}?{urlencode({'center': request.GET.get('center', '')})}")
-    centers = {c.code: c for c in active_centers()}
+    centers = {c.code: c for c in centers_of(request.user)}
     warehouse = centers.get(request.GET.get("center", ""))
     if warehouse is None:
         messages.error(request, "center: choose a distribution center.")

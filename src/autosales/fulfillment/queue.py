@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from autosales.core import clock
-from autosales.inventory.models import Warehouse
 from autosales.fulfillment.selectors import QUEUE_STATUSES
+from autosales.inventory.models import Warehouse
 from autosales.orders.models import Order, OrderAllocation
 
 
@@ -53,7 +53,9 @@ def _has_promise_dates() -> bool:
 
 def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
     """The center's ready orders, filtered, oldest promised ship date first (then oldest placed)."""
-    queryset = Order.objects.filter(_allocated_at(filters.warehouse), status__in=QUEUE_STATUSES).select_related("organization")
+    queryset = Order.objects.filter(_allocated_at(filters.warehouse), status__in=QUEUE_STATUSES).select_related(
+        "organization"
+    )
     if filters.shipping_method:
         queryset = queryset.filter(shipping_method_code=filters.shipping_method)
     if not _has_promise_dates():

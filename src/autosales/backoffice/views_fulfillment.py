@@ -1,24 +1,20 @@
 """The clerk's queue and the paper printed from it: orders a distribution center can ship, pick lists and
 packing slips for a batch of them (PDF)."""
 
-from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from autosales.backoffice.forms_fulfillment import MAX_BATCH, QueueFilterForm, centers_of
 from autosales.core import clock
-from autosales.core.errors import NotFound
 from autosales.customers.permissions import staff_permission_required
 from autosales.fulfillment.documents import packing_slips_pdf, pick_list_pdf
-from autosales.fulfillment.queue import QueueFilters, order_parts, queue_batch, queue_orders, queue_rows
-from autosales.orders.models import Order
-from autosales.orders.selectors import order_for_staff
+from autosales.fulfillment.queue import QueueFilters, queue_batch, queue_orders, queue_rows
 from autosales.pricing.shipping import ShippingMethod
 
 PAGE_SIZE = 50
@@ -112,45 +108,3 @@ def packing_slips(request):
         packing_slips_pdf(warehouse=warehouse, batch=batch),
         f"packing-slips-{warehouse.code}-{clock.now():%Y%m%d-%H%M}.pdf",
     )
-
-
-def _order(public_id: str) -> Order:
-    try:
-        return order_for_staff(public_id=public_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-@staff_permission_required(*WORK)
-@require_GET
-def order_page(request, public_id: str):
-    """One order as the clerk sees it: each center's part, what is not allocated anywhere, the shipments."""
-    order = _order(public_id)
-    return render(request, "backoffice/fulfillment/order.html", _order_context(request, order))
-
-
-def _order_context(request, order: Order, **extra) -> dict:
-    parts = order_parts(order=order)
-    chosen = request.GET.get("center") or request.POST.get("center") or ""
-    allocated = defaultdict(int)
-    for part in parts:
-        for line in part.lines:
-            allocated[line.line_id] += line.allocated
-    lines = [
-        {
-            "line": line,
-            "allocated": allocated[line.pk],
-            "unallocated": max(line.quantity - line.quantity_shipped - allocated[line.pk], 0),
-        }
-        for line in order.lines.all()
-    ]
-    context = {
-        "order": order,
-        "parts": parts,
-        "lines": lines,
-        "center": chosen,
-        "section": "queue",
-        "warehouse": next((p.warehouse for p in parts if p.warehouse.code == chosen), None),
-    }
-    context.update(extra)
-    return context

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from autosales.backoffice import views_fulfillment, views_shipping
+from autosales.backoffice import views_fulfillment, views_goods_in, views_shipping
 
 urlpatterns = [
     path("", views_fulfillment.queue, name="fulfillment_queue"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("orders/<str:public_id>/ship/", views_shipping.order_ship, name="fulfillment_ship"),
     path("orders/<str:public_id>/cancel-rest/", views_shipping.order_cancel_rest, name="fulfillment_cancel_rest"),
     path("shipments/<str:public_id>/delivered/", views_shipping.shipment_delivered, name="fulfillment_delivered"),
+    path("receive/", views_goods_in.receive, name="fulfillment_receive"),
+    path("receive/csv/", views_goods_in.receive_csv, name="fulfillment_receive_csv"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from autosales.backoffice import views_fulfillment, views_goods_in, views_shipping
+from autosales.backoffice import views_fulfillment, views_goods_in, views_replenishment, views_shipping
 
 urlpatterns = [
     path("", views_fulfillment.queue, name="fulfillment_queue"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("shipments/<str:public_id>/delivered/", views_shipping.shipment_delivered, name="fulfillment_delivered"),
     path("receive/", views_goods_in.receive, name="fulfillment_receive"),
     path("receive/csv/", views_goods_in.receive_csv, name="fulfillment_receive_csv"),
+    path("replenishment/", views_replenishment.replenishment, name="fulfillment_replenishment"),
+    path("replenishment.csv", views_replenishment.replenishment_csv, name="fulfillment_replenishment_csv"),
 ]

@@ -10,7 +10,8 @@ Kinds of data:
 - CATALOG: products, variants, categories, search text (the catalog app, its admin and imports);
 - PRICES: prices and price lists (the pricing admin, the product import);
 - STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin);
-- CALENDARS: the distribution centers' shipping calendars (the warehouse and closed-day admin).
+- DELIVERY: the distribution centers' shipping calendars and the shipping methods' transit days (the
+  warehouse, closed-day and shipping-method admin).
 
 A reader takes the tokens before it reads the database (`versions_current`), so a fragment is never stored
 under a token newer than its data.
@@ -37,8 +38,8 @@ _MISSING = object()
 CATALOG = "catalog"
 PRICES = "prices"
 STOCK = "stock"
-CALENDARS = "calendars"
-KINDS = (CATALOG, PRICES, STOCK, CALENDARS)
+DELIVERY = "delivery"
+KINDS = (CATALOG, PRICES, STOCK, DELIVERY)
 
 
 def _key(kind: str) -> str:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
-from autosales.core.cache_versions import CALENDARS, STOCK, VersionsBumpingAdmin, versions_bump
+from autosales.core.cache_versions import DELIVERY, STOCK, VersionsBumpingAdmin, versions_bump
 from autosales.inventory.models import ClosedDay, StockLevel, Warehouse
 
 
@@ -54,7 +54,7 @@ class ClosedDayInline(admin.TabularInline):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
-    cache_versions = (STOCK, CALENDARS)
+    cache_versions = (STOCK, DELIVERY)
     list_display = [
         "code",
         "name",
@@ -97,7 +97,7 @@ class WarehouseAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
 
 @admin.register(ClosedDay)
 class ClosedDayAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
-    cache_versions = (CALENDARS,)
+    cache_versions = (DELIVERY,)
     list_display = ["day", "warehouse", "reason"]
     list_filter = ["warehouse"]
     list_select_related = ["warehouse"]

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from autosales.core import clock
-from autosales.core.cache_versions import CALENDARS, cached_for_versions
+from autosales.core.cache_versions import DELIVERY, cached_for_versions
 from autosales.core.errors import Conflict
 from autosales.core.timezones import time_zone_or_shop
 from autosales.inventory.models import ClosedDay, Warehouse
@@ -148,8 +148,8 @@ def _calendars_build() -> dict[int, ShippingCalendar]:
 
 def shipping_calendars() -> dict[int, ShippingCalendar]:
     """The calendar of every active center by warehouse id: two queries, shared through the cache until a
-    center or its closed days change (the CALENDARS version)."""
-    return cached_for_versions(name="shipping_calendars", parts=(), kinds=(CALENDARS,), build=_calendars_build)
+    center or its closed days change (the DELIVERY version)."""
+    return cached_for_versions(name="shipping_calendars", parts=(), kinds=(DELIVERY,), build=_calendars_build)
 
 
 def carrier_days_add(day: dt.date, count: int) -> dt.date:

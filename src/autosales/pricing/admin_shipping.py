@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from autosales.core.cache_versions import DELIVERY, VersionsBumpingAdmin
 from autosales.pricing.shipping import ShippingMethod
 from autosales.pricing.tax import TaxRate
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(admin.ModelAdmin):
+class ShippingMethodAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (DELIVERY,)  # transit days: the delivery dates the store shows
     list_display = [
         "name",
         "code",

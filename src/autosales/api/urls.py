@@ -13,6 +13,7 @@ from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
 from autosales.core.http import auth, errors
 from autosales.customers.api import router as tokens_router
+from autosales.fulfillment.api import router as fulfillment_router
 from autosales.orders.api import router as orders_router
 from autosales.recurring.api import router as recurring_router
 
@@ -23,6 +24,7 @@ ROUTERS = [
     ("/checkout", checkout_router),
     ("/orders", orders_router),
     ("", recurring_router),  # /standing-orders and /forecast
+    ("", fulfillment_router),  # /fulfillment/orders, /shipments and /stock/receipts (staff)
 ]
 
 

@@ -111,6 +111,7 @@ def place_order(
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
     requested_delivery_date: dt.date | None = None,
+    backorder: bool = False,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -123,6 +124,8 @@ def place_order(
     releases the attempt; until then twins wait, so that they can give that same answer.
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
     `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
+    `backorder`: units the warehouses do not have are ordered all the same, backordered on their lines (allocated
+    when stock is received, see fulfillment.receiving), instead of refusing the order.
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -172,6 +175,7 @@ def place_order(
         "answer": answer,
         "memo": memo,
         "requested_delivery_date": requested_delivery_date,
+        "backorder": backorder,
     }
     try:
         reserved = _reserve(**reserve)
@@ -230,6 +234,7 @@ def _reserve(
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
     requested_delivery_date: dt.date | None,
+    backorder: bool = False,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -267,7 +272,8 @@ def _reserve(
                 raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
-            parts = stock_allocate(quantities=priced.quantities())
+            parts = stock_allocate(quantities=priced.quantities(), partial=backorder)
+            short = _backordered(quantities=priced.quantities(), parts=parts) if backorder else {}
             promised = order_promise(
                 calendars=calendars,
                 parts=parts,
@@ -309,6 +315,7 @@ def _reserve(
                         quantity=line.quantity,
                         unit_price=line.unit_price.amount,
                         line_total=line.line_total.amount,
+                        quantity_backordered=short.get(line.variant_id, 0),
                     )
                     for line in priced.lines
                 ]
@@ -328,6 +335,8 @@ def _reserve(
             )
             _order_keep(order, lines=order_lines, events=[])
             events = [_created_event(order)]
+            if short:
+                events.append(_backordered_event(order, lines=order_lines))
             if payment.kind == PaymentKind.ACCOUNT:
                 order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user, events=events)
                 _order_keep(order, lines=order_lines, events=events)
@@ -369,6 +378,24 @@ def _reserve(
             "This idempotency key was already used for an order; send a new key for a new order.",
             "idempotency_key",
         ) from None
+
+
+def _backordered(*, quantities: dict[int, int], parts) -> dict[int, int]:
+    """Units per variant the allocation could not cover (to backorder)."""
+    allocated: dict[int, int] = {}
+    for part in parts:
+        allocated[part.variant_id] = allocated.get(part.variant_id, 0) + part.quantity
+    return {vid: qty - allocated.get(vid, 0) for vid, qty in quantities.items() if qty > allocated.get(vid, 0)}
+
+
+def _backordered_event(order: Order, *, lines: list[OrderLine]) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.BACKORDERED,
+        actor=order.placed_by,
+        at=order.created_at,
+        data={"lines": {line.sku: line.quantity_backordered for line in lines if line.quantity_backordered}},
+    )
 
 
 def _created_event(order: Order) -> OrderEvent:

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from autosales.fulfillment.carriers import carriers
 from autosales.fulfillment.models import CenterAssignment, Shipment, ShipmentLine
 from autosales.fulfillment.shipments import SHIPPABLE
-from autosales.inventory.models import Warehouse
+from autosales.inventory.models import StockLevel, Warehouse
 from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus
 
 
@@ -30,14 +30,10 @@ def center_allowed(*, user, warehouse: Warehouse) -> bool:
 QUEUE_STATUSES = (*SHIPPABLE, OrderStatus.PLACED)
 
 
-def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
-    """Orders with units allocated at `warehouse` and ready to leave it, oldest first, with their lines and those
-    allocations prefetched (lines' `at_center` holds their allocations there)."""
-    allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
+def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[Order]:
+    """The orders oldest first, their lines prefetched with the allocations at `warehouse` (as `at_center`)."""
     return (
-        Order.objects.filter(status__in=QUEUE_STATUSES)
-        .filter(Exists(allocated_here))
-        .select_related("organization")
+        queryset.select_related("organization")
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -54,16 +50,17 @@ def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
     )
 
 
-def orders_backordered(*, warehouse: Warehouse | None = None) -> QuerySet[Order]:
-    """Open orders with units waiting for stock (backorders), oldest first, lines prefetched."""
-    waiting = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0)
-    return (
-        Order.objects.filter(status__in=QUEUE_STATUSES)
-        .filter(Exists(waiting))
-        .select_related("organization")
-        .prefetch_related("lines")
-        .order_by("placed_at", "id")
-    )
+def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
+    """Orders with units allocated at `warehouse` and ready to leave it, oldest first (fixed query count)."""
+    allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
+    return _with_lines_at(Order.objects.filter(status__in=QUEUE_STATUSES).filter(Exists(allocated_here)), warehouse)
+
+
+def orders_backordered(*, warehouse: Warehouse) -> QuerySet[Order]:
+    """Open orders with units waiting for stock of a SKU `warehouse` carries, oldest first (fixed query count)."""
+    stocked_here = StockLevel.objects.filter(warehouse=warehouse, variant_id=OuterRef("variant_id"))
+    waiting = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0).filter(Exists(stocked_here))
+    return _with_lines_at(Order.objects.filter(status__in=QUEUE_STATUSES).filter(Exists(waiting)), warehouse)
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,47 @@ def test_the_queue_query_count_does_not_grow_with_the_orders(client):
     few = _queue_queries(client, 2)
     assert few == _queue_queries(client, 25)
     assert few <= 13  # 7 of them every back-office page makes (session, user, permissions, cart, notifications)
+
+
+def test_the_oldest_promised_ship_date_comes_first_and_orders_without_a_promise_last(client):
+    checkout = make_checkout(stock=50)
+    today = clock.today()
+    no_promise = _placed(checkout, at=clock.now() - dt.timedelta(days=5))
+    later = _placed(checkout)
+    sooner = _placed(checkout)
+    Order.objects.filter(pk=no_promise.pk).update(ships_on=None, arrives_from=None, arrives_to=None)
+    Order.objects.filter(pk=later.pk).update(ships_on=today + dt.timedelta(days=2))
+    Order.objects.filter(pk=sooner.pk).update(ships_on=today)
+    client.force_login(make_staff(group="fulfillment"))
+    html = client.get(QUEUE).content.decode()
+    positions = [html.index(o.number_display) for o in (sooner, later, no_promise)]
+    assert positions == sorted(positions)
+
+
+def test_late_orders_are_marked_and_can_be_shown_alone(client):
+    checkout = make_checkout(stock=50)
+    late = _placed(checkout)
+    on_time = _placed(checkout)
+    Order.objects.filter(pk=late.pk).update(ships_on=clock.today() - dt.timedelta(days=3))
+    Order.objects.filter(pk=on_time.pk).update(ships_on=clock.today() + dt.timedelta(days=1))
+    client.force_login(make_staff(group="fulfillment"))
+    html = client.get(QUEUE).content.decode()
+    late_row = html.split(late.number_display, 1)[1].split("</tr>", 1)[0]
+    on_time_row = html.split(on_time.number_display, 1)[1].split("</tr>", 1)[0]
+    assert ">late<" in late_row and ">late<" not in on_time_row
+    html = client.get(QUEUE, {"late": "1"}).content.decode()
+    assert late.number_display in html and on_time.number_display not in html
+
+
+def test_filter_by_requested_delivery_date(client):
+    checkout = make_checkout(stock=50)
+    soon = _placed(checkout)
+    far = _placed(checkout)
+    unasked = _placed(checkout)
+    Order.objects.filter(pk=soon.pk).update(requested_delivery_date=dt.date(2027, 3, 1))
+    Order.objects.filter(pk=far.pk).update(requested_delivery_date=dt.date(2027, 4, 1))
+    client.force_login(make_staff(group="fulfillment"))
+    html = client.get(QUEUE, {"requested_by": "2027-03-15"}).content.decode()
+    assert soon.number_display in html
+    assert far.number_display not in html and unasked.number_display not in html
+    assert "requested Mon 2027-03-01" in html

@@ -20,6 +20,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from autosales.core import clock
+from autosales.core.timezones import time_zone_or_shop
 from autosales.fulfillment.queue import QueueOrder
 from autosales.inventory.models import Warehouse
 from autosales.orders.models import Order
@@ -81,18 +82,18 @@ class _Paper(FPDF):
 
 
 def _printed_at(warehouse: Warehouse) -> str:
-    zone = ZoneInfo(getattr(warehouse, "time_zone", "") or settings.TIME_ZONE)
+    zone = ZoneInfo(time_zone_or_shop(warehouse.time_zone))
     return clock.now().astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _order_dates(order: Order) -> str:
     parts = []
-    ships_on = getattr(order, "ships_on", None)
-    requested = getattr(order, "requested_delivery_date", None)
-    if ships_on:
-        parts.append(f"ship by {ships_on:%a %Y-%m-%d}")
-    if requested:
-        parts.append(f"requested delivery {requested:%a %Y-%m-%d}")
+    if order.ships_on:
+        parts.append(f"ship by {order.ships_on:%a %Y-%m-%d}")
+    if order.arrives_to:
+        parts.append(f"arrives by {order.arrives_to:%a %Y-%m-%d}")
+    if order.requested_delivery_date:
+        parts.append(f"requested delivery {order.requested_delivery_date:%a %Y-%m-%d}")
     return ", ".join(parts)
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from autosales.core import clock
+from autosales.core.timezones import time_zone_or_shop
 from autosales.fulfillment.selectors import QUEUE_STATUSES
 from autosales.inventory.models import Warehouse
 from autosales.orders.models import Order, OrderAllocation
@@ -37,18 +38,11 @@ class QueueFilters:
 
 def center_today(warehouse: Warehouse) -> dt.date:
     """Today's date where the center is (its promises and "late" are in its own calendar days)."""
-    zone = getattr(warehouse, "time_zone", "") or "UTC"
-    return clock.now().astimezone(ZoneInfo(zone)).date()
+    return clock.now().astimezone(ZoneInfo(time_zone_or_shop(warehouse.time_zone))).date()
 
 
 def _allocated_at(warehouse: Warehouse) -> Exists:
     return Exists(OrderAllocation.objects.filter(line__order_id=OuterRef("pk"), stock_level__warehouse_id=warehouse.pk))
-
-
-def _has_promise_dates() -> bool:
-    # TODO(dates): Order.ships_on / arrives_to / requested_delivery_date arrive with the delivery dates; until
-    # then the queue is oldest placed first and the date filters have nothing to filter.
-    return any(f.name == "ships_on" for f in Order._meta.get_fields())
 
 
 def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
@@ -58,8 +52,6 @@ def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
     )
     if filters.shipping_method:
         queryset = queryset.filter(shipping_method_code=filters.shipping_method)
-    if not _has_promise_dates():
-        return queryset.order_by("placed_at", "pk")
     if filters.requested_by is not None:
         queryset = queryset.filter(requested_delivery_date__lte=filters.requested_by)
     if filters.late:
@@ -149,7 +141,7 @@ def queue_rows(*, warehouse: Warehouse, orders: Sequence[Order]) -> list[QueueOr
         QueueOrder(
             order=order,
             lines=tuple(lines.get(order.pk, ())),
-            late=getattr(order, "ships_on", None) is not None and order.ships_on < today,
+            late=order.ships_on is not None and order.ships_on < today,
         )
         for order in orders
     ]

@@ -198,3 +198,15 @@ def test_filter_by_requested_delivery_date(client):
     assert soon.number_display in html
     assert far.number_display not in html and unasked.number_display not in html
     assert "requested Mon 2027-03-01" in html
+
+
+def test_a_center_with_more_orders_than_the_queue_shows_says_so(client, monkeypatch):
+    from autosales.backoffice import views_fulfillment
+
+    monkeypatch.setattr(views_fulfillment, "SHOWN", 3)
+    checkout = make_checkout(stock=50)
+    orders = [_placed(checkout, at=clock.now() - dt.timedelta(minutes=10 - i)) for i in range(5)]
+    client.force_login(make_staff(group="fulfillment"))
+    html = client.get(QUEUE).content.decode()
+    assert "More than 3 orders waiting (the oldest 3 are listed: narrow with the filters)." in html
+    assert orders[2].number_display in html and orders[3].number_display not in html

@@ -7,7 +7,6 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from autosales.core.errors import DomainError, NotFound
 from autosales.customers.permissions import staff_permission_required
 from autosales.fulfillment.models import Shipment
 from autosales.fulfillment.queue import order_parts
-from autosales.fulfillment.selectors import QUEUE_STATUSES, fulfillment_of, shipments_prefetch
+from autosales.fulfillment.selectors import QUEUE_STATUSES, fulfillment_of
 from autosales.fulfillment.services import order_cancel_remainder, shipment_create, shipment_mark_delivered
 from autosales.fulfillment.shipments import order_shippable
 from autosales.orders.models import Order
@@ -38,7 +37,6 @@ def _order(public_id: str) -> Order:
         order = order_for_staff(public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    prefetch_related_objects([order], shipments_prefetch())
     return order
 
 

@@ -219,7 +219,7 @@ def shipment_out(shipment: Shipment) -> dict:
         "carrier": shipment.carrier,
         "carrier_name": carrier.name if carrier else shipment.carrier,
         "tracking_number": shipment.tracking_number,
-        "tracking_url": carrier.tracking_link(shipment.tracking_number) if carrier else "",
+        "tracking_url": shipment.tracking_url,
         "parcels": shipment.parcels,
         "weight_grams": shipment.weight_grams,
         "shipped_at": shipment.shipped_at,

@@ -39,6 +39,8 @@ class Shipment(BaseModel):
     status = models.CharField(max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.SHIPPED)
     carrier = models.CharField(max_length=20)
     tracking_number = models.CharField(max_length=64)
+    # The carrier's tracking page as the shipping email linked it (from the carrier's template when it shipped).
+    tracking_url = models.URLField(max_length=500, blank=True)
     parcels = models.PositiveSmallIntegerField(default=1)
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     shipped_at = models.DateTimeField(db_index=True)
@@ -75,11 +77,6 @@ class Shipment(BaseModel):
     def carrier_name(self) -> str:
         carrier = carriers().get(self.carrier)
         return carrier.name if carrier else self.carrier.upper()
-
-    @property
-    def tracking_url(self) -> str:
-        carrier = carriers().get(self.carrier)
-        return carrier.tracking_link(self.tracking_number) if carrier else ""
 
     @property
     def capture_money(self) -> Money:

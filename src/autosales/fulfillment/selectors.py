@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from autosales.fulfillment.carriers import carriers
-from autosales.fulfillment.models import CenterAssignment, Shipment, ShipmentLine
+from autosales.fulfillment.models import CenterAssignment, Shipment
 from autosales.fulfillment.shipments import SHIPPABLE
 from autosales.inventory.models import StockLevel, Warehouse
 from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus
@@ -109,22 +109,19 @@ class OrderFulfillment:
         return sum(row.backordered for row in self.to_come)
 
 
-def shipments_prefetch() -> Prefetch:
-    """`Order.shipments` with their lines and the lines' SKUs, for `fulfillment_of` on many orders at once."""
-    return Prefetch(
-        "shipments",
-        queryset=Shipment.objects.select_related("warehouse").prefetch_related(
-            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
-        ),
-    )
+def _shipments_of(order: Order) -> list[Shipment]:
+    return list(Shipment.objects.filter(order=order).select_related("warehouse").prefetch_related("lines"))
 
 
 def fulfillment_of(order: Order) -> OrderFulfillment:
-    """The order's shipments and what is still to come; `order` needs `lines` and `shipments_prefetch()` prefetched
-    (or costs three queries), and `lines__allocations` for the allocated units."""
+    """The order's shipments and what is still to come; `order` needs `lines`, `shipments__lines` and
+    `shipments__warehouse` prefetched (else it costs two queries)."""
     known = carriers()
+    lines = {line.pk: line for line in order.lines.all()}
     shipments = []
-    for shipment in order.shipments.all():
+    prefetched = getattr(order, "_prefetched_objects_cache", {})
+    rows = prefetched["shipments"] if "shipments" in prefetched else _shipments_of(order)
+    for shipment in rows:
         carrier = known.get(shipment.carrier)
         shipments.append(
             ShipmentView(
@@ -136,12 +133,14 @@ def fulfillment_of(order: Order) -> OrderFulfillment:
                 carrier=shipment.carrier,
                 carrier_name=carrier.name if carrier else shipment.carrier.upper(),
                 tracking_number=shipment.tracking_number,
-                tracking_url=carrier.tracking_link(shipment.tracking_number) if carrier else "",
+                tracking_url=shipment.tracking_url,
                 parcels=shipment.parcels,
                 shipped_at=shipment.shipped_at,
                 delivered_at=shipment.delivered_at,
                 lines=tuple(
-                    ShipmentLineView(sku=sl.order_line.sku, name=sl.order_line.name, quantity=sl.quantity)
+                    ShipmentLineView(
+                        sku=lines[sl.order_line_id].sku, name=lines[sl.order_line_id].name, quantity=sl.quantity
+                    )
                     for sl in shipment.lines.all()
                 ),
             )

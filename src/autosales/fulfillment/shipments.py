@@ -296,6 +296,7 @@ def _ship(
         warehouse=warehouse,
         carrier=carrier,
         tracking_number=tracking,
+        tracking_url=carrier_get(carrier).tracking_link(tracking),
         parcels=parcels,
         weight_grams=weight_grams,
         shipped_at=shipped_at,

@@ -152,3 +152,18 @@ def test_salespeople_cannot_receive(client, skus):
     assert client.get(RECEIVE).status_code == 403
     assert client.post(RECEIVE, {"center": "EAST", "sku_1": first.sku, "quantity_1": "1"}).status_code == 403
     assert _on_hand(first) == 0
+
+
+def test_a_csv_naming_the_center_on_each_row_is_taken_for_that_center_only(client, clerk, skus):
+    first, _ = skus
+    make_warehouse(code="WEST")
+    data = f"center,sku,quantity,reference\nEAST,{first.sku},4,DN-9\nWEST,{first.sku},6,DN-9\n".encode()
+    response = client.post(f"{RECEIVE}csv/", {"center": "EAST", "file": SimpleUploadedFile("in.csv", data)})
+    assert response.status_code == 400
+    assert "line 3, column center: &quot;WEST&quot; is another center: this file is received at EAST" in (
+        response.content.decode()
+    )
+    assert not StockReceipt.objects.exists()
+    data = f"center,sku,quantity,reference\neast,{first.sku},4,DN-9\n".encode()
+    response = client.post(f"{RECEIVE}csv/", {"center": "EAST", "file": SimpleUploadedFile("in.csv", data)})
+    assert response.status_code == 302 and _on_hand(first) == 4

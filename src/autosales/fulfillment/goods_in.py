@@ -32,7 +32,9 @@ from autosales.fulfillment.models import StockReceipt, StockReceiptLine
 from autosales.fulfillment.receiving import MAX_REFERENCE, MAX_UNITS, stock_receive
 from autosales.inventory.models import Warehouse
 
-RECEIPT_COLUMNS = ("sku", "quantity", "reference")
+# `center` is optional: the page's center is the file's; a file made for `autosales fulfillment receive` (which
+# names the center on each row) is taken too, when every row names this center.
+RECEIPT_COLUMNS = ("sku", "quantity", "reference", "center")
 RECEIPT_REQUIRED = ("sku", "quantity")
 MAX_ROWS = 5_000  # one delivery's worth; a bigger file is a stock import (`autosales import-stock`)
 
@@ -61,6 +63,9 @@ def receipts_from_csv(*, warehouse: Warehouse, data: bytes, actor) -> list[Stock
         sku = cells.get("sku", text_cell, max_length=Variant._meta.get_field("sku").max_length, required=True)
         quantity = cells.get("quantity", whole_number_cell)
         reference = cells.get("reference", text_cell, max_length=MAX_REFERENCE) or ""
+        center = cells.get("center", text_cell, max_length=16) or ""
+        if center and center.lower() != warehouse.code.lower():
+            cells.error("center", f'"{center}" is another center: this file is received at {warehouse.code}')
         if quantity is None and not any(e.column == "quantity" for e in cells.errors):
             cells.error("quantity", "required")
         elif quantity is not None and not 1 <= quantity <= MAX_UNITS:

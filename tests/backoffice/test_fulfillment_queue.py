@@ -210,3 +210,20 @@ def test_a_center_with_more_orders_than_the_queue_shows_says_so(client, monkeypa
     html = client.get(QUEUE).content.decode()
     assert "More than 3 orders waiting (the oldest 3 are listed: narrow with the filters)." in html
     assert orders[2].number_display in html and orders[3].number_display not in html
+
+
+def test_a_clerk_assigned_to_a_center_works_that_center_only(client):
+    from autosales.fulfillment.models import CenterAssignment
+
+    make_warehouse(code="EAST", priority=0)
+    west = make_warehouse(code="WEST", priority=1)
+    order = place_test_order(make_checkout())  # allocated at EAST
+    clerk = make_staff(group="fulfillment")
+    CenterAssignment.objects.create(user=clerk, warehouse=west)
+    client.force_login(clerk)
+    html = client.get(QUEUE).content.decode()
+    assert "Ready to ship from WEST" in html and order.number_display not in html
+    assert 'value="EAST"' not in html
+    assert client.get(QUEUE, {"center": "EAST"}).status_code == 400
+    response = client.get("/backoffice/fulfillment/pick-list.pdf", {"center": "EAST", "order": order.public_id})
+    assert response.status_code == 302

@@ -195,3 +195,11 @@ def test_cancel_the_unshipped_remainder_with_a_reason(client, clerk, order):
     assert StockLevel.objects.get(variant=line.variant).allocated == 0
     assert OutboxEmail.objects.filter(template="fulfillment/remainder_cancelled").count() == 1
     assert "Cancel the unshipped remainder" not in client.get(_page(order)).content.decode()
+
+
+def test_the_order_page_links_its_pick_list_and_packing_slip_at_each_center(client, clerk, order):
+    html = client.get(_page(order)).content.decode()
+    slip = f"/backoffice/fulfillment/packing-slips.pdf?center=EAST&amp;order={order.public_id}"
+    assert slip in html and f"/backoffice/fulfillment/pick-list.pdf?center=EAST&amp;order={order.public_id}" in html
+    response = client.get(slip.replace("&amp;", "&"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -203,3 +203,15 @@ def test_the_order_page_links_its_pick_list_and_packing_slip_at_each_center(clie
     assert slip in html and f"/backoffice/fulfillment/pick-list.pdf?center=EAST&amp;order={order.public_id}" in html
     response = client.get(slip.replace("&amp;", "&"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_a_shipped_form_sent_again_with_other_quantities_ships_nothing_more_and_says_so(client, clerk, order):
+    line = order.lines.get()
+    form = _form(client.get(_page(order)).content.decode(), "EAST") | {f"qty_{line.pk}": "2"}
+    client.post(f"{_page(order)}ship/", form)
+    response = client.post(f"{_page(order)}ship/", form | {f"qty_{line.pk}": "3"})  # back button, changed, sent
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "This form was sent already, for a shipment with other quantities." in html
+    assert _form(html, "EAST")["idempotency_key"] != form["idempotency_key"]
+    assert Shipment.objects.filter(order=order).count() == 1

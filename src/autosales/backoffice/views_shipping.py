@@ -123,6 +123,12 @@ def order_ship(request, public_id: str):
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except DomainError as exc:
+        if exc.field == "idempotency_key":
+            # This form shipped already and was changed since (the back button): show what is left, fresh.
+            error = (
+                "This form was sent already, for a shipment with other quantities. Here is what is left to ship now."
+            )
+            return _render(request, _order(public_id), status=exc.status, error=error)
         form.add_error(form.field_for(exc.field), exc.message)
         return _render(request, _order(public_id), ship_form=form, status=exc.status)
     units = sum(line.quantity for line in shipment.lines.all())

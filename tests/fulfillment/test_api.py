@@ -158,3 +158,20 @@ def test_a_receipt_through_the_api_fills_a_backorder(client, shop, clerk):
 
     bad = _post(client, "/api/v1/stock/receipts", {**body, "lines": [{"sku": "NOPE", "quantity": 1}]}, clerk)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("lines.0.sku")
+
+
+def test_a_receipt_sent_again_with_its_key_is_received_once(client, shop, clerk):
+    body = {"center": shop.center.code, "reference": "ASN-9", "lines": [{"sku": shop.variant.sku, "quantity": 5}]}
+    first = _post(client, "/api/v1/stock/receipts", body, clerk, HTTP_IDEMPOTENCY_KEY="asn-9")
+    again = _post(client, "/api/v1/stock/receipts", body, clerk, HTTP_IDEMPOTENCY_KEY="asn-9")
+    other = _post(
+        client,
+        "/api/v1/stock/receipts",
+        {**body, "lines": [{"sku": shop.variant.sku, "quantity": 6}]},
+        clerk,
+        HTTP_IDEMPOTENCY_KEY="asn-9",
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.json()["public_id"] == first.json()["public_id"] and again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "idempotency_key"
+    assert StockLevel.objects.get(variant=shop.variant).on_hand == 105

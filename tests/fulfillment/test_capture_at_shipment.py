@@ -108,3 +108,21 @@ def test_by_default_the_card_is_captured_at_order_and_shipments_capture_nothing(
     assert order.status == OrderStatus.PAID
     shipment = _ship(order, 2, "1Z1")
     assert shipment.capture_status == CaptureStatus.NONE and shipment.payment_id is None
+
+
+def test_paid_at_order_cancelling_the_rest_refunds_the_price_of_what_will_not_ship():
+    # given a card order paid in full at order: 4 units at $10.00 and $5.00 shipping
+    checkout = make_checkout(stock=10, price="10.00")
+    order = place_test_order(checkout, quantity=4)
+    assert order.status == OrderStatus.PAID
+    _ship(order, 1, "1Z1")
+
+    order_cancel_remainder(order=order, reason="Out of production", actor=make_staff())
+
+    # the customer pays for one unit and a quarter of shipping and tax: the rest comes back
+    paid_for = Decimal("10.00") + ((Decimal(order.shipping) + Decimal(order.tax)) / 4).quantize(Decimal("0.01"))
+    payment = order.payments.get()
+    assert payment.status == PaymentStatus.CAPTURED
+    assert payment.amount_refunded == Decimal(order.total) - paid_for
+    assert TestGatewayCharge.objects.get().amount_refunded == payment.amount_refunded
+    assert order.events.filter(kind="payment", data__action="refunded", data__for="cancelled units").exists()

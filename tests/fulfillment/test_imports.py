@@ -101,6 +101,9 @@ def test_receive_then_delivered(tmp_path, shop):
     assert "1 receipts written" in out
     assert StockReceipt.objects.get().reference == "PO-1"
     assert order.lines.get().quantity_backordered == 0
+    out, _ = _run(tmp_path, "receive", f"center,sku,quantity,reference\n{center.code},{shop.variant.sku},5,PO-1\n")
+    assert "0 receipts written, 1 imported before" in out  # the same delivery note: nothing received twice
+    assert StockLevel.objects.get(variant=shop.variant).on_hand == 15
 
     with pytest.raises(CommandError):
         _run(tmp_path, "receive", f"center,sku,quantity\n{center.code},NOPE,5\n{center.code},{shop.variant.sku},-2\n")

@@ -19,7 +19,7 @@ from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.fulfillment.carriers import carriers
 from autosales.fulfillment.errors import FulfillmentError
-from autosales.fulfillment.models import Shipment
+from autosales.fulfillment.models import Shipment, StockReceipt
 from autosales.fulfillment.selectors import center_allowed, orders_backordered, orders_ready
 from autosales.fulfillment.services import shipment_create, shipment_mark_delivered, stock_receive
 from autosales.fulfillment.shipments import MAX_KEY_LENGTH
@@ -369,10 +369,20 @@ class ReceiptOut(Schema):
 @router.post(
     "/stock/receipts",
     operation_id="autosales_fulfillment_api_stock_receipts_create",
-    response={201: ReceiptOut, **error_responses(400, 401, 403, 404, 422)},
+    response={201: ReceiptOut, **error_responses(400, 401, 403, 404, 409, 422)},
     summary="Staff: goods received at a center; orders waiting for them (backorders) are allocated, oldest first",
 )
-def stock_receipts_create(request, payload: ReceiptIn):
+def stock_receipts_create(
+    request,
+    response: HttpResponse,
+    payload: ReceiptIn,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        max_length=MAX_KEY_LENGTH,
+        description="Recommended: a key per receipt (e.g. the ASN number); sent again, nothing is received twice.",
+    ),
+):
     _staff(request, RECEIVE)
     warehouse = _center(request, payload.center)
     skus = [line.sku.strip() for line in payload.lines]
@@ -391,7 +401,17 @@ def stock_receipts_create(request, payload: ReceiptIn):
                 ]
             )
         quantities[variant.pk] = quantities.get(variant.pk, 0) + line.quantity
-    receipt = stock_receive(warehouse=warehouse, quantities=quantities, reference=payload.reference, actor=request.auth)
+    key = idempotency_key.strip()
+    replayed = bool(key) and StockReceipt.objects.filter(idempotency_key=key).exists()
+    receipt = stock_receive(
+        warehouse=warehouse,
+        quantities=quantities,
+        reference=payload.reference,
+        actor=request.auth,
+        idempotency_key=key,
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
     rows = receipt.lines.select_related("variant")
     return Status(
         201,

@@ -42,7 +42,7 @@ from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.core.timezones import shop_time_zone
 from autosales.fulfillment.carriers import carrier_get
-from autosales.fulfillment.models import Shipment, ShipmentStatus
+from autosales.fulfillment.models import Shipment, ShipmentStatus, StockReceipt
 from autosales.fulfillment.receiving import stock_receive
 from autosales.fulfillment.shipments import order_shippable, shipment_create, shipment_mark_delivered
 from autosales.inventory.models import Warehouse
@@ -279,8 +279,8 @@ def _refuse_or_skip(result: FileResult, *, skip_invalid: bool) -> None:
 def receipts_import(
     *, data: bytes, actor, skip_invalid: bool = False, dry_run: bool = False, progress: IO[str] | None = None
 ) -> FileResult:
-    """Goods in: one receipt per center and reference, each filling the backorders waiting for it; in one
-    transaction (a file received twice is received twice: each delivery note once, please)."""
+    """Goods in: one receipt per center and reference, each filling the backorders waiting for it, in one
+    transaction; a center's reference (delivery note) received before is left as it is."""
     _, records, unreadable = csv_read(data, known=RECEIPT_COLUMNS, required=RECEIPT_REQUIRED, allow_attributes=False)
     result = FileResult(rows=len(records) + len(unreadable), errors=list(unreadable), dry_run=dry_run)
     warehouses = {w.code.lower(): w for w in Warehouse.objects.filter(is_active=True)}
@@ -312,7 +312,18 @@ def receipts_import(
     by_pk = {w.pk: w for w in warehouses.values()}
     with transaction.atomic():
         for (warehouse_id, reference), quantities in receipts.items():
-            stock_receive(warehouse=by_pk[warehouse_id], quantities=quantities, reference=reference, actor=actor)
+            # A delivery note is received once: the same file (or the same note) imported again changes nothing.
+            key = f"import:{by_pk[warehouse_id].code}:{reference}" if reference else ""
+            if key and StockReceipt.objects.filter(idempotency_key=key).exists():
+                result.unchanged += 1
+                continue
+            stock_receive(
+                warehouse=by_pk[warehouse_id],
+                quantities=quantities,
+                reference=reference,
+                actor=actor,
+                idempotency_key=key,
+            )
             result.done += 1
         if dry_run:
             transaction.set_rollback(True)

@@ -109,9 +109,17 @@ class StockReceipt(BaseModel):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A warehouse system's retry of the same receipt (or a file imported again) receives nothing twice.
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=~Q(idempotency_key=""), name="receipt_one_per_idempotency_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Receipt {self.reference or self.public_id} at {self.warehouse_id}"

@@ -4,13 +4,15 @@ and what is still to come. Each with a fixed number of queries whatever the rows
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from autosales.fulfillment.carriers import carriers
 from autosales.fulfillment.models import CenterAssignment, Shipment
+from autosales.fulfillment.receiving import WAITING
 from autosales.fulfillment.shipments import SHIPPABLE
 from autosales.inventory.models import StockLevel, Warehouse
-from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus
+from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus, PaymentKind
 
 
 def centers_for_user(*, user) -> QuerySet[Warehouse]:
@@ -27,7 +29,12 @@ def center_allowed(*, user, warehouse: Warehouse) -> bool:
     return not assigned or warehouse.pk in assigned
 
 
-QUEUE_STATUSES = (*SHIPPABLE, OrderStatus.PLACED)
+def _waiting_to_ship() -> Q:
+    """Orders that may ship (see `shipments.order_shippable`), as a filter."""
+    shippable = Q(status__in=SHIPPABLE)
+    if settings.PAYMENT_CAPTURE_AT_SHIPMENT:
+        shippable |= Q(status=OrderStatus.PLACED, payment_kind=PaymentKind.CARD)
+    return shippable
 
 
 def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[Order]:
@@ -53,14 +60,14 @@ def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[
 def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
     """Orders with units allocated at `warehouse` and ready to leave it, oldest first (fixed query count)."""
     allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
-    return _with_lines_at(Order.objects.filter(status__in=QUEUE_STATUSES).filter(Exists(allocated_here)), warehouse)
+    return _with_lines_at(Order.objects.filter(_waiting_to_ship()).filter(Exists(allocated_here)), warehouse)
 
 
 def orders_backordered(*, warehouse: Warehouse) -> QuerySet[Order]:
     """Open orders with units waiting for stock of a SKU `warehouse` carries, oldest first (fixed query count)."""
     stocked_here = StockLevel.objects.filter(warehouse=warehouse, variant_id=OuterRef("variant_id"))
     waiting = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0).filter(Exists(stocked_here))
-    return _with_lines_at(Order.objects.filter(status__in=QUEUE_STATUSES).filter(Exists(waiting)), warehouse)
+    return _with_lines_at(Order.objects.filter(status__in=WAITING).filter(Exists(waiting)), warehouse)
 
 
 @dataclass(frozen=True)

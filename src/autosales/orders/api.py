@@ -169,7 +169,10 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
             }
             for line in lines
         ],
-        "shipments": [_shipment_out(shipment, skus) for shipment in order.shipments.all()],
+        # Only an order with units shipped has shipments: a new order's answer reads nothing more.
+        "shipments": [_shipment_out(shipment, skus) for shipment in order.shipments.all()]
+        if any(line.quantity_shipped for line in lines)
+        else [],
         "can_cancel": order.status in CANCELLABLE and not any(line.quantity_shipped for line in lines),
         "url": f"{settings.SHOP['base_url'].rstrip('/')}{order.get_absolute_url()}",
     }

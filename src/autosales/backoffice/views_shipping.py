@@ -20,7 +20,8 @@ from autosales.core.errors import DomainError, NotFound
 from autosales.customers.permissions import staff_permission_required
 from autosales.fulfillment.models import Shipment
 from autosales.fulfillment.queue import order_parts
-from autosales.fulfillment.selectors import QUEUE_STATUSES, fulfillment_of
+from autosales.fulfillment.receiving import WAITING
+from autosales.fulfillment.selectors import fulfillment_of
 from autosales.fulfillment.services import order_cancel_remainder, shipment_create, shipment_mark_delivered
 from autosales.fulfillment.shipments import order_shippable
 from autosales.orders.models import Order
@@ -80,7 +81,7 @@ def _render(request, order: Order, *, ship_form: ShipForm | None = None, status:
         "shippable": shippable,
         "can_deliver": user.has_perms(DELIVER),
         "cancel_form": (
-            cancel_form if user.has_perms(CANCEL_REST) and open_units and order.status in QUEUE_STATUSES else None
+            cancel_form if user.has_perms(CANCEL_REST) and open_units and order.status in WAITING else None
         ),
         "delivered_form": DeliveredForm(),
     }

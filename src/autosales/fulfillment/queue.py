@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 
 from autosales.core import clock
 from autosales.core.timezones import time_zone_or_shop
-from autosales.fulfillment.selectors import QUEUE_STATUSES
+from autosales.fulfillment.selectors import orders_ready
 from autosales.inventory.models import Warehouse
 from autosales.orders.models import Order, OrderAllocation
 
@@ -41,15 +41,10 @@ def center_today(warehouse: Warehouse) -> dt.date:
     return clock.now().astimezone(ZoneInfo(time_zone_or_shop(warehouse.time_zone))).date()
 
 
-def _allocated_at(warehouse: Warehouse) -> Exists:
-    return Exists(OrderAllocation.objects.filter(line__order_id=OuterRef("pk"), stock_level__warehouse_id=warehouse.pk))
-
-
 def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
-    """The center's ready orders, filtered, oldest promised ship date first (then oldest placed)."""
-    queryset = Order.objects.filter(_allocated_at(filters.warehouse), status__in=QUEUE_STATUSES).select_related(
-        "organization"
-    )
+    """The center's orders ready to ship (`selectors.orders_ready`), filtered, oldest promised ship date first,
+    then the earliest arrival, then the oldest placed; orders without a promise last."""
+    queryset = orders_ready(warehouse=filters.warehouse).prefetch_related(None)
     if filters.shipping_method:
         queryset = queryset.filter(shipping_method_code=filters.shipping_method)
     if filters.requested_by is not None:

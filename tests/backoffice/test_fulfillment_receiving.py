@@ -167,3 +167,24 @@ def test_a_csv_naming_the_center_on_each_row_is_taken_for_that_center_only(clien
     data = f"center,sku,quantity,reference\neast,{first.sku},4,DN-9\n".encode()
     response = client.post(f"{RECEIVE}csv/", {"center": "EAST", "file": SimpleUploadedFile("in.csv", data)})
     assert response.status_code == 302 and _on_hand(first) == 4
+
+
+def _receive_page_queries(client, receipts: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from autosales.fulfillment.services import stock_receive
+    from autosales.inventory.models import Warehouse
+
+    east = Warehouse.objects.get(code="EAST")
+    for n in range(receipts):
+        variants = [make_product(stock=0).variants.get() for _ in range(2)]
+        stock_receive(warehouse=east, quantities={v.pk: 5 for v in variants}, reference=f"DN-{n}", actor=None)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(RECEIVE, {"center": "EAST"}).status_code == 200
+    return len(queries)
+
+
+def test_the_receive_page_query_count_does_not_grow_with_the_receipts(client, clerk):
+    make_warehouse(code="EAST")
+    assert _receive_page_queries(client, 1) == _receive_page_queries(client, 8)

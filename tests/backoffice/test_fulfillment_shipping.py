@@ -215,3 +215,22 @@ def test_a_shipped_form_sent_again_with_other_quantities_ships_nothing_more_and_
     assert "This form was sent already, for a shipment with other quantities." in html
     assert _form(html, "EAST")["idempotency_key"] != form["idempotency_key"]
     assert Shipment.objects.filter(order=order).count() == 1
+
+
+def test_a_form_for_units_shipped_meanwhile_by_someone_else_says_so(client, clerk, order):
+    from autosales.fulfillment.services import shipment_create
+    from autosales.inventory.models import Warehouse
+
+    line = order.lines.get()
+    form = _form(client.get(_page(order)).content.decode(), "EAST")
+    shipment_create(  # another clerk, or the warehouse system, ships it all first
+        order=order,
+        warehouse=Warehouse.objects.get(code="EAST"),
+        lines={line.pk: 5},
+        carrier="fedex",
+        tracking_number="794698383420",
+        actor=make_staff(group="fulfillment"),
+    )
+    response = client.post(f"{_page(order)}ship/", form, follow=True)
+    assert "center: nothing of order" in response.content.decode()
+    assert Shipment.objects.filter(order=order).count() == 1

@@ -63,6 +63,9 @@ def _render(request, order: Order, *, ship_form: ShipForm | None = None, status:
         else:
             form = ShipForm(center=code, lines=part.lines)
         forms.append((part, form))
+    if ship_form is not None and not any(form is ship_form for _, form in forms):
+        # Nothing of the order is left at that center (shipped meanwhile): the form's errors go on the page.
+        extra.setdefault("error", " ".join(e for errors in ship_form.errors.values() for e in errors))
     allocated = defaultdict(int)
     for part in parts:
         for line in part.lines:

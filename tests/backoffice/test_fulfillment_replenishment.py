@@ -132,3 +132,16 @@ def test_the_query_count_does_not_grow_with_skus_or_standing_orders(client):
     clock.set_now(NOW)
     make_warehouse(code="EAST")
     assert _page_queries(client, 2) == _page_queries(client, 12)
+
+
+def test_over_all_centers_it_suggests_what_simulate_receives(demand):
+    from autosales.recurring.replenishment import suggested_quantities
+    from autosales.recurring.selectors import demand_forecast
+
+    bulbs, _ = demand
+    west = make_warehouse(code="WEST", priority=1)
+    StockLevel.objects.create(warehouse=west, variant=bulbs.variant, on_hand=200)
+    _backordered(make_checkout(stock=10), quantity=10, short=7)
+    forecast = {row.variant_id: row.total for row in demand_forecast().rows}
+    rows = replenishment_rows(demand=forecast, needs_only=True)
+    assert {row.variant_id: row.suggested for row in rows} == suggested_quantities()

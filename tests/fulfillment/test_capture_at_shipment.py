@@ -126,3 +126,31 @@ def test_paid_at_order_cancelling_the_rest_refunds_the_price_of_what_will_not_sh
     assert payment.amount_refunded == Decimal(order.total) - paid_for
     assert TestGatewayCharge.objects.get().amount_refunded == payment.amount_refunded
     assert order.events.filter(kind="payment", data__action="refunded", data__for="cancelled units").exists()
+
+
+def test_a_capture_the_gateway_refuses_leaves_the_shipment_and_the_job_captures_it_later(capture_at_shipment):
+    from autosales.fulfillment.jobs import capture_shipments
+
+    checkout = make_checkout(stock=10, price="10.00")
+    order = place_test_order(checkout, quantity=2)
+    charge = TestGatewayCharge.objects.get()
+    # The gateway cannot capture for now: its ledger holds the charge in a state no capture accepts (the test
+    # gateway has no token that fails at capture time only).
+    TestGatewayCharge.objects.filter(pk=charge.pk).update(status=TestGatewayCharge.Status.LOST)
+
+    shipment = _ship(order, 2, "1Z1")
+
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED  # the goods left: the shipment stands
+    assert shipment.capture_status == CaptureStatus.PENDING
+    assert order.events.filter(kind="payment", data__action="capture_failed").exists()
+    assert capture_shipments().failures == 1
+
+    TestGatewayCharge.objects.filter(pk=charge.pk).update(status=TestGatewayCharge.Status.AUTHORIZED)
+    result = capture_shipments()
+
+    shipment.refresh_from_db()
+    assert result.failures == 0 and shipment.capture_status == CaptureStatus.CAPTURED
+    assert order.payments.get().status == PaymentStatus.CAPTURED
+    assert capture_shipments().items == 0  # nothing left to do

@@ -110,8 +110,8 @@ def place_order(
     expected_total: Money | None = None,
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
-    requested_delivery_date: dt.date | None = None,
     backorder: bool = False,
+    requested_delivery_date: dt.date | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -123,9 +123,9 @@ def place_order(
     could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
-    `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
     `backorder`: units the warehouses do not have are ordered all the same, backordered on their lines (allocated
     when stock is received, see fulfillment.receiving), instead of refusing the order.
+    `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -174,8 +174,8 @@ def place_order(
         "expected_total": expected_total,
         "answer": answer,
         "memo": memo,
-        "requested_delivery_date": requested_delivery_date,
         "backorder": backorder,
+        "requested_delivery_date": requested_delivery_date,
     }
     try:
         reserved = _reserve(**reserve)
@@ -233,8 +233,8 @@ def _reserve(
     expected_total: Money | None,
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
-    requested_delivery_date: dt.date | None,
     backorder: bool = False,
+    requested_delivery_date: dt.date | None,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order

@@ -112,8 +112,8 @@ def _queue_out(order: Order) -> dict:
         "organization": order.organization.name,
         "customer_reference": order.customer_reference,
         "shipping_method": order.shipping_method_code,
-        "requested_delivery_date": getattr(order, "requested_delivery_date", None),
-        "ships_on": getattr(order, "ships_on", None),
+        "requested_delivery_date": order.requested_delivery_date,
+        "ships_on": order.ships_on,
         "shipping_address": {
             "name": order.ship_name,
             "company": order.ship_company,

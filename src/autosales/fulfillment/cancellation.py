@@ -5,7 +5,7 @@ customer is told. An order nothing of which has shipped is cancelled whole (orde
 import logging
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
@@ -162,7 +162,10 @@ def orders_settle_shipped_payments() -> tuple[int, int]:
             lines__quantity_cancelled__gt=0,
         ),
         status__in=done,
-    ).distinct()
+    )
+    # Orders with a capture still due are `shipments_capture_due`'s: released only once it is taken.
+    pending = Shipment.objects.filter(order=OuterRef("pk"), capture_status=CaptureStatus.PENDING)
+    orders = orders.exclude(Exists(pending)).distinct()
     settled = failures = 0
     for order in orders[:200]:
         if order_payment_settle_after_shipping(order=order):

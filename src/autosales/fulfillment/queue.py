@@ -1,8 +1,8 @@
 """The clerk's work queue: orders a distribution center can ship now, oldest promise first.
 
-An order is in a center's queue while it is ready to ship (placed, paid, on account or partially shipped)
-and holds units allocated from that center's stock: what the center can pick is exactly what is allocated
-there. An order split over two centers is in both queues, each showing its own part.
+An order is in a center's queue while it may ship (`selectors.orders_ready`: paid, on account, partially
+shipped, or placed by card when the shop captures at shipment) and holds units allocated from that center's
+stock: what the center can pick is exactly what is allocated there. An order split over two centers is in both queues, each showing its own part.
 
 Reads only, in a fixed number of queries whatever the number of orders: one for the page of orders (and one
 for the count of the paginator), one for the allocations of that page with their lines and bins.
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from autosales.core import clock
 from autosales.core.timezones import time_zone_or_shop
@@ -42,8 +42,8 @@ def center_today(warehouse: Warehouse) -> dt.date:
 
 
 def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
-    """The center's orders ready to ship (`selectors.orders_ready`), filtered, oldest promised ship date first,
-    then the earliest arrival, then the oldest placed; orders without a promise last."""
+    """The center's orders ready to ship, in `selectors.orders_ready`'s order (the earliest promised ship date
+    first, then the oldest placed; orders without a promise last), filtered."""
     queryset = orders_ready(warehouse=filters.warehouse).prefetch_related(None)
     if filters.shipping_method:
         queryset = queryset.filter(shipping_method_code=filters.shipping_method)
@@ -51,9 +51,7 @@ def queue_orders(*, filters: QueueFilters) -> QuerySet[Order]:
         queryset = queryset.filter(requested_delivery_date__lte=filters.requested_by)
     if filters.late:
         queryset = queryset.filter(ships_on__lt=center_today(filters.warehouse))
-    return queryset.order_by(
-        F("ships_on").asc(nulls_last=True), F("arrives_to").asc(nulls_last=True), "placed_at", "pk"
-    )
+    return queryset
 
 
 @dataclass(frozen=True)

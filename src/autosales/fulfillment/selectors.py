@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from autosales.fulfillment.carriers import carriers
 from autosales.fulfillment.models import CenterAssignment, Shipment
@@ -38,7 +38,8 @@ def _waiting_to_ship() -> Q:
 
 
 def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[Order]:
-    """The orders oldest first, their lines prefetched with the allocations at `warehouse` (as `at_center`)."""
+    """The orders by the day they are promised to leave (then oldest first), their lines prefetched with the
+    allocations at `warehouse` (as `at_center`)."""
     return (
         queryset.select_related("organization")
         .prefetch_related(
@@ -53,12 +54,13 @@ def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[
                 ),
             )
         )
-        .order_by("placed_at", "id")
+        .order_by(F("ships_on").asc(nulls_last=True), "placed_at", "id")
     )
 
 
 def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
-    """Orders with units allocated at `warehouse` and ready to leave it, oldest first (fixed query count)."""
+    """Orders with units allocated at `warehouse` and ready to leave it, the earliest promised first (fixed query
+    count)."""
     allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
     return _with_lines_at(Order.objects.filter(_waiting_to_ship()).filter(Exists(allocated_here)), warehouse)
 

@@ -95,7 +95,7 @@ class Order(BaseModel):
             # The fulfillment queue: open orders, oldest promise first (PostgreSQL's ascending order puts the
             # orders without a promise last, as the queue does), walked in order so a page reads only its rows.
             models.Index(
-                fields=["ships_on", "arrives_to", "placed_at", "id"],
+                fields=["ships_on", "placed_at", "id"],
                 condition=Q(status__in=["placed", "paid", "on_account", "partially_shipped"]),
                 name="order_open_by_promise",
             ),

@@ -11,15 +11,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.db.models import F, Min, Sum
+from django.db.models import F, Min
 
 from autosales.fulfillment.models import Shipment, ShipmentStatus
-from autosales.fulfillment.receiving import WAITING
 from autosales.fulfillment.services import shipment_create, shipment_mark_delivered, stock_receive
 from autosales.fulfillment.shipments import SHIPPABLE
 from autosales.inventory.models import Warehouse
-from autosales.orders.models import Order, OrderAllocation, OrderLine
-from autosales.recurring.selectors import demand_forecast
+from autosales.orders.models import Order, OrderAllocation
+from autosales.recurring.replenishment import suggested_quantities
 
 HANDLING = dt.timedelta(days=1)
 TRANSIT = dt.timedelta(days=3)
@@ -69,24 +68,6 @@ def deliver_due(*, now: dt.datetime, transit: dt.timedelta = TRANSIT) -> Iterato
     for shipment in due.order_by("shipped_at", "id"):
         shipment_mark_delivered(shipment=shipment, actor=None, delivered_at=now)
         yield {"type": "delivered", "order_number": shipment.order.number_display, "shipment": shipment.number}
-
-
-def suggested_quantities(*, today: dt.date) -> dict[int, int]:
-    """Units to order per variant: the forecast's demand over its weeks and the units orders wait for
-    (backorders), less what is available now."""
-    waiting = dict(
-        OrderLine.objects.filter(quantity_backordered__gt=0, order__status__in=WAITING)
-        .values_list("variant_id")
-        .annotate(units=Sum("quantity_backordered"))
-        .order_by()
-    )
-    suggested = {}
-    for row in demand_forecast(today=today).rows:
-        units = row.total + waiting.pop(row.variant_id, 0) - row.available
-        if units > 0:
-            suggested[row.variant_id] = units
-    suggested.update({vid: units for vid, units in waiting.items() if vid is not None})
-    return suggested
 
 
 def receive_suggested(*, now: dt.datetime, today: dt.date) -> Iterator[dict]:

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(condition=models.Q(('status__in', ['placed', 'paid', 'on_account', 'partially_shipped'])), fields=['ships_on', 'arrives_to', 'placed_at', 'id'], name='order_open_by_promise'),
+            index=models.Index(condition=models.Q(('status__in', ['placed', 'paid', 'on_account', 'partially_shipped'])), fields=['ships_on', 'placed_at', 'id'], name='order_open_by_promise'),
         ),
     ]

@@ -50,6 +50,11 @@ def _stock_for(index: int, sku: str) -> tuple[int, int]:
     return 120 + (index * 37) % 380, 40 + (index * 53) % 260
 
 
+def _bin_for(index: int) -> str:
+    """Where a variant sits in a center: aisle, bay and shelf (A-01-1), the product range walked aisle by aisle."""
+    return f"{'ABCDEFGH'[index // 8 % 8]}-{index % 8 + 1:02d}-{1 + index % 3}"
+
+
 def _day_after_thanksgiving(year: int) -> dt.date:
     november_first = dt.date(year, 11, 1)
     first_thursday = november_first + dt.timedelta(days=(3 - november_first.weekday()) % 7)
@@ -97,6 +102,8 @@ def demo_stock_load() -> int:
         variant = variants[sku]
         for warehouse, on_hand in zip(warehouses, _stock_for(index, sku), strict=True):
             if (warehouse.pk, variant.pk) not in existing:
-                new_levels.append(StockLevel(warehouse=warehouse, variant=variant, on_hand=on_hand))
+                new_levels.append(
+                    StockLevel(warehouse=warehouse, variant=variant, on_hand=on_hand, bin=_bin_for(index))
+                )
     StockLevel.objects.bulk_create(new_levels)
     return created + len(new_levels)

@@ -13,7 +13,7 @@ class StockLevelForm(forms.ModelForm):
 
     class Meta:
         model = StockLevel
-        fields = ["warehouse", "variant", "on_hand"]
+        fields = ["warehouse", "variant", "bin", "on_hand"]
 
     def clean_on_hand(self):
         on_hand = self.cleaned_data["on_hand"]
@@ -28,8 +28,8 @@ class StockLevelForm(forms.ModelForm):
 
     def save(self, commit=True):
         if commit and self.instance.pk:
-            # Only on_hand: a stale `allocated` read when the form was shown must not overwrite the live one.
-            self.instance.save(update_fields=["on_hand"])
+            # Only what staff edit: a stale `allocated` read when the form was shown must not overwrite the live one.
+            self.instance.save(update_fields=["on_hand", "bin"])
             return self.instance
         return super().save(commit)
 
@@ -39,7 +39,7 @@ class StockLevelInline(admin.TabularInline):
 
     model = StockLevel
     form = StockLevelForm
-    fields = ["warehouse", "on_hand", "allocated"]
+    fields = ["warehouse", "bin", "on_hand", "allocated"]
     readonly_fields = ["allocated"]  # allocations belong to orders, not to hand edits
     extra = 0
 
@@ -123,10 +123,10 @@ class AvailabilityFilter(admin.SimpleListFilter):
 @admin.register(StockLevel)
 class StockLevelAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
     cache_versions = (STOCK,)
-    list_display = ["sku", "product", "warehouse", "on_hand", "allocated", "available"]
+    list_display = ["sku", "product", "warehouse", "bin", "on_hand", "allocated", "available"]
     list_select_related = ["variant__product", "warehouse"]
     list_filter = ["warehouse", AvailabilityFilter]
-    list_editable = ["on_hand"]
+    list_editable = ["bin", "on_hand"]
     list_per_page = 100
     search_fields = ["^variant__sku", "variant__product__name"]
     search_help_text = "SKU (starts with) or product name."
@@ -143,7 +143,7 @@ class StockLevelAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["on_hand"])
+            obj.save(update_fields=["on_hand", "bin"])
         else:
             obj.save()
         versions_bump(STOCK)

@@ -122,6 +122,8 @@ class StockLevel(BaseModel):
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
     on_hand = models.IntegerField(default=0)
     allocated = models.IntegerField(default=0)
+    # Where the units sit in the warehouse (aisle-rack-shelf, as the center labels it); pick lists walk by it.
+    bin = models.CharField("bin location", max_length=32, blank=True)
 
     class Meta:
         constraints = [

@@ -90,7 +90,16 @@ class Order(BaseModel):
 
     class Meta:
         ordering = ["-placed_at", "-id"]
-        indexes = [models.Index(fields=["organization", "status", "placed_at"])]
+        indexes = [
+            models.Index(fields=["organization", "status", "placed_at"]),
+            # The fulfillment queue: open orders, oldest promise first (PostgreSQL's ascending order puts the
+            # orders without a promise last, as the queue does), walked in order so a page reads only its rows.
+            models.Index(
+                fields=["ships_on", "placed_at", "id"],
+                condition=Q(status__in=["placed", "paid", "on_account", "partially_shipped"]),
+                name="order_open_by_promise",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "idempotency_key"],

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from autosales.fulfillment.goods_in import variant_ids_by_sku
 from autosales.fulfillment.receiving import MAX_REFERENCE, MAX_UNITS
+from autosales.fulfillment.selectors import variant_ids_by_sku
 
 LINES = 10  # rows on the form; a longer delivery comes as a CSV
 MAX_UPLOAD = 2 * 1024 * 1024

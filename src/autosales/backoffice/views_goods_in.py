@@ -13,8 +13,9 @@ from autosales.backoffice.forms_receiving import ReceiptFileForm, ReceiveForm
 from autosales.catalog.imports.rows import ImportRejected
 from autosales.core.errors import DomainError
 from autosales.customers.permissions import staff_permission_required
-from autosales.fulfillment.goods_in import receipts_from_csv, receipts_recent
+from autosales.fulfillment.imports import receipts_import
 from autosales.fulfillment.models import StockReceipt
+from autosales.fulfillment.selectors import receipts_recent
 from autosales.fulfillment.services import stock_receive
 
 RECEIVE = ("fulfillment.view_stockreceipt", "fulfillment.add_stockreceipt")
@@ -28,7 +29,7 @@ def _center(request, centers):
     return next((c for c in centers if c.code == code), None)
 
 
-def _summary(receipts: list[StockReceipt]) -> str:
+def _summary(receipts: list[StockReceipt], *, unchanged: int = 0) -> str:
     lines = [line for receipt in receipts for line in receipt.lines.all()]
     units = sum(line.quantity for line in lines)
     to_orders = sum(line.allocated_to_backorders for line in lines)
@@ -36,6 +37,8 @@ def _summary(receipts: list[StockReceipt]) -> str:
     text = f"Received {units} unit{'s' if units != 1 else ''} of {len({line.variant_id for line in lines})} SKU(s) ({references})."
     if to_orders:
         text += f" {to_orders} of them went to backordered orders, which are now in the queue."
+    if unchanged:
+        text += f" {unchanged} delivery note(s) had been received before and were left as they were."
     return text
 
 
@@ -98,13 +101,11 @@ def receive_csv(request):
     if not file_form.is_valid():
         return _page(request, centers=centers, warehouse=warehouse, file_form=file_form, status=400)
     try:
-        receipts = receipts_from_csv(
-            warehouse=warehouse, data=file_form.cleaned_data["file"].read(), actor=request.user
-        )
+        result = receipts_import(warehouse=warehouse, data=file_form.cleaned_data["file"].read(), actor=request.user)
     except ImportRejected as exc:
         file_form.add_error("file", f"{exc.message}.")
         return _page(
             request, centers=centers, warehouse=warehouse, file_form=file_form, file_errors=exc.errors, status=400
         )
-    messages.success(request, f"{warehouse.code}: {_summary(receipts)}")
+    messages.success(request, f"{warehouse.code}: {_summary(result.receipts, unchanged=result.unchanged)}")
     return redirect(_back(warehouse))

@@ -12,11 +12,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from autosales.backoffice.forms_fulfillment import centers_of
-from autosales.backoffice.views_standing_orders import _cell as spreadsheet_cell
 from autosales.core import clock
+from autosales.core.spreadsheets import spreadsheet_cell
 from autosales.customers.permissions import staff_permission_required
 from autosales.fulfillment.replenishment import replenishment_rows
-from autosales.recurring.selectors import FORECAST_WEEKS, demand_forecast
+from autosales.recurring.replenishment import forecast_demand
+from autosales.recurring.selectors import FORECAST_WEEKS
 
 REPLENISH = ("fulfillment.view_stockreceipt", "inventory.view_stocklevel", "recurring.view_standingorder")
 PAGE_SIZE = 100
@@ -27,8 +28,12 @@ def _rows(request):
     centers = centers_of(request.user)
     warehouse = next((c for c in centers if c.code == request.GET.get("center")), None)
     needs_only = request.GET.get("need") == "1"
-    demand = {row.variant_id: row.total for row in demand_forecast().rows}
-    return replenishment_rows(demand=demand, warehouse=warehouse, needs_only=needs_only), warehouse, needs_only, centers
+    return (
+        replenishment_rows(demand=forecast_demand(), warehouse=warehouse, needs_only=needs_only),
+        warehouse,
+        needs_only,
+        centers,
+    )
 
 
 @staff_permission_required(*REPLENISH)

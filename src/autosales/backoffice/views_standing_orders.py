@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from autosales.core import clock
 from autosales.core.errors import NotFound
+from autosales.core.spreadsheets import spreadsheet_cell
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_allowed, customer_change_required, staff_permission_required
 from autosales.customers.selectors import organizations_matching
@@ -130,11 +131,6 @@ def standing_order_edit_schedule(request, public_id: str):
 # Forecast
 
 
-def _cell(text: str) -> str:
-    """Text as a spreadsheet shows it, never run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _forecast_rows(forecast: Forecast) -> list[dict]:
     """Each SKU's weeks with, per week, whether the running demand has outgrown the stock available now."""
     rows = []
@@ -170,7 +166,9 @@ def forecast_csv(request):
     )
     for row in result.rows:
         short_from = result.week_starts[row.shortage_week].isoformat() if row.short else ""
-        writer.writerow([_cell(row.sku), _cell(row.name), row.available, *row.weeks, row.total, short_from])
+        writer.writerow(
+            [spreadsheet_cell(row.sku), spreadsheet_cell(row.name), row.available, *row.weeks, row.total, short_from]
+        )
     return response
 
 

@@ -11,7 +11,8 @@ for every unit allocated (at `center`, when given); `shipped_at`: ISO 8601 (2026
 alone, or a time without zone, is read in the shop's time zone); empty: now. `center`: the distribution center's
 code, needed only when the lines are allocated at more than one center.
 
-Receipts file: center, sku, quantity, reference — one receipt per center and reference.
+Receipts file: center, sku, quantity, reference — one receipt per center and reference. When the caller names
+the center (the back office's goods-in page), `center` may be left out; a row naming another center is refused.
 Deliveries file (tracking events): carrier, tracking, delivered_at.
 """
 
@@ -43,7 +44,7 @@ from autosales.core.errors import DomainError
 from autosales.core.timezones import shop_time_zone
 from autosales.fulfillment.carriers import carrier_get
 from autosales.fulfillment.models import Shipment, ShipmentStatus, StockReceipt
-from autosales.fulfillment.receiving import stock_receive
+from autosales.fulfillment.receiving import MAX_REFERENCE, MAX_UNITS, stock_receive
 from autosales.fulfillment.shipments import order_shippable, shipment_create, shipment_mark_delivered
 from autosales.inventory.models import Warehouse
 from autosales.orders.confirmation_numbers import confirmation_number_normalize
@@ -53,6 +54,7 @@ TRACKING_COLUMNS = ("order", "lines", "carrier", "tracking", "shipped_at", "cent
 TRACKING_REQUIRED = ("order", "lines", "carrier", "tracking")
 RECEIPT_COLUMNS = ("center", "sku", "quantity", "reference")
 RECEIPT_REQUIRED = ("center", "sku", "quantity")
+MAX_RECEIPT_ROWS = 5_000  # one delivery's worth; a bigger file is a stock import
 DELIVERY_COLUMNS = ("carrier", "tracking", "delivered_at")
 DELIVERY_REQUIRED = ("carrier", "tracking")
 
@@ -67,6 +69,7 @@ class FileResult:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    receipts: list[StockReceipt] = field(default_factory=list)  # the receipts written (receipts files)
 
 
 def moment_cell(value: str) -> dt.datetime | None:
@@ -277,12 +280,29 @@ def _refuse_or_skip(result: FileResult, *, skip_invalid: bool) -> None:
 
 
 def receipts_import(
-    *, data: bytes, actor, skip_invalid: bool = False, dry_run: bool = False, progress: IO[str] | None = None
+    *,
+    data: bytes,
+    actor,
+    warehouse: Warehouse | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    progress: IO[str] | None = None,
 ) -> FileResult:
     """Goods in: one receipt per center and reference, each filling the backorders waiting for it, in one
-    transaction; a center's reference (delivery note) received before is left as it is."""
-    _, records, unreadable = csv_read(data, known=RECEIPT_COLUMNS, required=RECEIPT_REQUIRED, allow_attributes=False)
+    transaction; a center's reference (delivery note) received before is left as it is. With `warehouse`, every
+    row is received there (its `center` column optional)."""
+    required = RECEIPT_REQUIRED if warehouse is None else tuple(c for c in RECEIPT_REQUIRED if c != "center")
+    _, records, unreadable = csv_read(data, known=RECEIPT_COLUMNS, required=required, allow_attributes=False)
     result = FileResult(rows=len(records) + len(unreadable), errors=list(unreadable), dry_run=dry_run)
+    if len(records) > MAX_RECEIPT_ROWS:
+        raise ImportRejected(
+            ImportErrorCode.INVALID_FILE,
+            [RowError(records[MAX_RECEIPT_ROWS].line, "", f"more than {MAX_RECEIPT_ROWS} rows: split the file")],
+        )
+    if not records and not unreadable:
+        raise ImportRejected(
+            ImportErrorCode.INVALID_ROWS, [RowError(2, "", "no rows: the file has a header but nothing to receive")]
+        )
     warehouses = {w.code.lower(): w for w in Warehouse.objects.filter(is_active=True)}
     variants = {
         v.sku.lower(): v.pk for v in Variant.objects.filter(sku__in=[r.cells.get("sku", "").strip() for r in records])
@@ -292,24 +312,29 @@ def receipts_import(
         for record in records:
             tick(bar)
             cells = Cells(record)
-            code = cells.get("center", text_cell, max_length=16, required=True)
+            code = cells.get("center", text_cell, max_length=16, required=warehouse is None)
             sku = cells.get("sku", text_cell, max_length=64, required=True)
             quantity = cells.get("quantity", whole_number_cell)
-            reference = cells.get("reference", text_cell, max_length=100) or ""
-            if quantity is not None and quantity < 1:
-                cells.error("quantity", "must be 1 or more")
+            reference = cells.get("reference", text_cell, max_length=MAX_REFERENCE) or ""
+            if quantity is not None and not 1 <= quantity <= MAX_UNITS:
+                cells.error("quantity", f"must be from 1 to {MAX_UNITS}")
             elif quantity is None and not any(e.column == "quantity" for e in cells.errors):
                 cells.error("quantity", "required")
-            if code and code.lower() not in warehouses:
+            if warehouse is not None and code and code.lower() != warehouse.code.lower():
+                cells.error("center", f'"{code}" is another center: this file is received at {warehouse.code}')
+            elif warehouse is None and code and code.lower() not in warehouses:
                 cells.error("center", f'no active center "{code}"')
             if sku and sku.lower() not in variants:
-                cells.error("sku", f'no variant with SKU "{sku}"')
+                cells.error("sku", f'no product with SKU "{sku}"')
             if cells.errors:
                 result.errors += cells.errors
                 continue
-            receipts[(warehouses[code.lower()].pk, reference)][variants[sku.lower()]] += quantity
+            center = warehouse if warehouse is not None else warehouses[code.lower()]
+            receipts[(center.pk, reference)][variants[sku.lower()]] += quantity
     _refuse_or_skip(result, skip_invalid=skip_invalid)
     by_pk = {w.pk: w for w in warehouses.values()}
+    if warehouse is not None:
+        by_pk[warehouse.pk] = warehouse
     with transaction.atomic():
         for (warehouse_id, reference), quantities in receipts.items():
             # A delivery note is received once: the same file (or the same note) imported again changes nothing.
@@ -317,13 +342,14 @@ def receipts_import(
             if key and StockReceipt.objects.filter(idempotency_key=key).exists():
                 result.unchanged += 1
                 continue
-            stock_receive(
+            receipt = stock_receive(
                 warehouse=by_pk[warehouse_id],
                 quantities=quantities,
                 reference=reference,
                 actor=actor,
                 idempotency_key=key,
             )
+            result.receipts.append(receipt)
             result.done += 1
         if dry_run:
             transaction.set_rollback(True)

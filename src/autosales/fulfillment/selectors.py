@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from autosales.catalog.imports.rows import chunks
+from autosales.catalog.models import Variant
 from autosales.fulfillment.carriers import carriers
-from autosales.fulfillment.models import CenterAssignment, Shipment
+from autosales.fulfillment.models import CenterAssignment, Shipment, StockReceipt, StockReceiptLine
 from autosales.fulfillment.receiving import WAITING
 from autosales.fulfillment.shipments import SHIPPABLE
 from autosales.inventory.models import StockLevel, Warehouse
@@ -180,3 +182,22 @@ def allocated_by_line(lines) -> dict[int, int]:
         for allocation in getattr(line, "at_center", None) or line.allocations.all():
             totals[line.pk] += allocation.quantity
     return totals
+
+
+def variant_ids_by_sku(skus) -> dict[str, int]:
+    """Variant id per SKU for the SKUs that exist (one query per 900 SKUs)."""
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(skus))):
+        found.update(Variant.objects.filter(sku__in=chunk).values_list("sku", "pk"))
+    return found
+
+
+def receipts_recent(*, warehouse: Warehouse, limit: int = 20) -> QuerySet[StockReceipt]:
+    """The center's latest receipts with their lines' SKUs and who received them (two queries)."""
+    lines = StockReceiptLine.objects.select_related("variant").order_by("id")
+    return (
+        StockReceipt.objects.filter(warehouse=warehouse)
+        .select_related("received_by")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-received_at", "-id")[:limit]
+    )

@@ -25,7 +25,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DOC = ROOT / "docs" / "performance.md"
-BENCHMARKS = ("checkout", "catalog", "recurring", "outbox", "journey")
+BENCHMARKS = ("checkout", "catalog", "recurring", "outbox", "journey", "fulfillment")
 
 
 def run(name: str, *, quick: bool, out: Path) -> tuple[dict | list, str]:
@@ -172,7 +172,7 @@ def write_doc(*, results: dict, printed: dict, quick: bool, database: str, machi
         "```sh",
         ".venv/bin/pip install -e '.[production,test]'",
         f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/run_all.py{' --quick' if quick else ''}",
-        "# or one benchmark: .venv/bin/python bench/checkout.py | catalog.py | recurring.py | outbox.py | journey.py",
+        "# or one benchmark: .venv/bin/python bench/checkout.py | catalog.py | recurring.py | outbox.py | journey.py | fulfillment.py",
         "```",
         "",
         "Each benchmark makes its own scratch database (dropped afterwards) and talks only to 127.0.0.1.",

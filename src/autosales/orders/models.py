@@ -81,6 +81,9 @@ class Order(BaseModel):
     placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # What billing has invoiced of the order so far (lines, their share of tax, shipping); what is left of an
+    # open account order counts towards the credit limit until it is invoiced.
+    invoiced_total = MoneyField(default=0)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -140,6 +143,8 @@ class OrderLine(BaseModel):
     unit_price = MoneyField()
     line_total = MoneyField()
     quantity_shipped = models.PositiveIntegerField(default=0)
+    # Units billed on an invoice (billing writes it in the invoice's transaction); never more than ordered.
+    quantity_invoiced = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
@@ -147,6 +152,9 @@ class OrderLine(BaseModel):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(quantity_shipped__lte=models.F("quantity")), name="order_line_not_overshipped"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_invoiced__lte=models.F("quantity")), name="order_line_not_overinvoiced"
             ),
         ]
 

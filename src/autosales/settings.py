@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "autosales.payments",
     "autosales.checkout",
     "autosales.orders",
+    "autosales.fulfillment",
     "autosales.recurring",
     "autosales.billing",
     "autosales.notifications",
@@ -221,6 +222,11 @@ TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("TEST_GATEWAY_WEBHOOK_SECRET", "whs
 # The shop takes a checkout's card money at order (one gateway call authorizes and captures: a sale). Off:
 # the checkout only authorizes and captures in a second call after the order is confirmed.
 PAYMENT_CAPTURE_AT_ORDER = env_bool("PAYMENT_CAPTURE_AT_ORDER", True)
+# Card orders of a shop that captures at shipment are only authorized at checkout; each shipment captures what
+# it ships and cancelling the unshipped remainder releases the rest (docs/fulfillment.md, "Capture at shipment").
+PAYMENT_CAPTURE_AT_SHIPMENT = env_bool("PAYMENT_CAPTURE_AT_SHIPMENT", False)
+# Carriers beyond the built-in UPS, FedEx, USPS, DHL and Old Dominion (freight): code -> name and tracking URL.
+FULFILLMENT_CARRIERS: dict = {}
 # A checkout whose card authorization has not settled after this many minutes gives its stock back.
 CHECKOUT_PENDING_TTL_MINUTES = int(os.environ.get("CHECKOUT_PENDING_TTL_MINUTES", "15"))
 # A finished checkout attempt (what a replay of the same Idempotency-Key answers from) is purged after this.

@@ -169,3 +169,31 @@ def test_bad_shipped_quantities_are_refused_and_change_nothing():
             invoice_issue_for_shipment(shipped=_shipped(order, 0))
     assert refused.value.field == "quantity"
     assert not Invoice.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_the_admin_shows_an_issued_invoice_and_cannot_change_it(client):
+    from tests.factories import make_user
+
+    with clock.frozen_at(MARCH):
+        _checkout, order = _account_order(quantity=1)
+        invoice = invoice_issue_for_shipment(shipped=_shipped(order, 1))
+    admin_user = make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/billing/invoice/{invoice.pk}/change/")
+    assert page.status_code == 200 and invoice.number in page.content.decode()
+    client.post(f"/admin/billing/invoice/{invoice.pk}/change/", {"total": "0", "number": "X"})
+    client.post(f"/admin/billing/invoice/{invoice.pk}/delete/", {"post": "yes"})
+    invoice.refresh_from_db()
+    assert invoice.total == order.total and invoice.number == "INV-2027-000001"
+
+
+def test_an_issued_invoice_refuses_any_change_but_its_settlement():
+    with clock.frozen_at(MARCH):
+        _checkout, order = _account_order(quantity=1)
+        invoice = invoice_issue_for_shipment(shipped=_shipped(order, 1))
+    invoice.total = Decimal("1.00")
+    with pytest.raises(Conflict) as refused:
+        invoice.save()
+    assert refused.value.code == "billing_issued_invoice_is_final"
+    with pytest.raises(Conflict):
+        invoice.save(update_fields=["total"])

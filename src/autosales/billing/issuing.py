@@ -269,7 +269,7 @@ def invoice_issue_for_order(*, order: Order, actor=None) -> Invoice:
     source = Invoice.Source.RECEIPT if receipt else Invoice.Source.ORDER
     with transaction.atomic():
         organization = organization_lock(order.organization_id)
-        existing = _existing(source, str(order.pk))
+        existing = _existing(source, order.public_id)
         if existing is not None:
             return existing
         order = _order_locked(order.pk)
@@ -278,7 +278,7 @@ def invoice_issue_for_order(*, order: Order, actor=None) -> Invoice:
             organization=organization,
             draft=draft,
             source=source,
-            source_id=str(order.pk),
+            source_id=order.public_id,
             order=order,
             actor=actor,
             currency=order.currency,
@@ -307,7 +307,7 @@ def invoice_issue_monthly(
     *, organization: Organization, year: int, month: int, orders: list[Order], actor=None
 ) -> Invoice:
     """One invoice for everything not yet invoiced of the customer's account `orders` of that month; once."""
-    source_id = f"{organization.pk}:{year:04d}-{month:02d}"
+    source_id = f"{organization.public_id}:{year:04d}-{month:02d}"
     with transaction.atomic():
         organization = organization_lock(organization.pk)
         existing = _existing(Invoice.Source.MONTHLY, source_id)

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from autosales.billing.errors import BillingError
 from autosales.core import ids
+from autosales.core.errors import Conflict
 from autosales.core.models import BaseModel
 from autosales.core.money import CurrencyField, Money, MoneyField
 from autosales.customers.models import Organization
@@ -104,6 +106,20 @@ class Invoice(BaseModel):
 
     def __str__(self) -> str:
         return self.number
+
+    # What may change once issued: how far it is settled. Nothing else, ever (corrections are credit notes).
+    SETTLEMENT_FIELDS = frozenset({"amount_settled", "status", "settled_at", "updated_at"})
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        issued = self.pk is not None and not kwargs.get("force_insert")
+        if issued and (update_fields is None or not set(update_fields) <= self.SETTLEMENT_FIELDS):
+            raise Conflict(
+                BillingError.ISSUED_INVOICE_IS_FINAL,
+                f"{self.number} is issued and cannot change; issue a credit note to correct it.",
+                "invoice",
+            )
+        super().save(*args, **kwargs)
 
     @property
     def is_credit_note(self) -> bool:

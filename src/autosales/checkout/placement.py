@@ -14,7 +14,8 @@ for an account order):
    sale), record the payment and the order's trail, write the confirmation email to the outbox (by the
    transition), finish the attempt and keep the caller's answer;
 4. a shop that captures later: capture the card (-> paid); if that fails, the order stays placed and the
-   capture job retries it.
+   capture job retries it. A shop that captures at shipment (PAYMENT_CAPTURE_AT_SHIPMENT) leaves the order
+   placed with its card authorized: each shipment captures what it ships (fulfillment.capture).
 A decline deletes the pending order and releases its stock: no order, no held stock, a clear error.
 A payment taken for an order that could not be confirmed is given back (voided or refunded) and recorded.
 """
@@ -375,7 +376,7 @@ def _payment_reserve(*, order: Order, payment: PaymentRequest, key: str) -> Paym
         metadata={"order": order.number, "organization": order.organization.public_id},
         customer=method.customer_reference if method else "",
         off_session=method is not None,
-        capture=settings.PAYMENT_CAPTURE_AT_ORDER,
+        capture=settings.PAYMENT_CAPTURE_AT_ORDER and not settings.PAYMENT_CAPTURE_AT_SHIPMENT,
     )
 
 
@@ -475,7 +476,8 @@ def _pay_and_confirm(
         raise error from None
     if captured:
         return order, True
-    order_capture(order=order, payment=paid, actor=user)
+    if not settings.PAYMENT_CAPTURE_AT_SHIPMENT:  # else each shipment captures what it ships (fulfillment)
+        order_capture(order=order, payment=paid, actor=user)
     return order, False
 
 

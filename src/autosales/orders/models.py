@@ -143,6 +143,10 @@ class OrderLine(BaseModel):
     unit_price = MoneyField()
     line_total = MoneyField()
     quantity_shipped = models.PositiveIntegerField(default=0)
+    # Units ordered that no warehouse could promise yet: allocated when stock is received (fulfillment).
+    quantity_backordered = models.PositiveIntegerField(default=0)
+    # Units that will never ship: the unshipped remainder was cancelled.
+    quantity_cancelled = models.PositiveIntegerField(default=0)
     # Units billed on an invoice (billing writes it in the invoice's transaction); never more than ordered.
     quantity_invoiced = models.PositiveIntegerField(default=0)
 
@@ -154,12 +158,25 @@ class OrderLine(BaseModel):
                 condition=Q(quantity_shipped__lte=models.F("quantity")), name="order_line_not_overshipped"
             ),
             models.CheckConstraint(
+                condition=Q(
+                    quantity__gte=models.F("quantity_shipped")
+                    + models.F("quantity_backordered")
+                    + models.F("quantity_cancelled")
+                ),
+                name="order_line_parts_within_quantity",
+            ),
+            models.CheckConstraint(
                 condition=Q(quantity_invoiced__lte=models.F("quantity")), name="order_line_not_overinvoiced"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_open(self) -> int:
+        """Units still to ship: neither shipped nor cancelled (allocated or backordered)."""
+        return self.quantity - self.quantity_shipped - self.quantity_cancelled
 
     @property
     def unit_price_money(self) -> Money:
@@ -195,6 +212,11 @@ class OrderEvent(BaseModel):
         STOCK_RELEASED = "stock_released", "Stock released"
         EMAIL_QUEUED = "email_queued", "Email queued"
         NOTE = "note", "Note"
+        ALLOCATED = "allocated", "Stock allocated"
+        BACKORDERED = "backordered", "Backordered"
+        SHIPPED = "shipped", "Shipment sent"
+        DELIVERED = "delivered", "Shipment delivered"
+        REMAINDER_CANCELLED = "remainder_cancelled", "Unshipped remainder cancelled"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,10 +1,10 @@
 """The order state machine: the table of allowed moves and the one function that makes them.
 
     pending_payment -> placed (card authorized) | on_account (charged to the vendor account)
-    placed          -> paid (card captured) | cancelled
+    placed          -> paid (card captured) | partially_shipped | shipped (the shop captures at shipment) | cancelled
     paid            -> partially_shipped | shipped | cancelled | refunded
     on_account      -> partially_shipped | shipped | cancelled
-    partially_shipped -> shipped
+    partially_shipped -> shipped (the last units shipped, or the unshipped remainder cancelled)
     shipped         -> delivered | refunded
     delivered       -> refunded
     cancelled, refunded: final
@@ -30,7 +30,7 @@ S = OrderStatus
 
 ALLOWED: dict[str, frozenset[str]] = {
     S.PENDING_PAYMENT: frozenset({S.PLACED, S.ON_ACCOUNT}),
-    S.PLACED: frozenset({S.PAID, S.CANCELLED}),
+    S.PLACED: frozenset({S.PAID, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.PAID: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.REFUNDED}),
     S.ON_ACCOUNT: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),

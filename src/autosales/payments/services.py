@@ -239,6 +239,44 @@ def payment_capture(*, payment: Payment) -> Payment:
     return payment_transition(payment=payment, to=S.CAPTURED, last_error="")
 
 
+def payment_capture_part(*, payment: Payment, amount: Money, final: bool, idempotency_key: str) -> Payment:
+    """Takes `amount` of an authorization that several captures share (capture at shipment), once per key.
+
+    The payment stays authorized until the `final` capture, which records it captured with the total taken.
+    """
+    if payment.status == S.CAPTURED:
+        return payment
+    try:
+        result = provider_for(payment.provider).capture(
+            reference=payment.provider_reference, amount=amount, idempotency_key=idempotency_key, final=final
+        )
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(last_error=exc.detail)
+        raise _error(exc) from exc
+    if result.status == "captured":
+        return payment_transition(payment=payment, to=S.CAPTURED, amount=result.amount.amount, last_error="")
+    return payment
+
+
+def payment_release_rest(*, payment: Payment) -> Payment:
+    """Releases what an authorization still holds: voided when nothing was taken from it, else captured with
+    what the partial captures took (the gateway says which)."""
+    if payment.status == S.PENDING:
+        payment = payment_settle(payment=payment)
+    if payment.status != S.AUTHORIZED:
+        return payment
+    try:
+        result = provider_for(payment.provider).void(
+            reference=payment.provider_reference, idempotency_key=f"{payment.idempotency_key}:void"
+        )
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(last_error=exc.detail)
+        raise _error(exc) from exc
+    if result.status == "captured":
+        return payment_transition(payment=payment, to=S.CAPTURED, amount=result.amount.amount, last_error="")
+    return payment_transition(payment=payment, to=S.VOIDED, last_error="")
+
+
 def payment_void(*, payment: Payment) -> Payment:
     """Releases an authorization that was not captured (a pending one is settled first); no money moves after it."""
     if payment.status == S.PENDING:

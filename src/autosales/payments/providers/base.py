@@ -117,12 +117,15 @@ class PaymentProvider(Protocol):
         """The payment's state after the customer's confirmation; ProviderError(ACTION_REQUIRED) if not done yet."""
         ...
 
-    def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
-        """Take the held money."""
+    def capture(self, *, reference: str, amount: Money, idempotency_key: str, final: bool = True) -> ProviderResult:
+        """Take `amount` of the held money. `final=False` (a shop capturing at each shipment) keeps the rest of
+        the hold for later captures; the final capture releases what it leaves. The result's amount is the
+        total captured when the hold is closed."""
         ...
 
     def void(self, *, reference: str, idempotency_key: str) -> ProviderResult:
-        """Release a hold that was not captured."""
+        """Release a hold that was not captured; after partial captures, release the rest (the result is then
+        "captured", its amount what was taken)."""
         ...
 
     def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:

@@ -217,6 +217,9 @@ class StripeProvider:
         if off_session:
             # Stripe's off-session flow: the customer is not there; a bank that wants them gets a 402.
             params["off_session"] = True
+        if not capture and settings.PAYMENT_CAPTURE_AT_SHIPMENT:
+            # Each shipment captures its part (multicapture, where the card and the account allow it).
+            params["payment_method_options"] = {"card": {"request_multicapture": "if_available"}}
         try:
             intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
             if intent["status"] in ("processing", "requires_confirmation"):
@@ -300,7 +303,9 @@ class StripeProvider:
         kind = FailureKind.INSUFFICIENT_FUNDS if code in _INSUFFICIENT_FUNDS else FailureKind.DECLINED
         raise ProviderError(kind, f"stripe payment intent {status}: {code}", reference=intent["id"])
 
-    def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+    def capture(self, *, reference: str, amount: Money, idempotency_key: str, final: bool = True) -> ProviderResult:
+        if not final:
+            return self._capture_part(reference=reference, amount=amount, idempotency_key=idempotency_key)
         try:
             intent = self.client.v1.payment_intents.capture(
                 reference,
@@ -317,6 +322,20 @@ class StripeProvider:
         received = intent.get("amount_received") or minor_units(amount)
         return _result(intent, "captured", from_minor_units(received, intent["currency"]))
 
+    def _capture_part(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+        """Stripe's multicapture (`final_capture=false`): the intent stays open for the next shipment's capture."""
+        try:
+            intent = self.client.v1.payment_intents.capture(
+                reference,
+                params={"amount_to_capture": minor_units(amount), "final_capture": False},
+                options={"idempotency_key": idempotency_key},
+            ).to_dict()
+        except stripe.StripeError as exc:
+            raise _failure(exc, reference=reference) from exc
+        if intent["status"] != "requires_capture":
+            raise ProviderError(FailureKind.INVALID, f"partial capture left the intent {intent['status']}")
+        return _result(intent, "authorized", amount)
+
     def void(self, *, reference: str, idempotency_key: str) -> ProviderResult:
         try:
             intent = self.client.v1.payment_intents.cancel(reference, options={"idempotency_key": idempotency_key})
@@ -324,6 +343,9 @@ class StripeProvider:
             intent = self._retrieve_after(exc, reference=reference, done="canceled")
         except stripe.StripeError as exc:
             raise _failure(exc, reference=reference) from exc
+        if intent["status"] == "succeeded":
+            # Partly captured (multicapture): cancelling released the rest; what was taken stays taken.
+            return _result(intent, "captured", from_minor_units(intent["amount_received"], intent["currency"]))
         return _result(intent, "voided")
 
     def _retrieve_after(self, exc: stripe.InvalidRequestError, *, reference: str, done: str):

@@ -72,6 +72,10 @@ _LAST4 = {
 }
 AUTHENTICATION_DECLINE = "card requires authentication (3-D Secure)"
 
+# The ledger's record of partial captures (kept in the charge's metadata, apart from what was sent).
+CAPTURED = "captured_amount"
+CAPTURE_KEYS = "capture_keys"
+
 SIGNATURE_HEADER = "x-test-gateway-signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -174,7 +178,7 @@ class TestGateway:
 
     def _replay(self, charge: TestGatewayCharge, *, amount: Money, token: str, request: dict) -> ProviderResult:
         # As Stripe does: one key, one request. Anything else under the key is refused, not answered.
-        sent = {k: v for k, v in charge.metadata.items() if k != "refund_keys"}
+        sent = {k: v for k, v in charge.metadata.items() if k not in ("refund_keys", CAPTURED, CAPTURE_KEYS)}
         if Money(charge.amount, charge.currency) != amount or charge.token != token or sent != request:
             raise ProviderError(FailureKind.INVALID, "idempotency key reused with different parameters")
         if charge.status == Status.LOST:
@@ -228,27 +232,41 @@ class TestGateway:
             raise ProviderError(FailureKind.INVALID, f"no charge {reference}")
         return charge
 
-    def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> ProviderResult:
+    def capture(self, *, reference: str, amount: Money, idempotency_key: str, final: bool = True) -> ProviderResult:
         with transaction.atomic():
             charge = self._locked(reference)
-            if charge.status == Status.CAPTURED:
-                return _result(charge, "captured")
+            keys = charge.metadata.get(CAPTURE_KEYS, [])
+            if charge.status == Status.CAPTURED or idempotency_key in keys:
+                return _result(charge, "captured" if charge.status == Status.CAPTURED else "authorized")
             if charge.status != Status.AUTHORIZED:
                 raise ProviderError(FailureKind.INVALID, f"cannot capture a {charge.status} charge")
-            if amount.currency != charge.currency or amount.amount > charge.amount:
+            captured = Decimal(charge.metadata.get(CAPTURED, "0")) + amount.amount
+            if amount.currency != charge.currency or captured > charge.amount:
                 raise ProviderError(FailureKind.INVALID, "capture exceeds the authorization")
-            charge.status = Status.CAPTURED
-            charge.amount = amount.amount
-            charge.save(update_fields=["status", "amount"])
-            return _result(charge, "captured")
+            # Partial captures (multicapture): the hold stays open until the final one closes it.
+            charge.metadata = {**charge.metadata, CAPTURED: str(captured), CAPTURE_KEYS: [*keys, idempotency_key]}
+            if final:
+                charge.status = Status.CAPTURED
+                charge.amount = captured
+            charge.save(update_fields=["status", "amount", "metadata"])
+            return _result(charge, "captured" if final else "authorized")
 
     def void(self, *, reference: str, idempotency_key: str) -> ProviderResult:
         with transaction.atomic():
             charge = self._locked(reference)
             if charge.status == Status.VOIDED:
                 return _result(charge, "voided")
+            captured = Decimal(charge.metadata.get(CAPTURED, "0"))
+            if charge.status == Status.CAPTURED and captured:
+                return _result(charge, "captured")  # the rest released before
             if charge.status != Status.AUTHORIZED:
                 raise ProviderError(FailureKind.INVALID, f"cannot void a {charge.status} charge")
+            if captured:
+                # Partly captured: the rest of the hold is released; what was taken stays taken.
+                charge.status = Status.CAPTURED
+                charge.amount = captured
+                charge.save(update_fields=["status", "amount"])
+                return _result(charge, "captured")
             charge.status = Status.VOIDED
             charge.save(update_fields=["status"])
             return _result(charge, "voided")

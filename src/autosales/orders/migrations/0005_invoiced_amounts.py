@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_product_search_index'),
-        ('orders', '0003_money_three_decimals'),
+        ('orders', '0004_line_backorders_fulfillment_events'),
     ]
 
     operations = [

@@ -1,0 +1,60 @@
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from autosales.billing.issuing import invoice_issue_for_order, invoice_issue_for_shipment, invoice_issue_monthly
+from autosales.billing.sources import (
+    card_orders_to_receipt,
+    months_to_invoice,
+    orders_to_invoice,
+    shipments_to_invoice,
+)
+from autosales.core import clock
+from autosales.core.errors import DomainError
+from autosales.jobs.registry import JobResult, job
+
+log = logging.getLogger(__name__)
+
+ISSUE_INVOICES = "billing.issue_invoices"
+
+
+def invoices_issue_due() -> tuple[int, int, str]:
+    """Issues every invoice that is due (shipments, per-order, card receipts, last month's); each once.
+    Returns (issued, failed, the last failure's reason)."""
+    issued = failures = 0
+    error = ""
+
+    def attempt(label, issue):
+        nonlocal issued, failures, error
+        try:
+            issue()
+            issued += 1
+        except DomainError as exc:
+            failures += 1
+            error = f"{label}: {exc.message}"
+            log.warning("cannot invoice %s: %s", label, exc.message)
+
+    for shipped in shipments_to_invoice():
+        attempt(f"shipment {shipped.reference}", lambda s=shipped: invoice_issue_for_shipment(shipped=s))
+    for order in [*orders_to_invoice(), *card_orders_to_receipt()]:
+        attempt(f"order {order.number_display}", lambda o=order: invoice_issue_for_order(order=o))
+    zone = ZoneInfo(settings.SHOP_TIME_ZONE)
+    today = clock.today(zone)
+    start = dt.datetime.combine(today.replace(day=1), dt.time(), tzinfo=zone)
+    for due in months_to_invoice(today=today, start_of_month=start):
+        attempt(
+            f"{due.organization.name} {due.year}-{due.month:02d}",
+            lambda d=due: invoice_issue_monthly(
+                organization=d.organization, year=d.year, month=d.month, orders=d.orders
+            ),
+        )
+    return issued, failures, error
+
+
+@job(ISSUE_INVOICES, every=dt.timedelta(minutes=5))
+def issue_invoices() -> JobResult:
+    """Invoices shipments of account orders, orders invoiced at placement, card receipts and monthly accounts."""
+    issued, failures, error = invoices_issue_due()
+    return JobResult(items=issued, failures=failures, error=error)

@@ -1,0 +1,25 @@
+from enum import StrEnum
+
+
+class FulfillmentError(StrEnum):
+    ORDER_NOT_SHIPPABLE = "order_not_shippable"
+    LINES_REQUIRED = "shipment_lines_required"
+    LINE_NOT_ON_ORDER = "shipment_line_not_on_order"
+    QUANTITY_INVALID = "shipment_quantity_invalid"
+    OVERSHIP = "shipment_exceeds_allocation"
+    CARRIER_UNKNOWN = "carrier_unknown"
+    TRACKING_INVALID = "tracking_number_invalid"
+    PARCELS_INVALID = "parcels_invalid"
+    WEIGHT_INVALID = "weight_invalid"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    SHIPPED_AT_INVALID = "shipped_at_invalid"
+    NOT_FOUND = "shipment_not_found"
+    ALREADY_DELIVERED = "shipment_already_delivered"
+    DELIVERED_AT_INVALID = "delivered_at_invalid"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    REASON_REQUIRED = "cancel_reason_required"
+    WAREHOUSE_UNKNOWN = "warehouse_unknown"
+    WAREHOUSE_NOT_ALLOWED = "warehouse_not_allowed"
+    VARIANT_UNKNOWN = "variant_unknown"
+    REFERENCE_INVALID = "receipt_reference_invalid"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from autosales.backoffice import views, views_orders, views_standing_orders
 
@@ -63,6 +63,8 @@ urlpatterns = [
     ),
     path("forecast/", views_standing_orders.forecast, name="forecast"),
     path("forecast.csv", views_standing_orders.forecast_csv, name="forecast_csv"),
+    # Billing: invoices, payments received, receivables
+    path("billing/", include("autosales.backoffice.urls_billing")),
     # Jobs, outbox, mailbox, notifications
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<str:name>/run/", views.job_run, name="job_run"),

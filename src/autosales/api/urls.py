@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.urls import URLPattern, path, re_path
 from ninja import NinjaAPI
 
+from autosales.billing.api import router as billing_router
 from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
@@ -22,6 +23,7 @@ ROUTERS = [
     ("/cart", cart_router),
     ("/checkout", checkout_router),
     ("/orders", orders_router),
+    ("/billing", billing_router),
     ("", recurring_router),  # /standing-orders and /forecast
 ]
 

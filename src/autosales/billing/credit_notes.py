@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from autosales.billing.errors import BillingError
-from autosales.billing.ledger import ledger_record_invoice
+from autosales.billing.ledger import amount_sum, ledger_record_invoice
 from autosales.billing.models import Invoice, InvoiceLine
 from autosales.billing.notices import invoice_email_queue
 from autosales.billing.numbering import number_take
@@ -108,7 +108,7 @@ def credit_note_issue(
         tax = quantize(invoice.tax * subtotal / invoice.subtotal, invoice.currency) if invoice.subtotal else Decimal(0)
         shipping = invoice.shipping if credit_shipping else Decimal(0)
         total = subtotal + tax + shipping
-        credited_before = invoice.credit_notes.aggregate(t=Sum("total"))["t"] or Decimal(0)
+        credited_before = amount_sum(invoice.credit_notes.all(), "total", currency=invoice.currency)
         if credited_before + total > invoice.total:
             raise Conflict(
                 BillingError.CREDIT_OVER_INVOICE,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from autosales.billing.models import Invoice, LedgerEntry, PaymentReceived
-from autosales.core.money import Money
+from autosales.core.money import Money, quantize
 from autosales.customers.models import Organization
 
 
@@ -52,7 +52,15 @@ def ledger_record_payment(*, payment: PaymentReceived, at) -> LedgerEntry:
     )
 
 
+def amount_sum(queryset, expression, *, currency: str) -> Decimal:
+    """The sum of `expression` over `queryset` in the currency's minor unit (SQLite sums decimals as floats)."""
+    total = queryset.aggregate(total=Sum(expression))["total"]
+    return quantize(Decimal(total or 0), currency)
+
+
 def ledger_balance(*, organization: Organization) -> Money:
     """The sum of the organization's ledger entries (what `account_balance` keeps)."""
-    total = LedgerEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))["total"]
-    return Money(total or Decimal(0), organization.currency)
+    currency = organization.currency
+    return Money(
+        amount_sum(LedgerEntry.objects.filter(organization=organization), "amount", currency=currency), currency
+    )

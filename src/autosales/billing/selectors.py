@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from autosales.billing.errors import BillingError
+from autosales.billing.ledger import amount_sum
 from autosales.billing.models import Allocation, Invoice, InvoiceLine, LedgerEntry, PaymentReceived
 from autosales.core import clock
 from autosales.core.errors import NotFound
@@ -112,20 +113,21 @@ def account_standing(*, organization: Organization) -> AccountStanding:
     today = shop_today()
     open_rows = Invoice.objects.filter(organization=organization, status=OPEN)
     invoices = open_rows.filter(kind=Invoice.Kind.INVOICE)
-    owed = invoices.aggregate(t=Sum(F("total") - F("amount_settled")))["t"] or Decimal(0)
-    overdue = invoices.filter(due_date__lt=today).aggregate(t=Sum(F("total") - F("amount_settled")))["t"] or 0
-    credit_notes = open_rows.filter(kind=Invoice.Kind.CREDIT_NOTE).aggregate(t=Sum(F("total") - F("amount_settled")))[
-        "t"
-    ] or Decimal(0)
-    payments = PaymentReceived.objects.filter(organization=organization).aggregate(
-        t=Sum(F("amount") - F("amount_allocated"))
-    )["t"] or Decimal(0)
+    left = F("total") - F("amount_settled")
+    owed = amount_sum(invoices, left, currency=currency)
+    overdue = amount_sum(invoices.filter(due_date__lt=today), left, currency=currency)
+    credit_notes = amount_sum(open_rows.filter(kind=Invoice.Kind.CREDIT_NOTE), left, currency=currency)
+    payments = amount_sum(
+        PaymentReceived.objects.filter(organization=organization),
+        F("amount") - F("amount_allocated"),
+        currency=currency,
+    )
     limit = Money(organization.credit_limit, currency)
     available = max(limit - account_exposure(organization=organization), Money.zero(currency))
     return AccountStanding(
         balance=Money(organization.account_balance, currency),
         open_invoices=Money(owed, currency),
-        overdue=Money(Decimal(overdue), currency),
+        overdue=Money(overdue, currency),
         unused_credit=Money(credit_notes + payments, currency),
         credit_limit=limit,
         available_credit=available if organization.has_account_terms else Money.zero(currency),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
+from autosales.billing.dunning import credit_hold_review
 from autosales.billing.errors import BillingError
 from autosales.billing.ledger import amount_sum, ledger_record_invoice
 from autosales.billing.models import Invoice, InvoiceLine
@@ -151,4 +152,6 @@ def credit_note_issue(
         if invoice.status == Invoice.Status.OPEN and total > 0:
             allocation_make(invoice=invoice, amount=min(total, invoice.balance.amount), credit_note=note, by=actor)
         invoice_email_queue(invoice=note)
+        if organization.credit_hold:
+            credit_hold_review(organization_id=organization.pk, today=today)
     return note

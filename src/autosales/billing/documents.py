@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import formats
 
+from autosales.billing.aging import BUCKET_LABELS, BUCKETS
 from autosales.billing.models import Invoice
 from autosales.billing.notices import DOCUMENT_PDF
+from autosales.billing.statements import STATEMENT_PDF, month_parse, statement_for
 from autosales.core.money import Money
+from autosales.customers.models import Organization
 from autosales.notifications.attachments import Attachment, attachment_renderer
 
 # The PDF's built-in fonts know Latin-1 only; the few symbols outside it are spelled out.
@@ -164,4 +167,90 @@ def document_attachment(reference: str) -> Attachment:
     invoice = Invoice.objects.select_related("order", "credited_invoice").get(public_id=reference)
     return Attachment(
         filename=document_filename(invoice), content=document_pdf(invoice=invoice), mimetype="application/pdf"
+    )
+
+
+def statement_filename(statement) -> str:
+    return f"statement-{statement.period}.pdf"
+
+
+def statement_pdf(*, statement) -> bytes:
+    """The month's statement as a PDF: opening balance, activity, closing balance, aging."""
+    from fpdf import FPDF
+
+    shop = settings.SHOP
+    primary = _rgb(shop["primary_colour"])
+    organization = statement.organization
+    pdf = FPDF(format="A4")
+    pdf.set_title(_text(f"Statement {statement.period} {organization.name}"))
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_fill_color(*primary)
+    pdf.rect(0, 0, pdf.w, 26, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_xy(pdf.l_margin, 7)
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(width * 0.6, 8, _text(shop["name"]))
+    pdf.cell(width * 0.4, 8, "STATEMENT", align="R")
+    pdf.set_xy(pdf.l_margin, 16)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.cell(width * 0.6, 5, _text(shop["address"]))
+    pdf.cell(width * 0.4, 5, _text(f"{_date(statement.start)} - {_date(statement.end)}"), align="R")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_y(34)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(width, 6, _text(organization.name))
+    pdf.ln(10)
+    pdf.set_font("Helvetica", "", 9)
+    widths = [width * 0.15, width * 0.5, width * 0.175, width * 0.175]
+    pdf.set_fill_color(*primary)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("Helvetica", "B", 9)
+    for heading, w, align in zip(["Date", "Entry", "Amount", "Balance"], widths, ["L", "L", "R", "R"], strict=True):
+        pdf.cell(w, 7, heading, fill=True, align=align)
+    pdf.ln()
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.cell(widths[0], 6, _text(_date(statement.start)))
+    pdf.cell(widths[1] + widths[2], 6, "Opening balance")
+    pdf.cell(widths[3], 6, _text(statement.opening), align="R")
+    pdf.ln()
+    for line in statement.lines:
+        pdf.cell(widths[0], 6, _text(_date(line.date)))
+        pdf.cell(widths[1], 6, _text(line.description)[:70])
+        pdf.cell(widths[2], 6, _text(line.amount), align="R")
+        pdf.cell(widths[3], 6, _text(line.balance), align="R")
+        pdf.ln()
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(widths[0], 7, _text(_date(statement.end)))
+    pdf.cell(widths[1] + widths[2], 7, "Closing balance")
+    pdf.cell(widths[3], 7, _text(statement.closing), align="R")
+    pdf.ln(12)
+    pdf.set_font("Helvetica", "B", 9)
+    pdf.cell(width, 6, "Aging of open invoices at the end of the period (days past due)")
+    pdf.ln()
+    column = width / len(BUCKETS)
+    for bucket in BUCKETS:
+        pdf.cell(column, 6, _text(BUCKET_LABELS[bucket]), align="R")
+    pdf.ln()
+    pdf.set_font("Helvetica", "", 9)
+    for bucket in BUCKETS:
+        pdf.cell(column, 6, _text(statement.aging[bucket]), align="R")
+    pdf.ln(10)
+    if statement.unused_credit.amount:
+        pdf.cell(width, 6, _text(f"Unused credit: {statement.unused_credit}"))
+        pdf.ln()
+    return bytes(pdf.output())
+
+
+@attachment_renderer(STATEMENT_PDF)
+def statement_attachment(reference: str) -> Attachment:
+    """The PDF of a month's statement, from "<organization public id>:<YYYY-MM>" (made at delivery)."""
+    public_id, _, period = reference.partition(":")
+    organization = Organization.objects.get(public_id=public_id)
+    year, month = month_parse(period)
+    statement = statement_for(organization=organization, year=year, month=month)
+    return Attachment(
+        filename=statement_filename(statement), content=statement_pdf(statement=statement), mimetype="application/pdf"
     )

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from autosales.billing.dunning import credit_holds_review, reminders_send
 from autosales.billing.issuing import invoice_issue_for_order, invoice_issue_for_shipment, invoice_issue_monthly
 from autosales.billing.sources import (
     card_orders_to_receipt,
@@ -11,6 +12,7 @@ from autosales.billing.sources import (
     orders_to_invoice,
     shipments_to_invoice,
 )
+from autosales.billing.statements import statements_send
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.jobs.registry import JobResult, job
@@ -58,3 +60,22 @@ def issue_invoices() -> JobResult:
     """Invoices shipments of account orders, orders invoiced at placement, card receipts and monthly accounts."""
     issued, failures, error = invoices_issue_due()
     return JobResult(items=issued, failures=failures, error=error)
+
+
+def _shop_today():
+    return clock.today(ZoneInfo(settings.SHOP_TIME_ZONE))
+
+
+@job("billing.dunning", every=dt.timedelta(hours=1))
+def dunning() -> JobResult:
+    """Sends the overdue reminders due today (each once) and puts accounts on credit hold or lifts it."""
+    today = _shop_today()
+    reminders = reminders_send(today=today)
+    held, released = credit_holds_review(today=today)
+    return JobResult(items=reminders + held + released)
+
+
+@job("billing.send_statements", every=dt.timedelta(hours=1))
+def send_statements() -> JobResult:
+    """Emails last month's statement to each account customer, once, from the 1st."""
+    return JobResult(items=statements_send(today=_shop_today()))

@@ -289,3 +289,30 @@ class LedgerEntry(BaseModel):
     @property
     def amount_money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+class AccountEvent(BaseModel):
+    """The organization's billing history: reminders sent, statements sent, credit hold put on and lifted.
+
+    `key` is unique: each reminder (invoice and step), each month's statement is recorded, and so sent, once.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Overdue reminder"
+        STATEMENT = "statement", "Statement sent"
+        CREDIT_HOLD = "credit_hold", "Put on credit hold"
+        CREDIT_RELEASED = "credit_released", "Credit hold lifted"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="account_events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "kind", "at"], name="billing_event_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.kind} {self.at:%Y-%m-%d}"

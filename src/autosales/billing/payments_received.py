@@ -14,8 +14,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from autosales.billing.dunning import credit_hold_review
 from autosales.billing.errors import BillingError
 from autosales.billing.ledger import ledger_record_payment
 from autosales.billing.models import Allocation, Invoice, PaymentReceived
@@ -138,7 +140,7 @@ def payment_record(
             return _replay(existing, request_hash)
     try:
         with transaction.atomic():
-            organization_lock(organization.pk)
+            locked = organization_lock(organization.pk)
             payment = PaymentReceived.objects.create(
                 organization=organization,
                 method=method,
@@ -156,6 +158,8 @@ def payment_record(
                 _allocations_by_hand(payment=payment, wanted=wanted, by=actor)
             else:
                 payment_allocate_oldest_first(payment=payment, by=actor)
+            if locked.credit_hold:
+                credit_hold_review(organization_id=locked.pk, today=clock.today(settings.SHOP_TIME_ZONE))
     except IntegrityError:
         existing = (
             PaymentReceived.objects.filter(organization=organization, idempotency_key=key).first() if key else None
@@ -185,8 +189,11 @@ def payment_allocate(
         organization_lock(payment.organization_id)
         payment = PaymentReceived.objects.get(pk=payment.pk)
         if allocations:
-            return _allocations_by_hand(payment=payment, wanted=allocations, by=actor)
-        return payment_allocate_oldest_first(payment=payment, by=actor)
+            made = _allocations_by_hand(payment=payment, wanted=allocations, by=actor)
+        else:
+            made = payment_allocate_oldest_first(payment=payment, by=actor)
+        credit_hold_review(organization_id=payment.organization_id, today=clock.today(settings.SHOP_TIME_ZONE))
+        return made
 
 
 def invoice_settle_from_credit(*, invoice: Invoice, actor=None) -> list[Allocation]:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("receivables/", views_receivables.receivables, name="receivables"),
     path("overdue/", views_receivables.overdue, name="overdue"),
     path("customers/<str:public_id>/", views_receivables.customer_ledger, name="billing_customer"),
+    path(
+        "customers/<str:public_id>/statement.pdf",
+        views_receivables.customer_statement_pdf,
+        name="billing_customer_statement",
+    ),
     path("payments/", views_receivables.payments, name="payments"),
     path("payments/<str:public_id>/allocate/", views_receivables.payment_allocate_view, name="payment_allocate"),
 ]

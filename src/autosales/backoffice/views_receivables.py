@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows, aging_totals
+from autosales.billing.documents import statement_filename, statement_pdf
 from autosales.billing.forms import PaymentForm
-from autosales.billing.models import Invoice, PaymentReceived
+from autosales.billing.models import AccountEvent, Invoice, PaymentReceived
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
+from autosales.billing.statements import month_parse, previous_month, statement_for
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_required, staff_permission_required
@@ -143,6 +145,7 @@ def customer_ledger(request, public_id: str):
             "credits": PaymentReceived.objects.filter(organization=organization).exclude(amount_allocated=F("amount")),
             "form": form,
             "today": shop_today(),
+            "history": AccountEvent.objects.filter(organization=organization).select_related("invoice")[:50],
         },
     )
 
@@ -202,3 +205,18 @@ def payments(request):
         )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "backoffice/billing/payments.html", {"page": page})
+
+
+@staff_permission_required("billing.view_invoice")
+@require_GET
+def customer_statement_pdf(request, public_id: str):
+    """A customer's statement of a month (?month=YYYY-MM, else last month) as a PDF."""
+    organization = _customer(public_id)
+    try:
+        year, month = month_parse(request.GET["month"]) if request.GET.get("month") else previous_month(shop_today())
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    statement = statement_for(organization=organization, year=year, month=month)
+    response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
+    return response

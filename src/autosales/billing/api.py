@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from autosales.billing.aging import BUCKETS
 from autosales.billing.documents import document_filename, document_pdf
 from autosales.billing.errors import BillingError
 from autosales.billing.models import Invoice, PaymentReceived
@@ -21,6 +22,7 @@ from autosales.billing.selectors import (
     payments_for_organization,
     shop_today,
 )
+from autosales.billing.statements import month_parse, statement_for
 from autosales.catalog.api import MoneyOut
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.core.http.errors import error_responses
@@ -331,3 +333,54 @@ def payments_create(
         idempotency_key=idempotency_key,
     )
     return Status(201, payment_out(payment))
+
+
+class StatementLineOut(Schema):
+    date: dt.date
+    kind: str = Field(description="invoice, credit_note or payment")
+    description: str
+    amount: MoneyOut
+    balance: MoneyOut
+
+
+class StatementOut(Schema):
+    month: str = Field(examples=["2027-03"])
+    start: dt.date
+    end: dt.date
+    opening: MoneyOut
+    closing: MoneyOut
+    lines: list[StatementLineOut]
+    aging: dict[str, MoneyOut] = Field(description="Open at the month's end by days past due: " + ", ".join(BUCKETS))
+
+
+def _m(money: Money) -> dict:
+    return {"amount": money.rounded().amount, "currency": money.currency}
+
+
+@router.get(
+    "/statements/{month}",
+    response={200: StatementOut, **error_responses(400, 401, 404)},
+    summary="The caller's organization's statement of a month (YYYY-MM): balances, activity, aging",
+)
+def statements_detail(request, month: str):
+    organization = _caller_organization(request)
+    year, number = month_parse(month[:7])
+    statement = statement_for(organization=organization, year=year, month=number)
+    return {
+        "month": statement.period,
+        "start": statement.start,
+        "end": statement.end,
+        "opening": _m(statement.opening),
+        "closing": _m(statement.closing),
+        "lines": [
+            {
+                "date": line.date,
+                "kind": line.kind,
+                "description": line.description,
+                "amount": _m(line.amount),
+                "balance": _m(line.balance),
+            }
+            for line in statement.lines
+        ],
+        "aging": {name: _m(amount) for name, amount in statement.aging.items()},
+    }

@@ -18,6 +18,7 @@ from autosales.core.models import BaseModel
 from autosales.core.money import CurrencyField, Money, MoneyField
 from autosales.customers.models import Organization
 from autosales.orders.models import Order, OrderLine
+from autosales.payments.models import Payment
 
 
 class NumberCounter(models.Model):
@@ -193,7 +194,9 @@ class PaymentReceived(BaseModel):
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
     # A card payment in the store: the payments app's transaction that took it.
-    gateway_payment_id = models.BigIntegerField(null=True, blank=True)
+    gateway_payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_payment"
+    )
 
     class Meta:
         ordering = ["-received_on", "-id"]

@@ -72,6 +72,8 @@ urlpatterns = [
     ),
     # Invoices, credit notes and the account's balance
     path("account/invoices/", billing.invoice_list, name="invoices"),
+    path("account/invoices/pay/", billing.invoices_pay, name="invoices_pay"),
+    path("account/statement/", billing.statement, name="statement"),
     path("account/invoices/<str:public_id>/", billing.invoice_detail, name="invoice_detail"),
     path("account/invoices/<str:public_id>/pdf/", billing.invoice_pdf, name="invoice_pdf"),
     # Account

@@ -82,3 +82,40 @@ def test_monthly_customers_get_one_invoice_for_last_month_on_the_first():
     assert sorted(line.quantity for line in invoice.lines.all()) == [2, 3]
     april.refresh_from_db()
     assert april.invoiced_total == 0
+
+
+def test_a_cancelled_remainder_of_an_order_invoiced_at_placement_is_credited_once():
+    from autosales.fulfillment.cancellation import order_cancel_remainder
+
+    with clock.frozen_at(APRIL):
+        checkout = _checkout(invoicing="per_order")
+        order = place_test_order(checkout, quantity=10, kind="account")
+        assert invoices_issue_due()[:2] == (1, 0)
+        _ship(order, 4, "1Z999AA10123456784")
+        order.refresh_from_db()
+        order_cancel_remainder(order=order, reason="Discontinued", actor=make_staff())
+        assert invoices_issue_due()[:2] == (1, 0)
+        assert invoices_issue_due()[:2] == (0, 0)
+    invoice = Invoice.objects.get(kind="invoice")
+    note = Invoice.objects.get(kind="credit_note")
+    assert note.credited_invoice == invoice and note.lines.get().quantity == 6
+    assert note.subtotal == 6 * order.lines.get().unit_price
+    invoice.refresh_from_db()
+    assert invoice.balance.amount == invoice.total - note.total
+
+
+def test_an_order_invoiced_at_placement_then_cancelled_is_credited_in_full():
+    from autosales.orders.services import order_cancel
+
+    with clock.frozen_at(APRIL):
+        checkout = _checkout(invoicing="per_order")
+        order = place_test_order(checkout, quantity=3, kind="account")
+        invoices_issue_due()
+        order_cancel(order=order, actor=None, reason="Ordered twice")
+        assert invoices_issue_due()[:2] == (1, 0)
+        assert invoices_issue_due()[:2] == (0, 0)
+    invoice = Invoice.objects.get(kind="invoice")
+    note = Invoice.objects.get(kind="credit_note")
+    assert note.lines.get().quantity == 3 and note.total == invoice.total
+    invoice.refresh_from_db()
+    assert invoice.status == "void" and invoice.balance.amount == 0

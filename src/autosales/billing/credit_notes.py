@@ -90,8 +90,11 @@ def credit_note_issue(
     reason: str,
     credit_shipping: bool = False,
     actor=None,
+    source_id: str = "",
 ) -> Invoice:
-    """Issues a credit note against `invoice`: the lines (with their share of tax), its shipping when asked."""
+    """Issues a credit note against `invoice`: the lines (with their share of tax), its shipping when asked.
+    `source_id`: what it is issued for, when that must be credited once (a cancelled remainder); a second call
+    with it returns the first credit note."""
     reason = " ".join(reason.split())
     if not reason:
         raise DomainError(BillingError.BAD_AMOUNT, "A credit note needs a reason.", "reason")
@@ -101,6 +104,10 @@ def credit_note_issue(
         )
     with transaction.atomic():
         organization = organization_lock(invoice.organization_id)
+        if source_id:
+            existing = Invoice.objects.filter(source=Invoice.Source.CREDIT, source_id=source_id).first()
+            if existing is not None:
+                return existing
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         credit_lines = _lines(invoice, lines)
         if not credit_lines and not credit_shipping:
@@ -127,7 +134,7 @@ def credit_note_issue(
             organization=organization,
             order=invoice.order,
             source=Invoice.Source.CREDIT,
-            source_id=ids.public_id(),
+            source_id=source_id or ids.public_id(),
             credited_invoice=invoice,
             reason=reason,
             currency=invoice.currency,

@@ -4,9 +4,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from autosales.billing.credit_notes import CreditLine, credit_note_issue
 from autosales.billing.dunning import credit_holds_review, reminders_send
 from autosales.billing.issuing import invoice_issue_for_order, invoice_issue_for_shipment, invoice_issue_monthly
+from autosales.billing.models import Invoice
 from autosales.billing.sources import (
+    cancelled_to_credit,
     card_orders_to_receipt,
     months_to_invoice,
     orders_to_invoice,
@@ -42,6 +45,19 @@ def invoices_issue_due() -> tuple[int, int, str]:
         attempt(f"shipment {shipped.reference}", lambda s=shipped: invoice_issue_for_shipment(shipped=s))
     for order in [*orders_to_invoice(), *card_orders_to_receipt()]:
         attempt(f"order {order.number_display}", lambda o=order: invoice_issue_for_order(order=o))
+    for remainder in cancelled_to_credit():
+        attempt(
+            f"cancelled units of {remainder.invoice.number}",
+            lambda r=remainder: credit_note_issue(
+                invoice=r.invoice,
+                lines=[CreditLine(invoice_line_id=r.invoice_line_id, quantity=r.units)],
+                reason="Cancelled: the order"
+                if r.order_cancelled
+                else "Cancelled: the unshipped remainder of the order",
+                credit_shipping=r.order_cancelled and r.invoice.source == Invoice.Source.ORDER,
+                source_id=f"cancelled:{r.order_line_id}:{r.cancelled}",
+            ),
+        )
     zone = ZoneInfo(settings.SHOP_TIME_ZONE)
     today = clock.today(zone)
     start = dt.datetime.combine(today.replace(day=1), dt.time(), tzinfo=zone)
@@ -57,7 +73,8 @@ def invoices_issue_due() -> tuple[int, int, str]:
 
 @job(ISSUE_INVOICES, every=dt.timedelta(minutes=5))
 def issue_invoices() -> JobResult:
-    """Invoices shipments of account orders, orders invoiced at placement, card receipts and monthly accounts."""
+    """Invoices shipments of account orders, orders invoiced at placement, card receipts and monthly accounts;
+    credits the cancelled remainder of orders invoiced before they shipped."""
     issued, failures, error = invoices_issue_due()
     return JobResult(items=issued, failures=failures, error=error)
 

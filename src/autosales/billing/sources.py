@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from autosales.billing.issuing import ShippedLine, WhatShipped
-from autosales.billing.models import Invoice
+from autosales.billing.models import Invoice, InvoiceLine
 from autosales.customers.models import Organization
 from autosales.fulfillment.models import Shipment, ShipmentLine
 from autosales.orders.models import Order, OrderLine, OrderStatus, PaymentKind
@@ -112,3 +112,55 @@ def months_to_invoice(*, today: dt.date, start_of_month: dt.datetime) -> list[Mo
         for group in by_organization.values()
         if source_id.format(group[0].organization.public_id) not in issued
     ]
+
+
+@dataclass(frozen=True)
+class CancelledRemainder:
+    invoice: Invoice
+    invoice_line_id: int
+    order_line_id: int
+    units: int  # cancelled units not credited yet
+    cancelled: int  # all cancelled units of the order line (the credit's source id)
+    order_cancelled: bool  # the whole order: its invoice's shipping is credited too
+
+
+def cancelled_to_credit(*, limit: int = 200) -> list[CancelledRemainder]:
+    """Invoiced units whose order line was later cancelled (an unshipped remainder, or the whole order, of an
+    order invoiced at placement or monthly) and that no credit note has credited yet."""
+    lines = (
+        InvoiceLine.objects.filter(
+            invoice__kind=Invoice.Kind.INVOICE,
+            invoice__source__in=[Invoice.Source.ORDER, Invoice.Source.MONTHLY],
+        )
+        .filter(Q(order_line__quantity_cancelled__gt=0) | Q(order_line__order__status=OrderStatus.CANCELLED))
+        .select_related("invoice", "order_line", "order_line__order")
+        .order_by("id")[: limit * 4]
+    )
+    lines = list(lines)
+    credited = {
+        row["order_line_id"]: row["units"]
+        for row in InvoiceLine.objects.filter(
+            invoice__kind=Invoice.Kind.CREDIT_NOTE, order_line_id__in=[line.order_line_id for line in lines]
+        )
+        .values("order_line_id")
+        .annotate(units=Sum("quantity"))
+    }
+    due = []
+    for line in lines:
+        order_line = line.order_line
+        cancelled = (
+            order_line.quantity if order_line.order.status == OrderStatus.CANCELLED else order_line.quantity_cancelled
+        )
+        units = min(cancelled, line.quantity) - credited.get(line.order_line_id, 0)
+        if units > 0:
+            due.append(
+                CancelledRemainder(
+                    invoice=line.invoice,
+                    invoice_line_id=line.pk,
+                    order_line_id=line.order_line_id,
+                    units=units,
+                    cancelled=cancelled,
+                    order_cancelled=order_line.order.status == OrderStatus.CANCELLED,
+                )
+            )
+    return due[:limit]

@@ -3,7 +3,8 @@
 Contract:
 - One source (a shipment, an order, a card order's receipt, a customer's month) gets at most one invoice: the
   pair (source, source id) is unique, and issuing looks for it under the customer's lock before issuing.
-- In one transaction, with the customer's row locked first and the year's counter row next: the number, the
+- In one transaction, with the order's row locked first (as fulfillment locks it), then the customer's row (the
+  lock every billing write of a customer takes), then the year's counter row: the number, the
   invoice and its lines, the units invoiced on each order line, the order's invoiced total, the ledger entry,
   the use of any credit the customer has, and the email with the PDF. A failure leaves none of it, and gives the
   number back, so numbers have no gaps.
@@ -215,18 +216,20 @@ def _existing(source: str, source_id: str) -> Invoice | None:
 
 
 def _order_locked(order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("organization").get(pk=order_id)
+    # The order's row alone (no join: on PostgreSQL a joined row would be locked too, out of turn).
+    return Order.objects.select_for_update().get(pk=order_id)
 
 
 def invoice_issue_for_shipment(*, shipped: WhatShipped, actor=None) -> Invoice:
     """The invoice of one shipment of an on-account order: issued once, whatever the retries."""
     order = Order.objects.only("organization_id").get(pk=shipped.order_id)
     with transaction.atomic():
+        # Locks in the order fulfillment takes them (the order, then its customer), so the two never deadlock.
+        order = _order_locked(shipped.order_id)
         organization = organization_lock(order.organization_id)
         existing = _existing(Invoice.Source.SHIPMENT, shipped.shipment_id)
         if existing is not None:
             return existing
-        order = _order_locked(shipped.order_id)
         if order.payment_kind != PaymentKind.ACCOUNT:
             raise DomainError(
                 BillingError.NOT_ACCOUNT_ORDER, "Only orders on account are invoiced per shipment.", "order"
@@ -268,11 +271,11 @@ def invoice_issue_for_order(*, order: Order, actor=None) -> Invoice:
     receipt = order.payment_kind == PaymentKind.CARD
     source = Invoice.Source.RECEIPT if receipt else Invoice.Source.ORDER
     with transaction.atomic():
+        order = _order_locked(order.pk)
         organization = organization_lock(order.organization_id)
         existing = _existing(source, order.public_id)
         if existing is not None:
             return existing
-        order = _order_locked(order.pk)
         draft = _draft(orders={order.pk: order}, units={order.pk: _remaining_units(order)}, currency=order.currency)
         invoice = _issue(
             organization=organization,
@@ -309,13 +312,13 @@ def invoice_issue_monthly(
     """One invoice for everything not yet invoiced of the customer's account `orders` of that month; once."""
     source_id = f"{organization.public_id}:{year:04d}-{month:02d}"
     with transaction.atomic():
+        locked = {
+            o.pk: o for o in Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]).order_by("pk")
+        }
         organization = organization_lock(organization.pk)
         existing = _existing(Invoice.Source.MONTHLY, source_id)
         if existing is not None:
             return existing
-        locked = {
-            o.pk: o for o in Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]).order_by("pk")
-        }
         units = {pk: _remaining_units(o) for pk, o in locked.items()}
         units = {pk: u for pk, u in units.items() if u}
         currency = organization.currency

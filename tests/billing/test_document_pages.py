@@ -59,3 +59,33 @@ def test_staff_with_the_billing_view_permission_see_invoices(client, group, allo
     assert pdf.status_code == expected
     if allowed:
         assert invoice.number in client.get("/backoffice/billing/invoices/").content.decode()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(url).status_code == 200
+    return len(seen)
+
+
+def test_invoice_lists_and_the_ledger_take_the_same_queries_for_3_or_30_invoices(client):
+    from tests.factories import make_account_order, make_member, make_organization
+
+    counts = []
+    staff = make_staff(group=ACCOUNTS)
+    for n in (3, 30):
+        organization = make_organization(has_account_terms=True, credit_limit=100_000)
+        buyer = make_member(organization=organization)
+        with clock.frozen_at(JUNE):
+            for _ in range(n):
+                invoice_issue_for_order(order=make_account_order(organization=organization))
+        client.force_login(buyer)
+        shop = _queries(client, "/account/invoices/")
+        client.force_login(staff)
+        back = _queries(client, "/backoffice/billing/invoices/")
+        ledger = _queries(client, f"/backoffice/billing/customers/{organization.public_id}/")
+        counts.append((shop, back, ledger))
+    assert counts[0] == counts[1]
+    assert max(counts[0]) <= 15, counts

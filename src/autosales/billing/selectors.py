@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, When
 
 from autosales.billing.errors import BillingError
 from autosales.billing.ledger import amount_sum
 from autosales.billing.models import Allocation, Invoice, InvoiceLine, LedgerEntry, PaymentReceived
 from autosales.core import clock
 from autosales.core.errors import NotFound
-from autosales.core.money import Money
+from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Money, quantize
 from autosales.customers.models import Organization
 from autosales.orders.selectors import account_exposure
 
@@ -111,12 +111,21 @@ def account_standing(*, organization: Organization) -> AccountStanding:
     """A fixed number of queries whatever the number of invoices."""
     currency = organization.currency
     today = shop_today()
-    open_rows = Invoice.objects.filter(organization=organization, status=OPEN)
-    invoices = open_rows.filter(kind=Invoice.Kind.INVOICE)
     left = F("total") - F("amount_settled")
-    owed = amount_sum(invoices, left, currency=currency)
-    overdue = amount_sum(invoices.filter(due_date__lt=today), left, currency=currency)
-    credit_notes = amount_sum(open_rows.filter(kind=Invoice.Kind.CREDIT_NOTE), left, currency=currency)
+    money = DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+
+    def part(condition: Q) -> Sum:
+        return Sum(Case(When(condition, then=left), default=Value(Decimal(0)), output_field=money))
+
+    invoice = Q(kind=Invoice.Kind.INVOICE)
+    sums = Invoice.objects.filter(organization=organization, status=OPEN).aggregate(
+        owed=part(invoice),
+        overdue=part(invoice & Q(due_date__lt=today)),
+        credit_notes=part(Q(kind=Invoice.Kind.CREDIT_NOTE)),
+    )
+    owed, overdue, credit_notes = (
+        quantize(Decimal(sums[k] or 0), currency) for k in ("owed", "overdue", "credit_notes")
+    )
     payments = amount_sum(
         PaymentReceived.objects.filter(organization=organization),
         F("amount") - F("amount_allocated"),

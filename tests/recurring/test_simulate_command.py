@@ -42,7 +42,10 @@ def test_two_years_of_bulbs_every_two_months_as_json_lines_and_nothing_real_chan
     assert len(notices) == 13  # one before each order, and the one before 31 January 2029
     emails = [e for e in events if e["type"] == "email"]
     assert {e["template"] for e in emails} == {"recurring/notice", "orders/confirmation"}
-    assert events[-1] == {"type": "summary", "placed": 12, "notice": 13, "email": len(emails)}
+    # Billing's daily jobs run on the simulated days too: each card order gets its paid receipt.
+    jobs = [e for e in events if e["type"] == "job"]
+    assert {e["job"] for e in jobs} == {"billing.issue_invoices"} and sum(e["items"] for e in jobs) == 12
+    assert events[-1] == {"type": "summary", "placed": 12, "notice": 13, "email": len(emails), "job": len(jobs)}
     # The real database is untouched.
     assert Order.objects.count() == 0
     assert Run.objects.count() == 0

@@ -18,6 +18,7 @@ from django.db.models import Min
 from django.test.utils import override_settings
 
 from autosales.core import clock
+from autosales.jobs.registry import JobResult, registered_jobs
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.recurring.models import Run, StandingOrder
@@ -27,29 +28,56 @@ from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
 # Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
 MIN_STEP = dt.timedelta(seconds=1)
+# Other apps' daily work that each day the simulation stops on runs too, by job name (the registry spares
+# recurring importing them): billing's invoices, overdue reminders and credit holds, and monthly statements.
+# The simulation does not stop on days of their own (a year stays seconds): they catch up as after downtime.
+DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements")
 
 
 def simulate(*, until: dt.date, time_zone: str, start: dt.datetime | None = None) -> Iterator[dict]:
     """Yields one event dict per thing that happens (`type`, `date`, `at`, ...) from `start` until the end of `until`.
 
     `until` ends at midnight in `time_zone`, and each event's `date` and `at` (ISO 8601 with its offset) are
-    local to it. Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email.
+    local to it. Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email,
+    job (another app's daily job that did something, e.g. billing's invoices, reminders, credit holds).
     """
     zone = ZoneInfo(time_zone)
     moment = start or clock.now()
     end = day_start(until + dt.timedelta(days=1), zone)
     if end <= moment:
         return
+    jobs = registered_jobs()
+    daily = [jobs[name] for name in DAILY_JOBS if name in jobs]
+    last_day = None
     with override_settings(EMAIL_URL="mailbox://"):
         while moment is not None and moment < end:
             clock.set_now(moment)
             local = moment.astimezone(zone)
             for event in scheduler_tick(now=moment).events:
                 yield {"date": local.date().isoformat(), "at": local.isoformat(), **event}
+            if daily and local.date() != last_day:
+                last_day = local.date()
+                yield from _daily_jobs(local, daily)
             yield from _emails_sent(local)
             upcoming = next_moment()
             moment = None if upcoming is None else max(upcoming, moment + MIN_STEP)
     clock.set_now(None)
+
+
+def _daily_jobs(local: dt.datetime, specs) -> Iterator[dict]:
+    """Runs each daily job once for the day; an event for each that did something."""
+    for spec in specs:
+        result = spec.func()
+        items = result.items if isinstance(result, JobResult) else int(result or 0)
+        if items:
+            yield {
+                "type": "job",
+                "date": local.date().isoformat(),
+                "at": local.isoformat(),
+                "job": spec.name,
+                "items": items,
+                "reason": f"{spec.name}: {items}",
+            }
 
 
 def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:

@@ -121,7 +121,7 @@ def test_a_salesperson_sees_receivables_but_cannot_record_payments(client):
         f"/backoffice/billing/customers/{organization.public_id}/",
         {"method": "cheque", "amount": "4", "received_on": "2027-02-01", "allocation": "oldest"},
     )
-    assert response.status_code == 404 and not PaymentReceived.objects.exists()
+    assert response.status_code == 403 and not PaymentReceived.objects.exists()
 
 
 def test_a_credit_note_from_the_invoice_page(client):

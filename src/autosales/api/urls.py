@@ -79,7 +79,7 @@ class AutosalesAPI(NinjaAPI):
 api = AutosalesAPI(
     title="autosales API",
     version="1",
-    description="Catalog, cart, checkout, orders and standing orders. "
+    description="Catalog, cart, checkout, orders, standing orders and billing. "
     "Authenticate with a session cookie (and the CSRF token on POST, PUT, PATCH, DELETE) or "
     "`Authorization: Bearer <token>` (`autosales token create USERNAME`). "
     'Every error is `{"code", "message", "errors": [{"field", "code", "message"}]}`.',

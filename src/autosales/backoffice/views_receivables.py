@@ -5,6 +5,7 @@ import csv
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -107,7 +108,7 @@ def customer_ledger(request, public_id: str):
     form = PaymentForm(initial={"received_on": shop_today(), "payer": organization.name})
     if request.method == "POST":
         if not request.user.has_perm("billing.add_paymentreceived"):
-            raise Http404("No such page.")
+            raise DjangoPermissionDenied("Your role does not allow recording payments.")
         customer_change_required(user=request.user, organization=organization)
         form = PaymentForm(request.POST)
         if form.is_valid():

@@ -3,6 +3,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from autosales.billing.credit_notes import CreditLine, credit_note_issue
 from autosales.billing.dunning import credit_holds_review, reminders_send
@@ -40,6 +41,10 @@ def invoices_issue_due() -> tuple[int, int, str]:
             failures += 1
             error = f"{label}: {exc.message}"
             log.warning("cannot invoice %s: %s", label, exc.message)
+        except DatabaseError as exc:  # a deadlock or a lost connection: this item is tried again next run
+            failures += 1
+            error = f"{label}: {type(exc).__name__}: {exc}"
+            log.warning("cannot invoice %s now", label, exc_info=True)
 
     for shipped in shipments_to_invoice():
         attempt(f"shipment {shipped.reference}", lambda s=shipped: invoice_issue_for_shipment(shipped=s))

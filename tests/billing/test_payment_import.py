@@ -102,3 +102,28 @@ def test_the_journal_balances_each_document(invoices):
     receivable = [r for r in rows if r["document"] == a1.number and r["account"] == "1200"]
     assert receivable[0]["debit"] == "15.00"
     assert {r["account"] for r in rows if r["journal"] == "receipts"} == {"1000", "1200"}
+
+
+def test_unmatched_rows_are_listed_once_for_staff_who_assign_them_to_a_customer(tmp_path, invoices, client):
+    from autosales.billing.models import UnmatchedPayment
+    from autosales.customers.staff_roles import ACCOUNTS
+    from tests.factories import make_staff
+
+    acme, _zeta, a1, _a2, _z1 = invoices
+    text = "date,amount,reference,payer\n2027-02-23,15.00,Who knows,Mystery Corp\n"
+    _import(tmp_path, text)
+    _import(tmp_path, text)
+    row = UnmatchedPayment.objects.get()
+    client.force_login(make_staff(group=ACCOUNTS))
+    assert "Mystery Corp" in client.get("/backoffice/billing/unmatched/").content.decode()
+    with clock.frozen_at(NOW):
+        bad = client.post(f"/backoffice/billing/unmatched/{row.public_id}/assign/", {"customer": "Nobody Inc"})
+        assert bad.status_code == 302 and not PaymentReceived.objects.exists()
+        client.post(f"/backoffice/billing/unmatched/{row.public_id}/assign/", {"customer": "acme lighting"})
+    payment = PaymentReceived.objects.get()
+    assert payment.organization == acme and payment.payer == "Mystery Corp"
+    a1.refresh_from_db()
+    assert a1.status == "paid"
+    assert "Mystery Corp" not in client.get("/backoffice/billing/unmatched/").content.decode()
+    again, _ = _import(tmp_path, text)
+    assert "1 imported before" in again and PaymentReceived.objects.count() == 1

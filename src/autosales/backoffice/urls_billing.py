@@ -17,5 +17,7 @@ urlpatterns = [
         name="billing_customer_statement",
     ),
     path("payments/", views_receivables.payments, name="payments"),
+    path("unmatched/", views_receivables.unmatched, name="unmatched"),
+    path("unmatched/<str:public_id>/assign/", views_receivables.unmatched_assign, name="unmatched_assign"),
     path("payments/<str:public_id>/allocate/", views_receivables.payment_allocate_view, name="payment_allocate"),
 ]

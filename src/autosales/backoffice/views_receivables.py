@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows, aging_totals
 from autosales.billing.documents import statement_filename, statement_pdf
 from autosales.billing.forms import PaymentForm
-from autosales.billing.models import AccountEvent, Invoice, PaymentReceived
+from autosales.billing.models import AccountEvent, Invoice, PaymentReceived, UnmatchedPayment
+from autosales.billing.payment_import import unmatched_payment_assign
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
 from autosales.billing.statements import month_parse, previous_month, statement_for
@@ -221,3 +222,33 @@ def customer_statement_pdf(request, public_id: str):
     response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
     return response
+
+
+@staff_permission_required("billing.view_paymentreceived")
+@require_GET
+def unmatched(request):
+    """Bank rows that matched no customer (from `autosales billing import-payments`), to assign by hand."""
+    rows = UnmatchedPayment.objects.filter(payment__isnull=True)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "backoffice/billing/unmatched.html", {"page": page})
+
+
+@staff_permission_required("billing.add_paymentreceived")
+@require_POST
+def unmatched_assign(request, public_id: str):
+    row = UnmatchedPayment.objects.filter(public_id=public_id, payment__isnull=True).first()
+    if row is None:
+        raise Http404("No such unmatched payment.")
+    name = " ".join(request.POST.get("customer", "").split())
+    customers = list(Organization.objects.filter(name__iexact=name)[:2]) if name else []
+    if len(customers) != 1:
+        messages.error(request, f"customer: no single customer is named {name!r}.")
+        return redirect("backoffice:unmatched")
+    customer_change_required(user=request.user, organization=customers[0])
+    try:
+        payment = unmatched_payment_assign(row=row, organization=customers[0], actor=request.user)
+    except DomainError as exc:
+        messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        return redirect("backoffice:unmatched")
+    messages.success(request, f"{payment.amount_money} recorded for {customers[0].name}.")
+    return redirect("backoffice:billing_customer", public_id=customers[0].public_id)

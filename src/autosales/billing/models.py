@@ -319,3 +319,25 @@ class AccountEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class UnmatchedPayment(BaseModel):
+    """A row of an imported bank file that matched no customer: listed for staff to assign by hand."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    key = models.CharField(max_length=80, unique=True)  # the row's import key: listed once however often imported
+    received_on = models.DateField()
+    amount = MoneyField()
+    currency = CurrencyField()
+    reference = models.CharField(max_length=140, blank=True)
+    payer = models.CharField(max_length=200, blank=True)
+    method = models.CharField(max_length=16, choices=PaymentReceived.Method.choices)
+    payment = models.OneToOneField(
+        PaymentReceived, null=True, blank=True, on_delete=models.SET_NULL, related_name="unmatched_row"
+    )
+
+    class Meta:
+        ordering = ["received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.amount} {self.reference}"

@@ -28,7 +28,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from autosales.billing.errors import BillingError
-from autosales.billing.models import Invoice, PaymentReceived
+from autosales.billing.models import Invoice, PaymentReceived, UnmatchedPayment
 from autosales.billing.payments_received import AllocationRequest, amount_clean, payment_allocate, payment_record
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
@@ -194,6 +194,18 @@ def _import_row(row: _Row, *, outcome: ImportOutcome, dry_run: bool, actor) -> N
         return
     match = row_match(reference=row.reference, payer=row.payer)
     if match is None:
+        if not dry_run:
+            UnmatchedPayment.objects.get_or_create(
+                key=row.key,
+                defaults={
+                    "received_on": row.date,
+                    "amount": amount_clean(row.amount, currency=settings.CURRENCY),
+                    "currency": settings.CURRENCY,
+                    "reference": row.reference,
+                    "payer": row.payer,
+                    "method": row.method,
+                },
+            )
         outcome.unmatched.append(
             (row.line, {"date": row.date, "amount": row.amount, "reference": row.reference, "payer": row.payer})
         )
@@ -227,3 +239,21 @@ def _import_row(row: _Row, *, outcome: ImportOutcome, dry_run: bool, actor) -> N
         outcome.errors.append(RowProblem(row.line, exc.field or "", exc.message))
         return
     outcome.recorded += 1
+
+
+def unmatched_payment_assign(*, row: UnmatchedPayment, organization: Organization, actor=None) -> PaymentReceived:
+    """Records an unmatched bank row as the customer's payment (allocated oldest first), once."""
+    if row.payment_id is not None:
+        return row.payment
+    payment = payment_record(
+        organization=organization,
+        method=row.method,
+        amount=row.amount,
+        received_on=row.received_on,
+        reference=row.reference,
+        payer=row.payer,
+        actor=actor,
+        idempotency_key=row.key,
+    )
+    UnmatchedPayment.objects.filter(pk=row.pk, payment__isnull=True).update(payment=payment)
+    return payment

@@ -101,6 +101,9 @@ SECURE_PROXY_SSL_HEADER = None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are written to the database and read from the shared cache (Redis or files, see CACHES below): a page
+# does not query the session table, and a session the cache has dropped is read from the database again.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

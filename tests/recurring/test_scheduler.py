@@ -179,7 +179,8 @@ def test_a_retry_after_a_decline_charges_once_when_it_succeeds(bulbs):
     assert Payment.objects.filter(status__in=["authorized", "captured"]).count() == 1
 
 
-def test_out_of_stock_backorder_places_what_is_available_and_the_rest_later(bulbs):
+def test_out_of_stock_backorder_places_everything_and_the_rest_ships_when_received(bulbs):
+    from autosales.fulfillment.services import stock_receive
     from autosales.inventory.models import StockLevel
 
     StockLevel.objects.filter(variant=bulbs.variant).update(on_hand=600)
@@ -187,19 +188,22 @@ def test_out_of_stock_backorder_places_what_is_available_and_the_rest_later(bulb
 
     run_daily(dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC), start=dt.datetime(2027, 2, 1, 13, tzinfo=dt.UTC))
 
-    first = Order.objects.get()
-    assert first.lines.get().quantity == 600
-    backorder = Run.objects.get(standing_order=standing_order, kind=Run.Kind.BACKORDER)
-    assert backorder.lines == [{"variant_id": bulbs.variant.pk, "quantity": 400}]
-    assert OutboxEmail.objects.filter(template="recurring/backordered").count() == 1
+    # one order for all 1,000: 600 allocated, 400 backordered on its line; no second run
+    order = Order.objects.get()
+    line = order.lines.get()
+    assert (line.quantity, line.quantity_backordered) == (1000, 400)
+    run = Run.objects.get(standing_order=standing_order)
+    assert run.status == Run.Status.PLACED
+    assert run.backordered == [{"variant_id": bulbs.variant.pk, "quantity": 400}]
+    email = OutboxEmail.objects.get(template="recurring/backordered")
+    assert "400 of 1000 backordered" in email.context["reason"]
 
-    StockLevel.objects.filter(variant=bulbs.variant).update(on_hand=1000)  # 600 allocated + 400 arrive
-    run_daily(dt.datetime(2027, 2, 3, 13, tzinfo=dt.UTC), start=dt.datetime(2027, 2, 2, 13, tzinfo=dt.UTC))
+    level = StockLevel.objects.get(variant=bulbs.variant)
+    stock_receive(warehouse=level.warehouse, quantities={bulbs.variant.pk: 400}, reference="PO-1", actor=None)
 
-    backorder.refresh_from_db()
-    assert backorder.status == Run.Status.PLACED
-    assert backorder.order.lines.get().quantity == 400
-    assert Order.objects.count() == 2
+    line.refresh_from_db()
+    assert line.quantity_backordered == 0
+    assert Order.objects.count() == 1
 
 
 def test_out_of_stock_retry_policy_waits_then_fails_and_goes_on(bulbs):

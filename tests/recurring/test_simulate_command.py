@@ -41,11 +41,25 @@ def test_two_years_of_bulbs_every_two_months_as_json_lines_and_nothing_real_chan
     notices = [e for e in events if e["type"] == "notice"]
     assert len(notices) == 13  # one before each order, and the one before 31 January 2029
     emails = [e for e in events if e["type"] == "email"]
-    assert {e["template"] for e in emails} == {"recurring/notice", "orders/confirmation"}
+    assert {e["template"] for e in emails} == {"recurring/notice", "orders/confirmation", "fulfillment/shipped"}
+    # each order leaves on the day promised at checkout (placed before the center's cut-off, no handling days)
+    # and arrives three days later
+    shipped = [e for e in events if e["type"] == "shipped"]
+    assert [e["date"] for e in shipped] == [e["date"] for e in placed]
+    assert all(e["units"] == 1000 for e in shipped)
+    assert len([e for e in events if e["type"] == "delivered"]) == 12
     # Billing's daily jobs run on the simulated days too: each card order gets its paid receipt.
     jobs = [e for e in events if e["type"] == "job"]
     assert {e["job"] for e in jobs} == {"billing.issue_invoices"} and sum(e["items"] for e in jobs) == 12
-    assert events[-1] == {"type": "summary", "placed": 12, "notice": 13, "email": len(emails), "job": len(jobs)}
+    assert events[-1] == {
+        "type": "summary",
+        "placed": 12,
+        "notice": 13,
+        "shipped": 12,
+        "delivered": 12,
+        "email": len(emails),
+        "job": len(jobs),
+    }
     # The real database is untouched.
     assert Order.objects.count() == 0
     assert Run.objects.count() == 0
@@ -110,3 +124,22 @@ def test_the_time_zone_option_overrides_the_shops():
 def test_an_unknown_time_zone_is_refused_naming_the_option():
     with pytest.raises(CommandError, match="--time-zone: Unknown time zone 'Mars/Olympus_Mons'"):
         simulate("--until", "2027-02-01", "--time-zone", "Mars/Olympus_Mons")
+
+
+def test_a_year_of_standing_orders_ships_in_full_when_the_forecast_is_received():
+    # given 1,000 bulbs every two months and only 1,500 in stock: without goods in, the second run is short
+    clock.set_now(START)
+    checkout = make_checkout(stock=1_500, price="2.50")
+    make_standing_order(checkout)
+
+    short = [json.loads(line) for line in simulate("--until", "2027-12-31", "--json", "--only", "shipped").splitlines()]
+    received = [
+        json.loads(line) for line in simulate("--until", "2027-12-31", "--json", "--receive-stock").splitlines()
+    ]
+
+    assert sum(e["units"] for e in short if e["type"] == "shipped") < 6_000
+    shipped = [e for e in received if e["type"] == "shipped"]
+    assert sum(e["units"] for e in shipped) == 6_000  # six orders of 1,000, every one shipped in full
+    assert [e for e in received if e["type"] == "received"]
+    assert not any(e.get("backordered") for e in received if e["type"] == "placed")
+    assert Order.objects.count() == 0  # on the scratch copy only

@@ -14,6 +14,7 @@ from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
 from autosales.core.http import auth, errors
 from autosales.customers.api import router as tokens_router
+from autosales.fulfillment.api import router as fulfillment_router
 from autosales.orders.api import router as orders_router
 from autosales.recurring.api import router as recurring_router
 
@@ -25,6 +26,7 @@ ROUTERS = [
     ("/orders", orders_router),
     ("/billing", billing_router),
     ("", recurring_router),  # /standing-orders and /forecast
+    ("", fulfillment_router),  # /fulfillment/orders, /shipments and /stock/receipts (staff)
 ]
 
 

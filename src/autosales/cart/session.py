@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+
 from autosales.cart.models import Cart
+from autosales.cart.selectors import cart_item_count_remember
 from autosales.cart.services import cart_get_or_create, cart_merge
 from autosales.customers.selectors import organization_for_user
 
@@ -28,18 +32,25 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
     user = request_user(request)
     if user is not None:
         organization = organization_for_user(user=user)
-        cart = Cart.objects.filter(user=user, organization=organization).first()
+        cart = _with_item_count(Cart.objects.filter(user=user, organization=organization)).first()
         if cart is None and create:
             cart = cart_get_or_create(user=user, organization=organization)
     else:
         token = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-        cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+        cart = _with_item_count(Cart.objects.filter(token=token, user__isnull=True)).first() if token else None
         if cart is None and create:
             cart = Cart.objects.create()
             request.session[SESSION_KEY] = cart.token
     if cart is not None:
         request._cart = cart
+        if getattr(cart, "item_count", None) is not None:
+            cart_item_count_remember(cart=cart, count=cart.item_count)
     return cart
+
+
+def _with_item_count(carts):
+    """The cart with its units counted in the same query (the header's cart badge on every page)."""
+    return carts.annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
 
 
 def cart_merge_for_login(request, user) -> Cart | None:

@@ -20,6 +20,7 @@ A decline deletes the pending order and releases its stock: no order, no held st
 A payment taken for an order that could not be confirmed is given back (voided or refunded) and recorded.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from autosales.checkout.attempts import (
     attempt_payment,
     gateway_key,
 )
+from autosales.checkout.delivery import order_promise, requested_date_check
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
@@ -53,6 +55,7 @@ from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
+from autosales.inventory.delivery_dates import shipping_calendars
 from autosales.inventory.services import stock_allocate
 from autosales.orders.models import (
     Order,
@@ -107,6 +110,8 @@ def place_order(
     expected_total: Money | None = None,
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
+    backorder: bool = False,
+    requested_delivery_date: dt.date | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -118,6 +123,9 @@ def place_order(
     could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
+    `backorder`: units the warehouses do not have are ordered all the same, backordered on their lines (allocated
+    when stock is received, see fulfillment.receiving), instead of refusing the order.
+    `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -136,6 +144,7 @@ def place_order(
         raise DomainError(CheckoutError.ADDRESS_NOT_YOURS, "Choose one of your own addresses.", "shipping_address")
     if shipping_method is None:
         raise DomainError(CheckoutError.SHIPPING_METHOD_UNAVAILABLE, "Choose a shipping method.", "shipping_method")
+    requested_date_check(organization=organization, requested=requested_delivery_date)
     merged = lines_merge(lines=lines)
     address = address_fields(shipping_address)
     reference = " ".join((customer_reference or "").split())[:100]
@@ -147,6 +156,7 @@ def place_order(
         source=source,
         reference=reference,
         expected_total=expected_total,
+        requested_delivery_date=requested_delivery_date,
     )
     reserve = {
         "organization": organization,
@@ -164,6 +174,8 @@ def place_order(
         "expected_total": expected_total,
         "answer": answer,
         "memo": memo,
+        "backorder": backorder,
+        "requested_delivery_date": requested_delivery_date,
     }
     try:
         reserved = _reserve(**reserve)
@@ -221,6 +233,8 @@ def _reserve(
     expected_total: Money | None,
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
+    backorder: bool = False,
+    requested_delivery_date: dt.date | None,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -231,6 +245,7 @@ def _reserve(
     """
     placed_by = user if getattr(user, "pk", None) else None
     taken_up = claimed = attempt is not None
+    calendars = shipping_calendars()  # before the transaction: shared through the cache, no query when warm
     try:
         with transaction.atomic():
             if attempt is None:
@@ -257,7 +272,15 @@ def _reserve(
                 raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
-            parts = stock_allocate(quantities=priced.quantities())
+            parts = stock_allocate(quantities=priced.quantities(), partial=backorder)
+            short = _backordered(quantities=priced.quantities(), parts=parts) if backorder else {}
+            promised = order_promise(
+                calendars=calendars,
+                parts=parts,
+                shipping_method=shipping_method,
+                moment=clock.now(),
+                requested=requested_delivery_date,
+            )
             order = Order.objects.create(
                 organization=organization,
                 placed_by=placed_by,
@@ -277,6 +300,10 @@ def _reserve(
                 idempotency_key=key,
                 request_hash=request_hash,
                 standing_order_run_id=getattr(standing_order_run, "pk", None),
+                requested_delivery_date=requested_delivery_date,
+                ships_on=promised.ships_on if promised else None,
+                arrives_from=promised.arrives_from if promised else None,
+                arrives_to=promised.arrives_to if promised else None,
             )
             order_lines = OrderLine.objects.bulk_create(
                 [
@@ -288,6 +315,7 @@ def _reserve(
                         quantity=line.quantity,
                         unit_price=line.unit_price.amount,
                         line_total=line.line_total.amount,
+                        quantity_backordered=short.get(line.variant_id, 0),
                     )
                     for line in priced.lines
                 ]
@@ -307,6 +335,8 @@ def _reserve(
             )
             _order_keep(order, lines=order_lines, events=[])
             events = [_created_event(order)]
+            if short:
+                events.append(_backordered_event(order, lines=order_lines))
             if payment.kind == PaymentKind.ACCOUNT:
                 order_transition(order=order, to=OrderStatus.ON_ACCOUNT, actor=user, events=events)
                 _order_keep(order, lines=order_lines, events=events)
@@ -348,6 +378,24 @@ def _reserve(
             "This idempotency key was already used for an order; send a new key for a new order.",
             "idempotency_key",
         ) from None
+
+
+def _backordered(*, quantities: dict[int, int], parts) -> dict[int, int]:
+    """Units per variant the allocation could not cover (to backorder)."""
+    allocated: dict[int, int] = {}
+    for part in parts:
+        allocated[part.variant_id] = allocated.get(part.variant_id, 0) + part.quantity
+    return {vid: qty - allocated.get(vid, 0) for vid, qty in quantities.items() if qty > allocated.get(vid, 0)}
+
+
+def _backordered_event(order: Order, *, lines: list[OrderLine]) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.BACKORDERED,
+        actor=order.placed_by,
+        at=order.created_at,
+        data={"lines": {line.sku: line.quantity_backordered for line in lines if line.quantity_backordered}},
+    )
 
 
 def _created_event(order: Order) -> OrderEvent:

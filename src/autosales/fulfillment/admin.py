@@ -34,6 +34,9 @@ class ShipmentAdmin(admin.ModelAdmin):
     inlines = [ShipmentLineInline]
     show_full_result_count = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
     def has_add_permission(self, request):
         return False  # a shipment consumes stock: only shipment_create makes one
 

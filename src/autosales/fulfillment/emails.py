@@ -34,11 +34,11 @@ def still_to_come(lines: list[OrderLine]) -> list[dict]:
 
 
 def _promised(order: Order) -> dict:
-    # Delivery dates are on the order when the shop computes them (fields absent on older schemas).
+    """The delivery dates promised at checkout (empty when the order has none)."""
     return {
-        "requested_date": getattr(order, "requested_delivery_date", None),
-        "arrives_from": getattr(order, "arrives_from", None),
-        "arrives_to": getattr(order, "arrives_to", None),
+        "requested_date": order.requested_delivery_date,
+        "arrives_from": order.arrives_from,
+        "arrives_to": order.arrives_to,
     }
 
 

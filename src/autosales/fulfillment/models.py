@@ -39,6 +39,8 @@ class Shipment(BaseModel):
     status = models.CharField(max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.SHIPPED)
     carrier = models.CharField(max_length=20)
     tracking_number = models.CharField(max_length=64)
+    # The carrier's tracking page as the shipping email linked it (from the carrier's template when it shipped).
+    tracking_url = models.URLField(max_length=500, blank=True)
     parcels = models.PositiveSmallIntegerField(default=1)
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     shipped_at = models.DateTimeField(db_index=True)
@@ -77,11 +79,6 @@ class Shipment(BaseModel):
         return carrier.name if carrier else self.carrier.upper()
 
     @property
-    def tracking_url(self) -> str:
-        carrier = carriers().get(self.carrier)
-        return carrier.tracking_link(self.tracking_number) if carrier else ""
-
-    @property
     def capture_money(self) -> Money:
         return Money(self.capture_amount, self.currency)
 
@@ -112,9 +109,17 @@ class StockReceipt(BaseModel):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A warehouse system's retry of the same receipt (or a file imported again) receives nothing twice.
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=~Q(idempotency_key=""), name="receipt_one_per_idempotency_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Receipt {self.reference or self.public_id} at {self.warehouse_id}"

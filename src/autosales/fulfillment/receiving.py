@@ -5,16 +5,18 @@ stock rows (primary-key order). A backorder placed while a receipt runs is fille
 `fulfillment.allocate_backorders` job, which gives waiting orders whatever stock is free.
 """
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from autosales.catalog.models import Variant
 from autosales.core import clock
 from autosales.core.cache_versions import STOCK, versions_bump
-from autosales.core.errors import NUL, DomainError
+from autosales.core.errors import NUL, Conflict, DomainError
 from autosales.fulfillment.errors import FulfillmentError
 from autosales.fulfillment.models import StockReceipt, StockReceiptLine
 from autosales.inventory.locks import stock_levels_by_id_for_update
@@ -22,6 +24,7 @@ from autosales.inventory.models import StockLevel, Warehouse
 from autosales.orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus
 
 MAX_REFERENCE = 100
+MAX_KEY_LENGTH = 200
 MAX_UNITS = 10_000_000
 # Orders whose backordered units wait for stock.
 WAITING = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.ON_ACCOUNT, OrderStatus.PARTIALLY_SHIPPED)
@@ -47,10 +50,18 @@ def _clean_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
 
 
 def stock_receive(
-    *, warehouse: Warehouse, quantities: Mapping[int, int], reference: str, actor, received_at=None
+    *,
+    warehouse: Warehouse,
+    quantities: Mapping[int, int],
+    reference: str,
+    actor,
+    received_at=None,
+    idempotency_key: str = "",
 ) -> StockReceipt:
     """Adds the units (variant id -> units) to the warehouse's stock and allocates them to the backorders waiting
-    for them, oldest order first, in one transaction; returns the receipt. Raises DomainError naming the field."""
+    for them, oldest order first, in one transaction; returns the receipt. Raises DomainError naming the field.
+    The same `idempotency_key` with the same receipt returns the first receipt (nothing received twice); with
+    another receipt it raises Conflict (409)."""
     wanted = _clean_quantities(quantities)
     reference = " ".join((reference or "").split())
     if len(reference) > MAX_REFERENCE or NUL in reference:
@@ -59,6 +70,48 @@ def stock_receive(
         )
     if not warehouse.is_active:
         raise DomainError(FulfillmentError.WAREHOUSE_UNKNOWN, f"{warehouse.code} is not an active center.", "warehouse")
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise DomainError(
+            FulfillmentError.IDEMPOTENCY_KEY_INVALID,
+            f"An idempotency key is 1 to {MAX_KEY_LENGTH} printable characters.",
+            "idempotency_key",
+        )
+    digest = hashlib.sha256(json.dumps([warehouse.code, reference, sorted(wanted.items())]).encode()).hexdigest()
+    existing = _receipt_replay(key=key, digest=digest)
+    if existing is not None:
+        return existing
+    try:
+        return _receive(
+            warehouse=warehouse,
+            wanted=wanted,
+            reference=reference,
+            actor=actor,
+            received_at=received_at,
+            key=key,
+            digest=digest,
+        )
+    except IntegrityError:
+        existing = _receipt_replay(key=key, digest=digest)  # a twin under the same key won
+        if existing is None:
+            raise
+        return existing
+
+
+def _receipt_replay(*, key: str, digest: str) -> StockReceipt | None:
+    if not key:
+        return None
+    existing = StockReceipt.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.request_hash != digest:
+        raise Conflict(
+            FulfillmentError.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used for another receipt; send a new key for a new receipt.",
+            "idempotency_key",
+        )
+    return existing
+
+
+def _receive(*, warehouse, wanted, reference, actor, received_at, key, digest) -> StockReceipt:
     with transaction.atomic():
         waiting = _lock_waiting_orders(variant_ids=wanted)
         StockLevel.objects.bulk_create(
@@ -75,6 +128,8 @@ def stock_receive(
             reference=reference,
             received_at=received_at or clock.now(),
             received_by=actor if getattr(actor, "pk", None) else None,
+            idempotency_key=key,
+            request_hash=digest,
         )
         given = _fill_backorders(
             lines=waiting,

@@ -4,13 +4,15 @@ and what is still to come. Each with a fixed number of queries whatever the rows
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from autosales.fulfillment.carriers import carriers
-from autosales.fulfillment.models import CenterAssignment, Shipment, ShipmentLine
+from autosales.fulfillment.models import CenterAssignment, Shipment
+from autosales.fulfillment.receiving import WAITING
 from autosales.fulfillment.shipments import SHIPPABLE
-from autosales.inventory.models import Warehouse
-from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus
+from autosales.inventory.models import StockLevel, Warehouse
+from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStatus, PaymentKind
 
 
 def centers_for_user(*, user) -> QuerySet[Warehouse]:
@@ -27,17 +29,19 @@ def center_allowed(*, user, warehouse: Warehouse) -> bool:
     return not assigned or warehouse.pk in assigned
 
 
-QUEUE_STATUSES = (*SHIPPABLE, OrderStatus.PLACED)
+def _waiting_to_ship() -> Q:
+    """Orders that may ship (see `shipments.order_shippable`), as a filter."""
+    shippable = Q(status__in=SHIPPABLE)
+    if settings.PAYMENT_CAPTURE_AT_SHIPMENT:
+        shippable |= Q(status=OrderStatus.PLACED, payment_kind=PaymentKind.CARD)
+    return shippable
 
 
-def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
-    """Orders with units allocated at `warehouse` and ready to leave it, oldest first, with their lines and those
-    allocations prefetched (lines' `at_center` holds their allocations there)."""
-    allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
+def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[Order]:
+    """The orders by the day they are promised to leave (then oldest first), their lines prefetched with the
+    allocations at `warehouse` (as `at_center`)."""
     return (
-        Order.objects.filter(status__in=QUEUE_STATUSES)
-        .filter(Exists(allocated_here))
-        .select_related("organization")
+        queryset.select_related("organization")
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -50,20 +54,22 @@ def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
                 ),
             )
         )
-        .order_by("placed_at", "id")
+        .order_by(F("ships_on").asc(nulls_last=True), "placed_at", "id")
     )
 
 
-def orders_backordered(*, warehouse: Warehouse | None = None) -> QuerySet[Order]:
-    """Open orders with units waiting for stock (backorders), oldest first, lines prefetched."""
-    waiting = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0)
-    return (
-        Order.objects.filter(status__in=QUEUE_STATUSES)
-        .filter(Exists(waiting))
-        .select_related("organization")
-        .prefetch_related("lines")
-        .order_by("placed_at", "id")
-    )
+def orders_ready(*, warehouse: Warehouse) -> QuerySet[Order]:
+    """Orders with units allocated at `warehouse` and ready to leave it, the earliest promised first (fixed query
+    count)."""
+    allocated_here = OrderAllocation.objects.filter(line__order=OuterRef("pk"), stock_level__warehouse=warehouse)
+    return _with_lines_at(Order.objects.filter(_waiting_to_ship()).filter(Exists(allocated_here)), warehouse)
+
+
+def orders_backordered(*, warehouse: Warehouse) -> QuerySet[Order]:
+    """Open orders with units waiting for stock of a SKU `warehouse` carries, oldest first (fixed query count)."""
+    stocked_here = StockLevel.objects.filter(warehouse=warehouse, variant_id=OuterRef("variant_id"))
+    waiting = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0).filter(Exists(stocked_here))
+    return _with_lines_at(Order.objects.filter(status__in=WAITING).filter(Exists(waiting)), warehouse)
 
 
 @dataclass(frozen=True)
@@ -112,22 +118,19 @@ class OrderFulfillment:
         return sum(row.backordered for row in self.to_come)
 
 
-def shipments_prefetch() -> Prefetch:
-    """`Order.shipments` with their lines and the lines' SKUs, for `fulfillment_of` on many orders at once."""
-    return Prefetch(
-        "shipments",
-        queryset=Shipment.objects.select_related("warehouse").prefetch_related(
-            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
-        ),
-    )
+def _shipments_of(order: Order) -> list[Shipment]:
+    return list(Shipment.objects.filter(order=order).select_related("warehouse").prefetch_related("lines"))
 
 
 def fulfillment_of(order: Order) -> OrderFulfillment:
-    """The order's shipments and what is still to come; `order` needs `lines` and `shipments_prefetch()` prefetched
-    (or costs three queries), and `lines__allocations` for the allocated units."""
+    """The order's shipments and what is still to come; `order` needs `lines`, `shipments__lines` and
+    `shipments__warehouse` prefetched (else it costs two queries)."""
     known = carriers()
+    lines = {line.pk: line for line in order.lines.all()}
     shipments = []
-    for shipment in order.shipments.all():
+    prefetched = getattr(order, "_prefetched_objects_cache", {})
+    rows = prefetched["shipments"] if "shipments" in prefetched else _shipments_of(order)
+    for shipment in rows:
         carrier = known.get(shipment.carrier)
         shipments.append(
             ShipmentView(
@@ -139,12 +142,14 @@ def fulfillment_of(order: Order) -> OrderFulfillment:
                 carrier=shipment.carrier,
                 carrier_name=carrier.name if carrier else shipment.carrier.upper(),
                 tracking_number=shipment.tracking_number,
-                tracking_url=carrier.tracking_link(shipment.tracking_number) if carrier else "",
+                tracking_url=shipment.tracking_url,
                 parcels=shipment.parcels,
                 shipped_at=shipment.shipped_at,
                 delivered_at=shipment.delivered_at,
                 lines=tuple(
-                    ShipmentLineView(sku=sl.order_line.sku, name=sl.order_line.name, quantity=sl.quantity)
+                    ShipmentLineView(
+                        sku=lines[sl.order_line_id].sku, name=lines[sl.order_line_id].name, quantity=sl.quantity
+                    )
                     for sl in shipment.lines.all()
                 ),
             )

@@ -73,6 +73,8 @@ def _clean_lines(lines: Mapping[int, int]) -> dict[int, int]:
         raise DomainError(FulfillmentError.LINES_REQUIRED, "Choose at least one line and a quantity to ship.", "lines")
     cleaned: dict[int, int] = {}
     for line_id, quantity in lines.items():
+        if isinstance(line_id, bool) or not str(line_id).isdigit():
+            raise DomainError(FulfillmentError.LINE_NOT_ON_ORDER, f"No order line {line_id!r}.", f"lines.{line_id}")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
             raise DomainError(
                 FulfillmentError.QUANTITY_INVALID,
@@ -296,6 +298,7 @@ def _ship(
         warehouse=warehouse,
         carrier=carrier,
         tracking_number=tracking,
+        tracking_url=carrier_get(carrier).tracking_link(tracking),
         parcels=parcels,
         weight_grams=weight_grams,
         shipped_at=shipped_at,

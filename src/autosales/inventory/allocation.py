@@ -38,10 +38,16 @@ class AllocationPart:
     stock_level_id: int
     variant_id: int
     quantity: int
+    warehouse_id: int = 0  # where those units ship from (the promise of delivery dates reads it)
 
 
-def allocation_plan(*, levels: Iterable[StockLevel], quantities: Mapping[int, int]) -> list[AllocationPart]:
-    """Splits each variant's quantity over its stock rows, warehouses by priority; raises InsufficientStock."""
+def allocation_plan(
+    *, levels: Iterable[StockLevel], quantities: Mapping[int, int], partial: bool = False
+) -> list[AllocationPart]:
+    """Splits each variant's quantity over its stock rows, warehouses by priority; raises InsufficientStock.
+
+    `partial`: a shortage is no error; the plan holds what is available (the rest is for the caller to backorder).
+    """
     by_variant: dict[int, list[StockLevel]] = {}
     for level in levels:
         by_variant.setdefault(level.variant_id, []).append(level)
@@ -50,7 +56,7 @@ def allocation_plan(*, levels: Iterable[StockLevel], quantities: Mapping[int, in
     for variant_id, wanted in quantities.items():
         rows = sorted(by_variant.get(variant_id, []), key=lambda r: (r.warehouse.priority, r.warehouse.code, r.pk))
         available = sum(max(r.available, 0) for r in rows)
-        if available < wanted:
+        if available < wanted and not partial:
             sku = rows[0].variant.sku if rows else str(variant_id)
             shortages.append(Shortage(variant_id=variant_id, sku=sku, requested=wanted, available=available))
             continue
@@ -58,7 +64,11 @@ def allocation_plan(*, levels: Iterable[StockLevel], quantities: Mapping[int, in
         for row in rows:
             take = min(max(row.available, 0), remaining)
             if take:
-                plan.append(AllocationPart(stock_level_id=row.pk, variant_id=variant_id, quantity=take))
+                plan.append(
+                    AllocationPart(
+                        stock_level_id=row.pk, variant_id=variant_id, quantity=take, warehouse_id=row.warehouse_id
+                    )
+                )
                 remaining -= take
             if not remaining:
                 break

@@ -11,14 +11,15 @@ from autosales.inventory.locks import stock_levels_by_id_for_update, stock_level
 from autosales.inventory.models import StockLevel
 
 
-def stock_allocate(*, quantities: Mapping[int, int]) -> list[AllocationPart]:
+def stock_allocate(*, quantities: Mapping[int, int], partial: bool = False) -> list[AllocationPart]:
     """Locks the variants' stock rows in pk order and allocates the units, or raises InsufficientStock and changes nothing.
 
+    `partial`: allocates what is available instead of refusing (the caller backorders the rest).
     Call inside `transaction.atomic()`; the locks last until that transaction ends.
     """
     wanted = {vid: qty for vid, qty in quantities.items() if qty > 0}
     levels = list(stock_levels_for_update(wanted))
-    plan = allocation_plan(levels=levels, quantities=wanted)
+    plan = allocation_plan(levels=levels, quantities=wanted, partial=partial)
     taken: dict[int, int] = defaultdict(int)
     for part in plan:
         taken[part.stock_level_id] += part.quantity

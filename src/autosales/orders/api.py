@@ -42,6 +42,8 @@ class OrderLineOut(Schema):
     name: str
     quantity: int
     quantity_shipped: int
+    quantity_backordered: int = Field(description="Units waiting for stock: they ship when it arrives.")
+    quantity_cancelled: int = Field(description="Units that will not ship: the rest of the order was cancelled.")
     unit_price: MoneyOut
     line_total: MoneyOut
 
@@ -57,6 +59,23 @@ class OrderEventOut(Schema):
     data: dict
 
 
+class ShipmentLineOut(Schema):
+    sku: str
+    quantity: int
+
+
+class ShipmentOut(Schema):
+    number: str = Field(description="e.g. SH-7K2Q-9XMD-4T-1")
+    status: str = Field(description="shipped or delivered")
+    carrier: str = Field(description="The carrier's code: ups, fedex, usps, dhl, odfl, ...")
+    tracking_number: str
+    tracking_url: str = Field(description="The carrier's tracking page; empty when it has none.")
+    parcels: int
+    shipped_at: dt.datetime
+    delivered_at: dt.datetime | None
+    lines: list[ShipmentLineOut]
+
+
 class OrderOut(Schema):
     public_id: str = Field(description="The id in URLs, e.g. /api/v1/orders/{public_id}.")
     number: str = Field(description="The confirmation number as people read it, e.g. 7K2Q-9XMD-4T.")
@@ -67,6 +86,10 @@ class OrderOut(Schema):
     placed_at: dt.datetime | None
     placed_by: str | None
     customer_reference: str
+    requested_delivery_date: dt.date | None = Field(description="The delivery date the customer asked for, if any.")
+    ships_on: dt.date | None = Field(description="The day the order is promised to leave the warehouse.")
+    arrives_from: dt.date | None = Field(description="The first day of the promised delivery window.")
+    arrives_to: dt.date | None = Field(description="The last day of the promised delivery window.")
     subtotal: MoneyOut
     shipping: MoneyOut
     tax: MoneyOut
@@ -75,6 +98,7 @@ class OrderOut(Schema):
     shipping_method: ShippingMethodOut
     shipping_address: AddressOut
     lines: list[OrderLineOut]
+    shipments: list[ShipmentOut] = Field(description="What has left the distribution centers, oldest first.")
     can_cancel: bool
     url: str = Field(description="The order's page in the store.")
 
@@ -98,8 +122,9 @@ def _money(amount, currency: str) -> dict:
 
 
 def order_out(order: Order, *, detail: bool = False) -> dict:
-    """The order as the API shows it; its lines (and events, for detail) must be prefetched."""
+    """The order as the API shows it; its lines, shipments with their lines (and events, for detail) must be prefetched."""
     lines = list(order.lines.all())
+    skus = {line.pk: line.sku for line in lines}
     body = {
         "public_id": order.public_id,
         "number": order.number_display,
@@ -110,6 +135,10 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
         "placed_at": order.placed_at,
         "placed_by": order.placed_by.username if order.placed_by_id else None,
         "customer_reference": order.customer_reference,
+        "requested_delivery_date": order.requested_delivery_date,
+        "ships_on": order.ships_on,
+        "arrives_from": order.arrives_from,
+        "arrives_to": order.arrives_to,
         "subtotal": _money(order.subtotal, order.currency),
         "shipping": _money(order.shipping, order.currency),
         "tax": _money(order.tax, order.currency),
@@ -133,11 +162,17 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
                 "name": line.name,
                 "quantity": line.quantity,
                 "quantity_shipped": line.quantity_shipped,
+                "quantity_backordered": line.quantity_backordered,
+                "quantity_cancelled": line.quantity_cancelled,
                 "unit_price": _money(line.unit_price, order.currency),
                 "line_total": _money(line.line_total, order.currency),
             }
             for line in lines
         ],
+        # Only an order with units shipped has shipments: a new order's answer reads nothing more.
+        "shipments": [_shipment_out(shipment, skus) for shipment in order.shipments.all()]
+        if any(line.quantity_shipped for line in lines)
+        else [],
         "can_cancel": order.status in CANCELLABLE and not any(line.quantity_shipped for line in lines),
         "url": f"{settings.SHOP['base_url'].rstrip('/')}{order.get_absolute_url()}",
     }
@@ -145,6 +180,21 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
         body["events"] = [{"kind": e.kind, "at": e.at, "data": e.data} for e in order.events.all()]
         body["cancel_reason"] = order.cancel_reason
     return body
+
+
+def _shipment_out(shipment, skus: dict[int, str]) -> dict:
+    # Shipments are fulfillment's rows, read here through the order's reverse relation (`order.shipments`).
+    return {
+        "number": shipment.number,
+        "status": shipment.status,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "parcels": shipment.parcels,
+        "shipped_at": shipment.shipped_at,
+        "delivered_at": shipment.delivered_at,
+        "lines": [{"sku": skus.get(sl.order_line_id, ""), "quantity": sl.quantity} for sl in shipment.lines.all()],
+    }
 
 
 def caller_organization(request: HttpRequest) -> Organization:
@@ -174,7 +224,7 @@ def orders_list(request, filters: Query[OrderFilters], paging: Query[PageParams]
         )
     queryset = orders_for_organization(
         organization=organization, status=filters.status or None, query=filters.q
-    ).prefetch_related("lines")
+    ).prefetch_related("lines", "shipments__lines")  # fixed query count
     page = paginate(request=request, queryset=queryset, params=paging)
     return page.with_items([order_out(order) for order in page.items])
 

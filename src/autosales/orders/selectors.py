@@ -61,6 +61,9 @@ def _detail(queryset: QuerySet[Order]) -> QuerySet[Order]:
         Prefetch("lines", queryset=OrderLine.objects.select_related("variant")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
         "payments",
+        # The order's shipments (fulfillment's rows, by their reverse relation), with their lines and centers.
+        "shipments__lines",
+        "shipments__warehouse",
     )
 
 

@@ -24,6 +24,15 @@ from autosales.notifications.models import OutboxEmail
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler import scheduler_tick
 from autosales.recurring.scheduler.notices import NOTICED_STATUSES
+from autosales.recurring.simulated_fulfillment import (
+    HANDLING,
+    RECEIVING_EVERY,
+    TRANSIT,
+    deliver_due,
+    next_fulfillment_moment,
+    receive_suggested,
+    ship_due,
+)
 from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
 # Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
@@ -34,12 +43,23 @@ MIN_STEP = dt.timedelta(seconds=1)
 DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements")
 
 
-def simulate(*, until: dt.date, time_zone: str, start: dt.datetime | None = None) -> Iterator[dict]:
+def simulate(
+    *,
+    until: dt.date,
+    time_zone: str,
+    start: dt.datetime | None = None,
+    shipping: bool = True,
+    receive_stock: bool = False,
+    handling: dt.timedelta = HANDLING,
+    transit: dt.timedelta = TRANSIT,
+) -> Iterator[dict]:
     """Yields one event dict per thing that happens (`type`, `date`, `at`, ...) from `start` until the end of `until`.
 
     `until` ends at midnight in `time_zone`, and each event's `date` and `at` (ISO 8601 with its offset) are
     local to it. Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email,
-    job (another app's daily job that did something, e.g. billing's invoices, reminders, credit holds).
+    job (another app's daily job that did something, e.g. billing's invoices, reminders, credit holds),
+    and with `shipping` (orders leave `handling` after they are placed, arrive `transit` later): shipped,
+    delivered; with `receive_stock` (the forecast's suggested quantities, every week from the start): received.
     """
     zone = ZoneInfo(time_zone)
     moment = start or clock.now()
@@ -49,18 +69,30 @@ def simulate(*, until: dt.date, time_zone: str, start: dt.datetime | None = None
     jobs = registered_jobs()
     daily = [jobs[name] for name in DAILY_JOBS if name in jobs]
     last_day = None
+    next_receipt = moment if receive_stock else None
     with override_settings(EMAIL_URL="mailbox://"):
         while moment is not None and moment < end:
             clock.set_now(moment)
             local = moment.astimezone(zone)
+            stamp = {"date": local.date().isoformat(), "at": local.isoformat()}
+            if next_receipt is not None and moment >= next_receipt:
+                for event in receive_suggested(now=moment, today=local.date()):
+                    yield {**stamp, **event}
+                next_receipt = moment + RECEIVING_EVERY
             for event in scheduler_tick(now=moment).events:
-                yield {"date": local.date().isoformat(), "at": local.isoformat(), **event}
+                yield {**stamp, **event}
+            if shipping:
+                for event in (*ship_due(now=moment, handling=handling), *deliver_due(now=moment, transit=transit)):
+                    yield {**stamp, **event}
             if daily and local.date() != last_day:
                 last_day = local.date()
                 yield from _daily_jobs(local, daily)
             yield from _emails_sent(local)
-            upcoming = next_moment()
-            moment = None if upcoming is None else max(upcoming, moment + MIN_STEP)
+            candidates = [next_moment(), next_receipt]
+            if shipping:
+                candidates.append(next_fulfillment_moment(handling=handling, transit=transit))
+            candidates = [c for c in candidates if c is not None]
+            moment = max(min(candidates), moment + MIN_STEP) if candidates else None
     clock.set_now(None)
 
 

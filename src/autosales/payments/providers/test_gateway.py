@@ -75,6 +75,7 @@ AUTHENTICATION_DECLINE = "card requires authentication (3-D Secure)"
 # The ledger's record of partial captures (kept in the charge's metadata, apart from what was sent).
 CAPTURED = "captured_amount"
 CAPTURE_KEYS = "capture_keys"
+RELEASED = "rest_released"
 
 SIGNATURE_HEADER = "x-test-gateway-signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -178,7 +179,7 @@ class TestGateway:
 
     def _replay(self, charge: TestGatewayCharge, *, amount: Money, token: str, request: dict) -> ProviderResult:
         # As Stripe does: one key, one request. Anything else under the key is refused, not answered.
-        sent = {k: v for k, v in charge.metadata.items() if k not in ("refund_keys", CAPTURED, CAPTURE_KEYS)}
+        sent = {k: v for k, v in charge.metadata.items() if k not in ("refund_keys", CAPTURED, CAPTURE_KEYS, RELEASED)}
         if Money(charge.amount, charge.currency) != amount or charge.token != token or sent != request:
             raise ProviderError(FailureKind.INVALID, "idempotency key reused with different parameters")
         if charge.status == Status.LOST:
@@ -257,15 +258,16 @@ class TestGateway:
             if charge.status == Status.VOIDED:
                 return _result(charge, "voided")
             captured = Decimal(charge.metadata.get(CAPTURED, "0"))
-            if charge.status == Status.CAPTURED and captured:
-                return _result(charge, "captured")  # the rest released before
+            if charge.status == Status.CAPTURED and charge.metadata.get(RELEASED):
+                return _result(charge, "captured")  # the rest released before: a retry
             if charge.status != Status.AUTHORIZED:
                 raise ProviderError(FailureKind.INVALID, f"cannot void a {charge.status} charge")
             if captured:
                 # Partly captured: the rest of the hold is released; what was taken stays taken.
                 charge.status = Status.CAPTURED
                 charge.amount = captured
-                charge.save(update_fields=["status", "amount"])
+                charge.metadata = {**charge.metadata, RELEASED: "True"}
+                charge.save(update_fields=["status", "amount", "metadata"])
                 return _result(charge, "captured")
             charge.status = Status.VOIDED
             charge.save(update_fields=["status"])

@@ -21,8 +21,6 @@ from autosales.checkout.placement import ADDRESS_FIELDS, LineRequest, PaymentReq
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.customers.models import Address
-from autosales.inventory.allocation import InsufficientStock
-from autosales.inventory.selectors import available_by_variant
 from autosales.jobs.claims import claim_batch, claim_release, claims_extend, claims_write_each, worker_id
 from autosales.orders.models import Order, OrderSource, OrderStatus, PaymentKind
 from autosales.payments.models import PaymentMethodOnFile
@@ -279,21 +277,12 @@ def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dic
         if run.pk in batch.refusals:
             raise batch.refusals[run.pk]
         order = run_place_order(run, request=request)
-    except InsufficientStock as exc:
-        partial = _available_part(run, request=request, reason=exc.message)
-        if partial is None:
-            return try_failed(run, exc=exc, now=now, worker=worker, late=late)
-        _request_save(run, request=partial, worker=worker)
-        try:
-            order = run_place_order(run, request=partial)
-        except DomainError as other:
-            return try_failed(run, exc=other, now=now, worker=worker, late=late)
     except RunClaimLost:
         raise
     except DomainError as exc:
         return try_failed(run, exc=exc, now=now, worker=worker, late=late)
-    if run.kind == Run.Kind.OCCURRENCE and _rest(run.request, order=order):
-        return _placed(run, order=order, now=now, worker=worker, late=late)  # with its backorder run and email
+    if _backordered(order):
+        return _placed(run, order=order, now=now, worker=worker, late=late)  # with the backorder's email
     batch.placed.append((run, order, late))
     return None
 
@@ -311,7 +300,9 @@ def _request_new(run: Run) -> dict:
     lines = [[line.variant_id, line.quantity] for line in run_lines(run)]
     return {
         "lines": lines,
-        "wanted": lines,  # what the run orders in all; a try for the available part backorders the rest
+        # Under the backorder policy the order takes every unit: what is not in stock is backordered on it.
+        "backorder": run.kind == Run.Kind.OCCURRENCE
+        and standing_order.stock_policy == StandingOrder.StockPolicy.BACKORDER,
         "address": {
             **{name: str(getattr(address, name) or "") for name in ADDRESS_FIELDS},
             "country": str(getattr(address.country, "code", address.country) or ""),
@@ -320,12 +311,6 @@ def _request_new(run: Run) -> dict:
         "payment": run_payment_request(run),
         "reference": (standing_order.name or "Standing order")[:100],
     }
-
-
-def _request_save(run: Run, *, request: dict, worker: str) -> None:
-    if not Run.objects.filter(pk=run.pk, claimed_by=worker).update(request=request):
-        raise RunClaimLost(RecurringError.RUN_CLAIM_LOST, "Another worker has taken over this occurrence.", "status")
-    run.request = request
 
 
 def run_place_order(run: Run, *, request: dict) -> Order:
@@ -346,46 +331,25 @@ def run_place_order(run: Run, *, request: dict) -> Order:
         source=OrderSource.STANDING_ORDER,
         standing_order_run=run,
         customer_reference=request["reference"],
+        backorder=bool(request.get("backorder")),
     )
 
 
-def _available_part(run: Run, *, request: dict, reason: str) -> dict | None:
-    """Under the backorder policy, the same try for what is in stock now (the rest is backordered); else None."""
-    standing_order = run.standing_order
-    if (
-        run.kind != Run.Kind.OCCURRENCE
-        or standing_order.stock_policy != StandingOrder.StockPolicy.BACKORDER
-        or request["lines"] != request["wanted"]
-    ):
-        return None
-    available = available_by_variant(variant_ids=[variant_id for variant_id, _ in request["lines"]])
-    lines = [[variant_id, min(quantity, available[variant_id])] for variant_id, quantity in request["lines"]]
-    lines = [line for line in lines if line[1] > 0]
-    if not lines:
-        return None
-    # Refused for stock, the checkout gave the key back: the same try may send this smaller request.
-    return {**request, "lines": lines, "short": reason}
-
-
-def _rest(request: dict | None, *, order: Order) -> list[dict]:
-    """What the run wanted beyond what its order holds: the lines of its backorder run."""
-    if not request or request["lines"] == request["wanted"]:
-        return []
-    ordered: dict[int, int] = {}
-    for variant_id, quantity in order.lines.values_list("variant_id", "quantity"):
-        ordered[variant_id] = ordered.get(variant_id, 0) + quantity
+def _backordered(order: Order) -> list[dict]:
+    """The units of the order waiting for stock (backordered on its lines), as the run records them (from the
+    lines checkout kept on the order: no query)."""
     return [
-        {"variant_id": variant_id, "quantity": quantity - ordered.get(variant_id, 0)}
-        for variant_id, quantity in request["wanted"]
-        if quantity > ordered.get(variant_id, 0)
+        {"variant_id": line.variant_id, "quantity": line.quantity_backordered}
+        for line in order.lines.all()
+        if line.quantity_backordered
     ]
 
 
 def _placed(run: Run, *, order: Order, now: dt.datetime, worker: str, late: bool) -> dict:
-    """Records the run's order and, when it holds only the available part, the backorder run for the rest."""
+    """Records the run's order and, when part of it is backordered, tells the customer and staff."""
     standing_order = run.standing_order
-    rest = _rest(run.request, order=order) if run.kind == Run.Kind.OCCURRENCE else []
-    short = (run.request or {}).get("short", "") if rest else ""
+    rest = _backordered(order)
+    short = _shortage_text(order, rest) if rest else ""
     with transaction.atomic():
         run_transition(
             run=run,
@@ -403,17 +367,6 @@ def _placed(run: Run, *, order: Order, now: dt.datetime, worker: str, late: bool
             worker=worker,
         )
         if rest:
-            Run.objects.get_or_create(
-                standing_order=standing_order,
-                scheduled_for=run.scheduled_for,
-                kind=Run.Kind.BACKORDER,
-                defaults={
-                    "due_at": run.due_at,
-                    "status": Run.Status.RETRYING,
-                    "lines": rest,
-                    "next_attempt_at": now + dt.timedelta(days=1),
-                },
-            )
             failure_tell(
                 run,
                 template="recurring/backordered",
@@ -422,6 +375,16 @@ def _placed(run: Run, *, order: Order, now: dt.datetime, worker: str, late: bool
                 context={"reason": short, "order": order},
             )
     return _placed_event(run, order=order, rest=rest)
+
+
+def _shortage_text(order: Order, rest: list[dict]) -> str:
+    waiting = {item["variant_id"]: item["quantity"] for item in rest}
+    parts = [
+        f"{line.sku}: {waiting[line.variant_id]} of {line.quantity} backordered"
+        for line in order.lines.all()
+        if line.variant_id in waiting
+    ]
+    return f"Not enough stock for {'; '.join(parts)}; they ship when stock arrives."
 
 
 def _placed_event(run: Run, *, order: Order, rest: list[dict] | None = None) -> dict:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.selectors import organization_for_user
+from autosales.fulfillment.selectors import fulfillment_of
 from autosales.orders.models import Order, OrderStatus
 from autosales.orders.selectors import order_for_customer, order_summary_for_customer, orders_for_organization
 from autosales.orders.services import order_cancel
@@ -68,7 +69,11 @@ def order_list(request):
 @require_GET
 def order_detail(request, public_id: str):
     order = _order(request, public_id)
-    return render(request, "storefront/orders/detail.html", {"order": order, "can_cancel": can_cancel(order)})
+    return render(
+        request,
+        "storefront/orders/detail.html",
+        {"order": order, "can_cancel": can_cancel(order), "fulfillment": fulfillment_of(order)},
+    )
 
 
 @login_required
@@ -93,7 +98,12 @@ def order_cancel_view(request, public_id: str):
         return render(
             request,
             "storefront/orders/detail.html",
-            {"order": order, "can_cancel": can_cancel(order), "error": exc.message},
+            {
+                "order": order,
+                "can_cancel": can_cancel(order),
+                "fulfillment": fulfillment_of(order),
+                "error": exc.message,
+            },
             status=exc.status,
         )
     messages.success(request, f"Order {order.number_display} is cancelled. We have sent you an email.")

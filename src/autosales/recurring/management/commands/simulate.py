@@ -25,6 +25,12 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"--until: not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _days(value: str) -> int:
+    if not value.isdigit() or int(value) > 60:
+        raise CommandError(f"a whole number of days from 0 to 60: {value!r}")
+    return int(value)
+
+
 def _zone(value: str) -> str:
     if not is_zone_name(value):
         raise CommandError(f"--time-zone: {zone_error(value)}")
@@ -66,8 +72,8 @@ def scratch_database():
 
 class Command(BaseCommand):
     help = (
-        "Run the standing-order scheduler, advance notices and outbox on a moved clock over a scratch "
-        "copy of the database, and print what would happen (the real database is not changed)."
+        "Run the standing-order scheduler, advance notices, shipping and the outbox on a moved clock over a "
+        "scratch copy of the database, and print what would happen (the real database is not changed)."
     )
 
     def add_arguments(self, parser):
@@ -86,8 +92,38 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", action="append", default=[], help="show only these event types (placed, notice, email, ...)"
         )
+        parser.add_argument(
+            "--receive-stock",
+            action="store_true",
+            help="receive the demand forecast's suggested quantities every week (filling backorders first)",
+        )
+        parser.add_argument(
+            "--no-shipping", dest="shipping", action="store_false", help="leave placed orders unshipped"
+        )
+        parser.add_argument(
+            "--handling-days",
+            type=_days,
+            default=1,
+            help="days from an order without a promised ship day to its shipment (default 1)",
+        )
+        parser.add_argument(
+            "--transit-days", type=_days, default=3, help="days from a shipment to its delivery (default 3)"
+        )
 
-    def handle(self, *args, until, start, time_zone, as_json: bool, only, **options):
+    def handle(
+        self,
+        *args,
+        until,
+        start,
+        time_zone,
+        as_json: bool,
+        only,
+        receive_stock: bool = False,
+        shipping: bool = True,
+        handling_days: int = 1,
+        transit_days: int = 3,
+        **options,
+    ):
         time_zone = time_zone or shop_time_zone()
         zone = ZoneInfo(time_zone)
         start_at = day_start(start, zone) if start else clock.now()
@@ -104,7 +140,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{'date':<10}  {'event':<14}  {'standing order':<16}  detail")
         with scratch_database():
             try:
-                for event in simulate(until=until, start=start_at, time_zone=time_zone):
+                events = simulate(
+                    until=until,
+                    start=start_at,
+                    time_zone=time_zone,
+                    shipping=shipping,
+                    receive_stock=receive_stock,
+                    handling=dt.timedelta(days=handling_days),
+                    transit=dt.timedelta(days=transit_days),
+                )
+                for event in events:
                     counts[event["type"]] += 1
                     if not only or event["type"] in only:
                         writer(event)
@@ -129,6 +174,14 @@ class Command(BaseCommand):
                 detail += " (late)"
             if event.get("backordered"):
                 detail += f", backordered {sum(i['quantity'] for i in event['backordered'])} units"
+        elif kind == "shipped":
+            detail = (
+                f"order {event['order_number']}: {event['units']} units from {event['center']} ({event['shipment']})"
+            )
+        elif kind == "delivered":
+            detail = f"order {event['order_number']} ({event['shipment']})"
+        elif kind == "received":
+            detail = f"{event['units']} units at {event['center']}, {event['to_backorders']} to backorders"
         elif kind == "notice":
             detail = f"for {event['scheduled_for']} to {', '.join(event['to'])}"
         else:

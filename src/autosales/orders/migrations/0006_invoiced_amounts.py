@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_product_search_index'),
-        ('orders', '0004_line_backorders_fulfillment_events'),
+        ('orders', '0005_merge_delivery_dates_backorders'),
     ]
 
     operations = [

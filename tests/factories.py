@@ -203,3 +203,38 @@ def standing_order_form(checkout, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+# --- billing ---
+
+
+def make_account_order(*, organization, quantity=1, unit_price="10.00", shipping="5.00", tax="0.00", **fields):
+    """An on-account order of one line, written directly (no checkout): for billing tests that need many orders."""
+    from autosales.core import clock
+    from autosales.orders.models import Order, OrderLine
+
+    n = next(_seq)
+    subtotal = Decimal(unit_price) * quantity
+    fields.setdefault("status", "on_account")
+    fields.setdefault("payment_kind", "account")
+    order = Order.objects.create(
+        organization=organization,
+        currency=organization.currency,
+        subtotal=subtotal,
+        shipping=Decimal(shipping),
+        tax=Decimal(tax),
+        total=subtotal + Decimal(shipping) + Decimal(tax),
+        ship_name="Receiving",
+        ship_line1=f"{n} Dock Road",
+        ship_city="Springfield",
+        ship_postal_code="62701",
+        ship_country="US",
+        shipping_method_code="ground",
+        shipping_method_name="Ground",
+        placed_at=clock.now(),
+        **fields,
+    )
+    OrderLine.objects.create(
+        order=order, sku=f"SKU-{n}", name=f"Bulb {n}", quantity=quantity, unit_price=unit_price, line_total=subtotal
+    )
+    return order

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "autosales.orders",
     "autosales.fulfillment",
     "autosales.recurring",
+    "autosales.billing",
     "autosales.notifications",
     "autosales.jobs",
     "autosales.storefront",
@@ -262,6 +263,13 @@ SHOP = {
     "base_url": os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000"),
 }
 CURRENCY = os.environ.get("CURRENCY", "USD")
+# Billing (docs/billing.md): number prefixes (INV-2027-000123, CN-2027-000007), the default overdue reminder
+# schedule in days from the due date, and how many days overdue puts an account on credit hold (each
+# organization may override the last two).
+BILLING_INVOICE_PREFIX = os.environ.get("BILLING_INVOICE_PREFIX", "INV")
+BILLING_CREDIT_NOTE_PREFIX = os.environ.get("BILLING_CREDIT_NOTE_PREFIX", "CN")
+BILLING_REMINDER_DAYS = os.environ.get("BILLING_REMINDER_DAYS", "-3,0,7,14")
+BILLING_CREDIT_HOLD_AFTER_DAYS = int(os.environ.get("BILLING_CREDIT_HOLD_AFTER_DAYS", "30"))
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 

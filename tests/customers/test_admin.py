@@ -80,6 +80,8 @@ def _post_change(client, organization, **changes):
         "payment_terms_days": 30,
         "credit_limit": "0",
         "salesperson": organization.salesperson_id or "",
+        "invoicing": organization.invoicing,
+        "terms_basis": organization.terms_basis,
         "notes": "",
         "memberships-TOTAL_FORMS": 0,
         "memberships-INITIAL_FORMS": 0,

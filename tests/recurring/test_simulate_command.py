@@ -48,6 +48,9 @@ def test_two_years_of_bulbs_every_two_months_as_json_lines_and_nothing_real_chan
     assert [e["date"] for e in shipped] == [e["date"] for e in placed]
     assert all(e["units"] == 1000 for e in shipped)
     assert len([e for e in events if e["type"] == "delivered"]) == 12
+    # Billing's daily jobs run on the simulated days too: each card order gets its paid receipt.
+    jobs = [e for e in events if e["type"] == "job"]
+    assert {e["job"] for e in jobs} == {"billing.issue_invoices"} and sum(e["items"] for e in jobs) == 12
     assert events[-1] == {
         "type": "summary",
         "placed": 12,
@@ -55,6 +58,7 @@ def test_two_years_of_bulbs_every_two_months_as_json_lines_and_nothing_real_chan
         "shipped": 12,
         "delivered": 12,
         "email": len(emails),
+        "job": len(jobs),
     }
     # The real database is untouched.
     assert Order.objects.count() == 0

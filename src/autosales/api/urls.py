@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.urls import URLPattern, path, re_path
 from ninja import NinjaAPI
 
+from autosales.billing.api import router as billing_router
 from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
@@ -23,6 +24,7 @@ ROUTERS = [
     ("/cart", cart_router),
     ("/checkout", checkout_router),
     ("/orders", orders_router),
+    ("/billing", billing_router),
     ("", recurring_router),  # /standing-orders and /forecast
     ("", fulfillment_router),  # /fulfillment/orders, /shipments and /stock/receipts (staff)
 ]
@@ -79,7 +81,7 @@ class AutosalesAPI(NinjaAPI):
 api = AutosalesAPI(
     title="autosales API",
     version="1",
-    description="Catalog, cart, checkout, orders and standing orders. "
+    description="Catalog, cart, checkout, orders, standing orders and billing. "
     "Authenticate with a session cookie (and the CSRF token on POST, PUT, PATCH, DELETE) or "
     "`Authorization: Bearer <token>` (`autosales token create USERNAME`). "
     'Every error is `{"code", "message", "errors": [{"field", "code", "message"}]}`.',

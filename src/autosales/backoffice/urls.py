@@ -65,6 +65,8 @@ urlpatterns = [
     path("forecast.csv", views_standing_orders.forecast_csv, name="forecast_csv"),
     # Fulfillment: the clerk's queue, pick lists, shipping, goods in, replenishment
     path("fulfillment/", include("autosales.backoffice.urls_fulfillment")),
+    # Billing: invoices, payments received, receivables
+    path("billing/", include("autosales.backoffice.urls_billing")),
     # Jobs, outbox, mailbox, notifications
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<str:name>/run/", views.job_run, name="job_run"),

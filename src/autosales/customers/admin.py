@@ -33,13 +33,26 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "tax_id", "public_id", "memberships__user__username", "memberships__user__email"]
     list_select_related = ["salesperson"]
     autocomplete_fields = ["salesperson"]
-    readonly_fields = ["public_id", "created_at", "updated_at"]
+    readonly_fields = ["public_id", "created_at", "updated_at", "account_balance"]
     inlines = [OrganizationMembershipInline, AddressInline]
     fieldsets = [
         (None, {"fields": ["name", "kind", "public_id", "email", "phone", "tax_id", "timezone", "currency"]}),
         (
             "Vendor account",
             {"fields": ["has_account_terms", "payment_terms_days", "credit_limit", "credit_hold", "salesperson"]},
+        ),
+        (
+            "Billing",
+            {
+                "fields": [
+                    "invoicing",
+                    "terms_basis",
+                    "billing_email",
+                    "reminder_days",
+                    "credit_hold_after_days",
+                    "account_balance",
+                ]
+            },
         ),
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]

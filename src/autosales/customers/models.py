@@ -52,6 +52,40 @@ class Organization(BaseModel):
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     credit_limit = MoneyField(default=0)
     credit_hold = models.BooleanField(default=False)
+    # Billing (see docs/billing.md): how its account orders are invoiced, when invoices fall due, who gets them,
+    # and the account's balance as the billing ledger keeps it (the sum of its ledger entries, kept here in the
+    # same transaction as each entry so the credit-limit check reads it without joining the ledger).
+    invoicing = models.CharField(
+        max_length=16,
+        choices=[
+            ("per_shipment", "An invoice per shipment"),
+            ("per_order", "An invoice per order, at placement"),
+            ("monthly", "One invoice a month"),
+        ],
+        default="per_shipment",
+    )
+    terms_basis = models.CharField(
+        "due date",
+        max_length=16,
+        choices=[("net", "Net N days after the invoice"), ("end_of_month", "End of the invoice's month + N days")],
+        default="net",
+    )
+    billing_email = models.CharField(
+        "billing contacts",
+        max_length=500,
+        blank=True,
+        help_text="Email addresses for invoices and statements, separated by commas; blank: the account admins.",
+    )
+    reminder_days = models.CharField(
+        "overdue reminders",
+        max_length=100,
+        blank=True,
+        help_text="Days relative to the due date on which to remind, e.g. -3,0,7,14; blank: the shop's default.",
+    )
+    credit_hold_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Put on credit hold this many days overdue; blank: the shop's default."
+    )
+    account_balance = MoneyField(default=0, editable=False)
     salesperson = models.ForeignKey(
         "customers.User",
         null=True,
@@ -76,7 +110,11 @@ class Organization(BaseModel):
 
     @property
     def terms_label(self) -> str:
-        return f"Net {self.payment_terms_days}" if self.has_account_terms else "Pay now"
+        if not self.has_account_terms:
+            return "Pay now"
+        if self.terms_basis == "end_of_month":
+            return f"End of month + {self.payment_terms_days}"
+        return f"Net {self.payment_terms_days}"
 
 
 class Membership(BaseModel):

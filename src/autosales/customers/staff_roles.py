@@ -17,7 +17,9 @@ from collections.abc import Iterable
 SALESPERSON = "salesperson"
 FULFILLMENT = "fulfillment"
 MANAGER = "manager"
-STAFF_GROUPS = (SALESPERSON, FULFILLMENT, MANAGER)
+# Receivables: invoices, credit notes, payments received, statements (granted by billing's migrations).
+ACCOUNTS = "accounts"
+STAFF_GROUPS = (SALESPERSON, FULFILLMENT, MANAGER, ACCOUNTS)
 
 ALL_ACTIONS = ("add", "change", "delete", "view")
 

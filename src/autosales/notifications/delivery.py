@@ -24,6 +24,7 @@ from autosales.core.errors import DomainError
 from autosales.jobs.claims import claims_extend, claims_write_each, worker_id
 from autosales.jobs.registry import JobResult, job
 from autosales.jobs.services import job_more_work
+from autosales.notifications.attachments import RENDER, attachment_render
 from autosales.notifications.backends import transport_open
 from autosales.notifications.context import references_load
 from autosales.notifications.models import OutboxEmail
@@ -132,6 +133,10 @@ def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMul
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
+        if RENDER in attachment:
+            made = attachment_render(attachment)
+            message.attach(made.filename, made.content, made.mimetype)
+            continue
         message.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
     return message
 

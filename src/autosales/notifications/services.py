@@ -98,6 +98,7 @@ def email_queue(
     message_id: str | None = None,
     time_zone: str | None = None,
     first: bool = False,
+    attachments: list[dict] | None = None,
 ) -> OutboxEmail:
     """Write one outbox row in the caller's transaction: the template and its context, rendered at delivery; the same message id is queued once.
 
@@ -107,6 +108,7 @@ def email_queue(
     Nothing here can fail on the email's content (a broken template, a bad address, an unknown time zone):
     that is found at delivery and fails that email alone, never the business change that owes it.
     `time_zone` (an IANA name) is active while the email is rendered, so its dates read in the recipient's zone.
+    `attachments`: rows from `notifications.attachments.attachment_reference`, made at delivery (a PDF of an invoice).
     """
     recipients = [to] if isinstance(to, str) else list(to)
     recipients = [address.strip() for address in recipients if address and address.strip()]
@@ -130,6 +132,7 @@ def email_queue(
         time_zone=(time_zone or "")[: OutboxEmail._meta.get_field("time_zone").max_length],
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
+        attachments=list(attachments or []),
         next_attempt_at=clock.now(),
     )
     _wake_delivery()

@@ -87,6 +87,9 @@ class Order(BaseModel):
     placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # What billing has invoiced of the order so far (lines, their share of tax, shipping); what is left of an
+    # open account order counts towards the credit limit until it is invoiced.
+    invoiced_total = MoneyField(default=0)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -168,6 +171,8 @@ class OrderLine(BaseModel):
     quantity_backordered = models.PositiveIntegerField(default=0)
     # Units that will never ship: the unshipped remainder was cancelled.
     quantity_cancelled = models.PositiveIntegerField(default=0)
+    # Units billed on an invoice (billing writes it in the invoice's transaction); never more than ordered.
+    quantity_invoiced = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
@@ -183,6 +188,9 @@ class OrderLine(BaseModel):
                     + models.F("quantity_cancelled")
                 ),
                 name="order_line_parts_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_invoiced__lte=models.F("quantity")), name="order_line_not_overinvoiced"
             ),
         ]
 

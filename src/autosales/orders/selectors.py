@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from autosales.core.errors import NotFound
 from autosales.core.money import Money
@@ -109,8 +109,10 @@ ACCOUNT_OPEN = frozenset(UNSHIPPED | {S.SHIPPED, S.DELIVERED})
 
 
 def account_exposure(*, organization: Organization) -> Money:
-    """What the organization owes or has promised on account: its open on-account orders, shipped or not (one query)."""
-    total = Order.objects.filter(
+    """What the organization owes or has promised on account (one query): its ledger balance (invoices not yet paid,
+    less unused credit, as billing keeps it on the organization) and what its open on-account orders hold that is
+    not invoiced yet, shipped or not. Read from a freshly loaded (locked) organization row."""
+    uninvoiced = Order.objects.filter(
         organization=organization, payment_kind=PaymentKind.ACCOUNT, status__in=ACCOUNT_OPEN
-    ).aggregate(total=Sum("total"))["total"]
-    return Money(total or Decimal(0), organization.currency)
+    ).aggregate(total=Sum(F("total") - F("invoiced_total")))["total"]
+    return Money((uninvoiced or Decimal(0)) + organization.account_balance, organization.currency)

@@ -18,6 +18,7 @@ from django.db.models import Min
 from django.test.utils import override_settings
 
 from autosales.core import clock
+from autosales.jobs.registry import JobResult, registered_jobs
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
 from autosales.recurring.models import Run, StandingOrder
@@ -36,6 +37,10 @@ from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
 # Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
 MIN_STEP = dt.timedelta(seconds=1)
+# Other apps' daily work that each day the simulation stops on runs too, by job name (the registry spares
+# recurring importing them): billing's invoices, overdue reminders and credit holds, and monthly statements.
+# The simulation does not stop on days of their own (a year stays seconds): they catch up as after downtime.
+DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements")
 
 
 def simulate(
@@ -52,6 +57,7 @@ def simulate(
 
     `until` ends at midnight in `time_zone`, and each event's `date` and `at` (ISO 8601 with its offset) are
     local to it. Event types: placed, notice, payment_failed, out_of_stock, failed, retry, skipped, ended, email,
+    job (another app's daily job that did something, e.g. billing's invoices, reminders, credit holds),
     and with `shipping` (orders leave `handling` after they are placed, arrive `transit` later): shipped,
     delivered; with `receive_stock` (the forecast's suggested quantities, every week from the start): received.
     """
@@ -60,6 +66,9 @@ def simulate(
     end = day_start(until + dt.timedelta(days=1), zone)
     if end <= moment:
         return
+    jobs = registered_jobs()
+    daily = [jobs[name] for name in DAILY_JOBS if name in jobs]
+    last_day = None
     next_receipt = moment if receive_stock else None
     with override_settings(EMAIL_URL="mailbox://"):
         while moment is not None and moment < end:
@@ -75,6 +84,9 @@ def simulate(
             if shipping:
                 for event in (*ship_due(now=moment, handling=handling), *deliver_due(now=moment, transit=transit)):
                     yield {**stamp, **event}
+            if daily and local.date() != last_day:
+                last_day = local.date()
+                yield from _daily_jobs(local, daily)
             yield from _emails_sent(local)
             candidates = [next_moment(), next_receipt]
             if shipping:
@@ -82,6 +94,22 @@ def simulate(
             candidates = [c for c in candidates if c is not None]
             moment = max(min(candidates), moment + MIN_STEP) if candidates else None
     clock.set_now(None)
+
+
+def _daily_jobs(local: dt.datetime, specs) -> Iterator[dict]:
+    """Runs each daily job once for the day; an event for each that did something."""
+    for spec in specs:
+        result = spec.func()
+        items = result.items if isinstance(result, JobResult) else int(result or 0)
+        if items:
+            yield {
+                "type": "job",
+                "date": local.date().isoformat(),
+                "at": local.isoformat(),
+                "job": spec.name,
+                "items": items,
+                "reason": f"{spec.name}: {items}",
+            }
 
 
 def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from autosales.storefront.views import account, cart, catalog, checkout, orders, payment_confirmation, standing_orders
+from autosales.storefront.views import (
+    account,
+    billing,
+    cart,
+    catalog,
+    checkout,
+    orders,
+    payment_confirmation,
+    standing_orders,
+)
 
 app_name = "storefront"
 
@@ -61,6 +70,12 @@ urlpatterns = [
         standing_orders.standing_order_edit_schedule,
         name="standing_order_edit_schedule",
     ),
+    # Invoices, credit notes and the account's balance
+    path("account/invoices/", billing.invoice_list, name="invoices"),
+    path("account/invoices/pay/", billing.invoices_pay, name="invoices_pay"),
+    path("account/statement/", billing.statement, name="statement"),
+    path("account/invoices/<str:public_id>/", billing.invoice_detail, name="invoice_detail"),
+    path("account/invoices/<str:public_id>/pdf/", billing.invoice_pdf, name="invoice_pdf"),
     # Account
     path("account/signin/", account.SignInView.as_view(), name="signin"),
     path("account/signout/", account.SignOutView.as_view(), name="signout"),

@@ -45,6 +45,7 @@ STAFF_GROUP_MIGRATIONS = [
     ("autosales.orders.migrations.0002_staff_permissions", "grant"),
     ("autosales.recurring.migrations.0002_staff_permissions", "grant"),
     ("autosales.notifications.migrations.0003_outbox_staff_permissions", "grant"),
+    ("autosales.crm.migrations.0002_staff_permissions", "grant"),
 ]
 
 

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "autosales.checkout",
     "autosales.orders",
     "autosales.recurring",
+    "autosales.crm",
     "autosales.notifications",
     "autosales.jobs",
     "autosales.storefront",

@@ -1,0 +1,110 @@
+"""The CRM in the admin, under the same rule as the back office and the API (crm.permissions): a salesperson's
+lists hold their own and shared accounts only, another account's object is not found, fulfillment sees no CRM."""
+
+from django.contrib import admin
+
+from autosales.crm.models import Activity, Contact, Profile, Reminder, SalesSettings, Tag, Task
+from autosales.crm.permissions import crm_allowed, crm_user, organizations_in_scope, scope_filter
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """An admin of a model that belongs to an organization: rows and choices limited to the user's accounts."""
+
+    crm_model = ""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_filter(user=request.user))
+
+    def has_module_permission(self, request):
+        return crm_user(request.user) and super().has_module_permission(request)
+
+    def _allowed(self, request, action, obj) -> bool:
+        organization = obj.organization if obj is not None else None
+        return crm_allowed(user=request.user, action=action, model=self.crm_model, organization=organization)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view", obj) or self._allowed(request, "change", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete", obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request, "add", None)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization":
+            kwargs["queryset"] = organizations_in_scope(user=request.user).order_by("name")
+        elif db_field.name == "contact":
+            kwargs["queryset"] = Contact.objects.filter(scope_filter(user=request.user)).select_related("organization")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Profile)
+class ProfileAdmin(ScopedAdmin):
+    crm_model = "profile"
+    list_display = ["organization", "segment", "industry", "website", "phone"]
+    list_filter = ["segment", "tags"]
+    search_fields = ["organization__name", "industry", "website"]
+    list_select_related = ["organization"]
+    filter_horizontal = ["tags", "shared_with"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Contact)
+class ContactAdmin(ScopedAdmin):
+    crm_model = "contact"
+    list_display = ["name", "organization", "title", "email", "phone", "preferred_channel"]
+    search_fields = ["name", "email", "organization__name", "public_id"]
+    list_select_related = ["organization"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["public_id", "created_at", "updated_at"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ScopedAdmin):
+    crm_model = "activity"
+    list_display = ["at", "organization", "kind", "subject", "author"]
+    list_filter = ["kind"]
+    search_fields = ["subject", "body", "organization__name", "public_id"]
+    list_select_related = ["organization", "author"]
+    raw_id_fields = ["contact", "author"]
+    readonly_fields = ["public_id", "source_key", "created_at", "updated_at"]
+    date_hierarchy = "at"
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ["offset_minutes", "due_at", "remind_at", "sent_at", "by_email", "in_app"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(ScopedAdmin):
+    crm_model = "task"
+    list_display = ["title", "organization", "owner", "kind", "due_at", "priority", "status"]
+    list_filter = ["status", "kind", "priority"]
+    search_fields = ["title", "notes", "organization__name", "public_id"]
+    list_select_related = ["organization", "owner"]
+    raw_id_fields = ["contact", "order", "activity", "previous", "owner", "created_by"]
+    readonly_fields = ["public_id", "completed_at", "created_at", "updated_at"]
+    inlines = [ReminderInline]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(SalesSettings)
+class SalesSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "timezone", "reminder_offsets", "digest_enabled", "digest_hour"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["calendar_token"]

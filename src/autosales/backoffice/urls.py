@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from autosales.backoffice import views, views_orders, views_standing_orders
 
@@ -75,4 +75,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<str:public_id>/read/", views.notification_read, name="notification_read"),
+    path("crm/", include("autosales.backoffice.urls_crm")),
 ]

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from autosales.crm.reminders import reminders_send
 from autosales.crm.timeline import timeline_sync
 from autosales.jobs.registry import JobResult, job
 
@@ -8,3 +9,9 @@ from autosales.jobs.registry import JobResult, job
 def sync_timeline() -> JobResult:
     """Adds orders, standing-order changes and failed runs, and the emails the shop sent, to the customers' timelines."""
     return JobResult(items=timeline_sync())
+
+
+@job("crm.reminders", every=timedelta(minutes=1))
+def send_reminders() -> JobResult:
+    """Reminds salespeople of their tasks ahead of time, by email and in the back office, each reminder once."""
+    return JobResult(items=reminders_send())

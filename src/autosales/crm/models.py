@@ -284,6 +284,9 @@ class Reminder(BaseModel):
     sent_at = models.DateTimeField()
     by_email = models.BooleanField(default=False)
     in_app = models.BooleanField(default=False)
+    # Passed by a later reminder of the same due moment (the clock jumped, or the task was set up late): recorded
+    # so that it is never sent afterwards, but nothing went out for it.
+    skipped = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

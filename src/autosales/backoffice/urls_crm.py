@@ -1,0 +1,23 @@
+"""The CRM pages of the back office, under /backoffice/crm/ (included by backoffice/urls.py)."""
+
+from django.urls import path
+
+from autosales.backoffice import views_crm, views_crm_tasks
+
+urlpatterns = [
+    path("", views_crm_tasks.my_tasks_view, name="crm_tasks"),
+    path("customers/", views_crm.customers, name="crm_customers"),
+    path("customers/new/", views_crm.prospect_new, name="crm_prospect_new"),
+    path("customers/<str:public_id>/", views_crm.profile, name="crm_profile"),
+    path("customers/<str:public_id>/edit/", views_crm.profile_edit, name="crm_profile_edit"),
+    path("customers/<str:public_id>/log/", views_crm.activity_log_view, name="crm_activity_log"),
+    path("customers/<str:public_id>/contacts/new/", views_crm.contact_new, name="crm_contact_new"),
+    path("customers/<str:public_id>/tasks/new/", views_crm_tasks.task_new, name="crm_task_new"),
+    path("contacts/<str:public_id>/", views_crm.contact_detail, name="crm_contact"),
+    path("tasks/team/", views_crm_tasks.team_tasks_view, name="crm_team_tasks"),
+    path("tasks/<str:public_id>/", views_crm_tasks.task_detail, name="crm_task"),
+    path("tasks/<str:public_id>/snooze/", views_crm_tasks.task_snooze_view, name="crm_task_snooze"),
+    path("tasks/<str:public_id>/reassign/", views_crm_tasks.task_reassign_view, name="crm_task_reassign"),
+    path("tasks/<str:public_id>/<str:to>/", views_crm_tasks.task_status, name="crm_task_status"),
+    path("settings/", views_crm_tasks.settings_view, name="crm_settings"),
+]

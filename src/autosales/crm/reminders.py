@@ -9,7 +9,8 @@ concurrent worker or a clock that jumps add nothing. A task moved to another mom
 reminded again for its new time; a completed or cancelled task is never reminded.
 
 When several reminders of one due moment have come at once (the clock jumped over the first, or the task was
-set up late), only the nearest is sent; the earlier ones are recorded as skipped, so they never go out later.
+moved close to now), only the nearest is sent; the earlier ones are recorded as skipped, so they never go out
+later. A reminder whose moment came before the task was created is not due at all.
 """
 
 import datetime as dt
@@ -48,7 +49,8 @@ def _plan(task: Task, owner_settings: SalesSettings | None, now: dt.datetime) ->
         offsets = owner_settings.reminder_offsets if owner_settings is not None else default_reminder_offsets()
     zone = time_zone_or_shop(owner_settings.timezone if owner_settings is not None else "")
     due = [(o, remind_at(due_at=task.due_at, offset_minutes=o, zone=zone)) for o in sorted(set(offsets), reverse=True)]
-    return [(o, at) for o, at in due if at <= now]
+    # A moment that came before the task existed is no reminder: the task was set up after it.
+    return [(o, at) for o, at in due if task.created_at <= at <= now]
 
 
 def _send(*, task_id: int, offset: int, moment: dt.datetime, due_at: dt.datetime, skipped: bool) -> bool:
@@ -111,7 +113,7 @@ def reminders_send() -> int:
     tasks = list(
         Task.objects.filter(
             status=Task.Status.OPEN, due_at__gt=now, due_at__lte=now + dt.timedelta(minutes=MAX_OFFSET_MINUTES + 120)
-        ).only("pk", "owner_id", "due_at", "reminder_offsets")
+        ).only("pk", "owner_id", "due_at", "reminder_offsets", "created_at")
     )
     if not tasks:
         return 0

@@ -20,4 +20,6 @@ urlpatterns = [
     path("tasks/<str:public_id>/reassign/", views_crm_tasks.task_reassign_view, name="crm_task_reassign"),
     path("tasks/<str:public_id>/<str:to>/", views_crm_tasks.task_status, name="crm_task_status"),
     path("settings/", views_crm_tasks.settings_view, name="crm_settings"),
+    path("settings/calendar/renew/", views_crm_tasks.calendar_renew, name="crm_calendar_renew"),
+    path("calendar/<str:token>/tasks.ics", views_crm_tasks.calendar_feed_view, name="crm_calendar"),
 ]

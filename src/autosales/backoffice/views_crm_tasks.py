@@ -3,16 +3,19 @@ snooze, move and reassign, a new task on a customer, and the salesperson's own s
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.backoffice.views_crm import _contact_by_id, crm_page
 from autosales.core import clock
 from autosales.core.errors import DomainError
+from autosales.crm.calendar import calendar_feed, owner_by_calendar_token
 from autosales.crm.forms import SettingsForm, SnoozeForm, TaskForm, domain_error_to_form, local_datetime
 from autosales.crm.models import Task
 from autosales.crm.permissions import crm_allowed, organizations_in_scope, sees_every_account
-from autosales.crm.sales_settings import sales_settings_update
+from autosales.crm.sales_settings import calendar_token_renew, sales_settings_update
 from autosales.crm.selectors import (
     contacts_of,
     my_tasks,
@@ -227,4 +230,31 @@ def settings_view(request):
             }
         )
     status = 400 if request.method == "POST" else 200
-    return render(request, "backoffice/crm/settings.html", {"form": form, "settings_row": row}, status=status)
+    feed_url = request.build_absolute_uri(reverse("backoffice:crm_calendar", args=[row.calendar_token]))
+    return render(
+        request,
+        "backoffice/crm/settings.html",
+        {"form": form, "settings_row": row, "feed_url": feed_url},
+        status=status,
+    )
+
+
+@require_GET
+def calendar_feed_view(request, token: str):
+    """The salesperson's tasks for a calendar app: the secret in the URL is the only credential."""
+    try:
+        owner = owner_by_calendar_token(token=token)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(calendar_feed(owner=owner), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="tasks.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@crm_page
+@require_POST
+def calendar_renew(request):
+    calendar_token_renew(user=request.user)
+    messages.success(request, "Your calendar has a new address; the old one no longer works.")
+    return redirect("backoffice:crm_settings")

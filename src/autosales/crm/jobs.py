@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from autosales.crm.digest import digests_send
 from autosales.crm.reminders import reminders_send
 from autosales.crm.timeline import timeline_sync
 from autosales.jobs.registry import JobResult, job
@@ -15,3 +16,9 @@ def sync_timeline() -> JobResult:
 def send_reminders() -> JobResult:
     """Reminds salespeople of their tasks ahead of time, by email and in the back office, each reminder once."""
     return JobResult(items=reminders_send())
+
+
+@job("crm.digest", every=timedelta(minutes=15))
+def send_digests() -> JobResult:
+    """Emails each salesperson their day at the local hour they chose: tasks, their customers' orders, failed runs."""
+    return JobResult(items=digests_send())

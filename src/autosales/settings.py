@@ -254,6 +254,12 @@ SHOP = {
     "base_url": os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000"),
 }
 CURRENCY = os.environ.get("CURRENCY", "USD")
+# CRM email logging (docs/crm.md): the address salespeople copy or forward messages to, and the secret a mail relay
+# sends with each raw message it posts to /backoffice/crm/inbound-email/ (blank: the endpoint is off).
+CRM_LOGGING_ADDRESS = os.environ.get("CRM_LOGGING_ADDRESS", "")
+CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
+# Phone numbers written without a country code are read as numbers of this country.
+CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 

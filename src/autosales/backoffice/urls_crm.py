@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from autosales.backoffice import views_crm, views_crm_tasks
+from autosales.backoffice import views_crm, views_crm_email, views_crm_tasks
 
 urlpatterns = [
     path("", views_crm_tasks.my_tasks_view, name="crm_tasks"),
@@ -19,6 +19,10 @@ urlpatterns = [
     path("tasks/<str:public_id>/snooze/", views_crm_tasks.task_snooze_view, name="crm_task_snooze"),
     path("tasks/<str:public_id>/reassign/", views_crm_tasks.task_reassign_view, name="crm_task_reassign"),
     path("tasks/<str:public_id>/<str:to>/", views_crm_tasks.task_status, name="crm_task_status"),
+    path("inbox/", views_crm_email.inbox, name="crm_inbox"),
+    path("inbox/<str:public_id>/assign/", views_crm_email.inbox_assign, name="crm_inbox_assign"),
+    path("inbox/<str:public_id>/ignore/", views_crm_email.inbox_ignore, name="crm_inbox_ignore"),
+    path("inbound-email/", views_crm_email.inbound_email, name="crm_inbound_email"),
     path("settings/", views_crm_tasks.settings_view, name="crm_settings"),
     path("settings/calendar/renew/", views_crm_tasks.calendar_renew, name="crm_calendar_renew"),
     path("calendar/<str:token>/tasks.ics", views_crm_tasks.calendar_feed_view, name="crm_calendar"),

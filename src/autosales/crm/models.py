@@ -316,3 +316,60 @@ def reminder_offset_label(minutes: int) -> str:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''} before"
     return f"{minutes} minutes before"
+
+
+class LoggedEmail(BaseModel):
+    """A message copied (BCC) or forwarded to the shop's logging address, or fed to `autosales crm log-email`.
+
+    Its Message-ID is unique, so the same message is never logged twice; matched, it is an email entry on its
+    organization's timeline (`activity`); unmatched, it waits in the inbox until someone assigns it.
+    """
+
+    class Status(models.TextChoices):
+        LOGGED = "logged", "On a timeline"
+        UNMATCHED = "unmatched", "Waiting to be assigned"
+        IGNORED = "ignored", "Ignored"
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    message_id = models.CharField(max_length=998, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNMATCHED, db_index=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(help_text="The Date header (when it was missing or unreadable: when received)")
+    subject = models.CharField(max_length=998, blank=True)
+    text = models.TextField(blank=True)
+    forwarded = models.BooleanField(default=False)
+    # The member of staff who sent or forwarded it, found by the sender's address.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_logged_emails"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    activity = models.OneToOneField(
+        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_email"
+    )
+    received_via = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id
+
+
+class EmailAttachment(BaseModel):
+    """A file that came with a logged email, kept in the database with it."""
+
+    logged_email = models.ForeignKey(LoggedEmail, on_delete=models.CASCADE, related_name="attachments")
+    public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.filename

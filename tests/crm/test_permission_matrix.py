@@ -106,3 +106,84 @@ def test_the_admin(world, role):
         if may_delete != EXPECTED[role]["delete"]:
             leaks.append((model, "delete", may_delete))
     assert leaks == []
+
+
+def _api_calls(world):
+    """(model, action, method, url, body) of the API operations that show or change each object."""
+    org = world["organization"].public_id
+    objects = world["objects"]
+    contact, task = objects["contact"].public_id, objects["task"].public_id
+    base = "/api/v1/crm"
+    due = (clock.now() + dt.timedelta(days=2)).isoformat()
+    return [
+        ("profile", "view", "get", f"{base}/organizations/{org}", None),
+        ("profile", "change", "patch", f"{base}/organizations/{org}/profile", {"industry": "Hotels & resorts"}),
+        ("contact", "view", "get", f"{base}/contacts/{contact}", None),
+        ("contact", "view", "get", f"{base}/organizations/{org}/contacts", None),
+        ("contact", "add", "post", f"{base}/organizations/{org}/contacts", {"name": "New person"}),
+        ("contact", "change", "patch", f"{base}/contacts/{contact}", {"title": "Director"}),
+        ("activity", "view", "get", f"{base}/organizations/{org}/activities", None),
+        ("activity", "add", "post", f"{base}/activities", {"organization": org, "kind": "note", "subject": "x"}),
+        ("task", "view", "get", f"{base}/tasks/{task}", None),
+        ("task", "add", "post", f"{base}/tasks", {"organization": org, "title": "Call", "due_at": due}),
+        ("task", "change", "post", f"{base}/tasks/{task}/snooze", {"minutes": 15}),
+        ("contact", "delete", "delete", f"{base}/contacts/{contact}", None),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api(world, role):
+    import json
+
+    from autosales.customers.tokens import token_create
+
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=world['people'][role])}"}
+    leaks = []
+    for model, action, method, url, body in _api_calls(world):
+        if body is None:
+            response = getattr(client, method)(url, **headers)
+        else:
+            response = getattr(client, method)(url, data=json.dumps(body), content_type="application/json", **headers)
+        allowed = response.status_code < 300
+        if allowed != EXPECTED[role][action]:
+            leaks.append((model, action, method, url, response.status_code))
+        if not allowed:
+            assert response.status_code in (403, 404), (url, response.status_code, response.content)
+    if role in ("other_salesperson", "fulfillment", "customer", "staff_no_role"):
+        listed = client.get("/api/v1/crm/organizations", **headers)
+        assert listed.status_code == 403 or world["organization"].public_id not in listed.content.decode()
+    assert leaks == []
+
+
+BACKOFFICE_VIEWS = [
+    ("profile", "view", "backoffice:crm_profile", "organization"),
+    ("profile", "change", "backoffice:crm_profile_edit", "organization"),
+    ("contact", "view", "backoffice:crm_contact", "contact"),
+    ("task", "view", "backoffice:crm_task", "task"),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_back_office(world, role):
+    client = Client()
+    client.force_login(world["people"][role])
+    leaks = []
+    for _model, action, name, key in BACKOFFICE_VIEWS:
+        obj = world["organization"] if key == "organization" else world["objects"][key]
+        response = client.get(reverse(name, args=[obj.public_id]))
+        if (response.status_code == 200) != EXPECTED[role][action]:
+            leaks.append((name, response.status_code))
+    listed = client.get(reverse("backoffice:crm_customers"), {"scope": "all"})
+    shows = listed.status_code == 200 and "Harbor View Hotels" in listed.content.decode()
+    if shows != EXPECTED[role]["view"]:
+        leaks.append(("customers", shows))
+    # Another salesperson's account is in no list but theirs and the managers'.
+    assert "Redline Auto Body" not in listed.content.decode() or role in ("manager", "superuser", "other_salesperson")
+    logged = client.post(
+        reverse("backoffice:crm_activity_log", args=[world["organization"].public_id]),
+        {"kind": "note", "subject": "from the matrix"},
+    )
+    if (logged.status_code == 302) != EXPECTED[role]["add"]:
+        leaks.append(("log", logged.status_code))
+    assert leaks == []

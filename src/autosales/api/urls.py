@@ -12,6 +12,7 @@ from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
 from autosales.core.http import auth, errors
+from autosales.crm.api import router as crm_router
 from autosales.customers.api import router as tokens_router
 from autosales.orders.api import router as orders_router
 from autosales.recurring.api import router as recurring_router
@@ -23,6 +24,7 @@ ROUTERS = [
     ("/checkout", checkout_router),
     ("/orders", orders_router),
     ("", recurring_router),  # /standing-orders and /forecast
+    ("/crm", crm_router),
 ]
 
 
@@ -77,7 +79,7 @@ class AutosalesAPI(NinjaAPI):
 api = AutosalesAPI(
     title="autosales API",
     version="1",
-    description="Catalog, cart, checkout, orders and standing orders. "
+    description="Catalog, cart, checkout, orders, standing orders and the CRM (for staff). "
     "Authenticate with a session cookie (and the CSRF token on POST, PUT, PATCH, DELETE) or "
     "`Authorization: Bearer <token>` (`autosales token create USERNAME`). "
     'Every error is `{"code", "message", "errors": [{"field", "code", "message"}]}`.',

@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/<str:public_id>/", views_crm.profile, name="crm_profile"),
     path("customers/<str:public_id>/edit/", views_crm.profile_edit, name="crm_profile_edit"),
     path("customers/<str:public_id>/log/", views_crm.activity_log_view, name="crm_activity_log"),
+    path("customers/<str:public_id>/email/", views_crm.email_write_view, name="crm_email_write"),
     path("customers/<str:public_id>/contacts/new/", views_crm.contact_new, name="crm_contact_new"),
     path("customers/<str:public_id>/tasks/new/", views_crm_tasks.task_new, name="crm_task_new"),
     path("contacts/<str:public_id>/", views_crm.contact_detail, name="crm_contact"),

@@ -20,10 +20,12 @@ from autosales.crm.forms import (
     LogActivityForm,
     ProfileForm,
     ProspectForm,
+    WriteEmailForm,
     domain_error_to_form,
     local_datetime,
 )
 from autosales.crm.models import LOGGED_KINDS, ActivityKind, Task
+from autosales.crm.outreach import email_write
 from autosales.crm.permissions import crm_allowed, crm_user, is_owner
 from autosales.crm.phones import phone_display
 from autosales.crm.selectors import (
@@ -114,7 +116,7 @@ def prospect_new(request):
     return redirect("backoffice:crm_customers")
 
 
-def _profile_context(request, organization, *, log_form=None, status=200):
+def _profile_context(request, organization, *, log_form=None, email_form=None, status=200):
     user = request.user
     kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     entries = timeline(organization=organization, kinds=kinds)
@@ -134,6 +136,7 @@ def _profile_context(request, organization, *, log_form=None, status=200):
         "selected_kinds": kinds,
         "page_query": urlencode([("kind", k) for k in kinds]),
         "log_form": log_form or LogActivityForm(contacts=contacts, initial={"kind": "call"}),
+        "email_form": email_form or WriteEmailForm(contacts=contacts),
         "logged_kinds": LOGGED_KINDS,
         "can_change": crm_allowed(user=user, action="change", model="profile", organization=organization),
         "can_log": crm_allowed(user=user, action="add", model="activity", organization=organization),
@@ -287,3 +290,28 @@ def contact_detail(request, public_id: str):
         {"organization": organization, "form": form, "contact": contact, "page": page, "page_query": ""},
         status=status,
     )
+
+
+@crm_page
+@require_POST
+def email_write_view(request, public_id: str):
+    organization = organization_for(user=request.user, public_id=public_id)
+    contacts = list(contacts_of(organization=organization))
+    form = WriteEmailForm(request.POST, contacts=contacts)
+    if form.is_valid():
+        try:
+            contact = _contact_by_id(organization, form.cleaned_data["contact"])
+            email_write(
+                organization=organization,
+                actor=request.user,
+                contact=contact,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+            )
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, f"Your email to {contact.name} is on its way and on the timeline.")
+            return redirect("backoffice:crm_profile", public_id=organization.public_id)
+    context = _profile_context(request, organization, email_form=form)
+    return render(request, "backoffice/crm/profile.html", context, status=400)

@@ -129,3 +129,13 @@ class SettingsForm(forms.Form):
     remind_in_app = forms.BooleanField(required=False)
     digest_enabled = forms.BooleanField(label="Daily digest", required=False)
     digest_hour = forms.IntegerField(min_value=0, max_value=23)
+
+
+class WriteEmailForm(forms.Form):
+    contact = forms.ChoiceField(label="To")
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000)
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [(c.public_id, f"{c.name} <{c.email}>") for c in contacts if c.email]

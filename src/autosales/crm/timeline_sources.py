@@ -156,8 +156,14 @@ def _failed_run_activities(runs: Sequence[Run]) -> Iterable[Activity]:
 # --- emails the shop sent ---
 
 
+# Emails written from a profile (crm.outreach) are on the timeline from the moment they are written.
+ALREADY_ON_THE_TIMELINE = ("crm/message",)
+
+
 def _sent_email_rows(since):
-    queryset = OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__isnull=False)
+    queryset = OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__isnull=False).exclude(
+        template__in=ALREADY_ON_THE_TIMELINE
+    )
     if since is not None:
         queryset = queryset.filter(sent_at__gt=since)
     return queryset.select_related("related_type").order_by("sent_at", "pk")

@@ -15,6 +15,7 @@ from autosales.crm.calendar import calendar_feed, owner_by_calendar_token
 from autosales.crm.forms import SettingsForm, SnoozeForm, TaskForm, domain_error_to_form, local_datetime
 from autosales.crm.models import Task
 from autosales.crm.permissions import crm_allowed, organizations_in_scope, sees_every_account
+from autosales.crm.reorder import customers_due_to_reorder
 from autosales.crm.sales_settings import calendar_token_renew, sales_settings_update
 from autosales.crm.selectors import (
     contacts_of,
@@ -44,7 +45,12 @@ def my_tasks_view(request):
     return render(
         request,
         "backoffice/crm/tasks.html",
-        {"tasks": tasks, "snooze_form": SnoozeForm(), "now": clock.now()},
+        {
+            "tasks": tasks,
+            "snooze_form": SnoozeForm(),
+            "now": clock.now(),
+            "due_to_reorder": customers_due_to_reorder(user=request.user, now=clock.now()),
+        },
     )
 
 

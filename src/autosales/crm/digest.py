@@ -1,5 +1,6 @@
 """The daily digest: one email a day to each salesperson, at the local hour they chose, with their overdue and
-today's tasks, their customers' orders and failed standing-order runs since the day before.
+today's tasks, their customers' orders and failed standing-order runs since the day before, and the customers
+due to reorder.
 
 A `DigestSent` row for (salesperson, local date) is written with the email in one transaction; its unique key
 makes the digest once a day whatever the re-runs and workers. A day the job did not run at all (the machine was
@@ -17,6 +18,7 @@ from autosales.core import clock
 from autosales.core.timezones import time_zone_or_shop
 from autosales.crm.models import DigestSent, SalesSettings, Task
 from autosales.crm.permissions import organizations_in_scope
+from autosales.crm.reorder import customers_due_to_reorder
 from autosales.customers.models import User
 from autosales.customers.staff_roles import SALESPERSON
 from autosales.notifications.services import email_queue
@@ -68,6 +70,7 @@ def digest_contents(*, user: User, now: dt.datetime, zone: str, since: dt.dateti
         "today": [t for t in tasks if t.due_at >= now],
         "orders": orders,
         "failed_runs": failed,
+        "due_to_reorder": customers_due_to_reorder(user=user, now=now, limit=10),
     }
 
 

@@ -204,3 +204,23 @@ def test_the_crm_operations_are_in_the_openapi_document(client):
         "/api/v1/crm/tasks/{public_id}/snooze",
     ]:
         assert path in paths
+
+
+def test_a_task_can_be_linked_to_one_of_the_customers_orders_only(client, sales):
+    from tests.factories import make_checkout, place_test_order
+
+    checkout = make_checkout(organization=make_organization(salesperson=sales))
+    order = place_test_order(checkout)
+    foreign = place_test_order(make_checkout())
+    headers = auth(sales)
+    body = {
+        "organization": checkout.organization.public_id,
+        "title": "Ask how the delivery went",
+        "due_at": "2030-01-01T09:00:00Z",
+    }
+
+    linked = send(client, "post", f"{URL}/tasks", {**body, "order": order.public_id}, headers)
+    refused = send(client, "post", f"{URL}/tasks", {**body, "order": foreign.public_id}, headers)
+
+    assert linked.status_code == 201 and linked.json()["order"] == order.public_id
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "order"

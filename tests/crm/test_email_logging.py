@@ -208,3 +208,19 @@ def test_the_inbox_page_assigns_a_message(client, shop):
     other = make_staff()
     client.force_login(other)
     assert client.get(reverse("backoffice:crm_inbox")).status_code == 403
+
+
+def test_the_admin_shows_a_salesperson_the_logged_emails_of_their_accounts_only(client, shop):
+    mine = email_log(raw=sample("multipart.eml"), via="test").email
+    other_sales = make_salesperson(email="sam@brightbulbs.example")
+    theirs_org = make_organization(name="Elsewhere", salesperson=other_sales)
+    make_contact(organization=theirs_org, email="kevin.ortiz@summitschools.example")
+    raw = sample("no-message-id.eml").replace(b"To: sally@brightbulbs.example", b"To: sam@brightbulbs.example")
+    theirs = email_log(raw=raw, via="test").email
+    assert theirs.organization == theirs_org and theirs.logged_by == other_sales
+
+    client.force_login(shop["sales"])
+    listing = client.get(reverse("admin:crm_loggedemail_changelist")).content.decode()
+
+    assert f"/{mine.pk}/change/" in listing and f"/{theirs.pk}/change/" not in listing
+    assert client.get(reverse("admin:crm_loggedemail_change", args=[theirs.pk])).status_code == 302

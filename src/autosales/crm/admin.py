@@ -2,9 +2,20 @@
 lists hold their own and shared accounts only, another account's object is not found, fulfillment sees no CRM."""
 
 from django.contrib import admin
+from django.db.models import Q
 
-from autosales.crm.models import Activity, Contact, Profile, Reminder, SalesSettings, Tag, Task
-from autosales.crm.permissions import crm_allowed, crm_user, organizations_in_scope, scope_filter
+from autosales.crm.models import (
+    Activity,
+    Contact,
+    EmailAttachment,
+    LoggedEmail,
+    Profile,
+    Reminder,
+    SalesSettings,
+    Tag,
+    Task,
+)
+from autosales.crm.permissions import crm_allowed, crm_user, organizations_in_scope, scope_filter, sees_every_account
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -108,3 +119,38 @@ class SalesSettingsAdmin(admin.ModelAdmin):
     list_display = ["user", "timezone", "reminder_offsets", "digest_enabled", "digest_hour"]
     raw_id_fields = ["user"]
     readonly_fields = ["calendar_token"]
+
+
+class EmailAttachmentInline(admin.TabularInline):
+    model = EmailAttachment
+    extra = 0
+    can_delete = False
+    fields = ["filename", "content_type", "size"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoggedEmail)
+class LoggedEmailAdmin(admin.ModelAdmin):
+    """Logged emails: a manager sees all; a salesperson those on their accounts' timelines or that they logged."""
+
+    list_display = ["sent_at", "subject", "from_address", "organization", "status", "received_via"]
+    list_filter = ["status", "received_via", "forwarded"]
+    search_fields = ["subject", "from_address", "message_id", "organization__name"]
+    list_select_related = ["organization"]
+    readonly_fields = [f.name for f in LoggedEmail._meta.fields if f.name not in ("status",)]
+    inlines = [EmailAttachmentInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_every_account(request.user):
+            return queryset
+        return queryset.filter(scope_filter(user=request.user) | Q(logged_by_id=request.user.pk))
+
+    def has_module_permission(self, request):
+        return crm_user(request.user) and super().has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False

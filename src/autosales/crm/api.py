@@ -8,6 +8,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from autosales.core.errors import DomainError
 from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
 from autosales.crm.models import LOGGED_KINDS, Activity, ActivityKind, Contact, Profile, Task
@@ -32,6 +33,7 @@ from autosales.crm.services import (
 )
 from autosales.crm.tasks import task_create, task_reassign, task_snooze, task_transition, task_update
 from autosales.customers.models import Organization, User
+from autosales.orders.models import Order
 
 router = Router(tags=["crm"])
 
@@ -183,6 +185,7 @@ class TaskIn(Schema):
     notes: str = Field("", max_length=20000)
     recurrence: str = Field("", max_length=500, examples=["FREQ=MONTHLY;BYMONTHDAY=1"])
     reminder_offsets: list[int] | None = Field(None, examples=[[1440, 15]])
+    order: str | None = Field(None, description="Public id of the customer's order the task is about.")
 
 
 class TaskPatch(Schema):
@@ -306,8 +309,6 @@ def _contact_of(organization: Organization, public_id: str | None) -> Contact | 
         return None
     contact = contacts_of(organization=organization).filter(public_id=public_id).first()
     if contact is None:
-        from autosales.core.errors import DomainError
-
         raise DomainError("invalid", "That person is not one of this organization's contacts.", "contact")
     return contact
 
@@ -315,8 +316,6 @@ def _contact_of(organization: Organization, public_id: str | None) -> Contact | 
 def _staff_user(username: str, field: str) -> User:
     user = User.objects.filter(username=username, is_staff=True, is_active=True).first()
     if user is None:
-        from autosales.core.errors import DomainError
-
         raise DomainError("owner_invalid", f"No active member of staff is called {username!r}.", field)
     return user
 
@@ -490,12 +489,18 @@ def tasks_list(request, filters: Query[TaskFilters], paging: Query[PageParams]):
 )
 def tasks_create(request, payload: TaskIn):
     organization = organization_for(user=request.auth, public_id=payload.organization)
-    values = payload.dict(exclude={"organization", "owner", "contact"})
+    values = payload.dict(exclude={"organization", "owner", "contact", "order"})
+    order = None
+    if payload.order:
+        order = Order.objects.filter(organization=organization, public_id=payload.order).first()
+        if order is None:
+            raise DomainError("invalid", "That order is not this organization's.", "order")
     task = task_create(
         organization=organization,
         actor=request.auth,
         owner=_staff_user(payload.owner, "owner") if payload.owner else None,
         contact=_contact_of(organization, payload.contact),
+        order=order,
         **values,
     )
     return Status(201, task_out(task_for(user=request.auth, public_id=task.public_id)))

@@ -6,6 +6,15 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from autosales.customers.staff_roles import MANAGER, SALESPERSON, group_permissions_grant
+
+
+def grant(apps, schema_editor):
+    # Logged emails: salespeople read them (and drop or assign from the back office); managers everything.
+    group_permissions_grant(apps, group=SALESPERSON, app_label="crm", actions=["view", "change"], models=["loggedemail"])
+    group_permissions_grant(apps, group=SALESPERSON, app_label="crm", actions=["view"], models=["emailattachment"])
+    group_permissions_grant(apps, group=MANAGER, app_label="crm", models=["loggedemail", "emailattachment"])
+
 
 class Migration(migrations.Migration):
 
@@ -60,4 +69,5 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]

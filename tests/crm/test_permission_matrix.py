@@ -187,3 +187,38 @@ def test_the_back_office(world, role):
     if (logged.status_code == 302) != EXPECTED[role]["add"]:
         leaks.append(("log", logged.status_code))
     assert leaks == []
+
+
+def test_in_the_admin_only_the_owner_or_a_manager_changes_the_sharing(world):
+    profile = world["objects"]["profile"]
+    url = reverse("admin:crm_profile_change", args=[profile.pk])
+    for role, may_share in (("owner", True), ("manager", True), ("shared", False)):
+        client = Client()
+        client.force_login(world["people"][role])
+        html = client.get(url).content.decode()
+        assert ('name="shared_with"' in html) is may_share, role
+
+
+def test_in_the_admin_a_task_cannot_go_to_someone_outside_the_account(world):
+    task = world["objects"]["task"]
+    client = Client()
+    client.force_login(world["people"]["owner"])
+    outsider = world["people"]["other_salesperson"]
+    response = client.post(
+        reverse("admin:crm_task_change", args=[task.pk]),
+        {
+            "organization": world["organization"].pk,
+            "owner": outsider.pk,
+            "title": task.title,
+            "kind": task.kind,
+            "due_at_0": "2030-01-01",
+            "due_at_1": "09:00:00",
+            "priority": 2,
+            "status": "open",
+            "reminders-TOTAL_FORMS": 0,
+            "reminders-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200 and "does not work this account" in response.content.decode()
+    task.refresh_from_db()
+    assert task.owner == world["people"]["owner"]

@@ -3,6 +3,7 @@ snooze, move and reassign, a new task on a customer, and the salesperson's own s
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from autosales.core.errors import DomainError
 from autosales.crm.calendar import calendar_feed, owner_by_calendar_token
 from autosales.crm.forms import SettingsForm, SnoozeForm, TaskForm, domain_error_to_form, local_datetime
 from autosales.crm.models import Task
-from autosales.crm.permissions import crm_allowed, organizations_in_scope, sees_every_account
+from autosales.crm.permissions import crm_allowed, sees_every_account
 from autosales.crm.reorder import customers_due_to_reorder
 from autosales.crm.sales_settings import calendar_token_renew, sales_settings_update
 from autosales.crm.selectors import (
@@ -32,10 +33,13 @@ from autosales.customers.staff_roles import SALESPERSON
 
 
 def _salespeople_for(organization) -> list[User]:
-    """Who may own a task of `organization`: its salesperson, those it is shared with, and the managers' pick of
-    any salesperson (the service checks the account is theirs)."""
-    people = User.objects.filter(is_active=True, is_staff=True, groups__name=SALESPERSON).order_by("username")
-    return [p for p in people.distinct() if organizations_in_scope(user=p).filter(pk=organization.pk).exists()]
+    """Who may own a task of `organization` (one query): its salesperson and the salespeople it is shared with."""
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, groups__name=SALESPERSON)
+        .filter(Q(pk=organization.salesperson_id) | Q(crm_shared_profiles__organization=organization))
+        .distinct()
+        .order_by("username")
+    )
 
 
 @crm_page

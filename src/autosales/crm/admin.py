@@ -15,7 +15,15 @@ from autosales.crm.models import (
     Tag,
     Task,
 )
-from autosales.crm.permissions import crm_allowed, crm_user, organizations_in_scope, scope_filter, sees_every_account
+from autosales.crm.permissions import (
+    crm_allowed,
+    crm_user,
+    is_owner,
+    organization_in_scope,
+    organizations_in_scope,
+    scope_filter,
+    sees_every_account,
+)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -63,6 +71,13 @@ class ProfileAdmin(ScopedAdmin):
     filter_horizontal = ["tags", "shared_with"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only the account's owner or a manager decides who it is shared with (crm.services.profile_share).
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not is_owner(user=request.user, organization=obj.organization):
+            fields.append("shared_with")
+        return fields
+
 
 @admin.register(Contact)
 class ContactAdmin(ScopedAdmin):
@@ -107,6 +122,19 @@ class TaskAdmin(ScopedAdmin):
     raw_id_fields = ["contact", "order", "activity", "previous", "owner", "created_by"]
     readonly_fields = ["public_id", "completed_at", "created_at", "updated_at"]
     inlines = [ReminderInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class TaskForm(form):
+            def clean(self):
+                data = super().clean()
+                owner, organization = data.get("owner"), data.get("organization")
+                if owner and organization and not organization_in_scope(user=owner, organization=organization):
+                    self.add_error("owner", f"{owner} does not work this account, so cannot own its tasks.")
+                return data
+
+        return TaskForm
 
 
 @admin.register(Tag)

@@ -200,3 +200,24 @@ def test_the_profile_edit_and_a_new_contact(client, sales):
     assert added.status_code == 302
     page = client.get(reverse("backoffice:crm_profile", args=[organization.public_id])).content.decode()
     assert "+1 312-555-0100" in page and "Kevin Ortiz" in page and "Receiving" in page and "key account" in page
+
+
+def test_the_owner_shares_the_account_and_a_colleague_then_works_it(client, sales):
+    colleague = make_salesperson(first_name="Sam", last_name="Colleague")
+    organization = make_organization(name="Harbor View Hotels", salesperson=sales)
+    contact = make_contact(organization=organization, name="Elena Garcia")
+    url = reverse("backoffice:crm_profile_edit", args=[organization.public_id])
+    assert "Sam Colleague" in client.get(url).content.decode()
+
+    assert client.post(url, {"shared_with": [str(colleague.pk)], "industry": "Hotels"}).status_code == 302
+
+    client.force_login(colleague)
+    assert client.get(reverse("backoffice:crm_profile", args=[organization.public_id])).status_code == 200
+    edit = client.get(url).content.decode()
+    assert 'name="shared_with"' not in edit  # only the owner or a manager decides the sharing
+    contact_page = client.get(reverse("backoffice:crm_contact", args=[contact.public_id])).content.decode()
+    assert "Remove Elena Garcia" not in contact_page
+    assert client.post(reverse("backoffice:crm_contact_remove", args=[contact.public_id])).status_code == 403
+    client.force_login(sales)
+    assert client.post(reverse("backoffice:crm_contact_remove", args=[contact.public_id])).status_code == 302
+    assert not organization.crm_contacts.exists()

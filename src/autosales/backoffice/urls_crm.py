@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/<str:public_id>/contacts/new/", views_crm.contact_new, name="crm_contact_new"),
     path("customers/<str:public_id>/tasks/new/", views_crm_tasks.task_new, name="crm_task_new"),
     path("contacts/<str:public_id>/", views_crm.contact_detail, name="crm_contact"),
+    path("contacts/<str:public_id>/remove/", views_crm.contact_remove, name="crm_contact_remove"),
     path("tasks/team/", views_crm_tasks.team_tasks_view, name="crm_team_tasks"),
     path("tasks/<str:public_id>/", views_crm_tasks.task_detail, name="crm_task"),
     path("tasks/<str:public_id>/snooze/", views_crm_tasks.task_snooze_view, name="crm_task_snooze"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,9 +39,19 @@ from autosales.crm.selectors import (
     time_zone_of_salesperson,
     timeline,
 )
-from autosales.crm.services import contact_create, contact_update, profile_update, prospect_create
+from autosales.crm.services import (
+    contact_create,
+    contact_delete,
+    contact_update,
+    profile_share,
+    profile_update,
+    prospect_create,
+)
 from autosales.crm.tasks import activity_log_with_follow_up
+from autosales.customers.models import User
 from autosales.customers.selectors import addresses_for_organization
+from autosales.customers.staff_roles import SALESPERSON
+from autosales.orders.selectors import account_exposure
 
 CUSTOMERS_PAGE = 50
 TIMELINE_PAGE = 50
@@ -141,6 +152,7 @@ def _profile_context(request, organization, *, log_form=None, email_form=None, s
         "can_change": crm_allowed(user=user, action="change", model="profile", organization=organization),
         "can_log": crm_allowed(user=user, action="add", model="activity", organization=organization),
         "is_owner": is_owner(user=user, organization=organization),
+        "exposure": account_exposure(organization=organization) if organization.has_account_terms else None,
         "time_zone": zone,
     }
 
@@ -195,6 +207,15 @@ def activity_log_view(request, public_id: str):
     )
 
 
+def _colleagues(organization):
+    """The salespeople an account may be shared with: every active one but its owner."""
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, groups__name=SALESPERSON)
+        .exclude(pk=organization.salesperson_id)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 @crm_page
 @require_http_methods(["GET", "POST"])
 def profile_edit(request, public_id: str):
@@ -202,13 +223,20 @@ def profile_edit(request, public_id: str):
     if not crm_allowed(user=request.user, action="change", model="profile", organization=organization):
         raise PermissionDenied("Your role may not change this profile.")
     current = profile_of(organization=organization)
+    owner = is_owner(user=request.user, organization=organization)
+    colleagues = _colleagues(organization) if owner else []
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, colleagues=colleagues)
         if form.is_valid():
             data = dict(form.cleaned_data)
             data["tags"] = form.tag_list()
+            shared = data.pop("shared_with", None)
             try:
-                profile_update(organization=organization, actor=request.user, **data)
+                with transaction.atomic():
+                    profile_update(organization=organization, actor=request.user, **data)
+                    if owner:
+                        chosen = [c for c in colleagues if str(c.pk) in (shared or [])]
+                        profile_share(organization=organization, actor=request.user, salespeople=chosen)
             except DomainError as exc:
                 domain_error_to_form(form, exc)
             else:
@@ -216,7 +244,9 @@ def profile_edit(request, public_id: str):
                 return redirect("backoffice:crm_profile", public_id=public_id)
     else:
         form = ProfileForm(
+            colleagues=colleagues,
             initial={
+                "shared_with": [str(u.pk) for u in current.shared_with.all()] if current.pk else [],
                 "segment": current.segment,
                 "industry": current.industry,
                 "website": current.website,
@@ -224,7 +254,7 @@ def profile_edit(request, public_id: str):
                 "phone_other": phone_display(current.phone_other),
                 "tags": ", ".join(t.name for t in current.tags.all()) if current.pk else "",
                 "notes": organization.notes,
-            }
+            },
         )
     status = 400 if request.method == "POST" else 200
     return render(
@@ -287,7 +317,14 @@ def contact_detail(request, public_id: str):
     return render(
         request,
         "backoffice/crm/contact_form.html",
-        {"organization": organization, "form": form, "contact": contact, "page": page, "page_query": ""},
+        {
+            "organization": organization,
+            "form": form,
+            "contact": contact,
+            "page": page,
+            "page_query": "",
+            "can_delete": crm_allowed(user=request.user, action="delete", model="contact", organization=organization),
+        },
         status=status,
     )
 
@@ -315,3 +352,16 @@ def email_write_view(request, public_id: str):
             return redirect("backoffice:crm_profile", public_id=organization.public_id)
     context = _profile_context(request, organization, email_form=form)
     return render(request, "backoffice/crm/profile.html", context, status=400)
+
+
+@crm_page
+@require_POST
+def contact_remove(request, public_id: str):
+    contact = contact_for(user=request.user, public_id=public_id)
+    organization = contact.organization
+    try:
+        contact_delete(contact=contact, actor=request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, f"{contact.name} is removed from the key people.")
+    return redirect("backoffice:crm_profile", public_id=organization.public_id)

@@ -42,6 +42,16 @@ class ProfileForm(forms.Form):
     phone_other = forms.CharField(label="Other phone", max_length=40, required=False)
     tags = forms.CharField(max_length=500, required=False, help_text="Separated by commas")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    shared_with = forms.MultipleChoiceField(
+        label="Shared with", required=False, widget=forms.CheckboxSelectMultiple, help_text="Colleagues who work it too"
+    )
+
+    def __init__(self, *args, colleagues=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if colleagues:
+            self.fields["shared_with"].choices = [(str(u.pk), u.get_full_name() or u.username) for u in colleagues]
+        else:
+            del self.fields["shared_with"]  # only the owner or a manager decides the sharing
 
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data.get("tags", "").split(",") if t.strip()]

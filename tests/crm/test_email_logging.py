@@ -224,3 +224,17 @@ def test_the_admin_shows_a_salesperson_the_logged_emails_of_their_accounts_only(
 
     assert f"/{mine.pk}/change/" in listing and f"/{theirs.pk}/change/" not in listing
     assert client.get(reverse("admin:crm_loggedemail_change", args=[theirs.pk])).status_code == 302
+
+
+def test_the_inbound_endpoint_refuses_a_body_over_the_upload_limit(client, shop, settings):
+    settings.CRM_INBOUND_EMAIL_SECRET = "s3cret-relay-key"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    big = sample("multipart.eml") + b"x" * 20_000
+    response = client.post(
+        reverse("backoffice:crm_inbound_email"),
+        big,
+        content_type="message/rfc822",
+        HTTP_X_AUTOSALES_SECRET="s3cret-relay-key",
+    )
+    assert response.status_code == 413
+    assert not LoggedEmail.objects.exists()

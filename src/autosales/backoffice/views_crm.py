@@ -31,6 +31,7 @@ from autosales.crm.permissions import crm_allowed, crm_user, is_owner
 from autosales.crm.phones import phone_display
 from autosales.crm.selectors import (
     contact_for,
+    contact_of_organization,
     contacts_of,
     organization_for,
     organizations_for,
@@ -74,15 +75,6 @@ def crm_page(view):
                 raise Http404(exc.message) from exc
 
     return wrapped
-
-
-def _contact_by_id(organization, public_id: str):
-    if not public_id:
-        return None
-    contact = contacts_of(organization=organization).filter(public_id=public_id).first()
-    if contact is None:
-        raise DomainError("invalid", "That person is not one of this organization's contacts.", "contact")
-    return contact
 
 
 @crm_page
@@ -173,7 +165,7 @@ def activity_log_view(request, public_id: str):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            contact = _contact_by_id(organization, data["contact"])
+            contact = contact_of_organization(organization=organization, public_id=data["contact"])
             activity = {
                 "kind": data["kind"],
                 "contact": contact,
@@ -337,7 +329,7 @@ def email_write_view(request, public_id: str):
     form = WriteEmailForm(request.POST, contacts=contacts)
     if form.is_valid():
         try:
-            contact = _contact_by_id(organization, form.cleaned_data["contact"])
+            contact = contact_of_organization(organization=organization, public_id=form.cleaned_data["contact"])
             email_write(
                 organization=organization,
                 actor=request.user,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autosales.backoffice.views_crm import _contact_by_id, crm_page
+from autosales.backoffice.views_crm import crm_page
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.crm.calendar import calendar_feed, owner_by_calendar_token
@@ -17,12 +17,12 @@ from autosales.crm.forms import SettingsForm, SnoozeForm, TaskForm, domain_error
 from autosales.crm.models import Task
 from autosales.crm.permissions import crm_allowed, sees_every_account
 from autosales.crm.reorder import customers_due_to_reorder
-from autosales.crm.sales_settings import calendar_token_renew, sales_settings_update
+from autosales.crm.sales_settings import calendar_token_renew, sales_settings_ensure, sales_settings_update
 from autosales.crm.selectors import (
+    contact_of_organization,
     contacts_of,
     my_tasks,
     organization_for,
-    sales_settings_for,
     task_for,
     team_tasks,
     time_zone_of_salesperson,
@@ -112,7 +112,7 @@ def _task_values(form: TaskForm, organization, zone: str) -> dict:
         "kind": data["kind"],
         "due_at": local_datetime(data["due_at"], zone),
         "priority": data["priority"],
-        "contact": _contact_by_id(organization, data["contact"]),
+        "contact": contact_of_organization(organization=organization, public_id=data["contact"]),
         "notes": data["notes"],
         "recurrence": data["recurrence"],
         "reminder_offsets": data["reminder_offsets"] if data["reminder_offsets"].strip() else None,
@@ -217,7 +217,7 @@ def task_reassign_view(request, public_id: str):
 @crm_page
 @require_http_methods(["GET", "POST"])
 def settings_view(request):
-    row = sales_settings_for(user=request.user)
+    row = sales_settings_ensure(user=request.user)
     if request.method == "POST":
         form = SettingsForm(request.POST)
         if form.is_valid():

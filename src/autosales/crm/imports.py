@@ -29,7 +29,7 @@ from autosales.crm.email_logging import FREE_MAIL_DOMAINS
 from autosales.crm.models import Contact, Profile, Tag
 from autosales.crm.permissions import crm_required
 from autosales.crm.phones import phone_normalize
-from autosales.crm.services import _contact_values, email_clean, text_clean, url_clean
+from autosales.crm.services import contact_values_clean, email_clean, text_clean, url_clean
 from autosales.customers.models import Organization, User
 
 COLUMNS = [
@@ -208,7 +208,7 @@ def _import_row(row: dict, number: int, *, actor: User | None, result: ImportRes
             "preferred_channel": row.get("contact_preferred_channel", ""),
         }
         try:
-            values = _contact_values(data)
+            values = contact_values_clean(data)
         except DomainError as exc:
             raise _RowInvalid(RowError(number, f"contact_{exc.field}", exc.message)) from None
         contact = None

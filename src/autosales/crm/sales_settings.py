@@ -9,6 +9,12 @@ from autosales.crm.permissions import crm_user
 from autosales.crm.tasks import offsets_clean
 
 
+def sales_settings_ensure(*, user) -> SalesSettings:
+    """The user's CRM settings, created with the defaults on first use."""
+    row, _ = SalesSettings.objects.get_or_create(user=user)
+    return row
+
+
 def sales_settings_update(
     *,
     user,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from autosales.core import clock
-from autosales.core.errors import NotFound
+from autosales.core.errors import DomainError, NotFound
 from autosales.core.timezones import time_zone_or_shop
 from autosales.crm.errors import CrmErrorCode
 from autosales.crm.models import Activity, Contact, Profile, SalesSettings, Task
@@ -55,6 +55,17 @@ def profile_of(*, organization: Organization) -> Profile:
 
 def contacts_of(*, organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization).select_related("user").order_by("name", "id")
+
+
+def contact_of_organization(*, organization: Organization, public_id: str | None) -> Contact | None:
+    """The organization's contact with this public id (None for none given); raises DomainError on `contact` for
+    anyone else's."""
+    if not public_id:
+        return None
+    contact = contacts_of(organization=organization).filter(public_id=public_id).first()
+    if contact is None:
+        raise DomainError(CrmErrorCode.INVALID, "That person is not one of this organization's contacts.", "contact")
+    return contact
 
 
 def contacts_for(*, user) -> QuerySet[Contact]:
@@ -115,12 +126,6 @@ def task_for(*, user, public_id: str) -> Task:
     if task is None:
         raise NotFound(CrmErrorCode.NOT_FOUND, "No such task in your accounts.", "task")
     return task
-
-
-def sales_settings_for(*, user) -> SalesSettings:
-    """The user's CRM settings, created with the defaults on first use."""
-    settings_row, _ = SalesSettings.objects.get_or_create(user=user)
-    return settings_row
 
 
 def time_zone_of_salesperson(*, user) -> str:

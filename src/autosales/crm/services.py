@@ -161,7 +161,7 @@ def prospect_create(*, actor: User, name: str, email: str = "", website: str = "
 # --- contacts ---
 
 
-def _contact_values(data: dict) -> dict:
+def contact_values_clean(data: dict) -> dict:
     values = {}
     if "name" in data:
         values["name"] = text_clean(data["name"], field="name", max_length=200, required=True)
@@ -190,7 +190,7 @@ def contact_create(*, organization: Organization, actor: User, **data) -> Contac
     """A key person of the organization; `user` (optional) is their store login, a member of the organization."""
     crm_required(user=actor, action="add", model="contact", organization=organization)
     data.setdefault("name", "")
-    values = _contact_values(data)
+    values = contact_values_clean(data)
     user = data.get("user")
     if user is not None and not user.memberships.filter(organization=organization).exists():
         raise DomainError(CrmErrorCode.INVALID, "That login is not a member of this organization.", "user")
@@ -199,7 +199,7 @@ def contact_create(*, organization: Organization, actor: User, **data) -> Contac
 
 def contact_update(*, contact: Contact, actor: User, **data) -> Contact:
     crm_required(user=actor, action="change", model="contact", organization=contact.organization)
-    values = _contact_values(data)
+    values = contact_values_clean(data)
     for name, value in values.items():
         setattr(contact, name, value)
     contact.save()

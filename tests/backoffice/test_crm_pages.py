@@ -221,3 +221,17 @@ def test_the_owner_shares_the_account_and_a_colleague_then_works_it(client, sale
     client.force_login(sales)
     assert client.post(reverse("backoffice:crm_contact_remove", args=[contact.public_id])).status_code == 302
     assert not organization.crm_contacts.exists()
+
+
+def test_the_timeline_shows_the_shops_own_entries_with_a_link_to_the_order(client, sales):
+    from autosales.crm.timeline import timeline_sync
+    from tests.factories import make_checkout, place_test_order
+
+    checkout = make_checkout(organization=make_organization(salesperson=sales))
+    order = place_test_order(checkout)
+    timeline_sync()
+
+    page = client.get(reverse("backoffice:crm_profile", args=[checkout.organization.public_id])).content.decode()
+
+    assert f"Order {order.number_display} placed for" in page
+    assert reverse("backoffice:order_detail", args=[order.public_id]) in page

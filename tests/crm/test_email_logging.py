@@ -238,3 +238,18 @@ def test_the_inbound_endpoint_refuses_a_body_over_the_upload_limit(client, shop,
     )
     assert response.status_code == 413
     assert not LoggedEmail.objects.exists()
+
+
+def test_the_timeline_shows_a_logged_emails_attachment_to_those_who_see_the_account(client, shop):
+    record = email_log(raw=sample("multipart.eml"), via="test").email
+    attachment = record.attachments.get()
+    client.force_login(shop["sales"])
+
+    page = client.get(reverse("backoffice:crm_profile", args=[shop["harbor"].public_id])).content.decode()
+    download = client.get(reverse("backoffice:crm_attachment", args=[attachment.public_id]))
+
+    assert "floor-plan.pdf" in page
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-1.4")
+    assert download["Content-Disposition"].startswith("attachment;")
+    client.force_login(make_salesperson())
+    assert client.get(reverse("backoffice:crm_attachment", args=[attachment.public_id])).status_code == 404

@@ -25,6 +25,7 @@ urlpatterns = [
     path("inbox/<str:public_id>/assign/", views_crm_email.inbox_assign, name="crm_inbox_assign"),
     path("inbox/<str:public_id>/ignore/", views_crm_email.inbox_ignore, name="crm_inbox_ignore"),
     path("inbound-email/", views_crm_email.inbound_email, name="crm_inbound_email"),
+    path("attachments/<str:public_id>/", views_crm_email.attachment_download, name="crm_attachment"),
     path("settings/", views_crm_tasks.settings_view, name="crm_settings"),
     path("settings/calendar/renew/", views_crm_tasks.calendar_renew, name="crm_calendar_renew"),
     path("calendar/<str:token>/tasks.ics", views_crm_tasks.calendar_feed_view, name="crm_calendar"),

@@ -7,14 +7,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from autosales.backoffice.views_crm import crm_page
 from autosales.core.errors import DomainError
-from autosales.crm.email_logging import email_assign, email_ignore, email_log, inbox_for
+from autosales.crm.email_logging import attachment_for, email_assign, email_ignore, email_log, inbox_for
 from autosales.crm.permissions import organizations_in_scope
 
 
@@ -109,3 +110,14 @@ def inbox_ignore(request, public_id: str):
         raise PermissionDenied(exc.message) from exc
     messages.success(request, f"“{record.subject}” is dropped from the inbox.")
     return redirect("backoffice:crm_inbox")
+
+
+@crm_page
+@require_GET
+def attachment_download(request, public_id: str):
+    attachment = attachment_for(user=request.user, public_id=public_id)
+    response = HttpResponse(bytes(attachment.content), content_type="application/octet-stream")
+    # Served as a download, never shown inline: the file came from outside.
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -71,6 +71,11 @@ class ProfileAdmin(ScopedAdmin):
     filter_horizontal = ["tags", "shared_with"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "website":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         # Only the account's owner or a manager decides who it is shared with (crm.services.profile_share).
         fields = list(super().get_readonly_fields(request, obj))

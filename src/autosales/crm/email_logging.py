@@ -27,11 +27,12 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from autosales.core import clock
-from autosales.core.errors import NUL, DomainError
+from autosales.core.errors import NUL, DomainError, NotFound
 from autosales.crm.errors import CrmErrorCode
 from autosales.crm.models import Activity, ActivityKind, Contact, EmailAttachment, LoggedEmail, Profile
 from autosales.crm.permissions import crm_required, sees_every_account
@@ -414,3 +415,20 @@ def email_ignore(*, email: LoggedEmail, actor: User) -> LoggedEmail:
     )
     email.refresh_from_db()
     return email
+
+
+def attachment_for(*, user, public_id: str) -> EmailAttachment:
+    """An attachment of a logged email `user` may read: one on a timeline of their accounts, or one they logged."""
+    from autosales.crm.permissions import scope_filter
+
+    attachment = (
+        EmailAttachment.objects.filter(public_id=public_id)
+        .filter(
+            Q(logged_email__in=LoggedEmail.objects.filter(scope_filter(user=user)))
+            | Q(logged_email__logged_by_id=getattr(user, "pk", None), logged_email__logged_by__isnull=False)
+        )
+        .first()
+    )
+    if attachment is None:
+        raise NotFound(CrmErrorCode.NOT_FOUND, "No such attachment.", "attachment")
+    return attachment

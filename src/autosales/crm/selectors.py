@@ -4,13 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.timezones import time_zone_or_shop
 from autosales.crm.errors import CrmErrorCode
-from autosales.crm.models import Activity, Contact, Profile, SalesSettings, Task
+from autosales.crm.models import Activity, Contact, EmailAttachment, Profile, SalesSettings, Task
 from autosales.crm.permissions import organizations_in_scope, scope_filter
 from autosales.customers.models import Organization
 from autosales.orders.models import Order
@@ -95,7 +95,12 @@ def timeline(
         queryset = queryset.filter(contact=contact)
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
-    return queryset.select_related("author", "contact").order_by("-at", "-id")
+    attachments = Prefetch("logged_email__attachments", queryset=EmailAttachment.objects.defer("content"))
+    return (
+        queryset.select_related("author", "contact", "logged_email")
+        .prefetch_related(attachments)
+        .order_by("-at", "-id")
+    )
 
 
 def activities_for(*, user) -> QuerySet[Activity]:

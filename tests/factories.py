@@ -1,5 +1,6 @@
 """Small builders for test data; each takes keyword overrides and saves what it makes."""
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
@@ -66,6 +67,10 @@ def make_warehouse(*, code=None, **fields) -> Warehouse:
         if existing and not fields:
             return existing
         code = f"WH{next(_seq)}"
+    # A center that ships every day until 23:59 (with make_shipping_method's same-day transit: a standing order's
+    # runs are due on their dates); tests of delivery dates set the calendar they mean.
+    fields.setdefault("working_days", "1234567")
+    fields.setdefault("cutoff_time", dt.time(23, 59))
     return Warehouse.objects.create(code=code, name=fields.pop("name", f"Warehouse {code}"), **fields)
 
 
@@ -122,6 +127,8 @@ def make_shipping_method(*, code=None, **fields):
     n = next(_seq)
     fields.setdefault("name", f"Ground {n}")
     fields.setdefault("base_rate", Decimal("5.00"))
+    fields.setdefault("transit_days_min", 0)
+    fields.setdefault("transit_days_max", 0)
     return ShippingMethod.objects.create(code=code or f"ground-{n}", **fields)
 
 

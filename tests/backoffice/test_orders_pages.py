@@ -1,9 +1,12 @@
 """Back-office orders: staff see, filter and search every order and cancel with a reason."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from autosales.core import clock
 from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import OrderStatus
@@ -118,3 +121,13 @@ def test_customers_and_anonymous_callers_are_kept_out(client):
 def test_an_unknown_order_is_a_404(client):
     client.force_login(make_staff(group="manager"))
     assert client.get("/backoffice/orders/nosuchorder/").status_code == 404
+
+
+def test_the_detail_shows_the_promised_and_requested_delivery_dates(client):
+    checkout = make_checkout(has_account_terms=True, credit_limit="1000.00")
+    with clock.frozen_at(dt.datetime(2027, 3, 2, 9, tzinfo=dt.UTC)):
+        order = place_test_order(checkout, kind="account", requested_delivery_date=dt.date(2027, 3, 19))
+    client.force_login(make_staff(group="fulfillment"))
+    html = client.get(f"/backoffice/orders/{order.public_id}/").content.decode()
+    assert "Requested delivery date: Fri, Mar 19, 2027" in html
+    assert f"ships {order.ships_on:%a, %b} {order.ships_on.day}, 2027" in html

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Sum
 
@@ -11,7 +11,7 @@ from autosales.catalog.models import Variant
 from autosales.core.money import Money, default_currency
 from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
-from autosales.inventory.selectors import available_by_variant
+from autosales.inventory.selectors import available_by_warehouse, available_totals
 from autosales.pricing.selectors import unit_prices
 
 
@@ -50,6 +50,12 @@ class CartSummary:
     lines: tuple[CartLineSummary, ...]
     subtotal: Money
     item_count: int
+    # Units available per variant and warehouse, as read with the lines: where they would ship from.
+    available_by_warehouse: dict = field(default_factory=dict)
+
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {line.variant.id: line.quantity for line in self.lines}
 
     @property
     def is_empty(self) -> bool:
@@ -101,7 +107,8 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
     variant_ids = [line.variant_id for line in cart_lines]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
-    available = available_by_variant(variant_ids=variant_ids)
+    by_warehouse = available_by_warehouse(variant_ids=variant_ids)
+    available = available_totals(by_warehouse)
     lines = []
     subtotal = None
     for line in cart_lines:
@@ -126,6 +133,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
         lines=tuple(lines),
         subtotal=(subtotal or Money.zero(currency)).rounded(),
         item_count=sum(line.quantity for line in cart_lines),
+        available_by_warehouse=by_warehouse,
     )
 
 

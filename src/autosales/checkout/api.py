@@ -5,6 +5,7 @@ The same key with the same body gets the first answer again (the same status cod
 the same key with a different body is refused (422) and changes nothing.
 """
 
+import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
@@ -107,6 +108,12 @@ class CheckoutIn(Schema):
     expected_total: MoneyIn | None = Field(
         None, description="The total you showed your user; if the order would cost anything else: 409 price_changed."
     )
+    requested_delivery_date: dt.date | None = Field(
+        None,
+        description="Business accounts: deliver on or before this later date (YYYY-MM-DD) rather than as soon as "
+        "possible; earlier than the order could arrive: 400 delivery_date_too_early.",
+        examples=["2027-03-15"],
+    )
 
 
 def _lines(payload: CheckoutIn, request: HttpRequest) -> tuple[list[LineRequest], QuoteMemo | None]:
@@ -205,6 +212,7 @@ def _place(
         source=OrderSource.API,
         customer_reference=payload.customer_reference,
         expected_total=Money(expected.amount, expected.currency) if expected is not None else None,
+        requested_delivery_date=payload.requested_delivery_date,
         answer=answerer,
         memo=memo,
     )

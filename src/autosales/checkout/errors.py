@@ -29,6 +29,8 @@ class CheckoutError(StrEnum):
     EXPIRED = "checkout_expired"
     NO_ORGANIZATION = "checkout_no_organization"
     PRICE_CHANGED = "price_changed"
+    DELIVERY_DATE_NOT_ALLOWED = "delivery_date_not_allowed"
+    DELIVERY_DATE_TOO_EARLY = "delivery_date_too_early"
 
 
 class IdempotencyKeyReused(DomainError):

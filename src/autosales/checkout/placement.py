@@ -19,6 +19,7 @@ A decline deletes the pending order and releases its stock: no order, no held st
 A payment taken for an order that could not be confirmed is given back (voided or refunded) and recorded.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from autosales.checkout.attempts import (
     attempt_payment,
     gateway_key,
 )
+from autosales.checkout.delivery import order_promise, requested_date_check
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
 from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
@@ -52,6 +54,7 @@ from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
+from autosales.inventory.delivery_dates import shipping_calendars
 from autosales.inventory.services import stock_allocate
 from autosales.orders.models import (
     Order,
@@ -106,6 +109,7 @@ def place_order(
     expected_total: Money | None = None,
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
+    requested_delivery_date: dt.date | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -117,6 +121,7 @@ def place_order(
     could not be kept there (`answer.answer` is None) the caller keeps it with `checkout_answer_record`, which
     releases the attempt; until then twins wait, so that they can give that same answer.
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
+    `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -135,6 +140,7 @@ def place_order(
         raise DomainError(CheckoutError.ADDRESS_NOT_YOURS, "Choose one of your own addresses.", "shipping_address")
     if shipping_method is None:
         raise DomainError(CheckoutError.SHIPPING_METHOD_UNAVAILABLE, "Choose a shipping method.", "shipping_method")
+    requested_date_check(organization=organization, requested=requested_delivery_date)
     merged = lines_merge(lines=lines)
     address = address_fields(shipping_address)
     reference = " ".join((customer_reference or "").split())[:100]
@@ -146,6 +152,7 @@ def place_order(
         source=source,
         reference=reference,
         expected_total=expected_total,
+        requested_delivery_date=requested_delivery_date,
     )
     reserve = {
         "organization": organization,
@@ -163,6 +170,7 @@ def place_order(
         "expected_total": expected_total,
         "answer": answer,
         "memo": memo,
+        "requested_delivery_date": requested_delivery_date,
     }
     try:
         reserved = _reserve(**reserve)
@@ -220,6 +228,7 @@ def _reserve(
     expected_total: Money | None,
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
+    requested_delivery_date: dt.date | None,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -230,6 +239,7 @@ def _reserve(
     """
     placed_by = user if getattr(user, "pk", None) else None
     taken_up = claimed = attempt is not None
+    calendars = shipping_calendars()  # before the transaction: shared through the cache, no query when warm
     try:
         with transaction.atomic():
             if attempt is None:
@@ -257,6 +267,13 @@ def _reserve(
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
             parts = stock_allocate(quantities=priced.quantities())
+            promised = order_promise(
+                calendars=calendars,
+                parts=parts,
+                shipping_method=shipping_method,
+                moment=clock.now(),
+                requested=requested_delivery_date,
+            )
             order = Order.objects.create(
                 organization=organization,
                 placed_by=placed_by,
@@ -276,6 +293,10 @@ def _reserve(
                 idempotency_key=key,
                 request_hash=request_hash,
                 standing_order_run_id=getattr(standing_order_run, "pk", None),
+                requested_delivery_date=requested_delivery_date,
+                ships_on=promised.ships_on if promised else None,
+                arrives_from=promised.arrives_from if promised else None,
+                arrives_to=promised.arrives_to if promised else None,
             )
             order_lines = OrderLine.objects.bulk_create(
                 [

@@ -59,6 +59,7 @@ def request_hash(
     source: str,
     reference: str,
     expected_total: Money | None,
+    requested_delivery_date=None,
 ) -> str:
     body = {
         "lines": sorted([line.variant_id, line.quantity] for line in lines),
@@ -70,6 +71,8 @@ def request_hash(
     }
     if expected_total is not None:
         body["expected_total"] = [str(expected_total.amount), expected_total.currency]
+    if requested_delivery_date is not None:
+        body["requested_delivery_date"] = requested_delivery_date.isoformat()
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

@@ -9,7 +9,9 @@ counter: a token lost with the cache (a restart, an eviction) comes back as a ne
 Kinds of data:
 - CATALOG: products, variants, categories, search text (the catalog app, its admin and imports);
 - PRICES: prices and price lists (the pricing admin, the product import);
-- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin).
+- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin);
+- DELIVERY: the distribution centers' shipping calendars and the shipping methods' transit days (the
+  warehouse, closed-day and shipping-method admin).
 
 A reader takes the tokens before it reads the database (`versions_current`), so a fragment is never stored
 under a token newer than its data.
@@ -36,7 +38,8 @@ _MISSING = object()
 CATALOG = "catalog"
 PRICES = "prices"
 STOCK = "stock"
-KINDS = (CATALOG, PRICES, STOCK)
+DELIVERY = "delivery"
+KINDS = (CATALOG, PRICES, STOCK, DELIVERY)
 
 
 def _key(kind: str) -> str:

@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
-from autosales.core.cache_versions import STOCK, VersionsBumpingAdmin, versions_bump
-from autosales.inventory.models import StockLevel, Warehouse
+from autosales.core.cache_versions import DELIVERY, STOCK, VersionsBumpingAdmin, versions_bump
+from autosales.inventory.models import ClosedDay, StockLevel, Warehouse
 
 
 class StockLevelForm(forms.ModelForm):
@@ -44,13 +44,65 @@ class StockLevelInline(admin.TabularInline):
     extra = 0
 
 
+class ClosedDayInline(admin.TabularInline):
+    """The center's own closed days (public holidays come from its holiday country)."""
+
+    model = ClosedDay
+    fields = ["day", "reason"]
+    extra = 0
+
+
 @admin.register(Warehouse)
 class WarehouseAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
-    cache_versions = (STOCK,)
-    list_display = ["code", "name", "city", "region", "country", "priority", "is_active"]
+    cache_versions = (STOCK, DELIVERY)
+    list_display = [
+        "code",
+        "name",
+        "city",
+        "region",
+        "country",
+        "priority",
+        "time_zone",
+        "cutoff_time",
+        "working_days_display",
+        "handling_days",
+        "is_active",
+    ]
     list_filter = ["is_active", "country"]
     search_fields = ["code", "name", "city"]
     ordering = ["priority", "code"]
+    inlines = [ClosedDayInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "city", "region", "country", "priority", "is_active"]}),
+        (
+            "Shipping calendar",
+            {
+                "fields": [
+                    "time_zone",
+                    "working_days",
+                    "cutoff_time",
+                    "handling_days",
+                    "holiday_country",
+                    "holiday_subdivision",
+                ],
+                "description": "When orders leave this center: see docs/delivery-dates.md.",
+            },
+        ),
+    ]
+
+    @admin.display(description="working days")
+    def working_days_display(self, obj):
+        return obj.working_days_display
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (DELIVERY,)
+    list_display = ["day", "warehouse", "reason"]
+    list_filter = ["warehouse"]
+    list_select_related = ["warehouse"]
+    date_hierarchy = "day"
+    ordering = ["-day"]
 
 
 class AvailabilityFilter(admin.SimpleListFilter):

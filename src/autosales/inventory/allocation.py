@@ -38,6 +38,7 @@ class AllocationPart:
     stock_level_id: int
     variant_id: int
     quantity: int
+    warehouse_id: int = 0  # where those units ship from (the promise of delivery dates reads it)
 
 
 def allocation_plan(*, levels: Iterable[StockLevel], quantities: Mapping[int, int]) -> list[AllocationPart]:
@@ -58,7 +59,11 @@ def allocation_plan(*, levels: Iterable[StockLevel], quantities: Mapping[int, in
         for row in rows:
             take = min(max(row.available, 0), remaining)
             if take:
-                plan.append(AllocationPart(stock_level_id=row.pk, variant_id=variant_id, quantity=take))
+                plan.append(
+                    AllocationPart(
+                        stock_level_id=row.pk, variant_id=variant_id, quantity=take, warehouse_id=row.warehouse_id
+                    )
+                )
                 remaining -= take
             if not remaining:
                 break

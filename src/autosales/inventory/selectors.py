@@ -27,6 +27,26 @@ def available_by_variant(*, variant_ids: Iterable[int]) -> dict[int, int]:
     return available
 
 
+def available_by_warehouse(*, variant_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Units available per variant id and active warehouse id, in one query (where the units would be allocated
+    from, for delivery dates); a variant without stock rows maps to {}."""
+    ids = list(set(variant_ids))
+    found: dict[int, dict[int, int]] = {vid: {} for vid in ids}
+    if not ids:
+        return found
+    rows = StockLevel.objects.filter(variant_id__in=ids, warehouse__is_active=True).values_list(
+        "variant_id", "warehouse_id", "on_hand", "allocated"
+    )
+    for variant_id, warehouse_id, on_hand, allocated in rows:
+        found[variant_id][warehouse_id] = on_hand - allocated
+    return found
+
+
+def available_totals(by_warehouse: dict[int, dict[int, int]]) -> dict[int, int]:
+    """available_by_variant's answer from available_by_warehouse's, without a query."""
+    return {vid: max(sum(units.values()), 0) for vid, units in by_warehouse.items()}
+
+
 class StockStatus(StrEnum):
     IN_STOCK = "in_stock"
     LOW_STOCK = "low_stock"

@@ -67,6 +67,10 @@ class OrderOut(Schema):
     placed_at: dt.datetime | None
     placed_by: str | None
     customer_reference: str
+    requested_delivery_date: dt.date | None = Field(description="The delivery date the customer asked for, if any.")
+    ships_on: dt.date | None = Field(description="The day the order is promised to leave the warehouse.")
+    arrives_from: dt.date | None = Field(description="The first day of the promised delivery window.")
+    arrives_to: dt.date | None = Field(description="The last day of the promised delivery window.")
     subtotal: MoneyOut
     shipping: MoneyOut
     tax: MoneyOut
@@ -110,6 +114,10 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
         "placed_at": order.placed_at,
         "placed_by": order.placed_by.username if order.placed_by_id else None,
         "customer_reference": order.customer_reference,
+        "requested_delivery_date": order.requested_delivery_date,
+        "ships_on": order.ships_on,
+        "arrives_from": order.arrives_from,
+        "arrives_to": order.arrives_to,
         "subtotal": _money(order.subtotal, order.currency),
         "shipping": _money(order.shipping, order.currency),
         "tax": _money(order.tax, order.currency),

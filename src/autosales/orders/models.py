@@ -8,6 +8,7 @@ from autosales.core import ids
 from autosales.core.models import BaseModel
 from autosales.core.money import CurrencyField, Money, MoneyField
 from autosales.customers.models import Organization
+from autosales.inventory.delivery_dates import date_words
 from autosales.inventory.models import StockLevel
 from autosales.orders.confirmation_numbers import confirmation_number_display, confirmation_number_new
 from autosales.pricing.shipping import ShippingMethod
@@ -78,6 +79,11 @@ class Order(BaseModel):
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
     standing_order_run_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Delivery dates as promised when placed (inventory/delivery_dates.py); empty when no promise could be made.
+    requested_delivery_date = models.DateField(null=True, blank=True, help_text="Asked for by the customer")
+    ships_on = models.DateField(null=True, blank=True, help_text="The day it is promised to leave the warehouse")
+    arrives_from = models.DateField(null=True, blank=True)
+    arrives_to = models.DateField(null=True, blank=True)
     placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
@@ -119,6 +125,15 @@ class Order(BaseModel):
     @property
     def total_money(self) -> Money:
         return Money(self.total, self.currency)
+
+    @property
+    def arrival_window_display(self) -> str:
+        """ "Tue, Mar 3 – Thu, Mar 5" (one date when the window is one day); empty without a promise."""
+        if self.arrives_from is None or self.arrives_to is None:
+            return ""
+        if self.arrives_from == self.arrives_to:
+            return date_words(self.arrives_from)
+        return f"{date_words(self.arrives_from)} – {date_words(self.arrives_to)}"
 
     def address_lines(self) -> list[str]:
         city = " ".join(p for p in [self.ship_city, self.ship_region, self.ship_postal_code] if p)

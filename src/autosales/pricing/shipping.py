@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
@@ -31,7 +32,9 @@ class ShippingMethod(BaseModel):
         null=True, blank=True, help_text="Orders whose subtotal reaches this amount ship free; empty: never free"
     )
     countries = CountryField(multiple=True, blank=True, help_text="Where this method delivers; empty: everywhere")
-    delivery_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Typical days in transit")
+    # Carrier working days (Monday to Friday) from the day it leaves the warehouse to the day it arrives.
+    transit_days_min = models.PositiveSmallIntegerField(default=1, help_text="Fewest working days in transit")
+    transit_days_max = models.PositiveSmallIntegerField(default=5, help_text="Most working days in transit")
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -45,10 +48,22 @@ class ShippingMethod(BaseModel):
             models.CheckConstraint(
                 condition=Q(free_over__isnull=True) | Q(free_over__gte=0), name="shipping_free_over_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(transit_days_min__lte=models.F("transit_days_max")), name="shipping_transit_min_le_max"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.transit_days_min is not None
+            and self.transit_days_max is not None
+            and self.transit_days_min > self.transit_days_max
+        ):
+            raise ValidationError({"transit_days_max": "Must be at least the fewest transit days."})
 
     def serves(self, country: str) -> bool:
         """Whether this method delivers to `country` (an ISO 3166 alpha-2 code)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -342,6 +342,9 @@ class Schedule:
     run_time: dt.time = dt.time(6, 0)
     end_date: dt.date | None = None
     max_occurrences: int | None = None
+    # When the order of a date is placed, if not at `run_time` on the date itself: early enough to arrive by
+    # it (recurring.lead_time); compared by nobody, it only moves `due_at`.
+    placement_at: Callable[[dt.date], dt.datetime] | None = field(default=None, compare=False, repr=False)
 
     def _through(self, through: dt.date | None) -> dt.date | None:
         if self.end_date is None:
@@ -378,7 +381,10 @@ class Schedule:
         return self._expand(after=day - _DAY, through=day, limit=1, skipped=skipped) == [day]
 
     def due_at(self, day: dt.date) -> dt.datetime:
-        """The UTC moment the occurrence on `day` is due: `run_time` on that date in the schedule's zone."""
+        """The UTC moment the occurrence on `day` is due: `run_time` on that date in the schedule's zone, or the
+        moment `placement_at` gives (a delivery lead time)."""
+        if self.placement_at is not None:
+            return self.placement_at(day)
         local = dt.datetime.combine(day, self.run_time, tzinfo=ZoneInfo(self.timezone))
         return local.astimezone(dt.UTC)
 

@@ -15,8 +15,10 @@ from autosales.checkout.pricing import LineRequest, Quote, quote
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Organization
+from autosales.inventory.delivery_dates import date_words
 from autosales.inventory.selectors import available_by_variant
 from autosales.recurring.errors import RecurringError
+from autosales.recurring.lead_time import lead_times
 from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
 from autosales.recurring.schedule import ScheduleError
 
@@ -67,6 +69,18 @@ class Occurrence:
     skip_reason: str
     order_number: str
     estimate: Quote | None
+    # When its order ships and arrives, if placed when due (inventory.delivery_dates); None without a promise.
+    ships_on: dt.date | None = None
+    arrives_from: dt.date | None = None
+    arrives_to: dt.date | None = None
+
+    @property
+    def arrival_window_display(self) -> str:
+        if self.arrives_from is None or self.arrives_to is None:
+            return ""
+        if self.arrives_from == self.arrives_to:
+            return date_words(self.arrives_from)
+        return f"{date_words(self.arrives_from)} – {date_words(self.arrives_to)}"
 
 
 def is_paused_on(standing_order: StandingOrder, day: dt.date) -> bool:
@@ -111,7 +125,8 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
     if standing_order.status in (StandingOrder.Status.CANCELLED, StandingOrder.Status.ENDED):
         return []
     today = clock.today(standing_order.timezone)
-    schedule = standing_order.schedule
+    lead = lead_times()
+    schedule = lead.schedule(standing_order)
     skips = occurrence_skips(standing_orders=[standing_order])[standing_order.pk]
     try:
         dates = schedule.next_dates(after=today - dt.timedelta(days=1), count=count, skipped=skips)
@@ -140,10 +155,17 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
         paused = is_paused_on(standing_order, day)
         status = run.status if run else (Run.Status.SKIPPED if paused else Run.Status.SCHEDULED)
         skipped = status == Run.Status.SKIPPED
+        due_at = run.due_at if run else schedule.due_at(day)
+        promised = None if skipped else lead.promise(standing_order, placed_at=max(due_at, clock.now()))
+        if run is not None and run.order is not None and run.order.ships_on:
+            promised = run.order  # placed: what its order was promised
         result.append(
             Occurrence(
                 date=day,
-                due_at=schedule.due_at(day),
+                due_at=due_at,
+                ships_on=promised.ships_on if promised else None,
+                arrives_from=promised.arrives_from if promised else None,
+                arrives_to=promised.arrives_to if promised else None,
                 status=status,
                 skipped=skipped,
                 skip_reason=(run.skip_reason if run else ("paused" if paused else "")),

@@ -23,6 +23,7 @@ from autosales.payments.card_numbers import card_number_refuse
 from autosales.payments.methods import payment_method_save
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.errors import RecurringError
+from autosales.recurring.lead_time import lead_times
 from autosales.recurring.models import Change, Run, StandingOrder, StandingOrderLine
 from autosales.recurring.schedule import Schedule, ScheduleError, rule_validate, timezone_validate
 from autosales.recurring.selectors import occurrence_skips
@@ -231,7 +232,7 @@ def _dates_changed(standing_order: StandingOrder) -> None:
         .filter(kind=Run.Kind.OCCURRENCE, status__in=[*OPEN_RUN_STATUSES, Run.Status.SKIPPED])
         .select_for_update()
     )
-    schedule = standing_order.schedule
+    schedule = lead_times().schedule(standing_order)
     if runs:
         try:
             dates = set(
@@ -353,6 +354,8 @@ def standing_order_update(
         if "notice_days" in changed:
             standing_order.next_materialize_at = clock.now()  # the notice window moved: look again
         standing_order.save()
+        if "shipping_method" in changed:
+            _dates_changed(standing_order)  # another transit time: its runs' lead time moves
         if changed:
             _record(standing_order=standing_order, actor=actor, kind="updated", data=changed)
     return standing_order
@@ -413,7 +416,7 @@ def occurrence_skip(*, standing_order: StandingOrder, actor, day: dt.date, reaso
     """Skips the occurrence on `day` (no order will be placed for it); refused once it is placed or being placed."""
     with transaction.atomic():
         standing_order = _locked(standing_order)
-        schedule = standing_order.schedule
+        schedule = lead_times().schedule(standing_order)
         skipped = occurrence_skips(standing_orders=[standing_order])[standing_order.pk]
         if day < clock.today(standing_order.timezone) or not schedule.occurs_on(day, skipped=skipped):
             raise DomainError(RecurringError.NOT_AN_OCCURRENCE, "There is no upcoming order on that date.", "date")

@@ -132,6 +132,11 @@ class OccurrenceOut(Schema):
     skip_reason: str
     order_number: str
     estimated_total: MoneyOut | None = Field(description="At today's prices; null when skipped or not priced.")
+    ships_on: dt.date | None = Field(None, description="When its order ships (placed at due_at); null: no promise.")
+    arrives_from: dt.date | None = Field(None, description="First day of the promised delivery window.")
+    arrives_to: dt.date | None = Field(
+        None, description="Last day of the promised delivery window (on or before date)."
+    )
 
 
 class RunOut(Schema):

@@ -36,6 +36,9 @@ def _occurrence_out(occurrence: Occurrence) -> dict:
         "skip_reason": occurrence.skip_reason,
         "order_number": occurrence.order_number,
         "estimated_total": _money(occurrence.estimate.total) if occurrence.estimate else None,
+        "ships_on": occurrence.ships_on,
+        "arrives_from": occurrence.arrives_from,
+        "arrives_to": occurrence.arrives_to,
     }
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from autosales.core import clock
+from autosales.recurring.lead_time import MAX_LEAD_DAYS, LeadTimes, lead_times
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.schedule import ScheduleError
 from autosales.recurring.scheduler.result import PassResult
@@ -33,11 +34,12 @@ def runs_materialize(*, now: dt.datetime | None = None, limit: int = 1000) -> Pa
     now = now or clock.now()
     result = PassResult()
     handled = 0
+    lead = lead_times()  # before any transaction: shared through the cache, read once for the pass
     while handled < limit:
         size = min(MATERIALIZE_CHUNK, limit - handled)
         with transaction.atomic():
             chunk = _due_for_materialize(now=now, size=size)
-            _materialize_chunk(chunk, now=now, result=result)
+            _materialize_chunk(chunk, now=now, result=result, lead=lead)
         handled += len(chunk)
         if len(chunk) < size:
             break  # nothing more is due (or the rest is locked by another worker, who does it)
@@ -60,14 +62,16 @@ def _due_for_materialize(*, now: dt.datetime, size: int) -> list[StandingOrder]:
     return list(due[:size])
 
 
-def _materialize_chunk(standing_orders: list[StandingOrder], *, now: dt.datetime, result: PassResult) -> None:
+def _materialize_chunk(
+    standing_orders: list[StandingOrder], *, now: dt.datetime, result: PassResult, lead: LeadTimes
+) -> None:
     """Writes the runs of locked standing orders with one query per table, not per row."""
     if not standing_orders:
         return
     skips = occurrence_skips(standing_orders=standing_orders)
     open_runs = _open_runs_by_standing_order(standing_orders)
     plans = [
-        (standing_order, _materialize_plan(standing_order, now=now, skipped=skips[standing_order.pk]))
+        (standing_order, _materialize_plan(standing_order, now=now, skipped=skips[standing_order.pk], lead=lead))
         for standing_order in standing_orders
     ]
     days = {day for _, plan in plans for day, _ in plan.runs}
@@ -156,9 +160,9 @@ class _MaterializePlan:
     resume_at: dt.datetime | None  # when a pause with an end date ends (midnight of that date, local time)
 
 
-def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skipped) -> _MaterializePlan:
+def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skipped, lead: LeadTimes) -> _MaterializePlan:
     """The occurrences of one standing order that need their run now, and where its bookmark moves (no writes)."""
-    schedule = standing_order.schedule
+    schedule = lead.schedule(standing_order)
     horizon = now + dt.timedelta(days=standing_order.notice_days)  # occurrences due up to here get their rows
     after = standing_order.materialized_through or (standing_order.start_date - dt.timedelta(days=1))
     resume_at = None
@@ -166,8 +170,11 @@ def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skippe
         midnight = dt.datetime.combine(standing_order.paused_until, dt.time(), tzinfo=ZoneInfo(standing_order.timezone))
         resume_at = midnight.astimezone(dt.UTC)
     try:
-        # Due times differ from the date by less than two days in any time zone.
-        near = schedule.dates(after=after, through=horizon.date() + dt.timedelta(days=2), skipped=skipped)
+        # Due times come before the date by its delivery lead time, and differ by less than two days more in any
+        # time zone.
+        near = schedule.dates(
+            after=after, through=horizon.date() + dt.timedelta(days=2 + MAX_LEAD_DAYS), skipped=skipped
+        )
         due = [(day, schedule.due_at(day)) for day in near]
         runs = [(day, due_at) for day, due_at in due if due_at <= horizon]
         later = [day for day, due_at in due if due_at > horizon]

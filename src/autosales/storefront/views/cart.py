@@ -12,6 +12,7 @@ from autosales.cart.selectors import cart_summary
 from autosales.cart.services import MAX_LINE_QUANTITY
 from autosales.cart.session import cart_for_request
 from autosales.catalog.models import Variant
+from autosales.checkout.delivery import cheapest_transit, delivery_estimate
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.selectors import organization_for_user
 
@@ -49,12 +50,22 @@ def _render_cart(request, *, errors: list[str] | None = None, status: int = 200)
         "storefront/cart/detail.html",
         {
             "summary": summary,
+            "delivery": _cart_delivery(summary),
             "errors": errors or [],
             "max_quantity": MAX_LINE_QUANTITY,
             # The header's count from the summary just read, rather than counting the lines again.
             "cart_item_count": summary.item_count,
         },
         status=status,
+    )
+
+
+def _cart_delivery(summary):
+    """When the cart would ship and arrive by the cheapest method, from the stock read with it."""
+    if summary.is_empty:
+        return None
+    return delivery_estimate(
+        quantities=summary.quantities, available=summary.available_by_warehouse, transit=cheapest_transit()
     )
 
 

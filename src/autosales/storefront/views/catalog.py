@@ -17,11 +17,18 @@ from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
 from autosales.catalog.models import Product, Variant
+from autosales.checkout.delivery import cheapest_transit, delivery_estimate
 from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
-from autosales.inventory.selectors import Availability, availability_of, available_by_variant
+from autosales.inventory.selectors import (
+    Availability,
+    availability_of,
+    available_by_variant,
+    available_by_warehouse,
+    available_totals,
+)
 from autosales.pricing.selectors import price_list_key, unit_prices
 
 PAGE_SIZE = 24
@@ -189,7 +196,8 @@ def _product_page_data(*, slug: str, organization) -> dict:
     variants = list(item.variants.all())
     ids = [v.id for v in variants]
     prices = unit_prices(variant_ids=ids, organization=organization)
-    units = available_by_variant(variant_ids=ids)
+    by_warehouse = available_by_warehouse(variant_ids=ids)
+    units = available_totals(by_warehouse)
     columns: list[str] = []
     for variant in variants:
         for key in variant.attributes or {}:
@@ -209,6 +217,7 @@ def _product_page_data(*, slug: str, organization) -> dict:
         "path": catalog.category_path(category=item.category),
         "columns": [key.replace("_", " ").capitalize() for key in columns],
         "rows": rows,
+        "available_by_warehouse": by_warehouse,
     }
 
 
@@ -223,7 +232,19 @@ def product(request, slug: str):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    return render(request, "storefront/product.html", data)
+    return render(request, "storefront/product.html", {**data, "delivery": _product_delivery(data)})
+
+
+def _product_delivery(data: dict):
+    """When one unit of the first variant in stock would ship and arrive by the cheapest method (computed per
+    request from the cached page data: the countdown moves, the page data does not)."""
+    rows = data["rows"]
+    row = next((r for r in rows if r.availability.units > 0), rows[0] if rows else None)
+    if row is None:
+        return None
+    return delivery_estimate(
+        quantities={row.variant.id: 1}, available=data["available_by_warehouse"], transit=cheapest_transit()
+    )
 
 
 def _attribute_text(value) -> str:

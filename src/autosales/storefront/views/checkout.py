@@ -7,6 +7,7 @@ price that changed meanwhile is refused and the review shown again with the new 
 Confirm (two identical submissions, whatever the cart or session do in between) is one order and one charge.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from autosales.cart.selectors import CartSummary, cart_summary
 from autosales.cart.services import cart_clear
 from autosales.cart.session import cart_for_request
+from autosales.checkout.delivery import Transit, delivery_estimate, requested_date_refuse_early
 from autosales.checkout.errors import IdempotencyKeyReused
 from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
 from autosales.checkout.pricing import Quote, QuoteMemo, quote
@@ -61,6 +63,10 @@ class PaymentForm(forms.Form):
     # Refuses a card number before it reaches the session (or anywhere else), and never shows it back.
     payment_token = CardTokenField(strip=True)
     customer_reference = forms.CharField(label="PO / reference", max_length=100, required=False, strip=True)
+    # Business accounts only (the page shows it to them): deliver on or before a later date than possible.
+    requested_delivery_date = forms.DateField(
+        label="Requested delivery date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 def _begin(request) -> Checkout | HttpResponse:
@@ -105,6 +111,31 @@ def _shipping_method(checkout: Checkout, address: Address) -> ShippingMethod | N
         organization=checkout.organization, lines=checkout.lines, address=address, memo=checkout.memo
     )
     return next((option.method for option in options if option.method.code == code), None)
+
+
+def _delivery(checkout: Checkout, method: ShippingMethod | Transit | None):
+    """When the cart would ship and arrive by `method`, from the stock read with the cart."""
+    if method is None:
+        return None
+    return delivery_estimate(
+        quantities=checkout.summary.quantities,
+        available=checkout.summary.available_by_warehouse,
+        transit=method if isinstance(method, Transit) else Transit.of(method),
+    )
+
+
+def _chosen_transit(checkout: Checkout) -> Transit | None:
+    """The chosen shipping method's transit days as the shipping step kept them (placing the order checks again)."""
+    code, kept = checkout.state.get("shipping_method"), checkout.state.get("shipping_transit")
+    if not code or not isinstance(kept, list) or len(kept) != 3:
+        return None
+    name, low, high = kept
+    return Transit(code=code, name=name, transit_min=int(low), transit_max=int(high))
+
+
+def _requested_date(checkout: Checkout) -> dt.date | None:
+    value = checkout.state.get("requested_delivery_date")
+    return dt.date.fromisoformat(value) if value else None
 
 
 def _cart_context(checkout: Checkout) -> dict:
@@ -212,7 +243,9 @@ def checkout_shipping(request):
         code = request.POST.get("shipping_method", "")
         chosen = next((option for option in options if option.method.code == code), None)
         if chosen is not None:
-            _save(request, checkout, shipping_method=code)
+            # Its transit days too: the payment step shows the delivery dates without reading the method again.
+            transit = Transit.of(chosen.method)
+            _save(request, checkout, shipping_method=code, shipping_transit=[transit.name, *transit.days])
             return redirect("storefront:checkout_payment")
         error = (
             "Shipping method: choose one of the methods listed."
@@ -227,7 +260,10 @@ def checkout_shipping(request):
             "steps": _steps("shipping"),
             **_cart_context(checkout),
             "address": address,
-            "options": options,
+            "options": [
+                {"method": option.method, "rate": option.rate, "delivery": _delivery(checkout, option.method)}
+                for option in options
+            ],
             "selected": checkout.state.get("shipping_method") or (options[0].method.code if options else ""),
             "error": error,
         },
@@ -237,8 +273,11 @@ def checkout_shipping(request):
 
 def _payment_context(checkout: Checkout) -> dict:
     stripe = card_form_config()
+    delivery = _delivery(checkout, _chosen_transit(checkout))
     return {
         "steps": _steps("payment"),
+        "delivery": delivery,
+        "may_request_date": checkout.organization.has_account_terms,
         **_cart_context(checkout),
         "options": payment_options_for(organization=checkout.organization),
         "stripe": stripe,
@@ -258,6 +297,7 @@ def checkout_payment(request):
         "kind": checkout.state.get("payment_kind", "card"),
         "payment_token": checkout.state.get("payment_token", ""),
         "customer_reference": checkout.state.get("customer_reference", ""),
+        "requested_delivery_date": _requested_date(checkout),
     }
     form = PaymentForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -265,17 +305,27 @@ def checkout_payment(request):
             kind = form.cleaned_data["kind"]
             token = form.cleaned_data["payment_token"]
             option = next((o for o in context["options"] if o.kind == kind), None)
+            requested = form.cleaned_data["requested_delivery_date"]
+            delivery = context["delivery"]
+            if requested is not None and not context["may_request_date"]:
+                form.add_error("requested_delivery_date", "Choosing a delivery date is for business accounts.")
+            elif requested is not None and delivery is not None:
+                try:
+                    requested_date_refuse_early(natural=delivery.promise, requested=requested)
+                except DomainError as exc:
+                    form.add_error("requested_delivery_date", exc.message.removeprefix("Requested delivery date: "))
             if kind == "card" and not token:
                 form.add_error("payment_token", "Enter your card (a card token for the test gateway).")
             elif option is None or not option.available:
                 form.add_error("kind", option.reason if option else "Choose to pay by card.")
-            else:
+            elif not form.errors:
                 _save(
                     request,
                     checkout,
                     payment_kind=kind,
                     payment_token=token if kind == "card" else "",
                     customer_reference=form.cleaned_data["customer_reference"],
+                    requested_delivery_date=requested.isoformat() if requested else "",
                 )
                 return redirect("storefront:checkout_review")
         return render(request, "storefront/checkout/payment.html", {**context, "form": form}, status=400)
@@ -297,6 +347,7 @@ def _signed_request(
             "payment_kind": checkout.state.get("payment_kind", ""),
             "payment_token": checkout.state.get("payment_token", ""),
             "customer_reference": checkout.state.get("customer_reference", ""),
+            "requested_delivery_date": checkout.state.get("requested_delivery_date", ""),
         },
         salt=SIGNING_SALT,
         compress=True,
@@ -337,6 +388,8 @@ def _review(request, checkout: Checkout, *, key: str | None = None, error: str =
             "payment_kind": checkout.state["payment_kind"],
             "payment_token": checkout.state.get("payment_token", ""),
             "customer_reference": checkout.state.get("customer_reference", ""),
+            "requested_delivery_date": _requested_date(checkout),
+            "delivery": _delivery(checkout, method),
             "confirm": _signed_request(
                 checkout, address=address, method=method, key=key, user=request.user, total=priced.total
             ),
@@ -388,6 +441,9 @@ def checkout_confirm(request):
             source="web",
             customer_reference=data["customer_reference"],
             expected_total=Money(Decimal(data["total"][0]), data["total"][1]) if data.get("total") else None,
+            requested_delivery_date=(
+                dt.date.fromisoformat(data["requested_delivery_date"]) if data.get("requested_delivery_date") else None
+            ),
         )
     except PaymentUnavailable as exc:
         # The outcome is unknown: the retry must send the same key, so the gateway charges at most once.

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from autosales.core import clock
-from autosales.crm.models import Activity, ActivityKind, Task
+from autosales.crm.models import Activity, ActivityKind, Profile, Tag, Task
 from autosales.customers.staff_roles import FULFILLMENT, MANAGER
 from tests.factories import make_contact, make_organization, make_salesperson, make_staff, make_task
 
@@ -48,7 +48,7 @@ def test_the_customer_list_shows_mine_and_searches(client, sales):
     found = client.get(reverse("backoffice:crm_customers"), {"q": "elena"}).content.decode()
 
     assert "Harbor View Hotels" in page and "Summit Schools" not in page
-    assert "prospect" in page
+    assert "prospect" in page and "never" in page
     assert "Harbor View Hotels" in found
 
 
@@ -58,10 +58,14 @@ def test_the_customer_list_queries_do_not_grow_with_rows(client, sales):
             assert client.get(reverse("backoffice:crm_customers"), {"scope": "mine"}).status_code == 200
         return len(queries)
 
-    make_organization(salesperson=sales)
+    first = make_organization(salesperson=sales)
+    Profile.objects.create(organization=first).tags.add(Tag.objects.create(name="t"))
     few = count()
     for _ in range(15):
-        make_organization(salesperson=sales)
+        organization = make_organization(salesperson=sales)
+        make_task(organization=organization, owner=sales)
+        Activity.objects.create(organization=organization, at=clock.now(), kind="call", subject="x")
+        Profile.objects.create(organization=organization).tags.add(Tag.objects.get_or_create(name="t")[0])
     assert count() == few
 
 

@@ -4,13 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.timezones import time_zone_or_shop
 from autosales.crm.errors import CrmErrorCode
-from autosales.crm.models import Activity, Contact, EmailAttachment, Profile, SalesSettings, Task
+from autosales.crm.models import LOGGED_KINDS, Activity, Contact, EmailAttachment, Profile, SalesSettings, Task
 from autosales.crm.permissions import organizations_in_scope, scope_filter
 from autosales.customers.models import Organization
 from autosales.orders.models import Order
@@ -19,7 +19,8 @@ from autosales.orders.models import Order
 def organizations_for(*, user, query: str = "", mine: bool = False, tag: str = "") -> QuerySet[Organization]:
     """The organizations (customers and prospects) `user` may see, by name; `mine`: only those they own.
 
-    Each carries `has_ordered` (False: a prospect) and its profile and salesperson, in one query."""
+    Each carries `has_ordered` (False: a prospect), `last_contact_at` (the latest logged activity), `next_task_at`
+    (the next open task) and its profile and salesperson, in one query."""
     queryset = organizations_in_scope(user=user)
     if mine:
         queryset = queryset.filter(salesperson_id=user.pk)
@@ -32,9 +33,21 @@ def organizations_for(*, user, query: str = "", mine: bool = False, tag: str = "
         ).distinct()
     if tag:
         queryset = queryset.filter(crm_profile__tags__name=tag)
+    last_contact = (
+        Activity.objects.filter(organization=OuterRef("pk"), kind__in=LOGGED_KINDS).order_by("-at").values("at")[:1]
+    )
+    next_task = (
+        Task.objects.filter(organization=OuterRef("pk"), status=Task.Status.OPEN)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
     return (
         queryset.select_related("salesperson", "crm_profile")
-        .annotate(has_ordered=Exists(Order.objects.filter(organization=OuterRef("pk"), placed_at__isnull=False)))
+        .annotate(
+            has_ordered=Exists(Order.objects.filter(organization=OuterRef("pk"), placed_at__isnull=False)),
+            last_contact_at=Subquery(last_contact),
+            next_task_at=Subquery(next_task),
+        )
         .order_by("name", "pk")
     )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.core.errors import DomainError, NotFound
+from autosales.core.errors import PermissionDenied as DomainPermissionDenied
 from autosales.crm.forms import (
     ContactForm,
     LogActivityForm,
@@ -73,6 +74,8 @@ def crm_page(view):
                 return view(request, *args, **kwargs)
             except NotFound as exc:
                 raise Http404(exc.message) from exc
+            except DomainPermissionDenied as exc:
+                raise PermissionDenied(exc.message) from exc
 
     return wrapped
 

@@ -172,3 +172,32 @@ def test_the_my_tasks_page_queries_do_not_grow(client, account):
             due_at=clock.now() + dt.timedelta(hours=i - 5),
         )
     assert count() == few
+
+
+def test_the_task_page_moves_reassigns_and_refuses_a_bad_due_time(client, account):
+    sales, organization = account
+    colleague = make_salesperson(username="sam")
+    Profile.objects.create(organization=organization).shared_with.add(colleague)
+    task = make_task(organization=organization, owner=sales, title="Call Elena")
+    client.force_login(sales)
+    url = reverse("backoffice:crm_task", args=[task.public_id])
+    page = client.get(url).content.decode()
+    assert "Call Elena" in page and ">sam<" in page
+
+    form = {
+        "title": "Call Elena",
+        "kind": "call",
+        "priority": "2",
+        "due_at": "2031-05-04T10:15",
+        "reminder_offsets": "60",
+    }
+    moved = client.post(url, form)
+    bad = client.post(url, {**form, "due_at": "tomorrow-ish"})
+    reassigned = client.post(
+        reverse("backoffice:crm_task_reassign", args=[task.public_id]), {"owner": str(colleague.pk)}
+    )
+
+    assert moved.status_code == 302 and bad.status_code == 400 and reassigned.status_code == 302
+    task.refresh_from_db()
+    assert task.due_at == dt.datetime(2031, 5, 4, 10, 15, tzinfo=dt.UTC) and task.reminder_offsets == [60]
+    assert task.owner == colleague

@@ -88,3 +88,18 @@ def test_standing_order_changes_and_failed_runs(db):
     assert entries.filter(data__change="created").count() == 1
     failed = entries.get(data__failed=True)
     assert "failed" in failed.subject and failed.body == "The card was declined."
+
+
+def test_a_long_history_is_read_over_several_runs_without_doubles(monkeypatch):
+    from autosales.crm import timeline
+
+    monkeypatch.setattr(timeline, "BATCH", 2)
+    monkeypatch.setattr(timeline, "MAX_BATCHES", 2)
+    checkout = make_checkout(stock=100)
+    orders = [place_test_order(checkout) for _ in range(9)]
+
+    added = [timeline_sync() for _ in range(8)]  # 18 status changes (placed and paid), 4 read per run
+
+    assert 0 < added[0] < 9 and sum(added) == 9 and added[-1] == 0
+    placed = Activity.objects.filter(kind=ActivityKind.ORDER, data__placed=True)
+    assert sorted(placed.values_list("data__order", flat=True)) == sorted(o.public_id for o in orders)

@@ -1,8 +1,10 @@
 """Feeds the timeline from the other apps' events (crm.timeline_sources), each event exactly once.
 
-Each source has a cursor: the moment of the last row read. A run re-reads `OVERLAP` before the cursor, because
-a row written by a transaction that committed late can carry an earlier moment than rows already read; the
-unique `Activity.source_key` makes the re-read rows (and a concurrent or repeated run) add nothing.
+Each source has a cursor: the moment of the last row read. A run first re-reads `OVERLAP` before the cursor, because
+a row written by a transaction that committed late can carry an earlier moment than rows already read, then goes
+on from the cursor; the unique `Activity.source_key` makes the re-read rows (and a concurrent or repeated run)
+add nothing. A run reads at most `MAX_BATCHES` batches of each part, so a first run over a long history goes on
+at the next run, from where the cursor stopped.
 """
 
 import datetime as dt
@@ -15,6 +17,7 @@ from autosales.crm.timeline_sources import SOURCES, TimelineSource
 
 OVERLAP = dt.timedelta(minutes=10)
 BATCH = 500
+MAX_BATCHES = 20
 
 
 def _insert_new(activities: list[Activity]) -> int:
@@ -29,31 +32,47 @@ def _insert_new(activities: list[Activity]) -> int:
     return len(new)
 
 
-def source_sync(source: TimelineSource) -> int:
-    """Read `source` from its cursor (less the overlap) to its end; returns the entries added."""
-    cursor = SyncCursor.objects.filter(source=source.name).first()
-    since = cursor.position - OVERLAP if cursor is not None else None
-    latest = cursor.position if cursor is not None else None
+def _walk(
+    source: TimelineSource, rows, *, save_cursor: bool, position: dt.datetime | None
+) -> tuple[int, dt.datetime | None]:
+    """Write the activities of `rows` (ordered by moment and pk) batch by batch, walking forward by (moment, pk);
+    with `save_cursor`, the cursor moves after each batch. Returns (entries added, the latest moment read)."""
     field = source.moment_field
-    added = 0
-    after = None
-    while True:
-        rows = source.rows(since)
+    added, after = 0, None
+    for _ in range(MAX_BATCHES):
+        page = rows
         if after is not None:
             moment, pk = after
-            rows = rows.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "pk__gt": pk}))
-        batch = list(rows[:BATCH])
+            page = rows.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "pk__gt": pk}))
+        batch = list(page[:BATCH])
         if not batch:
             break
+        after = (getattr(batch[-1], field), batch[-1].pk)
+        position = after[0] if position is None else max(position, after[0])
         with transaction.atomic():
             added += _insert_new(list(source.activities(batch)))
-        after = (getattr(batch[-1], field), batch[-1].pk)
-        latest = after[0] if latest is None else max(latest, after[0])
+            if save_cursor:
+                SyncCursor.objects.update_or_create(source=source.name, defaults={"position": position})
         if len(batch) < BATCH:
             break
-    if latest is not None:
-        SyncCursor.objects.update_or_create(source=source.name, defaults={"position": latest})
-    return added
+    return added, position
+
+
+def source_sync(source: TimelineSource) -> int:
+    """Read `source` from its cursor on, after re-reading the overlap before it; returns the entries added."""
+    cursor = SyncCursor.objects.filter(source=source.name).first()
+    added = 0
+    if cursor is not None:
+        # Rows committed late with a moment just before the cursor (the unique source key skips the others).
+        late = source.rows(cursor.position - OVERLAP).filter(**{f"{source.moment_field}__lte": cursor.position})
+        added, _ = _walk(source, late, save_cursor=False, position=cursor.position)
+    new, _ = _walk(
+        source,
+        source.rows(cursor.position if cursor is not None else None),
+        save_cursor=True,
+        position=cursor.position if cursor is not None else None,
+    )
+    return added + new
 
 
 def timeline_sync() -> int:

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autosales.core.errors import DomainError
 from autosales.crm.email_logging import email_assign, email_log, email_parse, inbox_for
@@ -253,3 +255,53 @@ def test_the_timeline_shows_a_logged_emails_attachment_to_those_who_see_the_acco
     assert download["Content-Disposition"].startswith("attachment;")
     client.force_login(make_salesperson())
     assert client.get(reverse("backoffice:crm_attachment", args=[attachment.public_id])).status_code == 404
+
+
+@once
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"From: a@b.example\r\n",
+                b"To: \r\n",
+                b"Subject: =?x-unknown?q?abc?=\r\n",
+                b"Subject: Fwd: hi\r\n",
+                b"Date: not a date\r\n",
+                b"Message-ID: <>\r\n",
+                b"Content-Type: message/rfc822\r\n",
+                b"Content-Type: multipart/mixed; boundary=b\r\n",
+                b"Content-Type: text/plain; charset=klingon\r\n",
+                b"Content-Transfer-Encoding: base64\r\n",
+                b"\r\n",
+                b"--b\r\n",
+                b"--b--\r\n",
+                b"\xff\xfe\x00 body\r\n",
+                b"---------- Forwarded message ---------\r\nFrom: x\r\n\r\n",
+                b"Content-Disposition: attachment; filename*=x''%ZZ\r\n",
+                b"Content-Type: text/html\r\n",
+                b"<p>hi &amp; <b>bye</b></p>\r\n",
+                b"Content-Type: multipart/alternative\r\n",
+                b"From: =?utf-8?b?!!!?= <\r\n",
+            ]
+        ),
+        min_size=1,
+        max_size=14,
+    ).map(b"".join)
+)
+def test_any_input_is_parsed_or_refused_with_a_reason(raw):
+    try:
+        parsed = email_parse(raw)
+    except DomainError as error:
+        assert error.field == "message"
+    else:
+        assert "\x00" not in parsed.text and len(parsed.message_id) <= 998
+
+
+def test_a_long_or_odd_message_id_is_kept_as_its_hash_and_still_logged_once(shop):
+    raw = sample("unknown-sender.eml").replace(
+        b"Message-ID: <unknown-0001@newprospect.example>", b"Message-ID: <" + b"x" * 2000 + b"@example>"
+    )
+    first = email_log(raw=raw, via="test")
+    second = email_log(raw=raw, via="test")
+    assert first.created and not second.created and first.email.message_id.startswith("sha256:")

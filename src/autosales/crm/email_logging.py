@@ -22,6 +22,8 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
@@ -40,6 +42,7 @@ from autosales.customers.models import Organization, User
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_TEXT = 100_000
+MAX_MESSAGE_ID = 250
 FREE_MAIL_DOMAINS = frozenset(
     {
         "gmail.com",
@@ -88,10 +91,29 @@ def _header_text(value) -> str:
     return " ".join(text.replace(NUL, "").split())
 
 
+def _decoded(value: str) -> str:
+    """A raw header value with its RFC 2047 words decoded; one that cannot be decoded (an unknown charset, a
+    malformed word) as it stands."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return value
+
+
+def _header_values(message: EmailMessage, name: str) -> list[str]:
+    """Every value of a header as text. Read raw and decoded here, not through the policy's parser: a malformed
+    header (`Message-ID: <>`) makes that raise."""
+    return [_header_text(_decoded(str(v))) for k, v in message.raw_items() if k.lower() == name.lower()]
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    values = _header_values(message, name)
+    return values[0] if values else ""
+
+
 def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
     """(display name, address) of a header; an unreadable header gives what could be read."""
-    values = [_header_text(v) for v in message.get_all(name, [])]
-    return [(n, a.lower()) for n, a in getaddresses(values) if "@" in a]
+    return [(n, a.lower()) for n, a in getaddresses(_header_values(message, name)) if "@" in a]
 
 
 def _html_to_text(markup: str) -> str:
@@ -159,7 +181,11 @@ def _forwarded_original(message: EmailMessage, text: str) -> tuple[str, list[str
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()[0] if isinstance(part.get_payload(), list) else part.get_content()
             sender = _addresses(inner, "From")
-            return (sender[0][1] if sender else "", [a for _, a in _addresses(inner, "To")], _date(inner["Date"]))
+            return (
+                sender[0][1] if sender else "",
+                [a for _, a in _addresses(inner, "To")],
+                _date(_header(inner, "Date")),
+            )
     match = _FORWARD_BLOCK.search(text)
     if match is None:
         return "", [], None
@@ -207,7 +233,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
         raise _reject(f"The message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB.")
     message = message_from_bytes(_raw_headers_encoded(raw), policy=policy.default)
     senders = _addresses(message, "From")
-    if not senders and not message["Subject"] and not message["Message-ID"]:
+    if not senders and not _header(message, "Subject") and not _header(message, "Message-ID"):
         raise _reject("This is not an email message: it has no From, Subject or Message-ID header.")
     body = message.get_body(preferencelist=("plain", "html"))
     text = ""
@@ -224,19 +250,22 @@ def email_parse(raw: bytes) -> ParsedEmail:
             content = part.get_payload(decode=True) or b""
             name = _header_text(part.get_filename() or "attachment")
         attachments.append(Attachment(filename=name[:255], content_type=part.get_content_type()[:255], content=content))
-    message_id = _header_text(message["Message-ID"]).strip("<> ")
+    message_id = _header(message, "Message-ID").strip("<> ")
     if not message_id:
         message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    subject = _header_text(message["Subject"])
+    elif len(message_id) > MAX_MESSAGE_ID or not message_id.isascii():
+        # Kept short and plain for its unique index (a database index entry has a size limit).
+        message_id = "sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+    subject = _header(message, "Subject")
     forwarded = bool(_FORWARD_SUBJECT.match(subject)) or any(
         p.get_content_type() == "message/rfc822" for p in message.walk()
     )
     original_from, original_to, original_date = ("", [], None)
     if forwarded:
         original_from, original_to, original_date = _forwarded_original(message, text)
-    sent_at = (original_date if forwarded else None) or _date(message["Date"]) or clock.now()
+    sent_at = (original_date if forwarded else None) or _date(_header(message, "Date")) or clock.now()
     return ParsedEmail(
-        message_id=message_id[:998],
+        message_id=message_id,
         from_name=(senders[0][0] if senders else "")[:200],
         from_address=senders[0][1] if senders else "",
         to=[a for _, a in _addresses(message, "To")],

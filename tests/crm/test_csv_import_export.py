@@ -6,6 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autosales.crm.imports import ImportRejected, contacts_import
 from autosales.crm.models import Contact, Profile
@@ -145,3 +147,39 @@ def test_the_export_imports_back_unchanged_through_the_command(sally, tmp_path):
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("crm", "import", str(bad), stderr=err)
     assert "row 2, phone:" in err.getvalue()
+
+
+CELLS = [
+    "",
+    "Acme",
+    "acme.example",
+    "ann@acme.example",
+    "not-an-email",
+    "(312) 555-0100",
+    "12",
+    "purchaser",
+    "chief",
+    "x" * 300,
+    "Ünïcødé Co",
+    '"quoted, comma"',
+    "a,b",
+    "nobody",
+    "email",
+    "pigeon",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(CELLS), min_size=0, max_size=14), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_any_rows_are_imported_or_refused_with_row_errors(rows, skip_invalid):
+    text = HEADER + "".join(",".join(row) + "\n" for row in rows)
+    try:
+        result = contacts_import(data=text.encode(), skip_invalid=skip_invalid, dry_run=True)
+    except ImportRejected as rejected:
+        assert rejected.errors and all(e.row >= 2 and e.column and e.reason for e in rejected.errors)
+    else:
+        assert result.dry_run and (skip_invalid or not result.errors)
+    assert not Organization.objects.exists()

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from autosales.core.errors import DomainError
 from autosales.crm.email_logging import FREE_MAIL_DOMAINS
 from autosales.crm.models import Contact, Profile, Tag
-from autosales.crm.permissions import crm_required
+from autosales.crm.permissions import crm_required, is_salesperson
 from autosales.crm.phones import phone_normalize
 from autosales.crm.services import contact_values_clean, email_clean, text_clean, url_clean
 from autosales.customers.models import Organization, User
@@ -160,7 +160,7 @@ def _import_row(row: dict, number: int, *, actor: User | None, result: ImportRes
         if actor is not None:
             _checked(number, "organization", lambda: crm_required(user=actor, action="add", model="profile"))
         organization = Organization.objects.create(
-            name=name, email=org_email, salesperson=salesperson or (actor if actor and not actor.is_superuser else None)
+            name=name, email=org_email, salesperson=salesperson or (actor if actor and is_salesperson(actor) else None)
         )
         result.organizations_created += 1
         created = True

@@ -16,7 +16,7 @@ from autosales.core import clock
 from autosales.core.errors import NUL, NUL_REASON, DomainError
 from autosales.crm.errors import CrmErrorCode
 from autosales.crm.models import LOGGED_KINDS, Activity, ActivityKind, Contact, Profile, Tag
-from autosales.crm.permissions import crm_required, is_owner
+from autosales.crm.permissions import crm_required, is_owner, is_salesperson
 from autosales.crm.phones import phone_normalize
 from autosales.customers.models import Organization, User
 
@@ -144,13 +144,14 @@ def profile_share(*, organization: Organization, actor: User, salespeople: Itera
 
 
 def prospect_create(*, actor: User, name: str, email: str = "", website: str = "", phone: str = "") -> Organization:
-    """A new organization that has not ordered yet, owned by `actor` when they are a salesperson."""
+    """A new organization that has not ordered yet, owned by `actor` when they are a salesperson (a manager's
+    prospect has no salesperson until one is chosen)."""
     crm_required(user=actor, action="add", model="profile")
     name = text_clean(name, field="name", max_length=200, required=True)
     email = email_clean(email)
     with transaction.atomic():
         organization = Organization.objects.create(
-            name=name, email=email, salesperson=actor if not actor.is_superuser else None
+            name=name, email=email, salesperson=actor if is_salesperson(actor) else None
         )
         Profile.objects.create(
             organization=organization, website=url_clean(website), phone=phone_normalize(phone, field="phone")

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from autosales.core import clock
 from autosales.crm.digest import digests_send
-from autosales.crm.models import DigestSent, SalesSettings
+from autosales.crm.models import DigestSent, LoggedEmail, SalesSettings
 from autosales.crm.sales_settings import calendar_token_renew
 from autosales.jobs.registry import registered_jobs
 from autosales.notifications.models import OutboxEmail
@@ -61,6 +61,7 @@ def test_the_digest_comes_once_a_day_at_the_chosen_local_hour(smtp_server):
     other = make_checkout(organization=make_organization(name="Elsewhere Inc", salesperson=colleague))
     place_test_order(other)
 
+    LoggedEmail.objects.create(message_id="waiting@x", logged_by=sales, sent_at=clock.now(), subject="Price list?")
     clock.set_now(at(1, 6, 59))
     assert digests_send() == 0  # not yet 7:00 in Chicago
     sent = []
@@ -83,6 +84,7 @@ def test_the_digest_comes_once_a_day_at_the_chosen_local_hour(smtp_server):
     assert "Chase the quote" in text and "Call Elena" in text and "Next week" not in text
     assert order.number_display in text and "Elsewhere" not in text
     assert "The card was declined." in text
+    assert "1 logged email waits in your inbox" in text
 
 
 def test_no_digest_for_a_salesperson_who_turned_it_off():

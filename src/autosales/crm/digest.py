@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from autosales.core import clock
 from autosales.core.timezones import time_zone_or_shop
+from autosales.crm.email_logging import inbox_for
 from autosales.crm.models import DigestSent, SalesSettings, Task
 from autosales.crm.permissions import organizations_in_scope
 from autosales.crm.reorder import customers_due_to_reorder
@@ -71,6 +72,7 @@ def digest_contents(*, user: User, now: dt.datetime, zone: str, since: dt.dateti
         "orders": orders,
         "failed_runs": failed,
         "due_to_reorder": customers_due_to_reorder(user=user, now=now, limit=10),
+        "inbox_waiting": inbox_for(user=user).count(),
     }
 
 

@@ -37,7 +37,7 @@ from autosales.core import clock
 from autosales.core.errors import NUL, DomainError, NotFound
 from autosales.crm.errors import CrmErrorCode
 from autosales.crm.models import Activity, ActivityKind, Contact, EmailAttachment, LoggedEmail, Profile
-from autosales.crm.permissions import crm_required, sees_every_account
+from autosales.crm.permissions import crm_required, scope_filter, sees_every_account
 from autosales.customers.models import Organization, User
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -448,8 +448,6 @@ def email_ignore(*, email: LoggedEmail, actor: User) -> LoggedEmail:
 
 def attachment_for(*, user, public_id: str) -> EmailAttachment:
     """An attachment of a logged email `user` may read: one on a timeline of their accounts, or one they logged."""
-    from autosales.crm.permissions import scope_filter
-
     attachment = (
         EmailAttachment.objects.filter(public_id=public_id)
         .filter(

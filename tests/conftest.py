@@ -46,6 +46,9 @@ STAFF_GROUP_MIGRATIONS = [
     ("autosales.recurring.migrations.0002_staff_permissions", "grant"),
     ("autosales.notifications.migrations.0003_outbox_staff_permissions", "grant"),
     ("autosales.fulfillment.migrations.0002_staff_permissions", "grant"),
+    ("autosales.billing.migrations.0002_staff_permissions", "grant"),
+    ("autosales.crm.migrations.0002_staff_permissions", "grant"),
+    ("autosales.crm.migrations.0003_logged_emails", "grant"),
 ]
 
 

@@ -238,3 +238,35 @@ def make_account_order(*, organization, quantity=1, unit_price="10.00", shipping
         order=order, sku=f"SKU-{n}", name=f"Bulb {n}", quantity=quantity, unit_price=unit_price, line_total=subtotal
     )
     return order
+
+# --- CRM ---
+
+
+def make_salesperson(**user_fields) -> User:
+    from autosales.customers.staff_roles import SALESPERSON
+
+    return make_staff(group=SALESPERSON, **user_fields)
+
+
+def make_contact(*, organization=None, name=None, **fields):
+    from autosales.crm.models import Contact
+
+    n = next(_seq)
+    fields.setdefault("email", f"contact{n}@example.com")
+    return Contact.objects.create(
+        organization=organization or make_organization(), name=name or f"Contact {n}", **fields
+    )
+
+
+def make_task(*, organization=None, owner=None, due_at=None, **fields):
+    import datetime as dt
+
+    from autosales.core import clock
+    from autosales.crm.models import Task
+
+    organization = organization or make_organization()
+    owner = owner or organization.salesperson or make_salesperson()
+    fields.setdefault("title", f"Call {organization.name}")
+    return Task.objects.create(
+        organization=organization, owner=owner, due_at=due_at or clock.now() + dt.timedelta(days=1), **fields
+    )

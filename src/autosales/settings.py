@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "autosales.fulfillment",
     "autosales.recurring",
     "autosales.billing",
+    "autosales.crm",
     "autosales.notifications",
     "autosales.jobs",
     "autosales.storefront",
@@ -270,6 +271,13 @@ BILLING_INVOICE_PREFIX = os.environ.get("BILLING_INVOICE_PREFIX", "INV")
 BILLING_CREDIT_NOTE_PREFIX = os.environ.get("BILLING_CREDIT_NOTE_PREFIX", "CN")
 BILLING_REMINDER_DAYS = os.environ.get("BILLING_REMINDER_DAYS", "-3,0,7,14")
 BILLING_CREDIT_HOLD_AFTER_DAYS = int(os.environ.get("BILLING_CREDIT_HOLD_AFTER_DAYS", "30"))
+
+# CRM email logging (docs/crm.md): the address salespeople copy or forward messages to, and the secret a mail relay
+# sends with each raw message it posts to /backoffice/crm/inbound-email/ (blank: the endpoint is off).
+CRM_LOGGING_ADDRESS = os.environ.get("CRM_LOGGING_ADDRESS", "")
+CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
+# Phone numbers written without a country code are read as numbers of this country.
+CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 

@@ -95,7 +95,8 @@ def test_demo_load_creates_five_business_customers_on_account_terms():
     demo_load()
 
     # then
-    businesses = Organization.objects.filter(kind=Organization.Kind.BUSINESS)
+    # (the CRM's prospect is a business too, without members or terms: not a customer yet)
+    businesses = Organization.objects.filter(kind=Organization.Kind.BUSINESS, memberships__isnull=False).distinct()
     assert businesses.count() == 5
     sales = User.objects.get(username="sales")
     for business in businesses:
@@ -184,3 +185,23 @@ def test_demo_load_keeps_what_people_changed_while_trying_the_demo():
     assert level.on_hand == 7
     assert northwind.credit_limit == Decimal("1234.00")
     assert authenticate(_signin_request(), username="buyer", password="a-new-password-42") is not None
+
+
+def test_demo_load_gives_the_salesperson_a_crm():
+    from autosales.crm.models import Activity, Contact, Task
+    from autosales.crm.selectors import my_tasks
+
+    demo_load()
+    again = demo_load()
+
+    assert again.created == 0
+    sales = User.objects.get(username="sales")
+    harbor = Organization.objects.get(name="Harbor View Hotels")
+    assert harbor.crm_profile.industry == "Hotels"
+    people = Contact.objects.filter(organization=harbor)
+    assert people.filter(user__isnull=False).count() == 3 and people.filter(user__isnull=True).count() == 1
+    assert Activity.objects.filter(organization=harbor, kind="visit").exists()
+    tasks = my_tasks(user=sales)
+    assert tasks.overdue and tasks.upcoming
+    assert Task.objects.filter(recurrence__startswith="FREQ=MONTHLY").exists()
+    assert not Organization.objects.get(name="Lakeview Marina").orders.exists()

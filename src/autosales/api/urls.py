@@ -13,6 +13,7 @@ from autosales.cart.api import router as cart_router
 from autosales.catalog.api import router as products_router
 from autosales.checkout.api import router as checkout_router
 from autosales.core.http import auth, errors
+from autosales.crm.api import router as crm_router
 from autosales.customers.api import router as tokens_router
 from autosales.fulfillment.api import router as fulfillment_router
 from autosales.orders.api import router as orders_router
@@ -27,6 +28,7 @@ ROUTERS = [
     ("/billing", billing_router),
     ("", recurring_router),  # /standing-orders and /forecast
     ("", fulfillment_router),  # /fulfillment/orders, /shipments and /stock/receipts (staff)
+    ("/crm", crm_router),
 ]
 
 
@@ -81,7 +83,7 @@ class AutosalesAPI(NinjaAPI):
 api = AutosalesAPI(
     title="autosales API",
     version="1",
-    description="Catalog, cart, checkout, orders, standing orders and billing. "
+    description="Catalog, cart, checkout, orders, standing orders, billing, fulfillment and the CRM (for staff). "
     "Authenticate with a session cookie (and the CSRF token on POST, PUT, PATCH, DELETE) or "
     "`Authorization: Bearer <token>` (`autosales token create USERNAME`). "
     'Every error is `{"code", "message", "errors": [{"field", "code", "message"}]}`.',

@@ -79,4 +79,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<str:public_id>/read/", views.notification_read, name="notification_read"),
+    path("crm/", include("autosales.backoffice.urls_crm")),
 ]

@@ -1,0 +1,24 @@
+from datetime import timedelta
+
+from autosales.crm.digest import digests_send
+from autosales.crm.reminders import reminders_send
+from autosales.crm.timeline import timeline_sync
+from autosales.jobs.registry import JobResult, job
+
+
+@job("crm.timeline_sync", every=timedelta(minutes=1))
+def sync_timeline() -> JobResult:
+    """Adds orders, standing-order changes and failed runs, and the emails the shop sent, to the customers' timelines."""
+    return JobResult(items=timeline_sync())
+
+
+@job("crm.reminders", every=timedelta(minutes=1))
+def send_reminders() -> JobResult:
+    """Reminds salespeople of their tasks ahead of time, by email and in the back office, each reminder once."""
+    return JobResult(items=reminders_send())
+
+
+@job("crm.digest", every=timedelta(minutes=15))
+def send_digests() -> JobResult:
+    """Emails each salesperson their day at the local hour they chose: tasks, their customers' orders, failed runs."""
+    return JobResult(items=digests_send())

@@ -271,3 +271,21 @@ def make_task(*, organization=None, owner=None, due_at=None, **fields):
     return Task.objects.create(
         organization=organization, owner=owner, due_at=due_at or clock.now() + dt.timedelta(days=1), **fields
     )
+
+
+def ship_test_order(order, *, units: int, tracking: str = "1Z999AA10123456784", warehouse=None, **overrides):
+    """Ship `units` of the order's only line (from the center that stocks it, unless `warehouse` is given) with
+    UPS, as a new staff user unless `actor` is given."""
+    from autosales.fulfillment.services import shipment_create
+
+    line = order.lines.get()
+    arguments = {
+        "order": order,
+        "warehouse": warehouse or StockLevel.objects.get(variant_id=line.variant_id).warehouse,
+        "lines": {line.pk: units},
+        "carrier": "ups",
+        "tracking_number": tracking,
+    }
+    arguments.update(overrides)
+    arguments.setdefault("actor", make_staff())
+    return shipment_create(**arguments)

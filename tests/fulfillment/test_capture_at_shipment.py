@@ -7,12 +7,12 @@ import pytest
 
 from autosales.core.errors import Conflict
 from autosales.fulfillment.models import CaptureStatus
-from autosales.fulfillment.services import order_cancel_remainder, shipment_create
+from autosales.fulfillment.services import order_cancel_remainder
 from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import OrderStatus
 from autosales.payments.models import PaymentStatus, TestGatewayCharge
-from tests.factories import make_checkout, make_staff, make_tax_rate, place_test_order
+from tests.factories import make_checkout, make_staff, make_tax_rate, place_test_order, ship_test_order
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def capture_at_shipment(settings):
     settings.PAYMENT_CAPTURE_AT_SHIPMENT = True
-
-
-def _ship(order, units, tracking):
-    line = order.lines.get()
-    return shipment_create(
-        order=order,
-        warehouse=StockLevel.objects.get(variant_id=line.variant_id).warehouse,
-        lines={line.pk: units},
-        carrier="ups",
-        tracking_number=tracking,
-        actor=make_staff(),
-    )
 
 
 def test_checkout_only_authorizes(capture_at_shipment):
@@ -49,7 +37,7 @@ def test_each_shipment_captures_what_it_ships_and_the_captures_add_up_to_the_tot
     order = place_test_order(checkout, quantity=3)
     assert order.tax > 0
 
-    first = _ship(order, 1, "1Z1")
+    first = ship_test_order(order, units=1, tracking="1Z1")
     # one unit of three: $10.00 plus a third of shipping and tax, to the cent
     share = ((Decimal(order.shipping) + Decimal(order.tax)) / 3).quantize(Decimal("0.01"))
     assert first.capture_status == CaptureStatus.CAPTURED
@@ -58,7 +46,7 @@ def test_each_shipment_captures_what_it_ships_and_the_captures_add_up_to_the_tot
     assert charge.status == TestGatewayCharge.Status.AUTHORIZED  # the rest of the hold stays for the next shipment
     assert order.payments.get().status == PaymentStatus.AUTHORIZED
 
-    second = _ship(order, 2, "1Z2")
+    second = ship_test_order(order, units=2, tracking="1Z2")
     assert second.capture_amount == Decimal(order.total) - first.capture_amount
     payment = order.payments.get()
     assert payment.status == PaymentStatus.CAPTURED and payment.amount == Decimal(order.total)
@@ -72,7 +60,7 @@ def test_each_shipment_captures_what_it_ships_and_the_captures_add_up_to_the_tot
 def test_cancelling_the_rest_captures_only_what_shipped_and_releases_the_hold(capture_at_shipment):
     checkout = make_checkout(stock=10, price="10.00")
     order = place_test_order(checkout, quantity=4)
-    first = _ship(order, 1, "1Z1")
+    first = ship_test_order(order, units=1, tracking="1Z1")
 
     order_cancel_remainder(order=order, reason="Discontinued colour", actor=make_staff())
 
@@ -106,7 +94,7 @@ def test_by_default_the_card_is_captured_at_order_and_shipments_capture_nothing(
     checkout = make_checkout(stock=10)
     order = place_test_order(checkout, quantity=2)
     assert order.status == OrderStatus.PAID
-    shipment = _ship(order, 2, "1Z1")
+    shipment = ship_test_order(order, units=2, tracking="1Z1")
     assert shipment.capture_status == CaptureStatus.NONE and shipment.payment_id is None
 
 
@@ -115,7 +103,7 @@ def test_paid_at_order_cancelling_the_rest_refunds_the_price_of_what_will_not_sh
     checkout = make_checkout(stock=10, price="10.00")
     order = place_test_order(checkout, quantity=4)
     assert order.status == OrderStatus.PAID
-    _ship(order, 1, "1Z1")
+    ship_test_order(order, units=1, tracking="1Z1")
 
     order_cancel_remainder(order=order, reason="Out of production", actor=make_staff())
 
@@ -138,7 +126,7 @@ def test_a_capture_the_gateway_refuses_leaves_the_shipment_and_the_job_captures_
     # gateway has no token that fails at capture time only).
     TestGatewayCharge.objects.filter(pk=charge.pk).update(status=TestGatewayCharge.Status.LOST)
 
-    shipment = _ship(order, 2, "1Z1")
+    shipment = ship_test_order(order, units=2, tracking="1Z1")
 
     shipment.refresh_from_db()
     order.refresh_from_db()

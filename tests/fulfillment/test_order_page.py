@@ -5,23 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from autosales.fulfillment.services import shipment_create
-from autosales.inventory.models import StockLevel
-from tests.factories import make_checkout, make_staff, place_test_order
+from tests.factories import make_checkout, place_test_order, ship_test_order
 
 pytestmark = pytest.mark.django_db
-
-
-def _ship(order, units, tracking):
-    line = order.lines.get()
-    return shipment_create(
-        order=order,
-        warehouse=StockLevel.objects.get(variant_id=line.variant_id).warehouse,
-        lines={line.pk: units},
-        carrier="ups",
-        tracking_number=tracking,
-        actor=make_staff(),
-    )
 
 
 def test_the_order_page_shows_shipments_tracking_and_the_backorder(client):
@@ -33,9 +19,9 @@ def test_the_order_page_shows_shipments_tracking_and_the_backorder(client):
     with CaptureQueriesContext(connection) as before:
         client.get(url)
 
-    shipment = _ship(order, 1, "1ZAAA")
+    shipment = ship_test_order(order, units=1, tracking="1ZAAA")
     for n in range(3):
-        _ship(order, 1, f"1ZB{n}")
+        ship_test_order(order, units=1, tracking=f"1ZB{n}")
     with CaptureQueriesContext(connection) as after:
         page = client.get(url).content.decode()
 
@@ -51,7 +37,7 @@ def test_the_order_page_shows_shipments_tracking_and_the_backorder(client):
 def test_the_orders_api_lists_shipments_and_backordered_units(client):
     checkout = make_checkout(stock=2, has_account_terms=True, credit_limit=100_000)
     order = place_test_order(checkout, quantity=5, kind="account", backorder=True)
-    _ship(order, 2, "1ZAPI")
+    ship_test_order(order, units=2, tracking="1ZAPI")
     client.force_login(checkout.user)
 
     body = client.get(f"/api/v1/orders/{order.public_id}").json()

@@ -5,11 +5,11 @@ import pytest
 
 from autosales.core.errors import Conflict, DomainError
 from autosales.fulfillment.models import Shipment, ShipmentStatus
-from autosales.fulfillment.services import shipment_create, shipment_mark_delivered
+from autosales.fulfillment.services import shipment_mark_delivered
 from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import OrderAllocation, OrderStatus
-from tests.factories import make_checkout, make_staff, make_warehouse, place_test_order
+from tests.factories import make_checkout, make_staff, make_warehouse, place_test_order, ship_test_order
 
 pytestmark = pytest.mark.django_db
 
@@ -18,27 +18,13 @@ def _checkout(stock):
     return make_checkout(stock=stock, has_account_terms=True, credit_limit=100_000)
 
 
-def _ship(order, warehouse, units, **overrides):
-    line = order.lines.get()
-    arguments = {
-        "order": order,
-        "warehouse": warehouse,
-        "lines": {line.pk: units},
-        "carrier": "ups",
-        "tracking_number": "1Z999AA10123456784",
-        "actor": overrides.pop("actor", None) or make_staff(),
-    }
-    arguments.update(overrides)
-    return shipment_create(**arguments)
-
-
 def test_a_partial_shipment_then_the_rest():
     # given an order of 10 units allocated at one center
     checkout = _checkout(stock=10)
     order = place_test_order(checkout, quantity=10, kind="account")
     level = StockLevel.objects.get(variant=checkout.variant)
 
-    first = _ship(order, level.warehouse, 4)
+    first = ship_test_order(order, warehouse=level.warehouse, units=4)
 
     order.refresh_from_db()
     level.refresh_from_db()
@@ -50,7 +36,7 @@ def test_a_partial_shipment_then_the_rest():
     assert first.number == f"SH-{order.number_display}-1" and first.status == ShipmentStatus.SHIPPED
     assert order.events.filter(kind="shipped", data__shipment=first.number).exists()
 
-    second = _ship(order, level.warehouse, 6, tracking_number="1Z999AA10123456785")
+    second = ship_test_order(order, warehouse=level.warehouse, units=6, tracking_number="1Z999AA10123456785")
 
     order.refresh_from_db()
     level.refresh_from_db()
@@ -68,7 +54,7 @@ def test_never_more_than_allocated_and_nothing_changes():
     level = StockLevel.objects.get(variant=checkout.variant)
 
     with pytest.raises(Conflict) as refused:
-        _ship(order, level.warehouse, 4)
+        ship_test_order(order, warehouse=level.warehouse, units=4)
 
     line = order.lines.get()
     assert refused.value.field == f"lines.{line.pk}"
@@ -88,9 +74,9 @@ def test_an_order_split_across_two_centers_ships_from_each():
     order = place_test_order(checkout, quantity=8, kind="account")
 
     with pytest.raises(Conflict):
-        _ship(order, first_center, 6)  # only 5 are allocated there
-    _ship(order, first_center, 5)
-    _ship(order, second_center, 3, tracking_number="794698383420", carrier="fedex")
+        ship_test_order(order, warehouse=first_center, units=6)  # only 5 are allocated there
+    ship_test_order(order, warehouse=first_center, units=5)
+    ship_test_order(order, warehouse=second_center, units=3, tracking_number="794698383420", carrier="fedex")
 
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
@@ -105,11 +91,11 @@ def test_same_key_same_request_is_the_same_shipment_and_another_request_is_refus
     warehouse = StockLevel.objects.get(variant=checkout.variant).warehouse
     clerk = make_staff()
 
-    first = _ship(order, warehouse, 2, idempotency_key="wms-1", actor=clerk)
-    again = _ship(order, warehouse, 2, idempotency_key="wms-1", actor=clerk)
+    first = ship_test_order(order, warehouse=warehouse, units=2, idempotency_key="wms-1", actor=clerk)
+    again = ship_test_order(order, warehouse=warehouse, units=2, idempotency_key="wms-1", actor=clerk)
     assert again.pk == first.pk
     with pytest.raises(Conflict) as refused:
-        _ship(order, warehouse, 3, idempotency_key="wms-1", actor=clerk)
+        ship_test_order(order, warehouse=warehouse, units=3, idempotency_key="wms-1", actor=clerk)
     assert refused.value.field == "idempotency_key"
     assert order.lines.get().quantity_shipped == 2
     assert Shipment.objects.count() == 1
@@ -130,7 +116,7 @@ def test_bad_input_names_the_field(overrides, field):
     order = place_test_order(checkout, quantity=2, kind="account")
     warehouse = StockLevel.objects.get(variant=checkout.variant).warehouse
     with pytest.raises(DomainError) as refused:
-        _ship(order, warehouse, 1, **overrides)
+        ship_test_order(order, warehouse=warehouse, units=1, **overrides)
     assert refused.value.field == field
     assert not Shipment.objects.exists()
 
@@ -142,7 +128,7 @@ def test_a_line_of_another_order_is_refused():
     warehouse = StockLevel.objects.get(variant=checkout.variant).warehouse
     foreign = other.lines.get()
     with pytest.raises(DomainError) as refused:
-        _ship(order, warehouse, 1, lines={foreign.pk: 1})
+        ship_test_order(order, warehouse=warehouse, units=1, lines={foreign.pk: 1})
     assert refused.value.field == f"lines.{foreign.pk}"
 
 
@@ -150,8 +136,8 @@ def test_delivered_when_every_shipment_arrived():
     checkout = _checkout(stock=10)
     order = place_test_order(checkout, quantity=4, kind="account")
     warehouse = StockLevel.objects.get(variant=checkout.variant).warehouse
-    first = _ship(order, warehouse, 2)
-    second = _ship(order, warehouse, 2, tracking_number="1Z2")
+    first = ship_test_order(order, warehouse=warehouse, units=2)
+    second = ship_test_order(order, warehouse=warehouse, units=2, tracking_number="1Z2")
 
     shipment_mark_delivered(shipment=first, actor=None)
     order.refresh_from_db()

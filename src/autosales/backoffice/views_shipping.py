@@ -3,7 +3,6 @@ delivered, cancel what has not shipped. Each action calls one fulfillment servic
 naming the field."""
 
 import datetime as dt
-from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.permissions import staff_permission_required
 from autosales.fulfillment.models import Shipment
-from autosales.fulfillment.queue import order_parts
+from autosales.fulfillment.queue import allocated_by_line, order_parts
 from autosales.fulfillment.receiving import WAITING
 from autosales.fulfillment.selectors import fulfillment_of
 from autosales.fulfillment.services import order_cancel_remainder, shipment_create, shipment_mark_delivered
@@ -66,10 +65,7 @@ def _render(request, order: Order, *, ship_form: ShipForm | None = None, status:
     if ship_form is not None and not any(form is ship_form for _, form in forms):
         # Nothing of the order is left at that center (shipped meanwhile): the form's errors go on the page.
         extra.setdefault("error", " ".join(e for errors in ship_form.errors.values() for e in errors))
-    allocated = defaultdict(int)
-    for part in parts:
-        for line in part.lines:
-            allocated[line.line_id] += line.allocated
+    allocated = allocated_by_line(parts)
     lines = [{"line": line, "allocated": allocated[line.pk]} for line in order.lines.all()]
     open_units = sum(line.quantity_open for line in order.lines.all())
     cancel_form = extra.pop("cancel_form", None) or CancelRemainderForm()

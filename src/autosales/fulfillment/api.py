@@ -24,6 +24,7 @@ from autosales.fulfillment.selectors import center_allowed, orders_backordered, 
 from autosales.fulfillment.services import shipment_create, shipment_mark_delivered, stock_receive
 from autosales.fulfillment.shipments import MAX_KEY_LENGTH
 from autosales.inventory.models import Warehouse
+from autosales.orders.api import AddressOut, shipping_address_out
 from autosales.orders.confirmation_numbers import confirmation_number_normalize
 from autosales.orders.models import Order
 
@@ -77,18 +78,6 @@ class QueueLineOut(Schema):
     allocated_here: int = Field(description="Units allocated at this center: what may ship from it now.")
 
 
-class QueueAddressOut(Schema):
-    name: str
-    company: str
-    line1: str
-    line2: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    phone: str
-
-
 class QueueOrderOut(Schema):
     public_id: str
     number: str
@@ -99,7 +88,7 @@ class QueueOrderOut(Schema):
     shipping_method: str
     requested_delivery_date: dt.date | None = None
     ships_on: dt.date | None = None
-    shipping_address: QueueAddressOut
+    shipping_address: AddressOut
     lines: list[QueueLineOut]
 
 
@@ -114,17 +103,7 @@ def _queue_out(order: Order) -> dict:
         "shipping_method": order.shipping_method_code,
         "requested_delivery_date": order.requested_delivery_date,
         "ships_on": order.ships_on,
-        "shipping_address": {
-            "name": order.ship_name,
-            "company": order.ship_company,
-            "line1": order.ship_line1,
-            "line2": order.ship_line2,
-            "city": order.ship_city,
-            "region": order.ship_region,
-            "postal_code": order.ship_postal_code,
-            "country": str(order.ship_country.code),
-            "phone": order.ship_phone,
-        },
+        "shipping_address": shipping_address_out(order),
         "lines": [
             {
                 "line_id": line.pk,

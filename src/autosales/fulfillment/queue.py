@@ -188,3 +188,12 @@ def order_parts(*, order: Order) -> list[CenterPart]:
             bin=allocation.stock_level.bin,
         )
     return [CenterPart(warehouse=centers[pk], lines=tuple(lines.values())) for pk, lines in per_center.items()]
+
+
+def allocated_by_line(parts: Iterable[CenterPart]) -> dict[int, int]:
+    """Units allocated per order-line id over all the centers of `order_parts` (no query)."""
+    totals: dict[int, int] = defaultdict(int)
+    for part in parts:
+        for line in part.lines:
+            totals[line.line_id] += line.allocated
+    return totals

@@ -1,7 +1,6 @@
 """Reads of fulfillment: the centers a staff user works for, the orders waiting at a center, an order's shipments
 and what is still to come. Each with a fixed number of queries whatever the rows."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,12 +17,14 @@ from autosales.orders.models import Order, OrderAllocation, OrderLine, OrderStat
 
 
 def centers_for_user(*, user) -> QuerySet[Warehouse]:
-    """The active centers `user` works for: those assigned to them, or every active one when none is."""
-    centers = Warehouse.objects.filter(is_active=True)
+    """The active centers `user` works for: those assigned to them, or every active one when none is (one
+    query: the assignments are a subquery)."""
     assigned = CenterAssignment.objects.filter(user_id=user.pk)
-    if assigned.exists():
-        centers = centers.filter(pk__in=assigned.values("warehouse_id"))
-    return centers.order_by("priority", "code")
+    return (
+        Warehouse.objects.filter(is_active=True)
+        .filter(Q(pk__in=assigned.values("warehouse_id")) | ~Exists(assigned))
+        .order_by("priority", "code")
+    )
 
 
 def center_allowed(*, user, warehouse: Warehouse) -> bool:
@@ -173,15 +174,6 @@ def fulfillment_of(order: Order) -> OrderFulfillment:
             )
         )
     return OrderFulfillment(shipments=tuple(shipments), to_come=tuple(to_come), cancelled=tuple(cancelled))
-
-
-def allocated_by_line(lines) -> dict[int, int]:
-    """Units allocated per line id, from lines whose `allocations` are prefetched (or `at_center`)."""
-    totals: dict[int, int] = defaultdict(int)
-    for line in lines:
-        for allocation in getattr(line, "at_center", None) or line.allocations.all():
-            totals[line.pk] += allocation.quantity
-    return totals
 
 
 def variant_ids_by_sku(skus) -> dict[str, int]:

@@ -121,6 +121,21 @@ def _money(amount, currency: str) -> dict:
     return {"amount": Money(amount, currency).rounded().amount, "currency": currency}
 
 
+def shipping_address_out(order: Order) -> dict:
+    """The order's shipping address in the shape of `AddressOut` (the customer's order and the warehouse's queue)."""
+    return {
+        "name": order.ship_name,
+        "company": order.ship_company,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": str(order.ship_country.code),
+        "phone": order.ship_phone,
+    }
+
+
 def order_out(order: Order, *, detail: bool = False) -> dict:
     """The order as the API shows it; its lines, shipments with their lines (and events, for detail) must be prefetched."""
     lines = list(order.lines.all())
@@ -145,17 +160,7 @@ def order_out(order: Order, *, detail: bool = False) -> dict:
         "total": _money(order.total, order.currency),
         "tax_name": order.tax_name,
         "shipping_method": {"code": order.shipping_method_code, "name": order.shipping_method_name},
-        "shipping_address": {
-            "name": order.ship_name,
-            "company": order.ship_company,
-            "line1": order.ship_line1,
-            "line2": order.ship_line2,
-            "city": order.ship_city,
-            "region": order.ship_region,
-            "postal_code": order.ship_postal_code,
-            "country": str(order.ship_country.code),
-            "phone": order.ship_phone,
-        },
+        "shipping_address": shipping_address_out(order),
         "lines": [
             {
                 "sku": line.sku,

@@ -2,15 +2,12 @@
 
 import os
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from autosales.catalog.exports import products_export, stock_export
-from autosales.catalog.imports import ImportRejected, ImportResult, products_import, stock_import
-
-# Enough to fix a file; the count of the rest is printed.
-MAX_ERRORS_SHOWN = 200
+from autosales.catalog.imports import ImportResult, products_import, stock_import
+from autosales.catalog.imports.command_line import csv_import_arguments_add, csv_import_run
 
 
 class Command(BaseCommand):
@@ -20,9 +17,7 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         for name, what in (("import", "products"), ("import-stock", "stock levels")):
             sub = actions.add_parser(name, help=f"import {what} from a CSV file")
-            sub.add_argument("file", metavar="FILE", help='CSV file (UTF-8, with or without BOM); "-" reads stdin')
-            sub.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the others")
-            sub.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+            csv_import_arguments_add(sub)
         for name, what in (("export", "products"), ("export-stock", "stock levels")):
             sub = actions.add_parser(name, help=f"export {what} as CSV")
             sub.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
@@ -34,35 +29,9 @@ class Command(BaseCommand):
             self._export(action, options.get("output"))
 
     def _import(self, action: str, file: str, *, skip_invalid: bool, dry_run: bool) -> None:
-        data = self._read(file)
         service = products_import if action == "import" else stock_import
-        try:
-            result = service(data=data, skip_invalid=skip_invalid, dry_run=dry_run, progress=self.stderr._out)
-        except ImportRejected as rejected:
-            self._errors_write(rejected.errors)
-            hint = "" if rejected.code == "import_invalid_file" else " (--skip-invalid imports the valid rows)"
-            raise CommandError(f"{file}: {rejected.message}{hint}") from None
-        self._errors_write(result.errors)
+        result = csv_import_run(self, file=file, service=service, skip_invalid=skip_invalid, dry_run=dry_run)
         self.stdout.write(self._summary(file, result))
-
-    def _read(self, file: str) -> bytes:
-        if file == "-":
-            return sys.stdin.buffer.read()
-        path = Path(file)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise CommandError(f"{file}: no such file") from None
-        except IsADirectoryError:
-            raise CommandError(f"{file}: is a directory, not a CSV file") from None
-        except PermissionError:
-            raise CommandError(f"{file}: permission denied") from None
-
-    def _errors_write(self, errors) -> None:
-        for error in errors[:MAX_ERRORS_SHOWN]:
-            self.stderr.write(str(error))
-        if len(errors) > MAX_ERRORS_SHOWN:
-            self.stderr.write(f"… and {len(errors) - MAX_ERRORS_SHOWN} more")
 
     def _summary(self, file: str, result: ImportResult) -> str:
         verb = "would be" if result.dry_run else "were"

@@ -1,5 +1,6 @@
 """Pick lists and packing slips: PDFs of a batch of the queue's orders, read back as text."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from pypdf import PdfReader
 from autosales.checkout.placement import LineRequest
 from autosales.fulfillment.documents import _latin1
 from autosales.inventory.models import StockLevel
+from autosales.orders.models import Order
 from tests.factories import make_checkout, make_product, make_staff, make_warehouse, place_test_order
 from tests.suite_runs import once
 
@@ -75,6 +77,21 @@ def test_packing_slips_have_a_page_per_order_with_the_address_and_what_is_still_
     tube_row = next(line for line in pages[0].splitlines() if tube.sku in line)
     assert tube_row.split()[-3:] == ["4", "0", "4"]
     assert f"Packing slip - order {second.number_display}" in pages[1]
+
+
+def test_the_requested_delivery_date_is_on_the_pick_list_and_the_packing_slip(client, batch):
+    _, _, _, first, second = batch
+    Order.objects.filter(pk=first.pk).update(requested_delivery_date=dt.date(2031, 3, 14))
+    client.force_login(make_staff(group="fulfillment"))
+    chosen = {"center": "EAST", "order": [first.public_id, second.public_id]}
+
+    # a table cell wraps its text over lines: read the words
+    pick_list = " ".join(" ".join(_pages(client.get(PICK_LIST, chosen))).split())
+    slips = [" ".join(page.split()) for page in _pages(client.get(PACKING_SLIPS, chosen))]
+
+    assert pick_list.count("requested delivery Fri 2031-03-14") == 1  # the first order's, not the second's
+    assert "requested delivery Fri 2031-03-14" in slips[0]
+    assert "requested delivery" not in slips[1]
 
 
 def test_orders_not_waiting_at_the_center_are_left_out_and_an_empty_batch_is_refused(client, batch):

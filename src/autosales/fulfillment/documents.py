@@ -222,7 +222,7 @@ def packing_slips_pdf(*, warehouse: Warehouse, batch: Sequence[QueueOrder]) -> b
                 cells.cell(_latin1(line.name))
                 cells.cell(str(line.quantity))
                 cells.cell(str(in_parcel))
-                cells.cell(str(max(line.quantity - line.quantity_shipped - in_parcel, 0)))
+                cells.cell(str(max(line.quantity_open - in_parcel, 0)))
         pdf.ln(4)
         pdf.line_of(
             "Items still to come ship separately; you will get an email with the tracking number for each parcel.",

@@ -4,12 +4,13 @@ and column; nothing written while a row is bad (unless skipped); a file imported
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, ManagementUtility, call_command
 
 from autosales.fulfillment.models import Shipment, ShipmentStatus, StockReceipt
 from autosales.inventory.models import StockLevel
 from autosales.orders.models import OrderStatus
 from tests.factories import make_checkout, make_warehouse, place_test_order
+from tests.suite_runs import once
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,23 @@ def test_receive_then_delivered(tmp_path, shop):
     assert Shipment.objects.get().status == ShipmentStatus.DELIVERED
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
+
+
+@once
+@pytest.mark.parametrize(
+    ("action", "header"),
+    [
+        ("import-tracking", "order,lines,carrier,tracking,shipped_at,center"),
+        ("receive", "center,sku,quantity,reference"),
+        ("delivered", "carrier,tracking,delivered_at"),
+    ],
+)
+def test_each_actions_help_names_its_columns_with_an_example_file(capsys, action, header):
+    with pytest.raises(SystemExit) as exit_:
+        ManagementUtility(["autosales", "fulfillment", action, "--help"]).execute()
+
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "Columns: " in text and "(required)" in text
+    assert f"\n  {header}\n" in text  # the example file's header row, then a row
+    assert "--skip-invalid" in text and "--dry-run" in text and "--user USERNAME" in text

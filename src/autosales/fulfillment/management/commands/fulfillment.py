@@ -1,22 +1,70 @@
 """`autosales fulfillment import-tracking|receive|delivered FILE.csv`: shipments, goods in and deliveries from CSV."""
 
-import sys
-from pathlib import Path
+import textwrap
+from argparse import RawDescriptionHelpFormatter
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from autosales.catalog.imports import ImportRejected
-from autosales.fulfillment.imports import FileResult, deliveries_import, receipts_import, tracking_import
-
-# Enough to fix a file; the count of the rest is printed.
-MAX_ERRORS_SHOWN = 200
+from autosales.catalog.imports.command_line import csv_import_arguments_add, csv_import_run
+from autosales.fulfillment.imports import (
+    DELIVERY_COLUMNS,
+    DELIVERY_REQUIRED,
+    RECEIPT_COLUMNS,
+    RECEIPT_REQUIRED,
+    TRACKING_COLUMNS,
+    TRACKING_REQUIRED,
+    FileResult,
+    deliveries_import,
+    receipts_import,
+    tracking_import,
+)
 
 ACTIONS = {
     "import-tracking": (tracking_import, "ship orders from a CSV of tracking numbers", "shipments made"),
     "receive": (receipts_import, "receive stock from a CSV (center, sku, quantity, reference)", "receipts written"),
     "delivered": (deliveries_import, "mark shipments delivered from a CSV of tracking events", "shipments delivered"),
 }
+
+# What `--help` of each action says about its file: the columns (required ones first), their meaning, an example.
+FILE_HELP = {
+    "import-tracking": (
+        TRACKING_COLUMNS,
+        TRACKING_REQUIRED,
+        "One shipment per row. order: the confirmation number or the order's public id; lines: SKU:quantity "
+        'separated by ";", or "all" for every unit allocated (at center); carrier: a carrier code (ups, fedex, '
+        "usps, dhl, odfl, or one from FULFILLMENT_CARRIERS); tracking: the tracking or PRO number; shipped_at: "
+        "ISO 8601 (a date alone or a time without zone is in the shop's time zone; empty: now); center: needed "
+        "when the order is allocated at more than one center. A row imported before (same order, carrier and "
+        "tracking) ships nothing again.",
+        "7K2Q-9XMD-4T,A19-60W-E26-2700K-4PK:250;BR30-65W-E26:4,ups,1Z999AA10123456784,2027-02-01T15:20:00-06:00,CHI",
+    ),
+    "receive": (
+        RECEIPT_COLUMNS,
+        RECEIPT_REQUIRED,
+        "One receipt per center and reference; the units go to waiting backorders first. A center's reference "
+        "imported before is left as it is.",
+        "CHI,A19-60W-E26-2700K-4PK,2000,ASN-55121",
+    ),
+    "delivered": (
+        DELIVERY_COLUMNS,
+        DELIVERY_REQUIRED,
+        "A carrier's tracking events: the shipment with this carrier and tracking number is delivered at "
+        "delivered_at (ISO 8601; empty: now). A shipment delivered before is left as it is.",
+        "ups,1Z999AA10123456784,2027-02-04T10:02:00-06:00",
+    ),
+}
+
+
+def _file_help(action: str) -> str:
+    columns, required, meaning, example = FILE_HELP[action]
+    optional = [c for c in columns if c not in required]
+    text = (
+        f"Columns: {', '.join(required)} (required){', ' if optional else ''}{', '.join(optional)}"
+        f"{' (optional)' if optional else ''}. {meaning} Every row is checked before anything is written; a file "
+        "with a bad row does nothing unless --skip-invalid. Example file:"
+    )
+    return f"{textwrap.fill(text, width=79)}\n\n  {','.join(columns)}\n  {example}"
 
 
 class Command(BaseCommand):
@@ -25,10 +73,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         for name, (_, what, _) in ACTIONS.items():
-            sub = actions.add_parser(name, help=what)
-            sub.add_argument("file", metavar="FILE", help='CSV file (UTF-8, with or without BOM); "-" reads stdin')
-            sub.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the others")
-            sub.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+            sub = actions.add_parser(
+                name, help=what, description=_file_help(name), formatter_class=RawDescriptionHelpFormatter
+            )
+            csv_import_arguments_add(sub)
             sub.add_argument("--user", metavar="USERNAME", help="the staff user recorded as doing it")
 
     def handle(self, *args, action: str, file: str, skip_invalid: bool, dry_run: bool, user: str | None, **options):
@@ -38,35 +86,10 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=user, is_active=True, is_staff=True).first()
             if actor is None:
                 raise CommandError(f"--user: no active staff user {user!r}")
-        data = self._read(file)
-        try:
-            result = service(
-                data=data, actor=actor, skip_invalid=skip_invalid, dry_run=dry_run, progress=self.stderr._out
-            )
-        except ImportRejected as rejected:
-            self._errors_write(rejected.errors)
-            hint = "" if rejected.code == "import_invalid_file" else " (--skip-invalid imports the valid rows)"
-            raise CommandError(f"{file}: {rejected.message}{hint}") from None
-        self._errors_write(result.errors)
+        result = csv_import_run(
+            self, file=file, service=service, actor=actor, skip_invalid=skip_invalid, dry_run=dry_run
+        )
         self.stdout.write(self._summary(file, result, done))
-
-    def _read(self, file: str) -> bytes:
-        if file == "-":
-            return sys.stdin.buffer.read()
-        try:
-            return Path(file).read_bytes()
-        except FileNotFoundError:
-            raise CommandError(f"{file}: no such file") from None
-        except IsADirectoryError:
-            raise CommandError(f"{file}: is a directory, not a CSV file") from None
-        except PermissionError:
-            raise CommandError(f"{file}: permission denied") from None
-
-    def _errors_write(self, errors) -> None:
-        for error in errors[:MAX_ERRORS_SHOWN]:
-            self.stderr.write(str(error))
-        if len(errors) > MAX_ERRORS_SHOWN:
-            self.stderr.write(f"… and {len(errors) - MAX_ERRORS_SHOWN} more")
 
     def _summary(self, file: str, result: FileResult, done: str) -> str:
         text = f"{file}: {result.rows} rows; {result.done} {done}"

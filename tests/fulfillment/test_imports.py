@@ -1,6 +1,7 @@
 """`autosales fulfillment import-tracking|receive|delivered`: CSV rows checked first, each problem with its line
 and column; nothing written while a row is bad (unless skipped); a file imported twice changes nothing."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.management import CommandError, ManagementUtility, call_command
 
 from autosales.fulfillment.models import Shipment, ShipmentStatus, StockReceipt
 from autosales.inventory.models import StockLevel
-from autosales.orders.models import OrderStatus
+from autosales.orders.models import Order, OrderStatus
 from tests.factories import make_checkout, make_warehouse, place_test_order
 from tests.suite_runs import once
 
@@ -31,6 +32,7 @@ def _run(tmp_path, action, text, *options):
 def test_import_tracking_ships_each_row_once(tmp_path, shop):
     first = place_test_order(shop, quantity=3, kind="account")
     second = place_test_order(shop, quantity=4, kind="account")
+    Order.objects.filter(pk=first.pk).update(placed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC))
     sku = shop.variant.sku
     text = (
         "order,lines,carrier,tracking,shipped_at\n"
@@ -136,3 +138,19 @@ def test_each_actions_help_names_its_columns_with_an_example_file(capsys, action
     assert "Columns: " in text and "(required)" in text
     assert f"\n  {header}\n" in text  # the example file's header row, then a row
     assert "--skip-invalid" in text and "--dry-run" in text and "--user USERNAME" in text
+
+
+def test_a_row_shipped_before_its_order_was_placed_is_refused(tmp_path, shop):
+    order = place_test_order(shop, quantity=3, kind="account")
+    placed = order.placed_at.astimezone(dt.UTC)
+    before = (placed - dt.timedelta(hours=1)).isoformat()
+    text = f"order,lines,carrier,tracking,shipped_at\n{order.number_display},all,ups,1Z001,{before}\n"
+
+    path = tmp_path / "file.csv"
+    path.write_text(text, encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("fulfillment", "import-tracking", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert f"line 2, column shipped_at: before order {order.number_display} was placed" in err.getvalue()
+    assert not Shipment.objects.exists()

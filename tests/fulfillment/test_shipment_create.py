@@ -1,6 +1,8 @@
 """shipment_create: partial shipments, two centers, never more than allocated, stock and allocations consumed
 once, the order's status and trail, idempotent replays."""
 
+import datetime as dt
+
 import pytest
 
 from autosales.core.errors import Conflict, DomainError
@@ -109,6 +111,7 @@ def test_same_key_same_request_is_the_same_shipment_and_another_request_is_refus
         ({"parcels": 0}, "parcels"),
         ({"weight_grams": -5}, "weight_grams"),
         ({"lines": {}}, "lines"),
+        ({"shipped_at": dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)}, "shipped_at"),  # before the order
     ],
 )
 def test_bad_input_names_the_field(overrides, field):

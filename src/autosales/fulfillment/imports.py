@@ -190,6 +190,13 @@ def tracking_import(
                 )
                 result.errors += cells.errors
                 continue
+            if shipped_at is not None and order.placed_at is not None and shipped_at < order.placed_at:
+                cells.error(
+                    "shipped_at",
+                    f"before order {order.number_display} was placed ({order.placed_at.isoformat(timespec='seconds')})",
+                )
+                result.errors += cells.errors
+                continue
             order_lines = lines_by_order[order.pk]
             if wanted == "all":
                 by_line = {line.pk: allocated.get((order.pk, line.pk), {}) for line in order_lines.values()}

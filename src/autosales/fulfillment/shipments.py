@@ -179,6 +179,12 @@ def shipment_create(
             raise DomainError(
                 FulfillmentError.SHIPPED_AT_INVALID, "A shipment cannot leave in the future.", "shipped_at"
             )
+        if order.placed_at is not None and shipped_at < order.placed_at:
+            raise DomainError(
+                FulfillmentError.SHIPPED_AT_INVALID,
+                f"A shipment cannot leave before its order was placed ({order.placed_at.isoformat(timespec='seconds')}).",
+                "shipped_at",
+            )
     key = _clean_key(idempotency_key)
     digest = request_hash(
         order=order,

@@ -108,3 +108,22 @@ def test_the_digest_lists_my_customers_overdue_invoices():
     assert f"Harbor View Hotels: {overdue.number}, $120.00 open, due Mar 31" in section
     assert paid.number not in text and not_due.number not in text and "Someone Else" not in text
     assert overdue.number in html
+
+
+def test_the_api_profile_has_billings_figures_and_lists_do_not(client):
+    from autosales.customers.tokens import token_create
+
+    sales = make_salesperson()
+    organization = _account(sales)
+    with clock.frozen_at(MARCH):
+        _invoice(organization, "1200.00")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=sales)}"}
+
+    with clock.frozen_at(MARCH + dt.timedelta(days=40)):
+        detail = client.get(f"/api/v1/crm/organizations/{organization.public_id}", **headers).json()
+        listed = client.get("/api/v1/crm/organizations", **headers).json()
+
+    assert detail["credit"]["overdue"] == {"amount": "1200.00", "currency": "USD"}
+    assert detail["credit"]["available_credit"] == {"amount": "3800.00", "currency": "USD"}
+    assert detail["credit"]["credit_limit"]["amount"] == "5000.00"
+    assert [item["credit"] for item in listed["items"]] == [None]

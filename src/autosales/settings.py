@@ -152,6 +152,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autosales.customers.middleware.BearerTokenMiddleware",
     "autosales.customers.middleware.TimeZoneMiddleware",
+    "autosales.crm.store_visits.StoreVisitMiddleware",  # cache only, no query (docs/crm.md, "Store visits")
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout answer
@@ -278,6 +279,8 @@ CRM_LOGGING_ADDRESS = os.environ.get("CRM_LOGGING_ADDRESS", "")
 CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
 # Phone numbers written without a country code are read as numbers of this country.
 CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
+# Store visits of signed-in customers' people summed up on their timeline (docs/crm.md, "Store visits"); off: none.
+CRM_STORE_VISITS = env_bool("CRM_STORE_VISITS", True)
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 

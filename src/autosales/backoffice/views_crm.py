@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from autosales.billing.selectors import account_standing
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.errors import PermissionDenied as DomainPermissionDenied
 from autosales.crm.forms import (
@@ -53,7 +54,6 @@ from autosales.crm.tasks import activity_log_with_follow_up
 from autosales.customers.models import User
 from autosales.customers.selectors import addresses_for_organization
 from autosales.customers.staff_roles import SALESPERSON
-from autosales.orders.selectors import account_exposure
 
 CUSTOMERS_PAGE = 50
 TIMELINE_PAGE = 50
@@ -147,7 +147,7 @@ def _profile_context(request, organization, *, log_form=None, email_form=None, s
         "can_change": crm_allowed(user=user, action="change", model="profile", organization=organization),
         "can_log": crm_allowed(user=user, action="add", model="activity", organization=organization),
         "is_owner": is_owner(user=user, organization=organization),
-        "exposure": account_exposure(organization=organization) if organization.has_account_terms else None,
+        "standing": account_standing(organization=organization) if organization.has_account_terms else None,
         "time_zone": zone,
     }
 

@@ -1,6 +1,6 @@
 """The daily digest: one email a day to each salesperson, at the local hour they chose, with their overdue and
-today's tasks, their customers' orders and failed standing-order runs since the day before, and the customers
-due to reorder.
+today's tasks, their customers' orders and failed standing-order runs since the day before, their customers'
+overdue invoices, and the customers due to reorder.
 
 A `DigestSent` row for (salesperson, local date) is written with the email in one transaction; its unique key
 makes the digest once a day whatever the re-runs and workers. A day the job did not run at all (the machine was
@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from autosales.billing.models import Invoice
+from autosales.billing.selectors import shop_today
 from autosales.core import clock
 from autosales.core.timezones import time_zone_or_shop
 from autosales.crm.email_logging import inbox_for
@@ -41,7 +43,8 @@ def _salespeople() -> list[User]:
 
 def digest_contents(*, user: User, now: dt.datetime, zone: str, since: dt.datetime) -> dict:
     """What the digest of `user` tells at `now`: tasks overdue and due today (their local day), orders placed and
-    standing-order runs failed since `since` on their accounts."""
+    standing-order runs failed since `since` on their accounts, and their accounts' invoices past due (oldest due
+    first)."""
     local_today = now.astimezone(ZoneInfo(zone)).date()
     end_of_today = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo(zone))
     tasks = list(
@@ -65,12 +68,23 @@ def digest_contents(*, user: User, now: dt.datetime, zone: str, since: dt.dateti
         .select_related("standing_order__organization")
         .order_by("processed_at", "pk")[:100]
     )
+    overdue_invoices = list(
+        Invoice.objects.filter(
+            organization__in=accounts,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.OPEN,
+            due_date__lt=shop_today(),
+        )
+        .select_related("organization")
+        .order_by("due_date", "pk")[:100]
+    )
     return {
         "day": local_today,
         "overdue": [t for t in tasks if t.due_at < now],
         "today": [t for t in tasks if t.due_at >= now],
         "orders": orders,
         "failed_runs": failed,
+        "overdue_invoices": overdue_invoices,
         "due_to_reorder": customers_due_to_reorder(user=user, now=now, limit=10),
         "inbox_waiting": inbox_for(user=user).count(),
     }

@@ -2,13 +2,15 @@ from datetime import timedelta
 
 from autosales.crm.digest import digests_send
 from autosales.crm.reminders import reminders_send
+from autosales.crm.store_visits import store_visits_close
 from autosales.crm.timeline import timeline_sync
 from autosales.jobs.registry import JobResult, job
 
 
 @job("crm.timeline_sync", every=timedelta(minutes=1))
 def sync_timeline() -> JobResult:
-    """Adds orders, standing-order changes and failed runs, and the emails the shop sent, to the customers' timelines."""
+    """Adds orders, shipments, invoices, payments, reminders and credit holds, standing-order changes and failed
+    runs, and the emails the shop sent, to the customers' timelines."""
     return JobResult(items=timeline_sync())
 
 
@@ -22,3 +24,9 @@ def send_reminders() -> JobResult:
 def send_digests() -> JobResult:
     """Emails each salesperson their day at the local hour they chose: tasks, their customers' orders, failed runs."""
     return JobResult(items=digests_send())
+
+
+@job("crm.store_visits", every=timedelta(minutes=5))
+def close_store_visits() -> JobResult:
+    """Sums up each store visit of a customer's people, idle for 30 minutes, as one entry on their timeline."""
+    return JobResult(items=store_visits_close())

@@ -113,6 +113,11 @@ class ActivityKind(models.TextChoices):
     ORDER = "order", "Order"
     STANDING_ORDER = "standing_order", "Standing order"
     EMAIL_SENT = "email_sent", "Email from the shop"
+    SHIPMENT = "shipment", "Shipment"
+    INVOICE = "invoice", "Invoice or credit note"
+    PAYMENT = "payment", "Payment received"
+    ACCOUNT = "account", "Reminder or credit hold"
+    STORE_VISIT = "store_visit", "Store visit"
 
 
 LOGGED_KINDS = (ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.NOTE)

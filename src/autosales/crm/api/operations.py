@@ -108,7 +108,7 @@ def organizations_create(request, payload: ProspectIn):
 )
 def organizations_detail(request, public_id: str):
     crm_required(user=request.auth, action="view", model="profile")
-    return profile_out(_organization_loaded(request, public_id))
+    return profile_out(_organization_loaded(request, public_id), credit=True)
 
 
 @router.patch(
@@ -119,7 +119,7 @@ def organizations_detail(request, public_id: str):
 def organizations_profile_update(request, public_id: str, payload: ProfileIn):
     organization = organization_for(user=request.auth, public_id=public_id)
     profile_update(organization=organization, actor=request.auth, **payload.dict(exclude_unset=True))
-    return profile_out(_organization_loaded(request, public_id))
+    return profile_out(_organization_loaded(request, public_id), credit=True)
 
 
 # --- contacts ---

@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from autosales.billing.api import BalanceOut
 from autosales.crm.models import LOGGED_KINDS, Activity, ActivityKind, Contact, Task
 
 
@@ -25,6 +26,11 @@ class ProfileOut(Schema):
     terms: str
     credit_hold: bool
     time_zone: str
+    credit: BalanceOut | None = Field(
+        None,
+        description="Billing's figures for an account with terms (balance, overdue, credit limit, available credit); "
+        "on one organization's profile only, null in lists and for accounts that pay now.",
+    )
 
 
 class ProfileIn(Schema):

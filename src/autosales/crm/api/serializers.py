@@ -1,12 +1,14 @@
 """CRM models as the API's responses show them."""
 
+from autosales.billing.api import balance_out
 from autosales.crm.models import Activity, Contact, Profile, Task
 from autosales.crm.phones import phone_display
 from autosales.customers.models import Organization
 
 
-def profile_out(organization: Organization) -> dict:
-    """The profile as the API shows it; `crm_profile` with its tags and sharing should be loaded (lists do)."""
+def profile_out(organization: Organization, *, credit: bool = False) -> dict:
+    """The profile as the API shows it; `crm_profile` with its tags and sharing should be loaded (lists do).
+    `credit`: with billing's figures for an account with terms (a fixed few queries; one organization's page)."""
     try:
         profile = organization.crm_profile
     except Profile.DoesNotExist:
@@ -34,6 +36,7 @@ def profile_out(organization: Organization) -> dict:
         "terms": organization.terms_label,
         "credit_hold": organization.credit_hold,
         "time_zone": organization.local_time_zone,
+        "credit": balance_out(organization) if credit and organization.has_account_terms else None,
     }
 
 

@@ -224,3 +224,25 @@ def test_a_task_can_be_linked_to_one_of_the_customers_orders_only(client, sales)
 
     assert linked.status_code == 201 and linked.json()["order"] == order.public_id
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "order"
+
+
+def test_a_task_can_be_linked_to_one_of_the_customers_invoices_only(client, sales):
+    from autosales.billing.issuing import invoice_issue_for_order
+    from tests.factories import make_account_order
+
+    organization = make_organization(salesperson=sales, has_account_terms=True)
+    invoice = invoice_issue_for_order(order=make_account_order(organization=organization))
+    foreign = invoice_issue_for_order(order=make_account_order(organization=make_organization(has_account_terms=True)))
+    headers = auth(sales)
+    body = {"organization": organization.public_id, "title": "Chase the overdue invoice", "due_at": "2030-01-01T09:00Z"}
+
+    linked = send(client, "post", f"{URL}/tasks", {**body, "invoice": invoice.number}, headers)
+    refused = send(client, "post", f"{URL}/tasks", {**body, "invoice": foreign.number}, headers)
+
+    assert linked.status_code == 201 and linked.json()["invoice"] == invoice.number
+    task = Task.objects.get(public_id=linked.json()["public_id"])
+    assert task.invoice == invoice
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "invoice"
+    assert Task.objects.count() == 1
+    client.force_login(sales)
+    assert invoice.number in client.get(f"/backoffice/crm/tasks/{task.public_id}/").content.decode()

@@ -253,6 +253,9 @@ class Task(BaseModel):
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_tasks"
     )
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_tasks"
+    )
     activity = models.ForeignKey(
         Activity,
         null=True,

@@ -136,7 +136,9 @@ def tasks_for(*, user, status: str | None = Task.Status.OPEN) -> QuerySet[Task]:
     queryset = Task.objects.filter(scope_filter(user=user))
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.select_related("organization", "contact", "owner", "order").order_by("due_at", "-priority", "id")
+    return queryset.select_related("organization", "contact", "owner", "order", "invoice").order_by(
+        "due_at", "-priority", "id"
+    )
 
 
 def task_for(*, user, public_id: str) -> Task:

@@ -85,6 +85,7 @@ def task_create(
     recurrence: str = "",
     reminder_offsets=None,
     order=None,
+    invoice=None,
     activity: Activity | None = None,
 ) -> Task:
     """A task on the organization's account, owned by `owner` (default: the actor), who must work the account."""
@@ -100,6 +101,8 @@ def task_create(
         raise DomainError(CrmErrorCode.INVALID, "That person is not one of this organization's contacts.", "contact")
     if order is not None and order.organization_id != organization.pk:
         raise DomainError(CrmErrorCode.INVALID, "That order is not this organization's.", "order")
+    if invoice is not None and invoice.organization_id != organization.pk:
+        raise DomainError(CrmErrorCode.INVALID, "That invoice is not this organization's.", "invoice")
     local_day = due_at.astimezone(ZoneInfo(time_zone_of_salesperson(user=owner))).date()
     return Task.objects.create(
         organization=organization,
@@ -114,6 +117,7 @@ def task_create(
         reminder_offsets=offsets_clean(reminder_offsets) if reminder_offsets is not None else None,
         contact=contact,
         order=order,
+        invoice=invoice,
         activity=activity,
     )
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from ninja import Query, Router
 from ninja.responses import Status
 
+from autosales.billing.models import Invoice
 from autosales.core.errors import DomainError
 from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
@@ -234,18 +235,24 @@ def tasks_list(request, filters: Query[TaskFilters], paging: Query[PageParams]):
 )
 def tasks_create(request, payload: TaskIn):
     organization = organization_for(user=request.auth, public_id=payload.organization)
-    values = payload.dict(exclude={"organization", "owner", "contact", "order"})
+    values = payload.dict(exclude={"organization", "owner", "contact", "order", "invoice"})
     order = None
     if payload.order:
         order = Order.objects.filter(organization=organization, public_id=payload.order).first()
         if order is None:
             raise DomainError("invalid", "That order is not this organization's.", "order")
+    invoice = None
+    if payload.invoice:
+        invoice = Invoice.objects.filter(organization=organization, number=payload.invoice).first()
+        if invoice is None:
+            raise DomainError("invalid", "That invoice is not this organization's.", "invoice")
     task = task_create(
         organization=organization,
         actor=request.auth,
         owner=_staff_user(payload.owner, "owner") if payload.owner else None,
         contact=contact_of_organization(organization=organization, public_id=payload.contact),
         order=order,
+        invoice=invoice,
         **values,
     )
     return Status(201, task_out(task_for(user=request.auth, public_id=task.public_id)))

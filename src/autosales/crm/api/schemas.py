@@ -143,6 +143,7 @@ class TaskOut(Schema):
     recurrence: str
     reminder_offsets: list[int] | None = Field(description="Minutes before due; null: the owner's settings.")
     order: str | None = Field(description="The linked order's public id.")
+    invoice: str | None = Field(description="The linked invoice's number.")
     completed_at: dt.datetime | None
 
 
@@ -158,6 +159,9 @@ class TaskIn(Schema):
     recurrence: str = Field("", max_length=500, examples=["FREQ=MONTHLY;BYMONTHDAY=1"])
     reminder_offsets: list[int] | None = Field(None, examples=[[1440, 15]])
     order: str | None = Field(None, description="Public id of the customer's order the task is about.")
+    invoice: str | None = Field(
+        None, description="Number of the customer's invoice the task is about.", examples=["INV-2027-000123"]
+    )
 
 
 class TaskPatch(Schema):

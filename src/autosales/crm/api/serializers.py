@@ -92,5 +92,6 @@ def task_out(task: Task) -> dict:
         "recurrence": task.recurrence,
         "reminder_offsets": task.reminder_offsets,
         "order": task.order.public_id if task.order_id else None,
+        "invoice": task.invoice.number if task.invoice_id else None,
         "completed_at": task.completed_at,
     }

@@ -239,6 +239,7 @@ def make_account_order(*, organization, quantity=1, unit_price="10.00", shipping
     )
     return order
 
+
 # --- CRM ---
 
 

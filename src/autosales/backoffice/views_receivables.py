@@ -19,7 +19,7 @@ from autosales.billing.models import AccountEvent, Invoice, PaymentReceived, Unm
 from autosales.billing.payment_import import unmatched_payment_assign
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
-from autosales.billing.statements import month_parse, previous_month, statement_for
+from autosales.billing.statements import statement_for, statement_month
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_required, staff_permission_required
@@ -211,17 +211,20 @@ def payments(request):
 
 @staff_permission_required("billing.view_invoice")
 @require_GET
-def customer_statement_pdf(request, public_id: str):
-    """A customer's statement of a month (?month=YYYY-MM, else last month) as a PDF."""
+def customer_statement(request, public_id: str):
+    """A customer's statement of a month (?month=YYYY-MM, else last month) as a page, or its PDF (?format=pdf):
+    one statement, the same figures."""
     organization = _customer(public_id)
     try:
-        year, month = month_parse(request.GET["month"]) if request.GET.get("month") else previous_month(shop_today())
+        year, month = statement_month(request.GET.get("month", ""), organization=organization)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     statement = statement_for(organization=organization, year=year, month=month)
-    response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
-    return response
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
+        return response
+    return render(request, "backoffice/billing/statement.html", {"organization": organization, "statement": statement})
 
 
 @staff_permission_required("billing.view_paymentreceived")

@@ -92,9 +92,10 @@ def _shop_today():
 def dunning() -> JobResult:
     """Sends the overdue reminders due today (each once) and puts accounts on credit hold or lifts it."""
     today = _shop_today()
-    reminders = reminders_send(today=today)
+    problems: list[str] = []
+    reminders = reminders_send(today=today, problems=problems)
     held, released = credit_holds_review(today=today)
-    return JobResult(items=reminders + held + released)
+    return JobResult(items=reminders + held + released, failures=len(problems), error="; ".join(problems)[:500])
 
 
 @job("billing.send_statements", every=dt.timedelta(hours=1))

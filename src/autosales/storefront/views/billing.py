@@ -12,8 +12,8 @@ from autosales.billing.card_payments import invoices_pay_by_card
 from autosales.billing.documents import document_filename, document_pdf, statement_filename, statement_pdf
 from autosales.billing.models import Invoice
 from autosales.billing.selectors import FILTERS, account_standing, document_for_customer, documents_for_organization
-from autosales.billing.statements import month_parse, previous_month, statement_for
-from autosales.core import clock, ids
+from autosales.billing.statements import statement_for, statement_month
+from autosales.core import ids
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.permissions import member_required
 from autosales.customers.selectors import organization_for_user
@@ -121,12 +121,8 @@ def invoices_pay(request):
 
 
 def _statement_month(request, organization) -> tuple[int, int]:
-    """The month asked for (?month=YYYY-MM), else the last full month in the organization's time zone."""
-    text = request.GET.get("month", "")
-    if not text:
-        return previous_month(clock.today(organization.local_time_zone))
     try:
-        return month_parse(text)
+        return statement_month(request.GET.get("month", ""), organization=organization)
     except DomainError as exc:
         raise Http404(exc.message) from exc
 

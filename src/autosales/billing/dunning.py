@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 
@@ -141,6 +142,31 @@ def reminders_send(*, today: dt.date, problems: list[str] | None = None) -> int:
         for key, (invoice, day) in wanted.items()
         if key not in sent_already
     )
+
+
+def dunning_work_due(*, after: dt.date) -> dt.date | None:
+    """The first day after `after` on which an open invoice has a reminder or puts its account on hold (for a
+    simulation of time, which stops on that day); None if none will."""
+    rows = list(
+        Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, organization__has_account_terms=True
+        )
+        .values_list("organization_id", "due_date")
+        .distinct()
+    )
+    organizations = Organization.objects.in_bulk({organization_id for organization_id, _ in rows})
+    days = []
+    for organization_id, due_date in rows:
+        organization = organizations[organization_id]
+        try:
+            steps = reminder_days_for(organization)
+            hold = None if organization.credit_hold else hold_after_days_for(organization)
+        except (ScheduleInvalid, ImproperlyConfigured):
+            continue  # reported by the job itself
+        days += [due_date + dt.timedelta(days=step) for step in steps]
+        if hold is not None:
+            days.append(due_date + dt.timedelta(days=hold))
+    return min((day for day in days if day > after), default=None)
 
 
 def _event(organization: Organization, *, kind: str, message: str) -> AccountEvent:

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0010_organization_billing_terms'),
-        ('orders', '0006_invoiced_amounts'),
+        ('orders', '0007_invoiced_amounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

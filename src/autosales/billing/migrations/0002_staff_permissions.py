@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0001_initial"),
         ("customers", "0010_organization_billing_terms"),
-        ("orders", "0006_invoiced_amounts"),
+        ("orders", "0007_invoiced_amounts"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_product_search_index'),
-        ('orders', '0005_merge_delivery_dates_backorders'),
+        ('orders', '0006_order_open_by_promise'),
     ]
 
     operations = [

@@ -1,14 +1,13 @@
 """Back-office receivables: aging per customer, the overdue list, a customer's ledger, payments received (entry,
 allocation, list) and their CSV exports. Role `accounts` and managers; salespeople may look."""
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +19,7 @@ from autosales.billing.payment_import import unmatched_payment_assign
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
 from autosales.billing.statements import statement_for, statement_month
+from autosales.core.downloads import csv_response, pdf_response
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_required, staff_permission_required
@@ -34,15 +34,6 @@ def _customer(public_id: str) -> Organization:
     return organization
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
-
-
 @staff_permission_required("billing.view_invoice")
 @require_GET
 def receivables(request):
@@ -50,7 +41,7 @@ def receivables(request):
     on = shop_today()
     rows = aging_rows(on=on, overdue_only=request.GET.get("overdue") == "1")
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             f"aging-{on.isoformat()}.csv",
             ["customer", "currency", *BUCKETS, "total"],
             ([r.organization_name, r.currency, *r.buckets(), r.total] for r in rows),
@@ -177,7 +168,7 @@ def payment_allocate_view(request, public_id: str):
 def payments(request):
     queryset = PaymentReceived.objects.select_related("organization", "recorded_by")
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "payments.csv",
             [
                 "received_on",
@@ -221,9 +212,7 @@ def customer_statement(request, public_id: str):
         raise Http404(exc.message) from exc
     statement = statement_for(organization=organization, year=year, month=month)
     if request.GET.get("format") == "pdf":
-        response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
-        return response
+        return pdf_response(statement_pdf(statement=statement), filename=statement_filename(statement))
     return render(request, "backoffice/billing/statement.html", {"organization": organization, "statement": statement})
 
 

@@ -7,11 +7,17 @@ from django.db import DatabaseError
 
 from autosales.billing.credit_notes import CreditLine, credit_note_issue
 from autosales.billing.dunning import credit_holds_review, dunning_work_due, reminders_send
-from autosales.billing.issuing import invoice_issue_for_order, invoice_issue_for_shipment, invoice_issue_monthly
+from autosales.billing.issuing import (
+    invoice_issue_card_receipt_for_shipment,
+    invoice_issue_for_order,
+    invoice_issue_for_shipment,
+    invoice_issue_monthly,
+)
 from autosales.billing.models import Invoice, LedgerEntry
 from autosales.billing.sources import (
     cancelled_to_credit,
     card_orders_to_receipt,
+    card_shipments_to_receipt,
     months_to_invoice,
     orders_to_invoice,
     shipments_to_invoice,
@@ -49,6 +55,11 @@ def invoices_issue_due() -> tuple[int, int, str]:
 
     for shipped in shipments_to_invoice():
         attempt(f"shipment {shipped.reference}", lambda s=shipped: invoice_issue_for_shipment(shipped=s))
+    for shipped in card_shipments_to_receipt():
+        attempt(
+            f"receipt of shipment {shipped.reference}",
+            lambda s=shipped: invoice_issue_card_receipt_for_shipment(shipped=s),
+        )
     for order in [*orders_to_invoice(), *card_orders_to_receipt()]:
         attempt(f"order {order.number_display}", lambda o=order: invoice_issue_for_order(order=o))
     for remainder in cancelled_to_credit():

@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "customers/<str:public_id>/statement/", views_receivables.customer_statement, name="billing_customer_statement"
     ),
+    path("customers/<str:public_id>/charge/", views_receivables.customer_charge, name="billing_customer_charge"),
     path("payments/", views_receivables.payments, name="payments"),
     path("unmatched/", views_receivables.unmatched, name="unmatched"),
     path("unmatched/<str:public_id>/assign/", views_receivables.unmatched_assign, name="unmatched_assign"),

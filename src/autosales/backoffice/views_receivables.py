@@ -13,12 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows, aging_totals
 from autosales.billing.documents import statement_filename, statement_pdf
-from autosales.billing.forms import PaymentForm
+from autosales.billing.forms import ChargeForm, PaymentForm
+from autosales.billing.issuing import invoice_issue_manual
 from autosales.billing.models import AccountEvent, Invoice, PaymentReceived, UnmatchedPayment
 from autosales.billing.payment_import import unmatched_payment_assign
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
 from autosales.billing.statements import statement_for, statement_month
+from autosales.core import ids
 from autosales.core.downloads import csv_response, pdf_response
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
@@ -137,10 +139,38 @@ def customer_ledger(request, public_id: str):
             "open_invoices": open_invoices,
             "credits": PaymentReceived.objects.filter(organization=organization).exclude(amount_allocated=F("amount")),
             "form": form,
+            "charge_form": ChargeForm(initial={"key": ids.token(24)}),
             "today": shop_today(),
             "history": AccountEvent.objects.filter(organization=organization).select_related("invoice")[:50],
         },
     )
+
+
+@staff_permission_required("billing.add_invoice")
+@require_POST
+def customer_charge(request, public_id: str):
+    """Charge the customer a fee: an invoice of one line, on its terms, once per submitted form."""
+    organization = _customer(public_id)
+    customer_change_required(user=request.user, organization=organization)
+    form = ChargeForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        messages.error(request, problems)
+        return redirect("backoffice:billing_customer", public_id=public_id)
+    data = form.cleaned_data
+    try:
+        invoice = invoice_issue_manual(
+            organization=organization,
+            description=data["description"],
+            amount=data["amount"],
+            key=data["key"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        return redirect("backoffice:billing_customer", public_id=public_id)
+    messages.success(request, f"Invoice {invoice.number} issued ({invoice.total_money}).")
+    return redirect("backoffice:invoice_detail", public_id=invoice.public_id)
 
 
 @staff_permission_required("billing.add_paymentreceived")

@@ -29,6 +29,7 @@ from autosales.billing.ledger import ledger_record_invoice, ledger_record_paymen
 from autosales.billing.models import Invoice, InvoiceLine, PaymentReceived
 from autosales.billing.notices import invoice_email_queue
 from autosales.billing.numbering import number_take
+from autosales.billing.payments_received import amount_clean
 from autosales.billing.settlement import allocation_make, invoice_apply_credit, organization_lock
 from autosales.billing.terms import due_date_for
 from autosales.core import clock
@@ -400,6 +401,62 @@ def invoice_issue_monthly(
             actor=actor,
             currency=currency,
             customer_reference=", ".join(references)[:100],
+        )
+        invoice_apply_credit(invoice=invoice, by=actor)
+        invoice_email_queue(invoice=invoice)
+    return invoice
+
+
+MANUAL_DESCRIPTION_LIMIT = 420
+
+
+def invoice_issue_manual(*, organization: Organization, description: str, amount, key: str, actor=None) -> Invoice:
+    """An invoice of one line no order has (a fee: restocking, late payment, a service) charged by staff to an
+    on-account customer, due on its terms. Once per `key` (the form's, so a double submit issues one invoice)."""
+    description = " ".join(str(description or "").split())
+    if not description:
+        raise DomainError(BillingError.NOTHING_TO_INVOICE, "Say what the charge is for.", "description")
+    if len(description) > MANUAL_DESCRIPTION_LIMIT:
+        raise DomainError(
+            BillingError.NOTHING_TO_INVOICE,
+            f"The description is longer than {MANUAL_DESCRIPTION_LIMIT} characters.",
+            "description",
+        )
+    amount = amount_clean(amount, currency=organization.currency)
+    key = str(key or "").strip()
+    if not key or len(key) > 48:
+        raise DomainError(BillingError.IDEMPOTENCY_MISMATCH, "The form's key is missing; load the page again.", "key")
+    source_id = f"{organization.public_id}:{key}"
+    with transaction.atomic():
+        organization = organization_lock(organization.pk)
+        existing = _existing(Invoice.Source.MANUAL, source_id)
+        if existing is not None:
+            return existing
+        if not organization.has_account_terms:
+            raise DomainError(
+                BillingError.NOT_ACCOUNT_ORDER,
+                "Only customers with account terms can be charged on account.",
+                "organization",
+            )
+        draft = _Draft(
+            lines=[
+                InvoiceLine(description=description, quantity=1, unit_price=amount, line_total=amount),
+            ],
+            subtotal=amount,
+            tax=Decimal(0),
+            shipping=Decimal(0),
+            tax_name="",
+            order_invoiced={},
+            line_quantities={},
+        )
+        invoice = _issue(
+            organization=organization,
+            draft=draft,
+            source=Invoice.Source.MANUAL,
+            source_id=source_id,
+            order=None,
+            actor=actor,
+            currency=organization.currency,
         )
         invoice_apply_credit(invoice=invoice, by=actor)
         invoice_email_queue(invoice=invoice)

@@ -271,7 +271,7 @@ CURRENCY = os.environ.get("CURRENCY", "USD")
 BILLING_INVOICE_PREFIX = os.environ.get("BILLING_INVOICE_PREFIX", "INV")
 BILLING_CREDIT_NOTE_PREFIX = os.environ.get("BILLING_CREDIT_NOTE_PREFIX", "CN")
 BILLING_REMINDER_DAYS = os.environ.get("BILLING_REMINDER_DAYS", "-3,0,7,14")
-BILLING_CREDIT_HOLD_AFTER_DAYS = int(os.environ.get("BILLING_CREDIT_HOLD_AFTER_DAYS", "30"))
+BILLING_CREDIT_HOLD_AFTER_DAYS = os.environ.get("BILLING_CREDIT_HOLD_AFTER_DAYS", "30")  # checked: billing.checks
 
 # CRM email logging (docs/crm.md): the address salespeople copy or forward messages to, and the secret a mail relay
 # sends with each raw message it posts to /backoffice/crm/inbound-email/ (blank: the endpoint is off).

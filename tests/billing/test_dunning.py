@@ -101,6 +101,20 @@ def test_after_a_jump_of_the_clock_only_the_latest_reminder_goes_out():
     ]
 
 
+def test_a_before_due_reminder_is_never_sent_once_the_invoice_is_due():
+    organization = _account(reminder_days="-3,7").organization
+    with clock.frozen_at(dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC)):
+        invoice = invoice_issue_for_order(order=make_account_order(organization=organization))  # due Feb 3
+    _run(dt.date(2027, 1, 30))  # down from Jan 30: the -3 step (Jan 31) is missed
+    _run(dt.date(2027, 2, 4))  # back the day after the due date: nothing (the -3 step is over, 7 not yet)
+    assert not AccountEvent.objects.filter(kind="reminder").exists()
+    _run(dt.date(2027, 2, 10))
+    assert list(AccountEvent.objects.filter(kind="reminder").values_list("key", flat=True)) == [
+        f"reminder:{invoice.public_id}:7"
+    ]
+    assert OutboxEmail.objects.get(template="billing/reminder").context["late"] == 7
+
+
 def test_a_paid_invoice_gets_no_more_reminders_and_a_manual_hold_stays():
     organization = _account(reminder_days="0,7").organization
     with clock.frozen_at(dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC)):

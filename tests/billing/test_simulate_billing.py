@@ -35,3 +35,29 @@ def test_simulate_shows_reminders_the_credit_hold_and_statements():
     jobs = {e["job"] for e in events if e["type"] == "job"}
     assert {"billing.dunning", "billing.send_statements"} <= jobs
     assert not AccountEvent.objects.exists()  # the simulation ran on a copy
+
+
+def test_simulate_stops_on_each_reminders_day_and_the_holds_day():
+    # No standing order: without billing's own days the simulation would stop on none of them.
+    clock.set_now(dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC))
+    try:
+        checkout = make_checkout(
+            has_account_terms=True,
+            credit_limit=1_000_000,
+            billing_email="ap@sim.example",
+            reminder_days="-3,0,7,14",
+            credit_hold_after_days=30,
+        )
+        invoice_issue_for_order(order=make_account_order(organization=checkout.organization))  # due Feb 3
+        out = StringIO()
+        call_command("simulate", "--until", "2027-03-10", "--time-zone", "UTC", "--json", stdout=out)
+    finally:
+        clock.reset()
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    by_template = {}
+    for event in events:
+        if event["type"] == "email":
+            by_template.setdefault(event["template"], []).append(event["date"])
+    assert by_template["billing/reminder"] == ["2027-01-31", "2027-02-03", "2027-02-10", "2027-02-17"]
+    assert by_template["billing/credit_hold"] == ["2027-03-05"]
+    assert by_template["billing/statement"] == ["2027-02-01", "2027-03-01"]

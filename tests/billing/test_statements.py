@@ -129,3 +129,59 @@ def test_the_statement_email_carries_its_pdf(history, smtp_server):
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "statement-2027-02.pdf"
     assert "Closing balance" in PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+
+
+def test_staff_see_a_customers_statement_as_a_page_with_the_pdfs_figures(history, client):
+    from django.urls import reverse
+
+    from autosales.customers.staff_roles import ACCOUNTS
+    from tests.factories import make_staff
+
+    organization, a, b = history
+    client.force_login(make_staff(group=ACCOUNTS))
+    url = reverse("backoffice:billing_customer_statement", args=[organization.public_id])
+    account = client.get(reverse("backoffice:billing_customer", args=[organization.public_id])).content.decode()
+    assert f'href="{url}"' in account
+
+    page = client.get(url, {"month": "2027-02"})
+    assert page.status_code == 200
+    assert page.context["statement"].closing.amount == Decimal("7.00")
+    html = page.content.decode()
+    for text in ["Statement of Statement Co: February 2027", "Opening balance", "$15.00", "Closing balance", "$7.00"]:
+        assert text in html
+    assert f"Invoice {b.number}" in html and f"Invoice {a.number}" not in html  # a is January's
+    assert 'name="month" value="2027-02"' in html  # the month chooser
+
+    pdf = client.get(url, {"month": "2027-02", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Statement Co" in text and "$15.00" in text and "$7.00" in text
+
+    with clock.frozen_at(dt.datetime(2027, 3, 15, 12, tzinfo=dt.UTC)):  # no month: the last full one
+        assert client.get(url).context["statement"].period == "2027-02"
+    assert client.get(url, {"month": "2027-13"}).status_code == 404
+    assert client.get(url, {"month": "soon"}).status_code == 404
+
+
+def test_the_statement_page_takes_the_same_queries_for_few_or_many_entries(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from autosales.customers.staff_roles import ACCOUNTS
+    from tests.factories import make_staff
+
+    organization = make_organization(has_account_terms=True, credit_limit=100_000)
+    client.force_login(make_staff(group=ACCOUNTS))
+    url = reverse("backoffice:billing_customer_statement", args=[organization.public_id])
+    counts = []
+    for n in (1, 8):
+        with at(2, 5):
+            for _ in range(n):
+                invoice_issue_for_order(order=make_account_order(organization=organization))
+        with at(2, 6):
+            payment_record(organization=organization, method="cheque", amount="10.00", received_on=dt.date(2027, 2, 6))
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(url, {"month": "2027-02"}).status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1]

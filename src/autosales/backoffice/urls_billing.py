@@ -12,10 +12,9 @@ urlpatterns = [
     path("overdue/", views_receivables.overdue, name="overdue"),
     path("customers/<str:public_id>/", views_receivables.customer_ledger, name="billing_customer"),
     path(
-        "customers/<str:public_id>/statement.pdf",
-        views_receivables.customer_statement_pdf,
-        name="billing_customer_statement",
+        "customers/<str:public_id>/statement/", views_receivables.customer_statement, name="billing_customer_statement"
     ),
+    path("customers/<str:public_id>/charge/", views_receivables.customer_charge, name="billing_customer_charge"),
     path("payments/", views_receivables.payments, name="payments"),
     path("unmatched/", views_receivables.unmatched, name="unmatched"),
     path("unmatched/<str:public_id>/assign/", views_receivables.unmatched_assign, name="unmatched_assign"),

@@ -1,11 +1,9 @@
 """Back-office billing: invoices and credit notes, one document and its PDF (role `accounts`, managers; a
 salesperson may look)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +13,7 @@ from autosales.billing.errors import BillingError
 from autosales.billing.forms import CreditNoteForm
 from autosales.billing.models import Invoice
 from autosales.billing.selectors import FILTERS, document_for_staff, documents_for_staff
+from autosales.core.downloads import csv_response, pdf_response
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_required, staff_permission_required
@@ -62,9 +61,7 @@ def invoice_detail(request, public_id: str):
 @require_GET
 def invoice_pdf(request, public_id: str):
     invoice = _document(public_id)
-    response = HttpResponse(document_pdf(invoice=invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document_filename(invoice)}"'
-    return response
+    return pdf_response(document_pdf(invoice=invoice), filename=document_filename(invoice))
 
 
 def _credit_lines(request, invoice: Invoice) -> list[CreditLine]:
@@ -107,21 +104,12 @@ def credit_note_new(request, public_id: str):
     return redirect("backoffice:invoice_detail", public_id=note.public_id)
 
 
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
-
-
 @staff_permission_required("billing.view_invoice")
 @require_GET
 def invoices_csv(request):
     state = request.GET.get("state", "")
     documents = documents_for_staff(state=state if state in FILTERS else "", organization=_organization(request))
-    return _csv_response(
+    return csv_response(
         "invoices.csv",
         [
             "number",

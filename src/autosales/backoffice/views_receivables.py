@@ -1,25 +1,27 @@
 """Back-office receivables: aging per customer, the overdue list, a customer's ledger, payments received (entry,
 allocation, list) and their CSV exports. Role `accounts` and managers; salespeople may look."""
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows, aging_totals
 from autosales.billing.documents import statement_filename, statement_pdf
-from autosales.billing.forms import PaymentForm
+from autosales.billing.forms import ChargeForm, PaymentForm
+from autosales.billing.issuing import invoice_issue_manual
 from autosales.billing.models import AccountEvent, Invoice, PaymentReceived, UnmatchedPayment
 from autosales.billing.payment_import import unmatched_payment_assign
 from autosales.billing.payments_received import AllocationRequest, payment_allocate, payment_record
 from autosales.billing.selectors import account_standing, ledger_for_organization, shop_today
-from autosales.billing.statements import month_parse, previous_month, statement_for
+from autosales.billing.statements import statement_for, statement_month
+from autosales.core import ids
+from autosales.core.downloads import csv_response, pdf_response
 from autosales.core.errors import DomainError
 from autosales.customers.models import Organization
 from autosales.customers.permissions import customer_change_required, staff_permission_required
@@ -34,15 +36,6 @@ def _customer(public_id: str) -> Organization:
     return organization
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
-
-
 @staff_permission_required("billing.view_invoice")
 @require_GET
 def receivables(request):
@@ -50,7 +43,7 @@ def receivables(request):
     on = shop_today()
     rows = aging_rows(on=on, overdue_only=request.GET.get("overdue") == "1")
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             f"aging-{on.isoformat()}.csv",
             ["customer", "currency", *BUCKETS, "total"],
             ([r.organization_name, r.currency, *r.buckets(), r.total] for r in rows),
@@ -146,10 +139,38 @@ def customer_ledger(request, public_id: str):
             "open_invoices": open_invoices,
             "credits": PaymentReceived.objects.filter(organization=organization).exclude(amount_allocated=F("amount")),
             "form": form,
+            "charge_form": ChargeForm(initial={"key": ids.token(24)}),
             "today": shop_today(),
             "history": AccountEvent.objects.filter(organization=organization).select_related("invoice")[:50],
         },
     )
+
+
+@staff_permission_required("billing.add_invoice")
+@require_POST
+def customer_charge(request, public_id: str):
+    """Charge the customer a fee: an invoice of one line, on its terms, once per submitted form."""
+    organization = _customer(public_id)
+    customer_change_required(user=request.user, organization=organization)
+    form = ChargeForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        messages.error(request, problems)
+        return redirect("backoffice:billing_customer", public_id=public_id)
+    data = form.cleaned_data
+    try:
+        invoice = invoice_issue_manual(
+            organization=organization,
+            description=data["description"],
+            amount=data["amount"],
+            key=data["key"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        return redirect("backoffice:billing_customer", public_id=public_id)
+    messages.success(request, f"Invoice {invoice.number} issued ({invoice.total_money}).")
+    return redirect("backoffice:invoice_detail", public_id=invoice.public_id)
 
 
 @staff_permission_required("billing.add_paymentreceived")
@@ -177,7 +198,7 @@ def payment_allocate_view(request, public_id: str):
 def payments(request):
     queryset = PaymentReceived.objects.select_related("organization", "recorded_by")
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "payments.csv",
             [
                 "received_on",
@@ -211,17 +232,18 @@ def payments(request):
 
 @staff_permission_required("billing.view_invoice")
 @require_GET
-def customer_statement_pdf(request, public_id: str):
-    """A customer's statement of a month (?month=YYYY-MM, else last month) as a PDF."""
+def customer_statement(request, public_id: str):
+    """A customer's statement of a month (?month=YYYY-MM, else last month) as a page, or its PDF (?format=pdf):
+    one statement, the same figures."""
     organization = _customer(public_id)
     try:
-        year, month = month_parse(request.GET["month"]) if request.GET.get("month") else previous_month(shop_today())
+        year, month = statement_month(request.GET.get("month", ""), organization=organization)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     statement = statement_for(organization=organization, year=year, month=month)
-    response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
-    return response
+    if request.GET.get("format") == "pdf":
+        return pdf_response(statement_pdf(statement=statement), filename=statement_filename(statement))
+    return render(request, "backoffice/billing/statement.html", {"organization": organization, "statement": statement})
 
 
 @staff_permission_required("billing.view_paymentreceived")

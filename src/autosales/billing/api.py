@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from autosales.billing.aging import BUCKETS
@@ -24,6 +24,7 @@ from autosales.billing.selectors import (
 )
 from autosales.billing.statements import month_parse, statement_for
 from autosales.catalog.api import MoneyOut
+from autosales.core.downloads import pdf_response
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.core.http.errors import error_responses
 from autosales.core.http.pagination import Page, PageParams, paginate
@@ -208,9 +209,13 @@ def _state(filters: InvoiceFilters) -> str:
     summary="The caller's organization's invoices and credit notes, newest first",
 )
 def invoices_list(request, filters: Query[InvoiceFilters], paging: Query[PageParams]):
-    organization = _caller_organization(request)
+    return _documents_page(request, state=_state(filters), paging=paging)
+
+
+def _documents_page(request, *, state: str, paging: PageParams):
+    """A page of the caller's organization's documents in `state` (a FILTERS key, or "" for all)."""
     queryset = (
-        documents_for_organization(organization=organization, state=_state(filters))
+        documents_for_organization(organization=_caller_organization(request), state=state)
         .select_related("credited_invoice")
         .prefetch_related("lines")
     )
@@ -225,15 +230,7 @@ def invoices_list(request, filters: Query[InvoiceFilters], paging: Query[PagePar
     summary="The caller's organization's credit notes, newest first",
 )
 def credit_notes_list(request, paging: Query[PageParams]):
-    organization = _caller_organization(request)
-    queryset = (
-        documents_for_organization(organization=organization, state="credit_notes")
-        .select_related("credited_invoice")
-        .prefetch_related("lines")
-    )
-    page = paginate(request=request, queryset=queryset, params=paging)
-    today = shop_today()
-    return page.with_items([invoice_out(invoice, today=today) for invoice in page.items])
+    return _documents_page(request, state="credit_notes", paging=paging)
 
 
 @router.get(
@@ -242,8 +239,11 @@ def credit_notes_list(request, paging: Query[PageParams]):
     summary="One invoice or credit note with its lines",
 )
 def invoices_detail(request, public_id: str):
-    invoice = document_for_customer(public_id=public_id, organization=_caller_organization(request))
-    return invoice_out(invoice, today=shop_today())
+    return invoice_out(_caller_document(request, public_id), today=shop_today())
+
+
+def _caller_document(request, public_id: str) -> Invoice:
+    return document_for_customer(public_id=public_id, organization=_caller_organization(request))
 
 
 @router.get(
@@ -252,10 +252,8 @@ def invoices_detail(request, public_id: str):
     summary="The PDF of one invoice or credit note (application/pdf)",
 )
 def invoices_pdf(request, public_id: str):
-    invoice = document_for_customer(public_id=public_id, organization=_caller_organization(request))
-    response = HttpResponse(document_pdf(invoice=invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document_filename(invoice)}"'
-    return response
+    invoice = _caller_document(request, public_id)
+    return pdf_response(document_pdf(invoice=invoice), filename=document_filename(invoice))
 
 
 @router.get(

@@ -8,4 +8,4 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         # The invoice PDF is attached to emails at delivery, from the invoice's reference (see notifications.attachments).
-        from autosales.billing import documents  # noqa: F401
+        from autosales.billing import checks, documents  # noqa: F401  (and registers the start-up checks)

@@ -3,8 +3,9 @@
 - Reminders: on each day of the schedule (days from the due date, e.g. -3, 0, 7, 14) an open invoice's billing
   contacts get one email, and the account's salesperson an in-app notification. Each (invoice, day) is an
   `AccountEvent` with a unique key, written with its email in one transaction, so it is sent once however often
-  the job runs; a paid invoice is no longer open and gets none. After a jump of the clock (downtime), only the
-  latest day that has passed is sent, not a burst of the ones missed.
+  the job runs; a paid invoice is no longer open and gets none. After a jump of the clock (downtime, or the days
+  `autosales simulate` skips), only the latest day that has passed is sent, not a burst of the ones missed, and
+  a reminder before the due date is never sent once the invoice is due.
 - Credit hold: an account with an invoice overdue by N days or more (the organization's own N, else the
   shop's) is put on hold, which stops orders on account at checkout (and sends its standing orders on account to
   dunning); it is lifted as soon as nothing is overdue any more (a payment, a credit note), but only a hold that
@@ -17,39 +18,41 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 
+from autosales.billing.config import setting
 from autosales.billing.models import AccountEvent, Invoice
 from autosales.billing.notices import billing_contact_emails, document_url
 from autosales.billing.settlement import organization_lock
 from autosales.core import clock
 from autosales.customers.models import Organization
+from autosales.customers.reminder_schedule import EARLIEST_REMINDER, reminder_days_parse
 from autosales.notifications.services import email_queue, notification_create
 
 log = logging.getLogger(__name__)
 
-# Reminders before the due date reach back at most this far, so the job reads a bounded set of invoices.
-EARLIEST_REMINDER = -30
+
+class ScheduleInvalid(Exception):
+    """An organization's stored reminder schedule does not parse (it was saved before schedules were checked)."""
 
 
 def reminder_days_for(organization: Organization) -> list[int]:
-    """The organization's reminder days (sorted), else the shop's; a schedule that does not parse is the shop's."""
-    for text in (organization.reminder_days, settings.BILLING_REMINDER_DAYS):
+    """The organization's reminder days (sorted), else the shop's. A schedule that does not parse is refused
+    (ScheduleInvalid naming the organization, ImproperlyConfigured for the setting), never replaced by another."""
+    if organization.reminder_days.strip():
         try:
-            days = sorted({int(part) for part in text.split(",") if part.strip()})
-        except ValueError:
-            continue
-        if days and days[0] >= EARLIEST_REMINDER:
-            return days
-    return []
+            return reminder_days_parse(organization.reminder_days)
+        except ValueError as exc:
+            raise ScheduleInvalid(f"{organization.name}: overdue reminders (reminder_days) {exc}") from None
+    return setting("BILLING_REMINDER_DAYS")
 
 
 def hold_after_days_for(organization: Organization) -> int:
     if organization.credit_hold_after_days is not None:
         return organization.credit_hold_after_days
-    return settings.BILLING_CREDIT_HOLD_AFTER_DAYS
+    return setting("BILLING_CREDIT_HOLD_AFTER_DAYS")
 
 
 def _backoffice_invoice_url(invoice: Invoice) -> str:
@@ -98,8 +101,9 @@ def _reminder_send(invoice: Invoice, *, day: int, today: dt.date) -> bool:
     return True
 
 
-def reminders_send(*, today: dt.date) -> int:
-    """Sends the reminders due on `today` (shop date) that were not sent yet; returns how many were sent."""
+def reminders_send(*, today: dt.date, problems: list[str] | None = None) -> int:
+    """Sends the reminders due on `today` (shop date) that were not sent yet; returns how many were sent.
+    An organization whose schedule does not parse gets none; the reason is added to `problems` and logged."""
     invoices = list(
         Invoice.objects.filter(
             kind=Invoice.Kind.INVOICE,
@@ -111,12 +115,25 @@ def reminders_send(*, today: dt.date) -> int:
         .order_by("due_date", "id")
     )
     wanted: dict[str, tuple[Invoice, int]] = {}
+    schedules: dict[int, list[int]] = {}
+    refused: dict[int, str] = {}
     for invoice in invoices:
+        organization = invoice.organization
+        if organization.pk not in schedules and organization.pk not in refused:
+            try:
+                schedules[organization.pk] = reminder_days_for(organization)
+            except ScheduleInvalid as exc:
+                refused[organization.pk] = str(exc)
+                log.error("no overdue reminders for %s", exc)
         passed = [
-            day for day in reminder_days_for(invoice.organization) if invoice.due_date + dt.timedelta(days=day) <= today
+            day for day in schedules.get(organization.pk, []) if invoice.due_date + dt.timedelta(days=day) <= today
         ]
-        if passed:
+        # After downtime only the latest step that has passed goes out (with today's figures), and a step before
+        # the due date only before it: once the invoice is due, a missed "falls due soon" is not sent.
+        if passed and (passed[-1] >= 0 or today < invoice.due_date):
             wanted[f"reminder:{invoice.public_id}:{passed[-1]}"] = (invoice, passed[-1])
+    if problems is not None:
+        problems.extend(refused.values())
     sent_already = set(AccountEvent.objects.filter(key__in=list(wanted)).values_list("key", flat=True))
     # A later step sent means the ones before are over too (a paid-then-reopened case cannot happen: invoices
     # only ever get more settled), so only the latest passed step is looked at.
@@ -125,6 +142,31 @@ def reminders_send(*, today: dt.date) -> int:
         for key, (invoice, day) in wanted.items()
         if key not in sent_already
     )
+
+
+def dunning_work_due(*, after: dt.date) -> dt.date | None:
+    """The first day after `after` on which an open invoice has a reminder or puts its account on hold (for a
+    simulation of time, which stops on that day); None if none will."""
+    rows = list(
+        Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, organization__has_account_terms=True
+        )
+        .values_list("organization_id", "due_date")
+        .distinct()
+    )
+    organizations = Organization.objects.in_bulk({organization_id for organization_id, _ in rows})
+    days = []
+    for organization_id, due_date in rows:
+        organization = organizations[organization_id]
+        try:
+            steps = reminder_days_for(organization)
+            hold = None if organization.credit_hold else hold_after_days_for(organization)
+        except (ScheduleInvalid, ImproperlyConfigured):
+            continue  # reported by the job itself
+        days += [due_date + dt.timedelta(days=step) for step in steps]
+        if hold is not None:
+            days.append(due_date + dt.timedelta(days=hold))
+    return min((day for day in days if day > after), default=None)
 
 
 def _event(organization: Organization, *, kind: str, message: str) -> AccountEvent:

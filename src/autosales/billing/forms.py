@@ -1,4 +1,4 @@
-"""Forms staff fill in: a payment received, a credit note. Shared by the back office (and any other UI)."""
+"""Forms staff fill in: a payment received, a credit note, a fee charged. Shared by the back office (and any other UI)."""
 
 from django import forms
 
@@ -25,3 +25,11 @@ class CreditNoteForm(forms.Form):
     amount = forms.CharField(max_length=30, required=False)
     credit_shipping = forms.BooleanField(required=False, label="Credit the shipping")
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ChargeForm(forms.Form):
+    """A fee charged to an on-account customer: one invoice line no order has."""
+
+    description = forms.CharField(max_length=420, help_text="What it is for, e.g. Restocking fee, RMA 1042")
+    amount = forms.CharField(max_length=30)
+    key = forms.CharField(max_length=48, widget=forms.HiddenInput)

@@ -29,6 +29,7 @@ from autosales.billing.ledger import ledger_record_invoice, ledger_record_paymen
 from autosales.billing.models import Invoice, InvoiceLine, PaymentReceived
 from autosales.billing.notices import invoice_email_queue
 from autosales.billing.numbering import number_take
+from autosales.billing.payments_received import amount_clean
 from autosales.billing.settlement import allocation_make, invoice_apply_credit, organization_lock
 from autosales.billing.terms import due_date_for
 from autosales.core import clock
@@ -54,6 +55,7 @@ class WhatShipped:
     shipped_at: dt.datetime
     reference: str
     shipment_id: str  # the source id: one invoice per shipment
+    captured: Decimal | None = None  # a card order's shipment: what its capture took (its receipt's total)
 
 
 def _shop_today() -> dt.date:
@@ -258,6 +260,82 @@ def invoice_issue_for_shipment(*, shipped: WhatShipped, actor=None) -> Invoice:
     return invoice
 
 
+def _match_capture(draft: _Draft, *, order: Order, captured: Decimal) -> None:
+    """Makes a per-shipment receipt's total what its capture took (fulfillment.capture's rule shares the order's
+    shipping and tax out by the goods' share rather than charging shipping on the first part): shipping by the
+    cumulative goods' share, tax the rest, so the receipts of an order add up to its total as the captures do."""
+    goods = draft.subtotal
+    goods_before = sum(
+        (_part(line.line_total, Decimal(line.quantity_invoiced), Decimal(line.quantity), order.currency))
+        for line in order.lines.all()
+    )
+    subtotal = Decimal(order.subtotal)
+    shipping = _part(order.shipping, goods_before + goods, subtotal, order.currency) - _part(
+        order.shipping, goods_before, subtotal, order.currency
+    )
+    tax = captured - goods - shipping
+    if tax < 0:  # a cent of rounding: the capture's share was smaller than the shipping's running share
+        shipping, tax = shipping + tax, Decimal(0)
+    draft.shipping, draft.tax = shipping, tax
+    draft.order_invoiced[order.pk] = captured
+
+
+def invoice_issue_card_receipt_for_shipment(*, shipped: WhatShipped, actor=None) -> Invoice:
+    """The paid receipt of one captured shipment of a card order (PAYMENT_CAPTURE_AT_SHIPMENT): its units, for what
+    the capture took; once per shipment, whatever the retries."""
+    if shipped.captured is None:
+        raise DomainError(BillingError.NOTHING_TO_INVOICE, "The shipment's capture is not taken yet.", "shipment")
+    with transaction.atomic():
+        order = _order_locked(shipped.order_id)
+        organization = organization_lock(order.organization_id)
+        existing = _existing(Invoice.Source.RECEIPT, shipped.shipment_id)
+        if existing is not None:
+            return existing
+        if order.payment_kind != PaymentKind.CARD:
+            raise DomainError(BillingError.NOT_ACCOUNT_ORDER, "Only card orders get receipts.", "order")
+        units: dict[int, int] = defaultdict(int)
+        for line in shipped.lines:
+            units[line.order_line_id] += line.quantity
+        draft = _draft(orders={order.pk: order}, units={order.pk: dict(units)}, currency=order.currency)
+        _match_capture(draft, order=order, captured=Decimal(shipped.captured))
+        invoice = _issue(
+            organization=organization,
+            draft=draft,
+            source=Invoice.Source.RECEIPT,
+            source_id=shipped.shipment_id,
+            order=order,
+            actor=actor,
+            currency=order.currency,
+            customer_reference=order.customer_reference,
+            ship_to="\n".join(order.address_lines()),
+            shipment_reference=shipped.reference,
+            shipped_at=shipped.shipped_at,
+        )
+        _settle_by_card(
+            invoice, organization=organization, reference=f"Order {order.number_display}, {shipped.reference}", by=actor
+        )
+        invoice_email_queue(invoice=invoice)
+    return invoice
+
+
+def _settle_by_card(invoice: Invoice, *, organization: Organization, reference: str, by) -> None:
+    """A receipt is paid: the card payment that paid it, in the ledger, allocated to it."""
+    if invoice.total <= 0:
+        invoice_apply_credit(invoice=invoice, by=by)
+        return
+    payment = PaymentReceived.objects.create(
+        organization=organization,
+        method=PaymentReceived.Method.CARD,
+        currency=invoice.currency,
+        amount=invoice.total,
+        received_on=invoice.issue_date,
+        reference=reference,
+        payer=organization.name,
+    )
+    ledger_record_payment(payment=payment, at=invoice.issued_at)
+    allocation_make(invoice=invoice, amount=invoice.total, payment=payment, by=by)
+
+
 def _remaining_units(order: Order) -> dict[int, int]:
     return {
         line.pk: line.quantity - line.quantity_invoiced
@@ -288,18 +366,8 @@ def invoice_issue_for_order(*, order: Order, actor=None) -> Invoice:
             customer_reference=order.customer_reference,
             ship_to="\n".join(order.address_lines()),
         )
-        if receipt and invoice.total > 0:
-            payment = PaymentReceived.objects.create(
-                organization=organization,
-                method=PaymentReceived.Method.CARD,
-                currency=invoice.currency,
-                amount=invoice.total,
-                received_on=invoice.issue_date,
-                reference=f"Order {order.number_display}",
-                payer=organization.name,
-            )
-            ledger_record_payment(payment=payment, at=invoice.issued_at)
-            allocation_make(invoice=invoice, amount=invoice.total, payment=payment, by=actor)
+        if receipt:
+            _settle_by_card(invoice, organization=organization, reference=f"Order {order.number_display}", by=actor)
         else:
             invoice_apply_credit(invoice=invoice, by=actor)
         invoice_email_queue(invoice=invoice)
@@ -333,6 +401,62 @@ def invoice_issue_monthly(
             actor=actor,
             currency=currency,
             customer_reference=", ".join(references)[:100],
+        )
+        invoice_apply_credit(invoice=invoice, by=actor)
+        invoice_email_queue(invoice=invoice)
+    return invoice
+
+
+MANUAL_DESCRIPTION_LIMIT = 420
+
+
+def invoice_issue_manual(*, organization: Organization, description: str, amount, key: str, actor=None) -> Invoice:
+    """An invoice of one line no order has (a fee: restocking, late payment, a service) charged by staff to an
+    on-account customer, due on its terms. Once per `key` (the form's, so a double submit issues one invoice)."""
+    description = " ".join(str(description or "").split())
+    if not description:
+        raise DomainError(BillingError.NOTHING_TO_INVOICE, "Say what the charge is for.", "description")
+    if len(description) > MANUAL_DESCRIPTION_LIMIT:
+        raise DomainError(
+            BillingError.NOTHING_TO_INVOICE,
+            f"The description is longer than {MANUAL_DESCRIPTION_LIMIT} characters.",
+            "description",
+        )
+    amount = amount_clean(amount, currency=organization.currency)
+    key = str(key or "").strip()
+    if not key or len(key) > 48:
+        raise DomainError(BillingError.IDEMPOTENCY_MISMATCH, "The form's key is missing; load the page again.", "key")
+    source_id = f"{organization.public_id}:{key}"
+    with transaction.atomic():
+        organization = organization_lock(organization.pk)
+        existing = _existing(Invoice.Source.MANUAL, source_id)
+        if existing is not None:
+            return existing
+        if not organization.has_account_terms:
+            raise DomainError(
+                BillingError.NOT_ACCOUNT_ORDER,
+                "Only customers with account terms can be charged on account.",
+                "organization",
+            )
+        draft = _Draft(
+            lines=[
+                InvoiceLine(description=description, quantity=1, unit_price=amount, line_total=amount),
+            ],
+            subtotal=amount,
+            tax=Decimal(0),
+            shipping=Decimal(0),
+            tax_name="",
+            order_invoiced={},
+            line_quantities={},
+        )
+        invoice = _issue(
+            organization=organization,
+            draft=draft,
+            source=Invoice.Source.MANUAL,
+            source_id=source_id,
+            order=None,
+            actor=actor,
+            currency=organization.currency,
         )
         invoice_apply_credit(invoice=invoice, by=actor)
         invoice_email_queue(invoice=invoice)

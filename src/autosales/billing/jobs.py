@@ -6,12 +6,18 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from autosales.billing.credit_notes import CreditLine, credit_note_issue
-from autosales.billing.dunning import credit_holds_review, reminders_send
-from autosales.billing.issuing import invoice_issue_for_order, invoice_issue_for_shipment, invoice_issue_monthly
-from autosales.billing.models import Invoice
+from autosales.billing.dunning import credit_holds_review, dunning_work_due, reminders_send
+from autosales.billing.issuing import (
+    invoice_issue_card_receipt_for_shipment,
+    invoice_issue_for_order,
+    invoice_issue_for_shipment,
+    invoice_issue_monthly,
+)
+from autosales.billing.models import Invoice, LedgerEntry
 from autosales.billing.sources import (
     cancelled_to_credit,
     card_orders_to_receipt,
+    card_shipments_to_receipt,
     months_to_invoice,
     orders_to_invoice,
     shipments_to_invoice,
@@ -19,6 +25,7 @@ from autosales.billing.sources import (
 from autosales.billing.statements import statements_send
 from autosales.core import clock
 from autosales.core.errors import DomainError
+from autosales.customers.models import Organization
 from autosales.jobs.registry import JobResult, job
 
 log = logging.getLogger(__name__)
@@ -48,6 +55,11 @@ def invoices_issue_due() -> tuple[int, int, str]:
 
     for shipped in shipments_to_invoice():
         attempt(f"shipment {shipped.reference}", lambda s=shipped: invoice_issue_for_shipment(shipped=s))
+    for shipped in card_shipments_to_receipt():
+        attempt(
+            f"receipt of shipment {shipped.reference}",
+            lambda s=shipped: invoice_issue_card_receipt_for_shipment(shipped=s),
+        )
     for order in [*orders_to_invoice(), *card_orders_to_receipt()]:
         attempt(f"order {order.number_display}", lambda o=order: invoice_issue_for_order(order=o))
     for remainder in cancelled_to_credit():
@@ -76,7 +88,38 @@ def invoices_issue_due() -> tuple[int, int, str]:
     return issued, failures, error
 
 
-@job(ISSUE_INVOICES, every=dt.timedelta(minutes=5))
+def _shop_zone() -> ZoneInfo:
+    return ZoneInfo(settings.SHOP_TIME_ZONE)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=_shop_zone())
+
+
+def _next_first_of_month(moment: dt.datetime) -> dt.datetime:
+    local = moment.astimezone(_shop_zone()).date()
+    return _start_of((local.replace(day=1) + dt.timedelta(days=32)).replace(day=1))
+
+
+def _monthly_invoices_due(moment: dt.datetime) -> dt.datetime | None:
+    """The next 1st of a month, when an organization is invoiced monthly (shipments wake the job themselves)."""
+    if not Organization.objects.filter(has_account_terms=True, invoicing="monthly").exists():
+        return None
+    return _next_first_of_month(moment)
+
+
+def _dunning_due(moment: dt.datetime) -> dt.datetime | None:
+    day = dunning_work_due(after=moment.astimezone(_shop_zone()).date())
+    return _start_of(day) if day is not None else None
+
+
+def _statements_due(moment: dt.datetime) -> dt.datetime | None:
+    if not LedgerEntry.objects.filter(organization__has_account_terms=True).exists():
+        return None
+    return _next_first_of_month(moment)
+
+
+@job(ISSUE_INVOICES, every=dt.timedelta(minutes=5), work_due=_monthly_invoices_due)
 def issue_invoices() -> JobResult:
     """Invoices shipments of account orders, orders invoiced at placement, card receipts and monthly accounts;
     credits the cancelled remainder of orders invoiced before they shipped."""
@@ -85,19 +128,20 @@ def issue_invoices() -> JobResult:
 
 
 def _shop_today():
-    return clock.today(ZoneInfo(settings.SHOP_TIME_ZONE))
+    return clock.today(_shop_zone())
 
 
-@job("billing.dunning", every=dt.timedelta(hours=1))
+@job("billing.dunning", every=dt.timedelta(hours=1), work_due=_dunning_due)
 def dunning() -> JobResult:
     """Sends the overdue reminders due today (each once) and puts accounts on credit hold or lifts it."""
     today = _shop_today()
-    reminders = reminders_send(today=today)
+    problems: list[str] = []
+    reminders = reminders_send(today=today, problems=problems)
     held, released = credit_holds_review(today=today)
-    return JobResult(items=reminders + held + released)
+    return JobResult(items=reminders + held + released, failures=len(problems), error="; ".join(problems)[:500])
 
 
-@job("billing.send_statements", every=dt.timedelta(hours=1))
+@job("billing.send_statements", every=dt.timedelta(hours=1), work_due=_statements_due)
 def send_statements() -> JobResult:
     """Emails last month's statement to each account customer, once, from the 1st."""
     return JobResult(items=statements_send(today=_shop_today()))

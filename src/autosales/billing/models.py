@@ -53,6 +53,7 @@ class Invoice(BaseModel):
         RECEIPT = "receipt", "Card order receipt"
         MONTHLY = "monthly", "Monthly invoice"
         CREDIT = "credit", "Credit note"
+        MANUAL = "manual", "Charged by staff"  # a fee: lines that no order has
 
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INVOICE)

@@ -7,8 +7,7 @@ numbers of a year are 1, 2, 3, ... with no gap and no duplicate, however many is
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
+from autosales.billing.config import setting
 from autosales.billing.models import Invoice, NumberCounter
 
 
@@ -21,8 +20,8 @@ class IssuedNumber:
 
 def series_prefix(kind: str) -> str:
     if kind == Invoice.Kind.CREDIT_NOTE:
-        return settings.BILLING_CREDIT_NOTE_PREFIX
-    return settings.BILLING_INVOICE_PREFIX
+        return setting("BILLING_CREDIT_NOTE_PREFIX")
+    return setting("BILLING_INVOICE_PREFIX")
 
 
 def number_take(*, kind: str, year: int) -> IssuedNumber:

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db.models import Q
 from tqdm import tqdm
 
+from autosales.billing.config import setting
 from autosales.billing.errors import BillingError
 from autosales.billing.models import Invoice, PaymentReceived, UnmatchedPayment
 from autosales.billing.payments_received import AllocationRequest, amount_clean, payment_allocate, payment_record
@@ -131,7 +132,7 @@ def _rows(data: bytes) -> tuple[list[_Row], list[RowProblem]]:
 
 
 def _invoice_numbers(reference: str) -> list[str]:
-    prefix = re.escape(settings.BILLING_INVOICE_PREFIX)
+    prefix = re.escape(setting("BILLING_INVOICE_PREFIX"))
     return list(dict.fromkeys(m.upper() for m in re.findall(rf"{prefix}-\d{{4}}-\d{{6}}", reference, flags=re.I)))
 
 

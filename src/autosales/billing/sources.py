@@ -1,5 +1,5 @@
 """What is waiting to be invoiced: shipments of account orders, orders invoiced at placement, card orders'
-receipts, and customers' months. Each read returns only sources without their invoice, so the job that issues
+receipts (per order, or per shipment's capture), and customers' months. Each read returns only sources without their invoice, so the job that issues
 them finds nothing left once they are issued (and the invoice's unique source makes a second issue impossible).
 This is the one module of billing that reads fulfillment."""
 
@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q, Sum
 from autosales.billing.issuing import ShippedLine, WhatShipped
 from autosales.billing.models import Invoice, InvoiceLine
 from autosales.customers.models import Organization
-from autosales.fulfillment.models import Shipment, ShipmentLine
+from autosales.fulfillment.models import CaptureStatus, Shipment, ShipmentLine
 from autosales.orders.models import Order, OrderLine, OrderStatus, PaymentKind
 from autosales.orders.selectors import ACCOUNT_OPEN
 
@@ -28,11 +28,25 @@ def _invoiced(source: str, field: str = "public_id"):
 
 def shipments_to_invoice(*, limit: int = 200) -> list[WhatShipped]:
     """Shipments of on-account orders of customers invoiced per shipment that have no invoice yet, oldest first."""
-    shipments = list(
+    return _what_shipped(
         Shipment.objects.filter(order__payment_kind=PaymentKind.ACCOUNT, order__organization__invoicing="per_shipment")
         .exclude(_invoiced(Invoice.Source.SHIPMENT))
         .order_by("shipped_at", "id")[:limit]
     )
+
+
+def card_shipments_to_receipt(*, limit: int = 200) -> list[WhatShipped]:
+    """Shipments of card orders captured per shipment (PAYMENT_CAPTURE_AT_SHIPMENT) whose capture is taken and that
+    have no receipt yet, in the order they were captured: one paid receipt per capture."""
+    return _what_shipped(
+        Shipment.objects.filter(order__payment_kind=PaymentKind.CARD, capture_status=CaptureStatus.CAPTURED)
+        .exclude(_invoiced(Invoice.Source.RECEIPT))
+        .order_by("captured_at", "id")[:limit]
+    )
+
+
+def _what_shipped(shipments) -> list[WhatShipped]:
+    shipments = list(shipments)
     lines: dict[int, list[ShippedLine]] = {}
     for line in ShipmentLine.objects.filter(shipment__in=shipments).order_by("id"):
         lines.setdefault(line.shipment_id, []).append(
@@ -45,6 +59,7 @@ def shipments_to_invoice(*, limit: int = 200) -> list[WhatShipped]:
             shipped_at=shipment.shipped_at,
             reference=shipment.number,
             shipment_id=shipment.public_id,
+            captured=shipment.capture_amount if shipment.capture_status == CaptureStatus.CAPTURED else None,
         )
         for shipment in shipments
     ]
@@ -67,9 +82,13 @@ def orders_to_invoice(*, limit: int = 200) -> list[Order]:
 
 
 def card_orders_to_receipt(*, limit: int = 200) -> list[Order]:
-    """Card orders whose money is taken and that have no receipt yet."""
+    """Card orders whose money is taken at once (not per shipment) and that have no receipt yet."""
+    captured_per_shipment = Exists(
+        Shipment.objects.filter(order=OuterRef("pk")).exclude(capture_status=CaptureStatus.NONE)
+    )
     return list(
         Order.objects.filter(payment_kind=PaymentKind.CARD, status__in=CARD_PAID)
+        .exclude(captured_per_shipment)
         .exclude(_invoiced(Invoice.Source.RECEIPT))
         .filter(_uninvoiced_lines())
         .order_by("placed_at", "id")[:limit]

@@ -161,6 +161,13 @@ def previous_month(today: dt.date) -> tuple[int, int]:
     return last.year, last.month
 
 
+def statement_month(text: str, *, organization: Organization) -> tuple[int, int]:
+    """The month asked for ("YYYY-MM"; DomainError if it is not one), else the organization's last full month."""
+    if not text:
+        return previous_month(clock.today(organization.local_time_zone))
+    return month_parse(text)
+
+
 def statements_send(*, today: dt.date) -> int:
     """Emails last month's statement to every account customer with activity or a balance, once each; returns
     how many were sent. Run on any day: the month after a jump of the clock is the one just ended."""

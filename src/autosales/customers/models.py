@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
@@ -7,6 +8,7 @@ from autosales.core import ids
 from autosales.core.models import BaseModel
 from autosales.core.money import CurrencyField, MoneyField
 from autosales.core.timezones import time_zone_or_shop, validate_zone_name
+from autosales.customers.reminder_schedule import validate_reminder_days
 
 
 class User(AbstractUser):
@@ -81,9 +83,13 @@ class Organization(BaseModel):
         max_length=100,
         blank=True,
         help_text="Days relative to the due date on which to remind, e.g. -3,0,7,14; blank: the shop's default.",
+        validators=[validate_reminder_days],
     )
     credit_hold_after_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Put on credit hold this many days overdue; blank: the shop's default."
+        null=True,
+        blank=True,
+        help_text="Put on credit hold this many days overdue; blank: the shop's default.",
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
     account_balance = MoneyField(default=0, editable=False)
     salesperson = models.ForeignKey(

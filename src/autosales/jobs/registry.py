@@ -37,6 +37,9 @@ class JobSpec:
     # An exclusive job runs on one worker at a time (a lease row); a non-exclusive one claims its
     # own items (see claims.py) and may run on every worker at once.
     exclusive: bool = True
+    # For a job whose work falls on known days (reminders, the 1st of the month): the next moment after the given
+    # one at which it will have something to do, or None. A simulation of time (`autosales simulate`) stops there.
+    work_due: Callable[[dt.datetime], dt.datetime | None] | None = None
 
     @property
     def schedule_label(self) -> str:
@@ -81,6 +84,7 @@ def job(
     daily_at: dt.time | None = None,
     *,
     exclusive: bool = True,
+    work_due: Callable[[dt.datetime], dt.datetime | None] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated no-argument function as the job `name`, run on exactly one schedule."""
     if (every is None) == (daily_at is None):
@@ -97,7 +101,9 @@ def job(
             func.__qualname__,
         ):
             raise ValueError(f"job {name!r} is already registered by {existing.func.__module__}")
-        _REGISTRY[name] = JobSpec(name=name, func=func, every=every, daily_at=daily_at, exclusive=exclusive)
+        _REGISTRY[name] = JobSpec(
+            name=name, func=func, every=every, daily_at=daily_at, exclusive=exclusive, work_due=work_due
+        )
         return func
 
     return register

@@ -28,6 +28,45 @@ log = logging.getLogger(__name__)
 CHANNEL = "autosales_jobs"
 
 
+def notify_trigger_sql(*, table: str, trigger: str, function: str, job: str) -> tuple[str, str]:
+    """(create, drop) SQL of a PostgreSQL trigger that wakes `job` when rows are inserted into `table`: NOTIFY from
+    the inserting transaction itself, delivered at its commit, never for a rollback, one per statement."""
+    create = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', '{job}');
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS {trigger} ON {table};
+CREATE TRIGGER {trigger} AFTER INSERT ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"""
+    drop = f"""
+DROP TRIGGER IF EXISTS {trigger} ON {table};
+DROP FUNCTION IF EXISTS {function}();
+"""
+    return create, drop
+
+
+def notify_trigger_operation(*, table: str, trigger: str, function: str, job: str):
+    """A migration operation that adds (and on reverse removes) the trigger of `notify_trigger_sql`, on
+    PostgreSQL only (other databases have no NOTIFY: their runners poll)."""
+    from django.db import migrations
+
+    create, drop = notify_trigger_sql(table=table, trigger=trigger, function=function, job=job)
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(create)
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(drop)
+
+    return migrations.RunPython(forwards, backwards)
+
+
 class Wakeups:
     """The jobs woken since the runner last looked, and the event it sleeps on."""
 

@@ -39,7 +39,8 @@ from autosales.recurring.transitions import OPEN_RUN_STATUSES
 MIN_STEP = dt.timedelta(seconds=1)
 # Other apps' daily work that each day the simulation stops on runs too, by job name (the registry spares
 # recurring importing them): billing's invoices, overdue reminders and credit holds, and monthly statements.
-# The simulation does not stop on days of their own (a year stays seconds): they catch up as after downtime.
+# The simulation also stops on the days they say they have work (`JobSpec.work_due`: a reminder's day, a hold,
+# the 1st of a month), so each shows on its own day; on other days nothing is due and nothing is skipped.
 DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements")
 
 
@@ -91,6 +92,7 @@ def simulate(
             candidates = [next_moment(), next_receipt]
             if shipping:
                 candidates.append(next_fulfillment_moment(handling=handling, transit=transit))
+            candidates += [spec.work_due(moment) for spec in daily if spec.work_due is not None]
             candidates = [c for c in candidates if c is not None]
             moment = max(min(candidates), moment + MIN_STEP) if candidates else None
     clock.set_now(None)

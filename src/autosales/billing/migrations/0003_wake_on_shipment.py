@@ -4,34 +4,17 @@ of billing."""
 
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION autosales_billing_notify() RETURNS trigger AS $$
-BEGIN
-    PERFORM pg_notify('autosales_jobs', 'billing.issue_invoices');
-    RETURN NULL;
-END
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS billing_shipment_notify ON fulfillment_shipment;
-CREATE TRIGGER billing_shipment_notify AFTER INSERT ON fulfillment_shipment
-    FOR EACH STATEMENT EXECUTE FUNCTION autosales_billing_notify();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS billing_shipment_notify ON fulfillment_shipment;
-DROP FUNCTION IF EXISTS autosales_billing_notify();
-"""
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+from autosales.jobs.wakeups import notify_trigger_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("billing", "0002_staff_permissions"), ("fulfillment", "0001_initial")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        notify_trigger_operation(
+            table="fulfillment_shipment",
+            trigger="billing_shipment_notify",
+            function="autosales_billing_notify",
+            job="billing.issue_invoices",
+        )
+    ]

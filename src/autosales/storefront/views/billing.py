@@ -4,7 +4,7 @@ account's balance and available credit. A member sees its current organization's
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,35 +12,26 @@ from autosales.billing.card_payments import invoices_pay_by_card
 from autosales.billing.documents import document_filename, document_pdf, statement_filename, statement_pdf
 from autosales.billing.models import Invoice
 from autosales.billing.selectors import FILTERS, account_standing, document_for_customer, documents_for_organization
-from autosales.billing.statements import month_parse, previous_month, statement_for
-from autosales.core import clock, ids
-from autosales.core.errors import DomainError, NotFound
+from autosales.billing.statements import statement_for, statement_month
+from autosales.core import ids
+from autosales.core.downloads import pdf_response
+from autosales.core.errors import DomainError
 from autosales.customers.permissions import member_required
-from autosales.customers.selectors import organization_for_user
 from autosales.payments.forms import card_form_config
 from autosales.payments.providers import test_gateway
+from autosales.storefront.views.access import customer_object_or_404, customer_organization
 
 PAGE_SIZE = 25
 
 
-def _organization(request):
-    organization = organization_for_user(user=request.user)
-    if organization is None:
-        raise Http404("You do not belong to a customer organization.")
-    return organization
-
-
 def _document(request, public_id: str) -> Invoice:
-    try:
-        return document_for_customer(public_id=public_id, organization=_organization(request))
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return customer_object_or_404(request, document_for_customer, public_id=public_id)
 
 
 @login_required
 @require_GET
 def invoice_list(request):
-    organization = _organization(request)
+    organization = customer_organization(request)
     state = request.GET.get("state", "")
     if state not in FILTERS:
         state = ""
@@ -72,16 +63,14 @@ def invoice_detail(request, public_id: str):
 @require_GET
 def invoice_pdf(request, public_id: str):
     invoice = _document(request, public_id)
-    response = HttpResponse(document_pdf(invoice=invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document_filename(invoice)}"'
-    return response
+    return pdf_response(document_pdf(invoice=invoice), filename=document_filename(invoice))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def invoices_pay(request):
     """Pay open invoices by card: the chosen ones (all open ones preselected, overdue first)."""
-    organization = _organization(request)
+    organization = customer_organization(request)
     member_required(user=request.user, organization=organization)
     open_invoices = list(documents_for_organization(organization=organization, state="open").order_by("due_date", "id"))
     error = ""
@@ -121,12 +110,8 @@ def invoices_pay(request):
 
 
 def _statement_month(request, organization) -> tuple[int, int]:
-    """The month asked for (?month=YYYY-MM), else the last full month in the organization's time zone."""
-    text = request.GET.get("month", "")
-    if not text:
-        return previous_month(clock.today(organization.local_time_zone))
     try:
-        return month_parse(text)
+        return statement_month(request.GET.get("month", ""), organization=organization)
     except DomainError as exc:
         raise Http404(exc.message) from exc
 
@@ -134,11 +119,9 @@ def _statement_month(request, organization) -> tuple[int, int]:
 @login_required
 @require_GET
 def statement(request):
-    organization = _organization(request)
+    organization = customer_organization(request)
     year, month = _statement_month(request, organization)
     statement = statement_for(organization=organization, year=year, month=month)
     if request.GET.get("format") == "pdf":
-        response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
-        return response
+        return pdf_response(statement_pdf(statement=statement), filename=statement_filename(statement))
     return render(request, "storefront/billing/statement.html", {"statement": statement, "organization": organization})

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autosales.core.errors import NotFound
-from autosales.customers.models import Organization
-from autosales.customers.selectors import organization_for_user
 from autosales.recurring.models import StandingOrder
 from autosales.recurring.pages import (
     Scope,
@@ -31,6 +27,7 @@ from autosales.recurring.pages import (
 )
 from autosales.recurring.presenters import schedule_in_words
 from autosales.recurring.selectors import next_order_dates, standing_order_for, standing_orders_for_organization
+from autosales.storefront.views.access import customer_object_or_404, customer_organization
 
 PAGE_SIZE = 20
 STATUS_CHOICES = StandingOrder.Status.choices
@@ -42,18 +39,8 @@ CUSTOMER = Scope(ns="storefront", layout="storefront/standing_orders/_layout.htm
 # --- Customer access ---
 
 
-def _organization(request) -> Organization:
-    organization = organization_for_user(user=request.user)
-    if organization is None:
-        raise Http404("You do not belong to a customer organization.")
-    return organization
-
-
 def _customer_standing_order(request, public_id: str) -> StandingOrder:
-    try:
-        return standing_order_for(public_id=public_id, organization=_organization(request))
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return customer_object_or_404(request, standing_order_for, public_id=public_id)
 
 
 # --- Customer pages ---
@@ -62,7 +49,7 @@ def _customer_standing_order(request, public_id: str) -> StandingOrder:
 @login_required
 @require_GET
 def standing_order_list(request):
-    organization = _organization(request)
+    organization = customer_organization(request)
     status = request.GET.get("status", "")
     if status not in StandingOrder.Status.values:
         status = ""
@@ -91,7 +78,7 @@ def standing_order_new(request):
     return new_page(
         request,
         CUSTOMER,
-        _organization(request),
+        customer_organization(request),
         form_action=reverse("storefront:standing_order_new"),
         back_url=reverse("storefront:standing_orders"),
     )

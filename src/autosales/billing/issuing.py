@@ -222,6 +222,35 @@ def _order_locked(order_id: int) -> Order:
     return Order.objects.select_for_update().get(pk=order_id)
 
 
+def _shipment_draft(order: Order, shipped: WhatShipped) -> _Draft:
+    """The lines of what one shipment of `order` carried (a quantity below 1 refused)."""
+    units: dict[int, int] = defaultdict(int)
+    for line in shipped.lines:
+        if line.quantity < 1:
+            raise DomainError(BillingError.BAD_AMOUNT, "A shipped quantity must be at least 1.", "quantity")
+        units[line.order_line_id] += line.quantity
+    return _draft(orders={order.pk: order}, units={order.pk: dict(units)}, currency=order.currency)
+
+
+def _issue_for_shipment(
+    *, organization: Organization, order: Order, draft: _Draft, shipped: WhatShipped, source: str, actor
+) -> Invoice:
+    """Issues the invoice or receipt of one shipment, with the order's reference and the parcel's ship-to."""
+    return _issue(
+        organization=organization,
+        draft=draft,
+        source=source,
+        source_id=shipped.shipment_id,
+        order=order,
+        actor=actor,
+        currency=order.currency,
+        customer_reference=order.customer_reference,
+        ship_to="\n".join(order.address_lines()),
+        shipment_reference=shipped.reference,
+        shipped_at=shipped.shipped_at,
+    )
+
+
 def invoice_issue_for_shipment(*, shipped: WhatShipped, actor=None) -> Invoice:
     """The invoice of one shipment of an on-account order: issued once, whatever the retries."""
     order = Order.objects.only("organization_id").get(pk=shipped.order_id)
@@ -236,24 +265,14 @@ def invoice_issue_for_shipment(*, shipped: WhatShipped, actor=None) -> Invoice:
             raise DomainError(
                 BillingError.NOT_ACCOUNT_ORDER, "Only orders on account are invoiced per shipment.", "order"
             )
-        units: dict[int, int] = defaultdict(int)
-        for line in shipped.lines:
-            if line.quantity < 1:
-                raise DomainError(BillingError.BAD_AMOUNT, "A shipped quantity must be at least 1.", "quantity")
-            units[line.order_line_id] += line.quantity
-        draft = _draft(orders={order.pk: order}, units={order.pk: dict(units)}, currency=order.currency)
-        invoice = _issue(
+        draft = _shipment_draft(order, shipped)
+        invoice = _issue_for_shipment(
             organization=organization,
-            draft=draft,
-            source=Invoice.Source.SHIPMENT,
-            source_id=shipped.shipment_id,
             order=order,
+            draft=draft,
+            shipped=shipped,
+            source=Invoice.Source.SHIPMENT,
             actor=actor,
-            currency=order.currency,
-            customer_reference=order.customer_reference,
-            ship_to="\n".join(order.address_lines()),
-            shipment_reference=shipped.reference,
-            shipped_at=shipped.shipped_at,
         )
         invoice_apply_credit(invoice=invoice, by=actor)
         invoice_email_queue(invoice=invoice)
@@ -293,23 +312,15 @@ def invoice_issue_card_receipt_for_shipment(*, shipped: WhatShipped, actor=None)
             return existing
         if order.payment_kind != PaymentKind.CARD:
             raise DomainError(BillingError.NOT_ACCOUNT_ORDER, "Only card orders get receipts.", "order")
-        units: dict[int, int] = defaultdict(int)
-        for line in shipped.lines:
-            units[line.order_line_id] += line.quantity
-        draft = _draft(orders={order.pk: order}, units={order.pk: dict(units)}, currency=order.currency)
+        draft = _shipment_draft(order, shipped)
         _match_capture(draft, order=order, captured=Decimal(shipped.captured))
-        invoice = _issue(
+        invoice = _issue_for_shipment(
             organization=organization,
-            draft=draft,
-            source=Invoice.Source.RECEIPT,
-            source_id=shipped.shipment_id,
             order=order,
+            draft=draft,
+            shipped=shipped,
+            source=Invoice.Source.RECEIPT,
             actor=actor,
-            currency=order.currency,
-            customer_reference=order.customer_reference,
-            ship_to="\n".join(order.address_lines()),
-            shipment_reference=shipped.reference,
-            shipped_at=shipped.shipped_at,
         )
         _settle_by_card(
             invoice, organization=organization, reference=f"Order {order.number_display}, {shipped.reference}", by=actor

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_migrate
 
 from autosales.core import clock
 
@@ -39,9 +40,30 @@ def on_postgres():
 
 
 # Data that migrations write: the staff groups and their permissions. A transactional test empties every table
-# when it ends (the flush makes the content types and permissions again, not the groups); when a worker runs
-# ordinary tests after one, they get the groups back here, as the migrations left them when the worker began.
+# when it ends; the flush then makes the content types and permissions again (post_migrate), not the groups. They
+# are put back right there, committed, as the migrations left them when the worker began, so the tests after it
+# find them without each one making them again inside its own (rolled back) transaction.
 _staff_groups: dict[str, dict[str, list[str]]] = {}
+
+
+def _staff_groups_restore() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for name, granted in _staff_groups.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codenames in granted.items():
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+
+
+def _after_flush(sender, **kwargs) -> None:
+    from django.apps import apps
+
+    # post_migrate comes once per app, each app's permissions with it: the last app's comes after all of them.
+    if _staff_groups and sender is list(apps.get_app_configs())[-1]:
+        _staff_groups_restore()
+
+
+post_migrate.connect(_after_flush, dispatch_uid="tests-staff-groups-after-flush")
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +75,7 @@ def _migration_data(request):
     if not marked:
         request.getfixturevalue(requested[0])  # a marked test has its database already
     from axes.models import AccessAttempt
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
     from autosales.customers.staff_roles import STAFF_GROUPS
 
@@ -65,10 +87,5 @@ def _migration_data(request):
             granted = _staff_groups.setdefault(group.name, {})
             for permission in group.permissions.all():
                 granted.setdefault(permission.content_type.app_label, []).append(permission.codename)
-        return
-    if groups.count() == len(_staff_groups):
-        return
-    for name, granted in _staff_groups.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codenames in granted.items():
-            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    elif groups.count() != len(_staff_groups):
+        _staff_groups_restore()

@@ -118,6 +118,8 @@ class ActivityKind(models.TextChoices):
     PAYMENT = "payment", "Payment received"
     ACCOUNT = "account", "Reminder or credit hold"
     STORE_VISIT = "store_visit", "Store visit"
+    # Written by an automation rule (crm.automation): the task or email it made, with the rule's name
+    AUTOMATION = "automation", "Automatic action"
 
 
 LOGGED_KINDS = (ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.NOTE)
@@ -268,6 +270,10 @@ class Task(BaseModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_occurrence"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Made by an automation rule (its code, crm.automation.RULES) for one event: the key names the event, so the
+    # rule makes at most one task per event whatever the re-runs, clock jumps and concurrent workers.
+    rule = models.CharField(max_length=40, blank=True)
+    automation_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["due_at", "-priority", "id"]
@@ -279,6 +285,18 @@ class Task(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+class AutomationRule(BaseModel):
+    """The back office's switch and offset for one built-in automation rule (crm.automation.RULES); a rule with
+    no row runs with its defaults."""
+
+    code = models.CharField(max_length=40, unique=True)
+    enabled = models.BooleanField(default=True)
+    days = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Reminder(BaseModel):

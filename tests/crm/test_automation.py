@@ -46,3 +46,13 @@ def test_rule_settings_default_until_saved():
     rule_save(code="reorder_due", enabled=False, days=9)
     setting = rule_settings()["reorder_due"]
     assert (setting.enabled, setting.days) == (False, 9)
+
+
+def test_the_automation_job_runs_every_registered_pass(monkeypatch):
+    from autosales.crm import automation
+    from autosales.jobs.registry import registered_jobs
+
+    seen = []
+    monkeypatch.setattr(automation, "PASSES", [lambda *, now: seen.append(now) or 2, lambda *, now: 3])
+    result = registered_jobs()["crm.automation"].func()
+    assert result.items == 5 and len(seen) == 1

@@ -8,6 +8,7 @@ with the rule that made it, in the same transaction.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -78,6 +79,21 @@ def rule_settings() -> dict[str, RuleSetting]:
 
 def rule_setting(code: str) -> RuleSetting:
     return rule_settings()[code]
+
+
+# The passes that look for the events rules act on, each `(now) -> number of actions`; the job `crm.automation`
+# runs them all. A module that defines rules registers its pass with `@rule_pass` and is imported by crm.jobs.
+PASSES: list[Callable[..., int]] = []
+
+
+def rule_pass(func: Callable[..., int]) -> Callable[..., int]:
+    PASSES.append(func)
+    return func
+
+
+def automation_run(*, now: dt.datetime) -> int:
+    """Every rule's pass once (each skips itself when its rule is switched off); the number of actions taken."""
+    return sum(run(now=now) for run in PASSES)
 
 
 def rule_save(*, code: str, enabled: bool, days: int) -> AutomationRule:

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from autosales.core import clock
+from autosales.crm.automation import automation_run
 from autosales.crm.digest import digests_send
 from autosales.crm.reminders import reminders_send
 from autosales.crm.store_visits import store_visits_close
@@ -30,3 +32,10 @@ def send_digests() -> JobResult:
 def close_store_visits() -> JobResult:
     """Sums up each store visit of a customer's people, idle for 30 minutes, as one entry on their timeline."""
     return JobResult(items=store_visits_close())
+
+
+@job("crm.automation", every=timedelta(minutes=15))
+def run_automation() -> JobResult:
+    """The automation rules: tasks (or emails) for reorders due, follow-ups and the other built-in rules, each
+    once per event."""
+    return JobResult(items=automation_run(now=clock.now()))

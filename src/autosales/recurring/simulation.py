@@ -38,10 +38,11 @@ from autosales.recurring.transitions import OPEN_RUN_STATUSES
 # Never step by less than this, so a moment that keeps coming back cannot stall the simulation.
 MIN_STEP = dt.timedelta(seconds=1)
 # Other apps' daily work that each day the simulation stops on runs too, by job name (the registry spares
-# recurring importing them): billing's invoices, overdue reminders and credit holds, and monthly statements.
+# recurring importing them): billing's invoices, overdue reminders and credit holds, monthly statements, and the
+# CRM's automation rules.
 # The simulation also stops on the days they say they have work (`JobSpec.work_due`: a reminder's day, a hold,
 # the 1st of a month), so each shows on its own day; on other days nothing is due and nothing is skipped.
-DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements")
+DAILY_JOBS = ("billing.issue_invoices", "billing.dunning", "billing.send_statements", "crm.automation")
 
 
 def simulate(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from autosales.crm.prediction.cadence import (  # noqa: E402
+from autosales.crm.prediction.cadence import (
     cadence_of,
     next_by_last_interval,
     next_by_median_interval,

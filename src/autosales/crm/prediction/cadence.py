@@ -26,6 +26,7 @@ rules use. The method, in the order the function applies it:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def _without_top_ups(days: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Drops the top-up orders: one between two orders about a usual interval apart, or one just after the last."""
     if len(days) < 3:
         return days
-    usual = statistics.median(b[0] - a[0] for a, b in zip(days, days[1:], strict=False))
+    usual = statistics.median(b[0] - a[0] for a, b in itertools.pairwise(days))
     kept = [days[0]]
     for index in range(1, len(days)):
         day, quantity = days[index]
@@ -97,7 +98,7 @@ def _weights(cycles: list[int]) -> list[float]:
 def _phase_locked(days: list[int], usual: float) -> float:
     """The next date on a weighted line through (cycle number, date): skipped cycles count as cycles."""
     cycles = [0]
-    for a, b in zip(days, days[1:], strict=False):
+    for a, b in itertools.pairwise(days):
         cycles.append(cycles[-1] + max(1, round((b - a) / usual)))
     weights = _weights(cycles)
     total = sum(weights)
@@ -114,7 +115,7 @@ def _phase_locked(days: list[int], usual: float) -> float:
 
 def _steps(days: list[int], usual: float) -> list[float]:
     """Each interval per cycle: a skipped cycle (an interval of about two usual ones) counts as two steps."""
-    return [(b - a) / max(1, round((b - a) / usual)) for a, b in zip(days, days[1:], strict=False)]
+    return [(b - a) / max(1, round((b - a) / usual)) for a, b in itertools.pairwise(days)]
 
 
 def _drifting_with(half_life: float):
@@ -146,7 +147,7 @@ def _seasonal(days: list[int], usual: float) -> float:
 
 
 def _usual(days: list[int]) -> float:
-    return statistics.median(b - a for a, b in zip(days, days[1:], strict=False))
+    return statistics.median(b - a for a, b in itertools.pairwise(days))
 
 
 def _spread(errors: list[float]) -> float:

@@ -2,8 +2,8 @@
 expected value), and the prediction a reorder task was made for. Each in a fixed number of queries.
 
 A prediction is *covered* — nobody needs to call — when the account has ordered since (that variant, or anything
-for the overall prediction), has an open order with it, or has an active standing order with it (any active
-standing order covers the overall prediction). Coverage is read from the live orders, not from the stored rows.
+for the overall prediction), its last order is still open (not all shipped), or it has an active standing order
+with it (any active standing order covers the overall prediction). Coverage is read from the live orders, not from the stored rows.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ REORDER_RULES = ("reorder_due", "lapsing")
 
 def _covered() -> Q:
     since = OuterRef("last_order_at")
+    # an order since the last one, or the last one itself still open (its goods have not all arrived)
     orders = Order.objects.filter(organization=OuterRef("organization_id")).filter(
-        Q(placed_at__gt=since) & ~Q(status__in=NOT_LEARNED_FROM) | Q(status__in=OPEN_ORDER_STATUSES)
+        Q(placed_at__gt=since) & ~Q(status__in=NOT_LEARNED_FROM)
+        | Q(placed_at__gte=since, status__in=OPEN_ORDER_STATUSES)
     )
     with_variant = OrderLine.objects.filter(
         order__organization=OuterRef("organization_id"), variant=OuterRef("variant_id")
-    )
-    with_variant = with_variant.filter(
+    ).filter(
         Q(order__placed_at__gt=since) & ~Q(order__status__in=NOT_LEARNED_FROM)
-        | Q(order__status__in=OPEN_ORDER_STATUSES)
+        | Q(order__placed_at__gte=since, order__status__in=OPEN_ORDER_STATUSES)
     )
     active = StandingOrder.Status.ACTIVE
     standing = StandingOrder.objects.filter(organization=OuterRef("organization_id"), status=active)

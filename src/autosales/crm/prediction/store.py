@@ -13,7 +13,7 @@ import datetime as dt
 import statistics
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from autosales.core.money import quantize
 from autosales.crm.models import ReorderPrediction, SyncCursor
@@ -137,5 +137,8 @@ def predictions_refresh_if_stale(*, now: dt.datetime) -> bool:
     cursor = SyncCursor.objects.filter(source=CURSOR).first()
     if cursor is not None and cursor.position <= now < cursor.position + REFRESH_EVERY:
         return False
-    predictions_refresh(now=now)
+    try:
+        predictions_refresh(now=now)
+    except IntegrityError:
+        return False  # another worker wrote the same predictions at the same time: theirs stand
     return True

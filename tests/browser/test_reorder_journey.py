@@ -40,7 +40,7 @@ def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_or
     tubes = make_product(name="T8 tubes", price="4.50", stock=5000).variants.get()
     for day in (0, 42, 84, 126):
         clock.set_now(START + dt.timedelta(days=day))
-        make_account_order(organization=northwind, variant=tubes, quantity=40, status="delivered")
+        make_account_order(organization=northwind, variant=tubes, quantity=40, unit_price="4.50", status="delivered")
     # when the rules run four days before the predicted date (June 21)
     now = START + dt.timedelta(days=164)
     clock.set_now(now)
@@ -52,6 +52,15 @@ def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_or
     call = page.get_by_role("link", name=re.compile(r"they usually reorder T8 tubes about now"))
     expect(call).to_have_text("Call Northwind: they usually reorder T8 tubes about now (every 6 weeks, last on May 10)")
     shot(page, "reorder-task.png")
+
+    # and Northwind is on the Reorders list, due, with its expected order
+    page.get_by_role("navigation", name="CRM").get_by_role("link", name="Reorders").click()
+    row = page.locator("table.reorders tbody tr").first
+    expect(row).to_contain_text("Northwind")
+    expect(row).to_contain_text("due")
+    expect(row).to_contain_text("40 ($180.00)")
+    shot(page, "reorder-list.png")
+    page.go_back()
 
     # when they open it, go to the customer, and log the call
     call.click()

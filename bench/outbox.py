@@ -53,7 +53,7 @@ class Inbox:
         return "250 OK"
 
 
-def deliver_until_empty() -> None:
+def deliver_until_empty(*, profile: str = "") -> None:
     """The worker side of the throughput measurement (`--deliver`): delivery passes until nothing is left."""
     import django
 
@@ -62,6 +62,12 @@ def deliver_until_empty() -> None:
 
     print("ready", flush=True)
     sys.stdin.readline()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.time()
     sent = 0
     while True:
@@ -69,10 +75,13 @@ def deliver_until_empty() -> None:
         sent += result.items
         if result.items == 0:
             break
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     print(json.dumps({"sent": sent, "started": started, "ended": time.time()}), flush=True)
 
 
-def throughput(*, emails: int, inbox: Inbox, port: int) -> dict:
+def throughput(*, emails: int, inbox: Inbox, port: int, profile: str = "") -> dict:
     from django.db import transaction
 
     from autosales.notifications.delivery import message_for
@@ -89,7 +98,10 @@ def throughput(*, emails: int, inbox: Inbox, port: int) -> dict:
             )
     queue_rate = emails / (time.perf_counter() - started)
     worker = subprocess.Popen(
-        [sys.executable, __file__, "--deliver"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--deliver", *(["--profile", profile] if profile else [])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     if worker.stdout.readline().strip() != "ready":
         raise RuntimeError("the delivery process did not start")
@@ -164,10 +176,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=60, help="orders for the latency part (default 60)")
     parser.add_argument("--quick", action="store_true", help="300 emails, 30 orders")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", help="write a cProfile of the delivery process to this file")
     parser.add_argument("--deliver", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.deliver:
-        deliver_until_empty()
+        deliver_until_empty(profile=args.profile or "")
         return
     if args.quick:
         args.emails, args.orders = 300, 30
@@ -184,7 +197,7 @@ def main() -> None:
     try:
         with scratch_database("outbox", EMAIL_URL=f"smtp://127.0.0.1:{port}") as scratch:
             print(f"machine: {machine()}; database: {scratch.vendor}; SMTP: aiosmtpd on 127.0.0.1:{port}")
-            rates = throughput(emails=args.emails, inbox=inbox, port=port)
+            rates = throughput(emails=args.emails, inbox=inbox, port=port, profile=args.profile or "")
             print(f"queue (render + insert)      {rates['queue_per_s']:9.0f} emails/s")
             print(f"outbox delivery (1 process)  {rates['outbox_per_s']:9.0f} emails/s")
             print(f"raw smtplib, one connection  {rates['raw_per_s']:9.0f} emails/s")

@@ -1,5 +1,5 @@
-"""Standing orders: occurrences the scheduler processes per second when 10,000 are due at once, with one and
-with two worker processes, beside the database's own limit measured in the same run.
+"""Standing orders: occurrences the scheduler processes per second when 10,000 are due at once, with one, two and
+four worker processes, beside the database's own limit measured in the same run.
 
     .venv/bin/python bench/recurring.py                   # SQLite scratch database
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/recurring.py
@@ -11,11 +11,14 @@ Then, in one run:
 
 1. one worker process, as `autosales worker` runs the scheduler's jobs: `--count` standing orders (two
    lines each, paid as `--payment` says) all due at the same moment; `runs_materialize` until nothing is left,
-   then `runs_place` until no run is due or the budget is spent;
-2. the same with `--workers` worker processes (separate interpreters, each its own connection) on `--count`
-   new standing orders due at once;
+   then `runs_place` (batches sized to the lease, as the job claims them) until no run is due or the budget is
+   spent;
+2. the same with each number of worker processes of `--processes` (default 1,2,4: separate interpreters, each
+   its own connection), each time on `--count` new standing orders due at once;
 3. the same orders placed one by one through `place_order` in one process, without the scheduler;
 4. the reference: `pgbench` TPC-B at 1 client on the same PostgreSQL (on SQLite: none).
+
+`--profile FILE` writes a cProfile of one worker process's placing loop (the first measurement) to FILE.
 
 Placing loops stop when nothing is due or after `--seconds`; rates count what was done in the time measured.
 Runs left over when a budget ends are marked skipped before the next measurement.
@@ -44,7 +47,6 @@ from deployment import machine, pgbench_tps, scratch_database
 
 COUNT = 10_000
 SECONDS = 45.0  # per placing loop
-PLACE_BATCH = 50
 WARM_UP = 10
 ORGANIZATIONS = 100
 VARIANTS = 50
@@ -212,7 +214,7 @@ def leftovers_skip() -> int:
 # -- The measurements ----------------------------------------------------------------------------------
 
 
-def scheduler_worker(*, name: str, seconds: float) -> None:
+def scheduler_worker(*, name: str, seconds: float, profile: str = "") -> None:
     """One worker process (`--worker NAME`): says ready, waits for "go" on standard input, materializes until
     nothing is left, then places until nothing is due or the budget is spent; prints its counters as JSON."""
     import django
@@ -234,15 +236,23 @@ def scheduler_worker(*, name: str, seconds: float) -> None:
     t1 = time.time()
     placed = failures = 0
     deadline = t1 + seconds
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     with connection.execute_wrapper(place_statements):
         while time.time() < deadline:
-            # Batches smaller than the job's (200) so the loop ends close to the budget.
-            result = runs_place(now=clock.now(), worker=name, limit=PLACE_BATCH)
+            result = runs_place(now=clock.now(), worker=name)
             if not result.items:
                 break
             placed += result.items - result.failures
             failures += result.failures
     t2 = time.time()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     print(
         json.dumps(
             {
@@ -259,13 +269,16 @@ def scheduler_worker(*, name: str, seconds: float) -> None:
     connection.close()
 
 
-def measure_scheduler(*, workers: int, due: int, seconds: float, batch: str) -> tuple[Measure, Measure, int]:
+def measure_scheduler(
+    *, workers: int, due: int, seconds: float, batch: str, profile: str = ""
+) -> tuple[Measure, Measure, int]:
     """(materialize, place, failures) for `workers` worker processes on the standing orders of `batch`, due now."""
     from autosales.recurring.models import Run
 
     processes = [
         subprocess.Popen(
-            [sys.executable, __file__, "--worker", f"bench-worker-{n}", "--seconds", str(seconds)],
+            [sys.executable, __file__, "--worker", f"bench-worker-{n}", "--seconds", str(seconds)]
+            + (["--profile", profile] if profile and n == 0 else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -365,18 +378,25 @@ def main() -> None:
         "--seconds", type=float, default=SECONDS, help=f"time budget of each placing loop (default {SECONDS:.0f})"
     )
     parser.add_argument("--payment", choices=("card", "account"), default="card", help="card (tok_approve) or account")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes of the concurrent measurement")
-    parser.add_argument("--quick", action="store_true", help="1,000 due at once, 20 s budgets")
+    parser.add_argument(
+        "--processes", default="1,2,4", help="worker processes of each measurement, comma-separated (default 1,2,4)"
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 due at once, 15 s budgets")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", help="write a cProfile of the one-process placing loop to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        scheduler_worker(name=args.worker, seconds=args.seconds)
+        scheduler_worker(name=args.worker, seconds=args.seconds, profile=args.profile or "")
         return
     if args.quick:
-        args.count, args.seconds = 1_000, 20.0
-    if args.count < 1 or args.seconds <= 0 or args.workers < 2:
-        parser.error("--count and --seconds must be positive, --workers at least 2")
+        args.count, args.seconds = 1_000, 15.0
+    try:
+        levels = sorted({int(n) for n in args.processes.split(",")})
+    except ValueError:
+        parser.error(f"--processes: comma-separated whole numbers, not {args.processes!r}")
+    if args.count < 1 or args.seconds <= 0 or not levels or levels[0] != 1 or levels[-1] > 16:
+        parser.error("--count and --seconds must be positive; --processes starts at 1, at most 16")
 
     with scratch_database("recurring") as scratch:
         fixture = build_fixture()
@@ -389,20 +409,25 @@ def main() -> None:
         measure_scheduler(workers=1, due=WARM_UP, seconds=args.seconds, batch="warm-up")
         leftovers_skip()
 
-        t = time.perf_counter()
-        first_ids, _ = standing_orders_due(fixture=fixture, count=args.count, payment=args.payment, batch="one")
-        print(f"set-up: {args.count:,} standing orders bulk-inserted in {time.perf_counter() - t:.1f} s")
-        one_mat, one_place, one_failures = measure_scheduler(
-            workers=1, due=args.count, seconds=args.seconds, batch="one"
-        )
-        leftovers_skip()
-
-        standing_orders_due(fixture=fixture, count=args.count, payment=args.payment, batch="two")
-        # The first batch's runs are all placed or skipped, so only the second batch's are due now.
-        two_mat, two_place, two_failures = measure_scheduler(
-            workers=args.workers, due=args.count, seconds=args.seconds, batch="two"
-        )
-        leftovers_skip()
+        measured = {}
+        first_ids = []
+        failures = 0
+        for workers in levels:
+            t = time.perf_counter()
+            ids, _ = standing_orders_due(fixture=fixture, count=args.count, payment=args.payment, batch=f"p{workers}")
+            print(f"set-up: {args.count:,} standing orders bulk-inserted in {time.perf_counter() - t:.1f} s")
+            first_ids = first_ids or ids
+            # The runs of the measurements before are all placed or skipped, so only this batch's are due now.
+            mat, place, failed = measure_scheduler(
+                workers=workers,
+                due=args.count,
+                seconds=args.seconds,
+                batch=f"p{workers}",
+                profile=args.profile if workers == 1 else "",
+            )
+            measured[workers] = (mat, place)
+            failures += failed
+            leftovers_skip()
 
         direct, direct_failures = measure_direct(standing_order_ids=first_ids, seconds=args.seconds)
         tps = pgbench_tps(scratch, clients=1, seconds=10)
@@ -410,35 +435,42 @@ def main() -> None:
 
     print()
     print(f"{'measurement':<44} {'due':>7} {'done':>7} {'seconds':>8} {'per second':>11} {'SQL each':>9}")
-    for m in (one_mat, one_place, two_mat, two_place, direct):
+    for m in [*(m for pair in measured.values() for m in pair), direct]:
         print(f"{m.label:<44} {m.due:>7,} {m.done:>7,} {m.seconds:>8.1f} {m.rate:>11.1f} {m.statements_each:>9.1f}")
-    one = per_occurrence_rate(one_mat, one_place)
-    two = per_occurrence_rate(two_mat, two_place)
+    rates = {workers: per_occurrence_rate(*pair) for workers, pair in measured.items()}
+    one = rates[1]
     print()
-    print(f"{'occurrences per second':<44} {'rate':>7} {'vs direct':>10} {'vs pgbench 1 client':>20}")
+    header = (
+        f"{'occurrences per second':<44} {'rate':>7} {'vs 1 process':>13} {'vs direct':>10} {'vs pgbench 1 client':>20}"
+    )
+    print(header)
     reference = f"{tps:.0f} tx/s" if tps else "(SQLite: none)"
-    for label, rate in (("scheduler, 1 worker process", one), (f"scheduler, {args.workers} worker processes", two)):
+    for workers, rate in rates.items():
+        label = f"scheduler, {workers} worker process{'es' if workers > 1 else ''}"
         versus = f"{rate / tps:.4f}" if tps else "-"
-        print(f"{label:<44} {rate:>7.1f} {rate / direct.rate if direct.rate else 0:>10.2f} {versus:>20}")
-    print(f"{'direct place_order, one by one':<44} {direct.rate:>7.1f} {1:>10.2f}")
-    print(f"pgbench TPC-B, 1 client: {reference}; {args.workers} workers / 1 worker: {two / one if one else 0:.2f}")
-    if one_failures or two_failures or direct_failures:
-        print(f"refused or failed: scheduler {one_failures} + {two_failures}, direct {direct_failures}")
+        direct_ratio = rate / direct.rate if direct.rate else 0
+        print(f"{label:<44} {rate:>7.1f} {rate / one if one else 0:>13.2f} {direct_ratio:>10.2f} {versus:>20}")
+    print(f"{'direct place_order, one by one':<44} {direct.rate:>7.1f} {'':>13} {1:>10.2f}")
+    print(f"pgbench TPC-B, 1 client: {reference}")
+    if failures or direct_failures:
+        print(f"refused or failed: scheduler {failures}, direct {direct_failures}")
     print(
         "\nA scheduler occurrence is its share of materializing plus placing; 'done' counts runs made or orders"
         " placed; 'SQL each' is statements per run or order (BEGIN and COMMIT not counted)."
     )
     if args.json:
+        two = 2 if 2 in rates else levels[-1]
         Path(args.json).write_text(
             json.dumps(
                 {
                     "one_worker_per_s": one,
-                    "two_workers_per_s": two,
-                    "workers": args.workers,
+                    "two_workers_per_s": rates[two],
+                    "workers": two,
+                    "by_processes": {str(workers): rate for workers, rate in rates.items()},
                     "direct_per_s": direct.rate,
                     "pgbench_1_client_tps": tps,
                     "count": args.count,
-                    "place_sql_each": one_place.statements_each,
+                    "place_sql_each": measured[1][1].statements_each,
                 },
                 indent=2,
             )

@@ -104,13 +104,20 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
     rows.append(("checkout orders/s by clients", by_level, "—", "rising past 4 clients"))
     recurring = results["recurring"]
     tps = recurring.get("pgbench_1_client_tps")
-    one, two = recurring["one_worker_per_s"], recurring["two_workers_per_s"]
+    one = recurring["one_worker_per_s"]
+    by_processes = recurring.get("by_processes") or {
+        "1": one,
+        str(recurring["workers"]): recurring["two_workers_per_s"],
+    }
     rows.append(
         (
             f"scheduler, {recurring['count']:,} occurrences due at once",
-            f"1 worker {one:.1f}/s, {recurring['workers']} workers {two:.1f}/s ({two / one if one else 0:.2f} × one)",
+            ", ".join(
+                f"{n} process{'es' if n != '1' else ''} {rate:.1f}/s ({rate / one if one else 0:.2f} × one)"
+                for n, rate in by_processes.items()
+            ),
             f"pgbench 1 client {_fmt(tps, '{:.0f}')} tx/s; ratio {_fmt(one / tps if tps else None, '{:.4f}')}",
-            "ratio ≥ 0.05; two worker processes ≥ 1.6 × one",
+            "ratio ≥ 0.05; two worker processes ≥ 1.6 × one, four ≥ 3 × one",
         )
     )
     outbox = results["outbox"]

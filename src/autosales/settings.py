@@ -315,8 +315,12 @@ OUTBOX_MAX_ATTEMPTS = int(env_positive("OUTBOX_MAX_ATTEMPTS", 24))
 OUTBOX_BACKOFF_BASE_SECONDS = env_positive("OUTBOX_BACKOFF_BASE_SECONDS", 30)
 OUTBOX_BACKOFF_MAX_SECONDS = env_positive("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_LEASE_SECONDS = env_positive("OUTBOX_LEASE_SECONDS", 300)
-JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 900)
+# How long a worker holds a job or a claimed batch of standing-order runs; a live worker renews it, so it only
+# bounds how long the work of a worker that died waits for another (batches are sized to fit in it).
+JOBS_LEASE_SECONDS = env_positive("JOBS_LEASE_SECONDS", 300)
 JOBS_POLL_SECONDS = env_positive("JOBS_POLL_SECONDS", 5)
+# With REDIS_URL: after Redis failed to take a wake-up, how long a process stops trying (the circuit breaker).
+BROKER_PAUSE_SECONDS = env_positive("BROKER_PAUSE_SECONDS", 30)
 JOBS_TIME_ZONE = env_time_zone("JOBS_TIME_ZONE", SHOP_TIME_ZONE)
 
 # The sign-in throttle, django-axes (docs/accounts.md, "Sign-in throttle"): SIGNIN_FAILURE_LIMIT failed passwords

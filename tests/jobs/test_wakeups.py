@@ -126,12 +126,16 @@ def test_an_email_committed_by_another_process_wakes_a_worker_through_listen_not
 
 
 def test_with_celery_a_committed_email_sends_the_delivery_task_once_committed(settings, monkeypatch):
+    from autosales.jobs.broker import broker_waker
     from autosales.jobs.celery import app
 
+    # Mock: the broker's send is recorded instead of reaching Redis (a real Redis is in test_redis_outage.py).
     sent = []
     monkeypatch.setattr(app, "send_task", lambda name, args, **options: sent.append((name, args)))
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     with transaction.atomic():
         queue_in_a_transaction("celery-wake@example.com")
+        assert broker_waker().wait_idle(10)
         assert sent == []  # nothing before the commit
+    assert broker_waker().wait_idle(10)
     assert sent == [("autosales.jobs.run", ["outbox.deliver"])]

@@ -9,7 +9,7 @@ from autosales.core.errors import Conflict
 from autosales.jobs.claims import claim_batch
 from autosales.recurring.errors import RunClaimLost
 from autosales.recurring.models import Run
-from autosales.recurring.scheduler import LEASE, runs_materialize
+from autosales.recurring.scheduler import run_lease, runs_materialize
 from autosales.recurring.transitions import run_transition
 from tests.recurring.conftest import make_standing_order
 
@@ -23,9 +23,9 @@ def due_run(bulbs):
 
 
 def test_a_worker_whose_lease_was_taken_over_writes_nothing(due_run):
-    stale = claim_batch(queryset=Run.objects.all(), worker="worker-a", limit=1, lease=LEASE)[0]
-    clock.advance(LEASE + dt.timedelta(seconds=1))
-    claim_batch(queryset=Run.objects.all(), worker="worker-b", limit=1, lease=LEASE)
+    stale = claim_batch(queryset=Run.objects.all(), worker="worker-a", limit=1, lease=run_lease())[0]
+    clock.advance(run_lease() + dt.timedelta(seconds=1))
+    claim_batch(queryset=Run.objects.all(), worker="worker-b", limit=1, lease=run_lease())
 
     with pytest.raises(RunClaimLost):
         run_transition(
@@ -37,7 +37,7 @@ def test_a_worker_whose_lease_was_taken_over_writes_nothing(due_run):
 
 
 def test_the_holder_moves_the_run_and_hands_its_claim_back_in_one_write(due_run):
-    held = claim_batch(queryset=Run.objects.all(), worker="worker-a", limit=1, lease=LEASE)[0]
+    held = claim_batch(queryset=Run.objects.all(), worker="worker-a", limit=1, lease=run_lease())[0]
 
     run_transition(run=held, to=Run.Status.RETRYING, fields={"failure_code": "card_declined"}, worker="worker-a")
 

@@ -9,8 +9,8 @@ from autosales.notifications.models import Notification, OutboxEmail
 from autosales.orders.models import Order, OrderSource
 from autosales.payments.models import Payment
 from autosales.recurring.models import Run, StandingOrder
-from autosales.recurring.scheduler import LEASE, runs_materialize, runs_place, scheduler_tick
 from autosales.recurring.scheduler import placement as scheduler_placement
+from autosales.recurring.scheduler import run_lease, runs_materialize, runs_place, scheduler_tick
 from autosales.recurring.services import standing_order_update
 from tests.factories import make_staff
 from tests.recurring.conftest import START, WorkerDied, days, make_standing_order
@@ -66,13 +66,13 @@ def test_a_worker_killed_mid_batch_leaves_runs_that_are_placed_once_after_the_le
     runs_materialize()
     # A worker claims the run and dies before doing anything.
     claimed = claim_batch(
-        queryset=Run.objects.filter(status=Run.Status.SCHEDULED), worker="dead-worker", limit=10, lease=LEASE
+        queryset=Run.objects.filter(status=Run.Status.SCHEDULED), worker="dead-worker", limit=10, lease=run_lease()
     )
     assert len(claimed) == 1
     scheduler_tick()
     assert Order.objects.count() == 0, "a claimed run is left alone while its lease lasts"
 
-    clock.advance(LEASE + dt.timedelta(seconds=1))
+    clock.advance(run_lease() + dt.timedelta(seconds=1))
     scheduler_tick()
 
     run = Run.objects.get(standing_order=standing_order)
@@ -97,7 +97,7 @@ def test_a_worker_killed_after_placing_but_before_recording_does_not_order_twice
     monkeypatch.setattr(scheduler_placement, "place_order", real_place_order)
     assert Order.objects.count() == 1
 
-    clock.advance(LEASE + dt.timedelta(seconds=1))
+    clock.advance(run_lease() + dt.timedelta(seconds=1))
     scheduler_tick()
 
     run = Run.objects.get(standing_order=standing_order)
@@ -278,7 +278,7 @@ def test_a_worker_killed_mid_batch_after_placing_some_runs_leaves_their_orders_t
     assert not Run.objects.filter(status=Run.Status.PLACED).exists()
 
     # when the lease has run out and the scheduler runs again
-    clock.advance(LEASE + dt.timedelta(seconds=1))
+    clock.advance(run_lease() + dt.timedelta(seconds=1))
     scheduler_tick()
 
     # then each run has exactly one order: the first one's is found and recorded, the second is placed

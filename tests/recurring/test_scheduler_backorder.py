@@ -9,8 +9,8 @@ from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order
 from autosales.recurring.models import Run
-from autosales.recurring.scheduler import LEASE, runs_materialize, runs_place
 from autosales.recurring.scheduler import placement as scheduler_placement
+from autosales.recurring.scheduler import run_lease, runs_materialize, runs_place
 from tests.recurring.conftest import WorkerDied, make_standing_order
 
 
@@ -34,7 +34,7 @@ def test_a_crash_after_placing_still_records_the_backorder_once(bulbs, monkeypat
     monkeypatch.setattr(scheduler_placement, "place_order", real_place_order)
     assert Order.objects.count() == 1
 
-    clock.advance(LEASE + dt.timedelta(seconds=1))
+    clock.advance(run_lease() + dt.timedelta(seconds=1))
     runs_place()
 
     run = Run.objects.get(standing_order=standing_order)

@@ -13,7 +13,7 @@ from autosales.orders.models import Order
 from autosales.payments.models import Payment
 from autosales.payments.providers.test_gateway import TestGateway
 from autosales.recurring.models import Run
-from autosales.recurring.scheduler import LEASE, runs_materialize, runs_place
+from autosales.recurring.scheduler import run_lease, runs_materialize, runs_place
 from tests.factories import make_checkout
 from tests.recurring.conftest import START, make_standing_order
 
@@ -83,7 +83,7 @@ def test_a_run_whose_lease_ran_out_mid_batch_is_placed_once_by_whichever_worker_
         if len(calls) == 1:
             clock.set_now(due + dt.timedelta(minutes=4, seconds=30))
         elif len(calls) == 2:
-            clock.set_now(due + LEASE + dt.timedelta(seconds=1))
+            clock.set_now(due + run_lease() + dt.timedelta(seconds=1))
             worker_b = threading.Thread(target=_pass, args=("worker-b",))
             worker_b.start()
             worker_b.join()

@@ -191,3 +191,26 @@ def claims_write_each(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*set_params, *params, worker, *where_params])
         return cursor.rowcount
+
+
+class BatchPace:
+    """How long one item takes on this worker (a moving average), to claim batches that fit well inside a lease.
+
+    A batch is sized so that it takes about a quarter of the lease at the pace seen so far, at most `cap` items:
+    a worker renews its lease long before it runs out, a slow item (a slow gateway or mail server) makes the
+    next batches smaller, and a worker that dies holds back at most one small batch for one lease.
+    """
+
+    def __init__(self, *, first_guess_seconds: float = 0.5) -> None:
+        self.seconds_each = first_guess_seconds
+        self._lock = threading.Lock()
+
+    def batch_size(self, *, lease: dt.timedelta, cap: int) -> int:
+        fits = lease.total_seconds() / 4 / max(self.seconds_each, 1e-3)
+        return max(1, min(cap, int(fits)))
+
+    def observe(self, *, items: int, seconds: float) -> None:
+        if items <= 0:
+            return
+        with self._lock:
+            self.seconds_each = 0.7 * self.seconds_each + 0.3 * (seconds / items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 import traceback
 from collections import defaultdict
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from autosales.core import clock
+from autosales.jobs.broker import broker_wake
 from autosales.jobs.claims import worker_id
 from autosales.jobs.models import JobState
 from autosales.jobs.registry import JobResult, JobSpec, job_spec, registered_jobs
@@ -102,6 +104,34 @@ def _finish(*, spec: JobSpec, worker: str, result: JobResult, error: str, durati
         JobState.objects.filter(name=spec.name, locked_by=worker).update(locked_by="", locked_until=None)
 
 
+class _LeaseKeeper(threading.Thread):
+    """Renews an exclusive job's lease every third of JOBS_LEASE_SECONDS while the job runs, so a job may run
+    longer than its lease on a live worker, and a dead worker's job is free again within one lease."""
+
+    def __init__(self, *, name: str, worker: str) -> None:
+        super().__init__(name=f"autosales-lease-{name}", daemon=True)
+        self.job, self.worker = name, worker
+        self._done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        from django.db import connection as own
+
+        try:
+            while not self._done.wait(_lease().total_seconds() / 3):
+                JobState.objects.filter(name=self.job, locked_by=self.worker).update(
+                    locked_until=clock.now() + _lease()
+                )
+        except Exception:
+            log.warning("could not renew the lease of job %s", self.job, exc_info=True)
+        finally:
+            own.close()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(10)
+
+
 def _as_result(value: object) -> JobResult:
     if isinstance(value, JobResult):
         return value
@@ -120,11 +150,15 @@ def job_execute(*, name: str, worker: str | None = None, only_if_due: bool = Tru
     began = time.monotonic()
     error = ""
     result = JobResult()
+    keeper = _LeaseKeeper(name=name, worker=worker) if spec.exclusive else None
     try:
         result = _as_result(spec.func())
     except Exception as exc:
         log.exception("job %s failed", name)
         error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+    finally:
+        if keeper is not None:
+            keeper.stop()
     duration = dt.timedelta(seconds=time.monotonic() - began)
     _finish(spec=spec, worker=worker, result=result, error=error, duration=duration)
     return JobOutcome(
@@ -226,13 +260,11 @@ def job_wake_on_commit(*, name: str) -> None:
 
 
 def job_wake(*, name: str) -> None:
-    """Tell workers that `name` has work now: the in-process runner at once, and Celery when REDIS_URL is set."""
+    """Tell workers that `name` has work now: the in-process runner at once, and Celery when REDIS_URL is set.
+
+    The Celery wake-up is handed to a sender thread (`jobs.broker`): the caller (a web request) never waits for
+    Redis, and while Redis is away the workers find the work at their next look at the database.
+    """
     wakeups.add([name])
     if settings.REDIS_URL:
-        try:
-            from autosales.jobs.celery import app
-
-            app.send_task("autosales.jobs.run", args=[name], retry=False)
-        except Exception:
-            # Waking is an optimisation: beat still runs the job on its schedule.
-            log.warning("could not wake Celery workers for %s", name, exc_info=True)
+        broker_wake(name=name)

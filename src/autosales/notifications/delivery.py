@@ -21,7 +21,7 @@ from django.db import DatabaseError
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
-from autosales.jobs.claims import claims_extend, claims_write_each, worker_id
+from autosales.jobs.claims import BatchPace, claims_extend, claims_write_each, worker_id
 from autosales.jobs.registry import JobResult, job
 from autosales.jobs.services import job_more_work
 from autosales.notifications.attachments import RENDER, attachment_render
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # A worker keeps its SMTP connection open between passes; one unused this long is closed and opened afresh.
 KEEP_IDLE_SECONDS = 60
+# How long an email takes here: batches are sized to fit well inside OUTBOX_LEASE_SECONDS (a slow server, smaller
+# batches), at most OUTBOX_BATCH_SIZE.
+_pace = BatchPace(first_guess_seconds=0.05)
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,6 @@ def outbox_deliver_pass(
     worker that dies mid-batch leaves them to be sent again after the lease.
     """
     worker = worker or worker_id()
-    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     sent = failures = 0
     last_error = ""
@@ -351,7 +353,10 @@ def outbox_deliver_pass(
         kept, config_error = None, str(exc)
     transport_name = kept.name if kept is not None else ""
     for _ in range(max_batches):
-        batch = outbox_claim_due(worker=worker, limit=batch_size)
+        started = time.monotonic()
+        batch = outbox_claim_due(
+            worker=worker, limit=batch_size or _pace.batch_size(lease=lease, cap=settings.OUTBOX_BATCH_SIZE)
+        )
         if not batch:
             break
         claimed_at = time.monotonic()
@@ -375,6 +380,7 @@ def outbox_deliver_pass(
                 sender.send(email)
         sender.settle()
         sent += sender.outcomes.record(worker=worker, transport=transport_name)
+        _pace.observe(items=len(batch), seconds=time.monotonic() - started)
         failures += sender.failures
         last_error = sender.last_error or last_error
         if sender.unreachable:

@@ -2,8 +2,7 @@ from datetime import timedelta
 
 from autosales.jobs.registry import JobResult, job
 from autosales.jobs.services import job_more_work
-from autosales.recurring.scheduler import notices_send, runs_materialize, runs_place
-from autosales.recurring.scheduler.placement import BATCH
+from autosales.recurring.scheduler import notices_send, runs_due_exist, runs_materialize, runs_place
 
 
 @job("recurring.materialize", every=timedelta(minutes=5))
@@ -28,7 +27,7 @@ def place_due_runs() -> JobResult:
     first = True
     while True:
         result = runs_place()
-        if first and result.items >= BATCH:
+        if first and result.items and runs_due_exist():
             job_more_work(name="recurring.place")  # more than a batch is due: idle workers join in
         first = False
         total = JobResult(items=total.items + result.items, failures=total.failures + result.failures)

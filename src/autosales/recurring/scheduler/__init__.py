@@ -21,19 +21,21 @@ import datetime as dt
 from django.db.models import Q
 
 from autosales.core import clock
+from autosales.jobs.claims import claimable_filter
 from autosales.recurring.models import Run
 from autosales.recurring.scheduler.materialize import runs_materialize
 from autosales.recurring.scheduler.notices import notices_send
-from autosales.recurring.scheduler.placement import LEASE, run_idempotency_key, runs_place
+from autosales.recurring.scheduler.placement import run_idempotency_key, run_lease, runs_place
 from autosales.recurring.scheduler.result import PassResult
 from autosales.recurring.transitions import OPEN_RUN_STATUSES
 
 __all__ = [
-    "LEASE",
     "PassResult",
     "notices_send",
     "run_idempotency_key",
+    "run_lease",
     "runs_due_count",
+    "runs_due_exist",
     "runs_materialize",
     "runs_place",
     "scheduler_tick",
@@ -55,3 +57,10 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> PassResult:
 def runs_due_count(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     return Run.objects.filter(Q(status__in=OPEN_RUN_STATUSES), next_attempt_at__lte=now).count()
+
+
+def runs_due_exist(*, now: dt.datetime | None = None) -> bool:
+    """Whether some run is due and not held by a worker (more work than one batch: other workers may join in)."""
+    now = now or clock.now()
+    due = Run.objects.filter(Q(status__in=OPEN_RUN_STATUSES), next_attempt_at__lte=now)
+    return due.filter(claimable_filter(now=now)).exists()

@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from autosales.checkout.placement import ADDRESS_FIELDS, LineRequest, PaymentRequest, place_order
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.customers.models import Address
-from autosales.jobs.claims import claim_batch, claim_release, claims_extend, claims_write_each, worker_id
+from autosales.jobs.claims import (
+    BatchPace,
+    claim_batch,
+    claim_release,
+    claims_extend,
+    claims_write_each,
+    worker_id,
+)
 from autosales.orders.models import Order, OrderSource, OrderStatus, PaymentKind
 from autosales.payments.models import PaymentMethodOnFile
 from autosales.pricing.shipping import ShippingMethod
@@ -37,11 +46,16 @@ log = logging.getLogger(__name__)
 
 # Processing later than this after the due time marks the run late (the scheduler was not running).
 LATE_AFTER = dt.timedelta(hours=1)
-# A worker's hold on one run: renewed when it starts the run, far longer than one checkout takes
-# (checkout's own lease is 60 seconds, a twin waits 15), so a live worker never loses a run it works on.
-LEASE = dt.timedelta(minutes=5)
-# Runs claimed at once: few enough that the last is started well inside the batch's lease.
+# Runs claimed at once, at most: the batch is sized to the lease (`BatchPace`), so the last run is started well
+# inside it and a worker that dies holds back at most this many runs, for one lease.
 BATCH = 20
+_pace = BatchPace()
+
+
+def run_lease() -> dt.timedelta:
+    """A worker's hold on a claimed batch of runs (JOBS_LEASE_SECONDS), renewed once half of it has gone: it must be
+    far longer than one checkout takes (checkout's own lease is 60 seconds, a twin waits 15)."""
+    return dt.timedelta(seconds=settings.JOBS_LEASE_SECONDS)
 
 
 def standing_lines(standing_order: StandingOrder) -> list[LineRequest]:
@@ -94,7 +108,7 @@ class _Batch:
     placed: list[tuple[Run, Order, bool]] = field(default_factory=list)
 
 
-def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: str | None = None) -> PassResult:
+def runs_place(*, now: dt.datetime | None = None, limit: int | None = None, worker: str | None = None) -> PassResult:
     """Claims due runs and places each through place_order: at most one order per run, whoever runs this.
 
     On top of each run's `place_order`, a batch costs a fixed number of statements (the claim, its standing
@@ -105,11 +119,13 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
     now = now or clock.now()
     worker = worker or worker_id()
     result = PassResult()
+    lease = run_lease()
+    started = time.monotonic()
     claimed = claim_batch(
         queryset=Run.objects.filter(status__in=OPEN_RUN_STATUSES, next_attempt_at__lte=now),
         worker=worker,
-        limit=limit,
-        lease=LEASE,
+        limit=limit or _pace.batch_size(lease=lease, cap=BATCH),
+        lease=lease,
         order_by=("next_attempt_at", "pk"),
     )
     if not claimed:
@@ -133,6 +149,7 @@ def runs_place(*, now: dt.datetime | None = None, limit: int = BATCH, worker: st
             result.failures += 1
         result.events.append(event)
     _placed_record(batch, now=now, result=result)
+    _pace.observe(items=len(claimed), seconds=time.monotonic() - started)
     return result
 
 
@@ -241,11 +258,12 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
 def _lease_keep(batch: _Batch, *, rest: list[Run], now: dt.datetime, result: PassResult) -> None:
     """Once half the lease has gone, records the runs placed so far and renews the lease of those left in the
     batch (one statement each); drops those lost."""
-    if clock.now() - batch.claimed_at < LEASE / 2:
+    lease = run_lease()
+    if clock.now() - batch.claimed_at < lease / 2:
         return
     _placed_record(batch, now=now, result=result)
     pks = [run.pk for run in rest if run.pk in batch.held]
-    batch.held = (batch.held - set(pks)) | claims_extend(model=Run, pks=pks, worker=batch.worker, lease=LEASE)
+    batch.held = (batch.held - set(pks)) | claims_extend(model=Run, pks=pks, worker=batch.worker, lease=lease)
     batch.claimed_at = clock.now()
 
 

@@ -176,6 +176,7 @@ def test_a_rule_set_to_email_queues_one_email_from_its_template():
     subject, text, _ = outbox_email_render(email=email)
     assert subject == f"Did {order.number_display} arrive, {checkout.organization.name}?"
     assert order.number_display in text and str(order.total_money) in text
+    assert f"Hello from {rep.get_full_name() or rep.username}" in text and "rep@shop.example" in text  # signed
     (entry,) = Activity.objects.filter(kind=ActivityKind.AUTOMATION, data__rule="order_delivered")
     assert entry.data["outbox"] == email.public_id and subject in entry.subject
     assert not Task.objects.filter(rule="order_delivered").exists()

@@ -81,7 +81,9 @@ def test_two_automation_passes_at_once_make_one_task_per_event(on_postgres):
     clock.set_now(NOW)
     sales = make_salesperson()
     follow_up_rules_run(now=NOW)  # the rules' cursors start here
-    checkouts = [make_checkout(stock=100, salesperson=sales, has_account_terms=True) for _ in range(3)]
+    checkouts = [
+        make_checkout(stock=100, salesperson=sales, has_account_terms=True, credit_limit=10_000) for _ in range(3)
+    ]
     orders = [place_test_order(checkout, quantity=1, kind="account") for checkout in checkouts]
     clock.set_now(NOW + dt.timedelta(days=2))
 

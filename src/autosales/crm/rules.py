@@ -241,7 +241,7 @@ def _failed_run_acts(runs: Sequence[Run], setting: RuleSetting) -> list[Act]:
             Act(
                 key=f"run:{run.pk}",
                 organization_id=organization.pk,
-                title=f"Call {organization.name}: {name}'s order of {run.scheduled_for:%b %d} failed",
+                title=f"Call {organization.name}: the order of {run.scheduled_for:%b %d} from {name} failed",
                 due_at=run.processed_at + dt.timedelta(days=setting.days),
                 values=_values(organization, standing_order=name, run_date=f"{run.scheduled_for:%b %d, %Y}"),
                 to=_person_email(standing_order.created_by, organization),

@@ -230,3 +230,24 @@ def test_the_job_tells_the_simulation_when_a_rule_will_act():
     due = automation_work_due(clock.now())
     # The first order's welcome call the next day, the delivered order's follow-up three days later.
     assert due is not None and due.date() == (START + dt.timedelta(days=1)).date()
+
+
+def test_an_overdue_invoice_emails_its_billing_contacts_once():
+    _, checkout = _account(billing_email="ap@harbor.example, cfo@harbor.example")
+    rule_save(code="invoice_overdue", enabled=True, days=5, action="email")
+    clock.set_now(START)
+    automation_run(now=clock.now())
+    _delivered_order(checkout)
+    invoices_issue_due()
+    (invoice,) = Invoice.objects.filter(organization=checkout.organization, kind="invoice")
+
+    clock.set_now(START + dt.timedelta(days=60))  # downtime past the day it fell 5 days overdue
+    automation_run(now=clock.now())
+    automation_run(now=clock.now())
+
+    (email,) = OutboxEmail.objects.filter(template="crm/message")
+    assert email.to == ["ap@harbor.example", "cfo@harbor.example"]
+    subject, text, _ = outbox_email_render(email=email)
+    assert subject == f"Invoice {invoice.number} is {(clock.today() - invoice.due_date).days} days overdue"
+    assert str(invoice.balance) in text
+    assert not Task.objects.filter(rule="invoice_overdue").exists()

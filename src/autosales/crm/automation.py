@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -295,10 +295,9 @@ def email_queue_once(
     rule: str,
     key: str,
     organization: Organization,
-    to: str,
+    to: str | list[str],
     subject: str,
     body: str,
-    related: models.Model | None = None,
     sender: User | None = None,
 ) -> Activity | None:
     """The email `rule` owes the customer for the event `key`, queued in the outbox (template crm/message, signed by
@@ -309,20 +308,21 @@ def email_queue_once(
         return None
     spec = RULES[rule]
     sender = sender or organization.salesperson
+    recipients = [to] if isinstance(to, str) else list(to)
     try:
         with transaction.atomic():
             activity = Activity.objects.create(
                 organization=organization,
                 at=clock.now(),
                 kind=ActivityKind.AUTOMATION,
-                subject=f"Email to {to}: {subject}"[:300],
+                subject=f"Email to {', '.join(recipients)}: {subject}"[:300],
                 body=f"Made by the rule “{spec.label}”.\n\n{body}",
                 direction=Activity.Direction.OUTBOUND,
-                data={"rule": rule, "to": [to]},
+                data={"rule": rule, "to": recipients},
                 source_key=automation_key,
             )
             email = email_queue(
-                to=to,
+                to=recipients,
                 template=MESSAGE_TEMPLATE,
                 context={"subject": subject, "body": body, "sender": sender, "contact_name": ""},
                 related=activity,

@@ -154,7 +154,8 @@ class Act:
     title: str
     due_at: dt.datetime
     values: dict
-    to: str = ""
+    # The customer's address, or a function finding it (asked only for an event acted on, by email).
+    to: str | list[str] | Callable[[], list[str]] = ""
     priority: int = Task.Priority.NORMAL
     kind: str = Task.Kind.CALL
     order: Order | None = None
@@ -263,7 +264,6 @@ def _overdue_acts(invoices: Sequence[Invoice], setting: RuleSetting) -> list[Act
     for invoice in invoices:
         organization = invoice.organization
         act_day = invoice.due_date + dt.timedelta(days=setting.days)
-        recipients = billing_contact_emails(organization=organization) if setting.emails else []
         acts.append(
             Act(
                 key=f"invoice:{invoice.pk}",
@@ -278,7 +278,7 @@ def _overdue_acts(invoices: Sequence[Invoice], setting: RuleSetting) -> list[Act
                     due_date=f"{invoice.due_date:%b %d, %Y}",
                     days_overdue=str(max((today - invoice.due_date).days, setting.days)),
                 ),
-                to=", ".join(recipients),
+                to=lambda organization=organization: billing_contact_emails(organization=organization),
                 kind=Task.Kind.CALL,
                 invoice=invoice,
             )
@@ -390,12 +390,13 @@ def _act(source: EventSource, acts: list[Act], setting: RuleSetting) -> int:
     made = 0
     for act in todo:
         organization = organizations[act.organization_id]
-        if setting.emails and act.to:
+        to = (act.to() if callable(act.to) else act.to) if setting.emails else ""
+        if to:
             result = email_queue_once(
                 rule=code,
                 key=act.key,
                 organization=organization,
-                to=act.to,
+                to=to,
                 subject=placeholders_fill(setting.email_subject, act.values),
                 body=placeholders_fill(setting.email_body, act.values),
             )

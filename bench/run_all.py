@@ -25,7 +25,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DOC = ROOT / "docs" / "performance.md"
-BENCHMARKS = ("checkout", "catalog", "recurring", "outbox", "journey", "fulfillment")
+BENCHMARKS = ("checkout", "catalog", "recurring", "outbox", "journey", "fulfillment", "reorder")
 
 
 def run(name: str, *, quick: bool, out: Path) -> tuple[dict | list, str]:
@@ -142,6 +142,16 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
     )
     if "journey" in results:
         rows.append(_journey_row(results["journey"]))
+    if "reorder" in results:
+        reorder = results["reorder"]["regular"]
+        rows.append(
+            (
+                f"reorder prediction, regular customers within ±7 days ({results['reorder']['customers']:,} synthetic)",
+                f"{reorder['method']:.1%}",
+                f"last interval {reorder['last interval']:.1%}, median interval {reorder['median interval']:.1%}",
+                "≥ 80 %, ahead of both",
+            )
+        )
     return rows
 
 
@@ -172,7 +182,8 @@ def write_doc(*, results: dict, printed: dict, quick: bool, database: str, machi
         "```sh",
         ".venv/bin/pip install -e '.[production,test]'",
         f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/run_all.py{' --quick' if quick else ''}",
-        "# or one benchmark: .venv/bin/python bench/checkout.py | catalog.py | recurring.py | outbox.py | journey.py | fulfillment.py",
+        "# or one benchmark: .venv/bin/python bench/checkout.py | catalog.py | recurring.py | outbox.py | journey.py"
+        " | fulfillment.py | reorder.py",
         "```",
         "",
         "Each benchmark makes its own scratch database (dropped afterwards) and talks only to 127.0.0.1.",

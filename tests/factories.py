@@ -208,8 +208,11 @@ def standing_order_form(checkout, **overrides) -> dict:
 # --- billing ---
 
 
-def make_account_order(*, organization, quantity=1, unit_price="10.00", shipping="5.00", tax="0.00", **fields):
-    """An on-account order of one line, written directly (no checkout): for billing tests that need many orders."""
+def make_account_order(
+    *, organization, quantity=1, unit_price="10.00", shipping="5.00", tax="0.00", variant=None, **fields
+):
+    """An on-account order of one line (of `variant`, else of a made-up SKU), placed now, written directly (no
+    checkout): for tests that need many orders."""
     from autosales.core import clock
     from autosales.orders.models import Order, OrderLine
 
@@ -235,7 +238,13 @@ def make_account_order(*, organization, quantity=1, unit_price="10.00", shipping
         **fields,
     )
     OrderLine.objects.create(
-        order=order, sku=f"SKU-{n}", name=f"Bulb {n}", quantity=quantity, unit_price=unit_price, line_total=subtotal
+        order=order,
+        variant=variant,
+        sku=variant.sku if variant else f"SKU-{n}",
+        name=f"{variant.product.name} {variant.name}" if variant else f"Bulb {n}",
+        quantity=quantity,
+        unit_price=unit_price,
+        line_total=subtotal,
     )
     return order
 

@@ -1,11 +1,12 @@
-"""Customers due to reorder: an account ordering by hand at a usual interval that has passed, not one on a
-standing order, and only the salesperson's own accounts."""
+"""Customers due to reorder: an account ordering by hand at a usual rhythm whose predicted date has passed, not
+one on a standing order, and only the salesperson's own accounts."""
 
 import datetime as dt
 
 import pytest
 
 from autosales.core import clock
+from autosales.crm.prediction.store import predictions_refresh
 from autosales.crm.reorder import customers_due_to_reorder
 from autosales.orders.models import Order
 from tests.factories import make_checkout, make_organization, make_salesperson, place_test_order
@@ -34,6 +35,8 @@ def test_an_account_past_its_usual_interval_is_due_and_others_are_not():
     make_standing_order(automatic, start=dt.date(2027, 6, 30))
     _orders_every(others, 14, 4)
 
+    Order.objects.update(status="delivered")  # an order still open covers the next one
+    predictions_refresh(now=START + dt.timedelta(days=70))
     due = customers_due_to_reorder(user=sales, now=START + dt.timedelta(days=70))
 
     assert [(d.organization.name, d.usual_days, d.days_late) for d in due] == [("Late Co", 14, 14)]

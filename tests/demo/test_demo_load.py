@@ -216,3 +216,25 @@ def test_demo_load_sets_up_automation_rules_and_a_chain():
     settings = rule_settings()
     assert settings["first_order"].emails and settings["invoice_overdue"].days == 10
     assert RuleStep.objects.filter(rule="order_delivered", outcome="no_answer").exists()
+
+
+def test_demo_load_gives_regular_customers_whose_reorders_come_due():
+    from autosales.core import clock
+    from autosales.crm.automation import automation_run
+    from autosales.crm.models import ReorderPrediction, Task
+    from autosales.crm.reorder import customers_due_to_reorder
+
+    demo_load()
+    assert demo_load().created == 0
+
+    regular = ReorderPrediction.objects.filter(variant__isnull=False, confidence__gte=0.5)
+    assert {p.organization.name for p in regular} >= {"Northwind Facilities Management", "Harbor View Hotels"}
+    sales = User.objects.get(username="sales")
+    due = {d.organization.name for d in customers_due_to_reorder(user=sales, now=clock.now())}
+    assert "Harbor View Hotels" in due  # a few days late; Northwind is on a standing order for its bulbs
+
+    automation_run(now=clock.now())
+    titles = set(Task.objects.filter(rule__in=["reorder_due", "lapsing"]).values_list("title", flat=True))
+    assert any(t.startswith("Call Northwind Facilities Management: they usually reorder T8") for t in titles)
+    assert any(t.startswith("Call Harbor View Hotels: they usually reorder PAR30") for t in titles)
+    assert any(t.startswith("Win back Summit School District") for t in titles)

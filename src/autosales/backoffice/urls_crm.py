@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from autosales.backoffice import views_crm, views_crm_automation, views_crm_email, views_crm_tasks
+from autosales.backoffice import views_crm, views_crm_automation, views_crm_email, views_crm_reorders, views_crm_tasks
 
 urlpatterns = [
     path("", views_crm_tasks.my_tasks_view, name="crm_tasks"),
     path("customers/", views_crm.customers, name="crm_customers"),
+    path("reorders/", views_crm_reorders.reorders, name="crm_reorders"),
+    path("reorders.csv", views_crm_reorders.reorders_csv, name="crm_reorders_csv"),
     path("customers/new/", views_crm.prospect_new, name="crm_prospect_new"),
     path("customers/<str:public_id>/", views_crm.profile, name="crm_profile"),
     path("customers/<str:public_id>/edit/", views_crm.profile_edit, name="crm_profile_edit"),

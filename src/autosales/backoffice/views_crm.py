@@ -31,6 +31,8 @@ from autosales.crm.models import LOGGED_KINDS, ActivityKind, Task
 from autosales.crm.outreach import email_write
 from autosales.crm.permissions import crm_allowed, crm_user, is_owner
 from autosales.crm.phones import phone_display
+from autosales.crm.prediction.cadence import REGULAR_CONFIDENCE
+from autosales.crm.prediction.selectors import predictions_of
 from autosales.crm.selectors import (
     contact_for,
     contact_of_organization,
@@ -149,6 +151,8 @@ def _profile_context(request, organization, *, log_form=None, email_form=None, s
         "is_owner": is_owner(user=user, organization=organization),
         "standing": account_standing(organization=organization) if organization.has_account_terms else None,
         "time_zone": zone,
+        "predictions": predictions_of(organization=organization),
+        "regular_confidence": REGULAR_CONFIDENCE,
     }
 
 

@@ -16,6 +16,7 @@ from autosales.crm.calendar import calendar_feed, owner_by_calendar_token
 from autosales.crm.forms import SettingsForm, SnoozeForm, TaskForm, domain_error_to_form, local_datetime
 from autosales.crm.models import Task
 from autosales.crm.permissions import crm_allowed, sees_every_account
+from autosales.crm.prediction.selectors import standing_order_offer_for, standing_order_offer_query
 from autosales.crm.reorder import customers_due_to_reorder
 from autosales.crm.sales_settings import calendar_token_renew, sales_settings_ensure, sales_settings_update
 from autosales.crm.selectors import (
@@ -87,6 +88,16 @@ def _task_form_initial(task: Task, zone: str) -> dict:
     }
 
 
+def _standing_order_offer_url(task: Task) -> str:
+    """The back office's new standing order for the task's customer, filled in with the predicted reorder the task
+    was made for; blank for other tasks."""
+    prediction = standing_order_offer_for(task=task)
+    if prediction is None:
+        return ""
+    url = reverse("backoffice:standing_order_new", args=[task.organization.public_id])
+    return f"{url}?{standing_order_offer_query(prediction=prediction, today=clock.today())}"
+
+
 def _task_page(request, task: Task, *, form=None, status=200):
     zone = time_zone_of_salesperson(user=request.user)
     contacts = list(contacts_of(organization=task.organization))
@@ -100,6 +111,7 @@ def _task_page(request, task: Task, *, form=None, status=200):
             "owners": _salespeople_for(task.organization),
             "can_change": crm_allowed(user=request.user, action="change", model="task", organization=task.organization),
             "reminders": list(task.reminders.order_by("-sent_at")),
+            "standing_order_offer_url": _standing_order_offer_url(task),
         },
         status=status,
     )

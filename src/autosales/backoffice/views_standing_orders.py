@@ -193,10 +193,12 @@ def standing_order_new(request, organization_public_id: str):
     if organization is None:
         raise Http404("No such customer.")
     customer_change_required(user=request.user, organization=organization)
+    offered = "sku" in request.GET or "every_weeks" in request.GET
     return pages.new_page(
         request,
         STAFF,
         organization,
         form_action=reverse("backoffice:standing_order_new", args=[organization.public_id]),
         back_url=reverse("backoffice:standing_orders"),
+        prefill=pages.prefill_from_query(request.GET, today=clock.today()) if offered else None,
     )

@@ -4,6 +4,7 @@ from autosales.core import clock
 from autosales.crm import rules  # noqa: F401  (registers the follow-up rules' pass)
 from autosales.crm.automation import automation_actions_since, automation_run, automation_work_due
 from autosales.crm.digest import digests_send
+from autosales.crm.prediction import passes as reorder_passes  # noqa: F401 (registers the reorder rules' passes)
 from autosales.crm.reminders import reminders_send
 from autosales.crm.store_visits import store_visits_close
 from autosales.crm.timeline import timeline_sync

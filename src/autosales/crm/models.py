@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from autosales.core import ids
 from autosales.core.models import BaseModel
+from autosales.core.money import CurrencyField, Money, MoneyField
 from autosales.core.timezones import validate_zone_name
 from autosales.customers.models import Organization
 
@@ -437,3 +438,43 @@ class EmailAttachment(BaseModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReorderPrediction(BaseModel):
+    """What an account's own orders (standing orders left out) say of its next one: of one variant, or with no
+    variant of any order at all. Rewritten from the order history by crm.prediction.store; never edited."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reorder_predictions")
+    variant = models.ForeignKey("catalog.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(help_text="Ordering days learned from")
+    last_order_at = models.DateTimeField()
+    interval_days = models.FloatField()
+    next_on = models.DateField(db_index=True)
+    expected_quantity = models.PositiveIntegerField()
+    currency = CurrencyField()
+    expected_value = MoneyField(help_text="Expected quantity at the last price (any product: the usual order)")
+    confidence = models.FloatField(help_text="1: ordered like clockwork; 0: no rhythm")
+
+    class Meta:
+        ordering = ["next_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "variant"],
+                condition=Q(variant__isnull=False),
+                name="reorder_prediction_one_per_variant",
+            ),
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(variant__isnull=True), name="reorder_prediction_one_overall"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.variant or 'any order'} · {self.next_on}"
+
+    @property
+    def every_weeks(self) -> int:
+        return max(1, round(self.interval_days / 7))
+
+    @property
+    def expected(self) -> Money:
+        return Money(self.expected_value, self.currency)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 
 from autosales.cart.selectors import cart_summary
 from autosales.cart.session import cart_for_request
+from autosales.catalog.models import Variant
 from autosales.checkout.selectors import payment_options_for, shipping_methods_for
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -354,9 +355,62 @@ def _cart_rows(request, organization: Organization) -> list[LineRow]:
     ]
 
 
-def new_page(request, scope: Scope, organization: Organization, *, form_action: str, back_url: str):
-    """Set up a standing order for `organization`: a customer for their own, or staff on the customer's behalf."""
+@dataclass(frozen=True)
+class Prefill:
+    """What a new standing order is offered with from elsewhere (a customer's predicted reorder): one item, every
+    N weeks from a date. Read from the page's query string; a value that does not parse is left out."""
+
+    sku: str = ""
+    quantity: int | None = None
+    every_weeks: int | None = None
+    start_date: dt.date | None = None
+
+
+def prefill_from_query(query, *, today: dt.date) -> Prefill:
+    def number(name: str, low: int, high: int) -> int | None:
+        value = query.get(name, "")
+        return int(value) if value.isdigit() and low <= int(value) <= high else None
+
+    try:
+        start = dt.date.fromisoformat(query.get("start", ""))
+    except ValueError:
+        start = None
+    return Prefill(
+        sku=query.get("sku", "").strip()[:64],
+        quantity=number("quantity", 1, 1_000_000),
+        every_weeks=number("every_weeks", 1, 52),
+        start_date=start if start is not None and start > today else None,
+    )
+
+
+def _prefilled(initial: dict, prefill: Prefill) -> tuple[dict, list[LineRow]]:
+    if prefill.every_weeks is not None:
+        initial |= {"interval": "week", "every": prefill.every_weeks}
+    if prefill.start_date is not None:
+        initial |= {"start_date": prefill.start_date, "weekday": prefill.start_date.weekday()}
+        initial["day_of_month"] = prefill.start_date.day
+    variant = Variant.objects.select_related("product").filter(sku=prefill.sku).first() if prefill.sku else None
+    if variant is None:
+        return initial, []
+    name = f"{variant.product.name} {variant.name}".strip()
+    return initial, [LineRow(sku=variant.sku, quantity=str(prefill.quantity or ""), name=name)]
+
+
+def new_page(
+    request,
+    scope: Scope,
+    organization: Organization,
+    *,
+    form_action: str,
+    back_url: str,
+    prefill: Prefill | None = None,
+):
+    """Set up a standing order for `organization`: a customer for their own, or staff on the customer's behalf
+    (optionally offered with an item and a rhythm, `prefill`)."""
     initial = _new_initial(organization)
+    prefilled_rows: list[LineRow] = []
+    if prefill is not None and request.method != "POST":
+        initial, prefilled_rows = _prefilled(initial, prefill)
     schedule_form = ScheduleForm(request.POST or None, initial=initial)
     terms_form = TermsForm(request.POST or None, organization=organization, initial=initial)
     # Staff cannot see the customer's cart: "from the cart" is the customer's own page only.
@@ -394,7 +448,7 @@ def new_page(request, scope: Scope, organization: Organization, *, form_action: 
                 return redirect(f"{scope.ns}:standing_order_detail", public_id=standing_order.public_id)
         status = 400
     else:
-        lines = LinesInput(rows=_cart_rows(request, organization) if from_cart else [])
+        lines = LinesInput(rows=_cart_rows(request, organization) if from_cart else prefilled_rows)
     return render(
         request,
         "storefront/standing_orders/new.html",

@@ -1,15 +1,12 @@
 """`autosales billing import-payments FILE.csv | journal`: a bank export of payments in, the accounting journal out."""
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from autosales.billing.journal import journal_csv
 from autosales.billing.payment_import import PaymentsFileRejected, payments_import
-
-MAX_ERRORS_SHOWN = 200
+from autosales.catalog.imports.command_line import csv_file_read, csv_import_arguments_add, row_errors_write
 
 
 def _date(value: str) -> dt.date:
@@ -27,9 +24,7 @@ class Command(BaseCommand):
         importing = actions.add_parser(
             "import-payments", help="record payments from a CSV (date, amount, reference, payer)"
         )
-        importing.add_argument("file", metavar="FILE", help='CSV file (UTF-8); "-" reads stdin')
-        importing.add_argument("--dry-run", action="store_true", help="match and report, record nothing")
-        importing.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the others")
+        csv_import_arguments_add(importing)
         journal = actions.add_parser("journal", help="the accounting journal of a period as CSV")
         journal.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
         journal.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
@@ -42,22 +37,14 @@ class Command(BaseCommand):
             self._journal(_date(options["start"]), _date(options["end"]), options.get("output"))
 
     def _import(self, file: str, *, dry_run: bool, skip_invalid: bool) -> None:
-        if file == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            try:
-                data = Path(file).read_bytes()
-            except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-                raise CommandError(f"{file}: {exc.strerror.lower()}") from None
+        data = csv_file_read(file)
         try:
             outcome = payments_import(data=data, dry_run=dry_run, skip_invalid=skip_invalid, progress=self.stderr._out)
         except PaymentsFileRejected as rejected:
-            for error in rejected.errors[:MAX_ERRORS_SHOWN]:
-                self.stderr.write(str(error))
+            row_errors_write(self, rejected.errors)
             hint = "" if any(e.line == 1 for e in rejected.errors) else " (--skip-invalid imports the valid rows)"
             raise CommandError(f"{file}: {rejected.message}{hint}") from None
-        for error in outcome.errors[:MAX_ERRORS_SHOWN]:
-            self.stderr.write(str(error))
+        row_errors_write(self, outcome.errors)
         if outcome.unmatched:
             self.stdout.write("Unmatched (record these by hand in the back office):")
             for line, row in outcome.unmatched:

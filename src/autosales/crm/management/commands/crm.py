@@ -6,15 +6,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from autosales.catalog.imports.command_line import csv_file_read, csv_import_arguments_add, row_errors_write
 from autosales.core.errors import DomainError
 from autosales.crm.email_logging import email_log
 from autosales.crm.exports import contacts_export
 from autosales.crm.imports import ImportRejected, contacts_import
 from autosales.crm.models import LoggedEmail
 from autosales.customers.models import User
-
-# Enough to fix a file; the count of the rest is printed.
-MAX_ERRORS_SHOWN = 200
 
 
 def _messages(path: str | None):
@@ -53,9 +51,7 @@ class Command(BaseCommand):
         log = actions.add_parser("log-email", help="log raw RFC 822 messages on the customers' timelines")
         log.add_argument("path", nargs="?", help="an .eml file, an mbox file or a maildir; stdin when left out")
         imports = actions.add_parser("import", help="import organizations and contacts from a CSV file")
-        imports.add_argument("file", metavar="FILE", help='CSV file (UTF-8, with or without BOM); "-" reads stdin')
-        imports.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
-        imports.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the others")
+        csv_import_arguments_add(imports)
         imports.add_argument("--as", dest="username", help="import as this salesperson or manager (their rule applies)")
         export = actions.add_parser("export", help="export organizations and contacts as CSV")
         export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
@@ -79,28 +75,16 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=username, is_active=True).first()
             if actor is None:
                 raise CommandError(f"--as {username}: no such active user")
-        if file == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            try:
-                data = Path(file).read_bytes()
-            except FileNotFoundError:
-                raise CommandError(f"{file}: no such file") from None
-            except IsADirectoryError:
-                raise CommandError(f"{file}: is a directory, not a CSV file") from None
-            except PermissionError:
-                raise CommandError(f"{file}: permission denied") from None
+        data = csv_file_read(file)
         try:
             result = contacts_import(
                 data=data, actor=actor, dry_run=dry_run, skip_invalid=skip_invalid, progress=self.stderr._out
             )
         except ImportRejected as rejected:
-            for error in rejected.errors[:MAX_ERRORS_SHOWN]:
-                self.stderr.write(str(error))
+            row_errors_write(self, rejected.errors)
             hint = " (--skip-invalid imports the valid rows)" if rejected.errors else ""
             raise CommandError(f"{file}: {rejected.message}{hint}") from None
-        for error in result.errors[:MAX_ERRORS_SHOWN]:
-            self.stderr.write(str(error))
+        row_errors_write(self, result.errors)
         verb = "would be" if dry_run else "were"
         text = (
             f"{file}: {result.rows} rows; organizations: {result.organizations_created} {verb} created, "

@@ -15,7 +15,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0006_automation'),
+        ('crm', '0007_reorder_prediction'),
     ]
 
     operations = [

@@ -70,3 +70,26 @@ def test_timeline_syncs_at_once_write_each_entry_once(on_postgres):
 
     keys = list(Activity.objects.values_list("source_key", flat=True))
     assert len(keys) == len(set(keys)) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_automation_passes_at_once_make_one_task_per_event(on_postgres):
+    from autosales.crm.automation import automation_run
+    from autosales.crm.models import Task
+    from autosales.crm.rules import follow_up_rules_run
+
+    clock.set_now(NOW)
+    sales = make_salesperson()
+    follow_up_rules_run(now=NOW)  # the rules' cursors start here
+    checkouts = [
+        make_checkout(stock=100, salesperson=sales, has_account_terms=True, credit_limit=10_000) for _ in range(3)
+    ]
+    orders = [place_test_order(checkout, quantity=1, kind="account") for checkout in checkouts]
+    clock.set_now(NOW + dt.timedelta(days=2))
+
+    made = _at_once(lambda: automation_run(now=clock.now()))
+
+    # Each customer's first order gets its welcome call once, whichever worker made it.
+    assert sum(made) == len(orders)
+    assert Task.objects.filter(rule="first_order").count() == len(orders)
+    assert Activity.objects.filter(kind="automation").count() == len(orders)

@@ -207,6 +207,17 @@ def test_demo_load_gives_the_salesperson_a_crm():
     assert not Organization.objects.get(name="Lakeview Marina").orders.exists()
 
 
+def test_demo_load_sets_up_automation_rules_and_a_chain():
+    from autosales.crm.automation import rule_settings
+    from autosales.crm.models import RuleStep
+
+    demo_load()
+
+    settings = rule_settings()
+    assert settings["first_order"].emails and settings["invoice_overdue"].days == 10
+    assert RuleStep.objects.filter(rule="order_delivered", outcome="no_answer").exists()
+
+
 def test_demo_load_gives_regular_customers_whose_reorders_come_due():
     from autosales.core import clock
     from autosales.crm.automation import automation_run

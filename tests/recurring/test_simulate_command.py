@@ -143,3 +143,33 @@ def test_a_year_of_standing_orders_ships_in_full_when_the_forecast_is_received()
     assert [e for e in received if e["type"] == "received"]
     assert not any(e.get("backordered") for e in received if e["type"] == "placed")
     assert Order.objects.count() == 0  # on the scratch copy only
+
+
+def test_the_simulation_shows_the_tasks_the_rules_would_make():
+    from autosales.crm.models import Task
+    from tests.factories import make_salesperson
+
+    clock.set_now(START)
+    rep = make_salesperson(username="sally")
+    checkout = make_checkout(stock=20_000, price="2.50", salesperson=rep)
+    make_standing_order(checkout)
+
+    output = simulate("--until", "2027-06-30", "--json")
+
+    events = [json.loads(line) for line in output.splitlines()]
+    tasks = [e for e in events if e["type"] == "task"]
+    by_rule = {}
+    for event in tasks:
+        by_rule.setdefault(event["rule"], []).append(event)
+    # The first standing order's delivery is the customer's first order; each delivered order gets its follow-up.
+    assert len(by_rule["first_order"]) == 1
+    delivered = [e for e in events if e["type"] == "delivered"]
+    assert len(by_rule["order_delivered"]) == len(delivered) == 3
+    assert all(e["owner"] == "sally" and e["organization"] == checkout.organization.name for e in tasks)
+    # Each follow-up shows on the day it is made, three days after its delivery.
+    delivery_days = sorted(dt.date.fromisoformat(e["date"]) for e in delivered)
+    follow_up_days = sorted(dt.date.fromisoformat(e["date"]) for e in by_rule["order_delivered"])
+    assert follow_up_days == [day + dt.timedelta(days=3) for day in delivery_days]
+    table = simulate("--until", "2027-06-30", "--only", "task")
+    assert "order_delivered: Follow up with" in table
+    assert Task.objects.count() == 0  # nothing real changes

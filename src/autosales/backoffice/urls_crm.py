@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from autosales.backoffice import views_crm, views_crm_email, views_crm_reorders, views_crm_tasks
+from autosales.backoffice import views_crm, views_crm_automation, views_crm_email, views_crm_reorders, views_crm_tasks
 
 urlpatterns = [
     path("", views_crm_tasks.my_tasks_view, name="crm_tasks"),
@@ -28,6 +28,10 @@ urlpatterns = [
     path("inbox/<str:public_id>/ignore/", views_crm_email.inbox_ignore, name="crm_inbox_ignore"),
     path("inbound-email/", views_crm_email.inbound_email, name="crm_inbound_email"),
     path("attachments/<str:public_id>/", views_crm_email.attachment_download, name="crm_attachment"),
+    path("automation/", views_crm_automation.automation, name="crm_automation"),
+    path("automation/rules/<str:code>/", views_crm_automation.rule_update, name="crm_automation_rule"),
+    path("automation/steps/", views_crm_automation.step_add, name="crm_automation_step_add"),
+    path("automation/steps/<int:pk>/remove/", views_crm_automation.step_remove, name="crm_automation_step_remove"),
     path("settings/", views_crm_tasks.settings_view, name="crm_settings"),
     path("settings/calendar/renew/", views_crm_tasks.calendar_renew, name="crm_calendar_renew"),
     path("calendar/<str:token>/tasks.ics", views_crm_tasks.calendar_feed_view, name="crm_calendar"),

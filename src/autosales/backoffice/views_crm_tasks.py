@@ -182,9 +182,12 @@ def _back(request, task: Task):
 def task_status(request, public_id: str, to: str):
     task = task_for(user=request.user, public_id=public_id)
     try:
-        task_transition(task=task, to=to, actor=request.user)
+        outcome = request.POST.get("outcome", "") if to == Task.Status.DONE else ""
+        task_transition(task=task, to=to, actor=request.user, outcome=outcome)
     except DomainError as exc:
         messages.error(request, exc.message)
+        if exc.field == "outcome":  # a value no form offers: refused, nothing changed
+            return _task_page(request, task, status=400)
     else:
         messages.success(request, f"“{task.title}” is {dict(Task.Status.choices)[to].lower()}.")
     return _back(request, task)

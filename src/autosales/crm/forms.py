@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from autosales.core.errors import DomainError
-from autosales.crm.models import LOGGED_KINDS, Activity, Contact, Task
+from autosales.crm.models import LOGGED_KINDS, Activity, AutomationRule, Contact, Task
 
 
 def domain_error_to_form(form: forms.Form, error: DomainError) -> None:
@@ -149,3 +149,38 @@ class WriteEmailForm(forms.Form):
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].choices = [(c.public_id, f"{c.name} <{c.email}>") for c in contacts if c.email]
+
+
+class RuleForm(forms.Form):
+    """One automation rule's settings (crm.automation.rule_save checks them and names the field of a mistake)."""
+
+    enabled = forms.BooleanField(label="On", required=False)
+    days = forms.IntegerField(min_value=0, max_value=365)
+    action = forms.ChoiceField(choices=AutomationRule.Action.choices, initial=AutomationRule.Action.TASK)
+    email_subject = forms.CharField(label="Email subject", max_length=300, required=False)
+    email_body = forms.CharField(
+        label="Email text", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000, required=False
+    )
+
+    def __init__(self, *args, spec=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if spec is not None:
+            self.fields["days"].label = spec.days_label.capitalize()
+            self.fields["days"].max_value = spec.max_days
+            if not spec.can_email:  # a rule that only makes tasks
+                for name in ("action", "email_subject", "email_body"):
+                    del self.fields[name]
+
+
+class RuleStepForm(forms.Form):
+    """A chain step: when a task of `rule` is done with `outcome`, the task `title` is due `days` later."""
+
+    rule = forms.ChoiceField(label="When a task of the rule")
+    outcome = forms.ChoiceField(label="is done with the outcome", choices=Task.Outcome.choices)
+    title = forms.CharField(label="make the task", max_length=200, help_text="e.g. Call {customer} again")
+    kind = forms.ChoiceField(choices=Task.Kind.choices, initial=Task.Kind.CALL)
+    days = forms.IntegerField(label="due after (days)", min_value=0, max_value=365, initial=2)
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [(spec.code, spec.label) for spec in rules]

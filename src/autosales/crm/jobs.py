@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 from autosales.core import clock
-from autosales.crm.automation import automation_run
+from autosales.crm import rules  # noqa: F401  (registers the follow-up rules' pass)
+from autosales.crm.automation import automation_actions_since, automation_run, automation_work_due
 from autosales.crm.digest import digests_send
 from autosales.crm.prediction import passes as reorder_passes  # noqa: F401 (registers the reorder rules' passes)
 from autosales.crm.reminders import reminders_send
@@ -35,8 +36,10 @@ def close_store_visits() -> JobResult:
     return JobResult(items=store_visits_close())
 
 
-@job("crm.automation", every=timedelta(minutes=15))
+@job("crm.automation", every=timedelta(minutes=15), work_due=automation_work_due)
 def run_automation() -> JobResult:
     """The automation rules: tasks (or emails) for reorders due, follow-ups and the other built-in rules, each
     once per event."""
-    return JobResult(items=automation_run(now=clock.now()))
+    started = clock.now()
+    items = automation_run(now=started)
+    return JobResult(items=items, events=tuple(automation_actions_since(started)) if items else ())

@@ -236,6 +236,17 @@ class Task(BaseModel):
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Outcome(models.TextChoices):
+        """How a done task went, chosen when it is completed; a rule's chain steps (RuleStep) act on it."""
+
+        DONE = "done", "Done"
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+        CALL_BACK = "call_back", "Asked to be called back"
+        INTERESTED_STANDING_ORDER = "interested_standing_order", "Interested in a standing order"
+        ORDERED = "ordered", "Ordered"
+        NOT_INTERESTED = "not_interested", "Not interested"
+
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="crm_tasks")
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
@@ -271,6 +282,7 @@ class Task(BaseModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_occurrence"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     # Made by an automation rule (its code, crm.automation.RULES) for one event: the key names the event, so the
     # rule makes at most one task per event whatever the re-runs, clock jumps and concurrent workers.
     rule = models.CharField(max_length=40, blank=True)
@@ -292,12 +304,38 @@ class AutomationRule(BaseModel):
     """The back office's switch and offset for one built-in automation rule (crm.automation.RULES); a rule with
     no row runs with its defaults."""
 
+    class Action(models.TextChoices):
+        TASK = "task", "A task for the account's owner"
+        EMAIL = "email", "An email to the customer"
+
     code = models.CharField(max_length=40, unique=True)
     enabled = models.BooleanField(default=True)
     days = models.PositiveSmallIntegerField(default=0)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.TASK)
+    # The email's subject and text, with placeholders such as {customer} (crm.rules.PLACEHOLDERS); blank: the rule's.
+    email_subject = models.CharField(max_length=300, blank=True)
+    email_body = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.code
+
+
+class RuleStep(BaseModel):
+    """A chain step: when a task of `rule` is completed with `outcome`, a task `title` is due `days` later for the
+    same owner (once per completed task). The next task belongs to the same rule, so steps can repeat."""
+
+    rule = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=32, choices=Task.Outcome.choices)
+    title = models.CharField(max_length=200, help_text="e.g. Call {customer} again")
+    kind = models.CharField(max_length=10, choices=Task.Kind.choices, default=Task.Kind.CALL)
+    days = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["rule", "outcome"]
+        constraints = [models.UniqueConstraint(fields=["rule", "outcome"], name="rule_step_once_per_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.outcome} → {self.title}"
 
 
 class Reminder(BaseModel):

@@ -100,3 +100,9 @@ def crm_required(*, user, action: str, model: str, organization: Organization | 
     if organization is not None and not organization_in_scope(user=user, organization=organization):
         raise NotFound(CrmErrorCode.NOT_FOUND, "No such customer in your accounts.", "organization")
     raise PermissionDenied(CrmErrorCode.NOT_ALLOWED, f"Your role may not {action} this {model}.", None)
+
+
+def automation_allowed(*, user, action: str) -> bool:
+    """May `action` ("view" or "change") the automation rules and their chain steps: managers change them,
+    salespeople see them."""
+    return action in ACTIONS and crm_user(user) and user.has_perm(f"crm.{action}_automationrule")

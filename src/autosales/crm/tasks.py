@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
+from autosales.crm.chains import chain_apply
 from autosales.crm.errors import CrmErrorCode
 from autosales.crm.models import Activity, Contact, Task
 from autosales.crm.permissions import crm_required, organization_in_scope
@@ -207,9 +208,14 @@ def next_due_at(task: Task) -> dt.datetime | None:
     return dt.datetime.combine(dates[0], local.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
-def task_transition(*, task: Task, to: str, actor: User) -> Task:
-    """Move the task's status (see TRANSITIONS) under a lock; completing a recurring task opens its next one."""
+def task_transition(*, task: Task, to: str, actor: User, outcome: str = "") -> Task:
+    """Move the task's status (see TRANSITIONS) under a lock; completing a recurring task opens its next one, and
+    completing it with an `outcome` makes the next task its rule's chain says (crm.chains), once."""
     crm_required(user=actor, action="change", model="task", organization=task.organization)
+    if to == Task.Status.DONE:
+        outcome = choice_clean(outcome, choices=Task.Outcome.choices, field="outcome") or Task.Outcome.DONE
+    elif outcome:
+        raise DomainError(CrmErrorCode.INVALID, "Only a task being completed has an outcome.", "outcome")
     with transaction.atomic():
         locked = _locked(task)
         if to not in TRANSITIONS.get(locked.status, set()):
@@ -220,7 +226,10 @@ def task_transition(*, task: Task, to: str, actor: User) -> Task:
             )
         locked.status = to
         locked.completed_at = clock.now() if to == Task.Status.DONE else None
-        locked.save(update_fields=["status", "completed_at"])
+        locked.outcome = outcome
+        locked.save(update_fields=["status", "completed_at", "outcome"])
+        if to == Task.Status.DONE:
+            chain_apply(task=locked)
         if to == Task.Status.DONE and locked.recurrence and not Task.objects.filter(previous=locked).exists():
             due = next_due_at(locked)
             if due is not None:
@@ -241,8 +250,8 @@ def task_transition(*, task: Task, to: str, actor: User) -> Task:
     return locked
 
 
-def task_complete(*, task: Task, actor: User) -> Task:
-    return task_transition(task=task, to=Task.Status.DONE, actor=actor)
+def task_complete(*, task: Task, actor: User, outcome: str = "") -> Task:
+    return task_transition(task=task, to=Task.Status.DONE, actor=actor, outcome=outcome)
 
 
 def activity_log_with_follow_up(

@@ -17,6 +17,7 @@ from django.db import transaction
 from autosales.catalog.models import Category, Product, Variant
 from autosales.core.cache_versions import KINDS, versions_bump
 from autosales.customers.models import Organization, User
+from autosales.demo.automation_data import demo_automation_load
 from autosales.demo.catalog_data import demo_catalog_load
 from autosales.demo.checkout_data import demo_shipping
 from autosales.demo.crm_data import demo_crm_load
@@ -57,6 +58,7 @@ DEMO_LOADERS: list[Callable[[], int]] = [
     demo_standing_orders,
     demo_crm_load,
     demo_order_history_load,
+    demo_automation_load,
 ]
 
 

@@ -26,6 +26,8 @@ class JobResult:
     items: int = 0
     failures: int = 0
     error: str = ""
+    # What it did, one dict per thing ("type" and details), for `autosales simulate` to print.
+    events: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -100,10 +100,14 @@ def simulate(
 
 
 def _daily_jobs(local: dt.datetime, specs) -> Iterator[dict]:
-    """Runs each daily job once for the day; an event for each that did something."""
+    """Runs each daily job once for the day; an event for each that did something, and the events it reports (the
+    CRM's automatic tasks and emails, each with its rule)."""
     for spec in specs:
         result = spec.func()
         items = result.items if isinstance(result, JobResult) else int(result or 0)
+        if isinstance(result, JobResult):
+            for event in result.events:
+                yield {"date": local.date().isoformat(), "at": local.isoformat(), **event}
         if items:
             yield {
                 "type": "job",

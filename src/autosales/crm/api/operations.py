@@ -22,6 +22,7 @@ from autosales.crm.api.schemas import (
     ProspectIn,
     ReassignIn,
     SnoozeIn,
+    TaskCompleteIn,
     TaskFilters,
     TaskIn,
     TaskOut,
@@ -280,11 +281,16 @@ def tasks_update(request, public_id: str, payload: TaskPatch):
 
 @router.post(
     "/tasks/{public_id}/complete",
-    response={200: TaskOut, **error_responses(401, 403, 404, 409)},
-    summary="Mark a task done (a recurring task opens its next one)",
+    response={200: TaskOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    summary="Mark a task done with how it went (a recurring task opens its next one; a rule's chain may make the next)",
 )
-def tasks_complete(request, public_id: str):
-    task_transition(task=task_for(user=request.auth, public_id=public_id), to=Task.Status.DONE, actor=request.auth)
+def tasks_complete(request, public_id: str, payload: TaskCompleteIn | None = None):
+    task_transition(
+        task=task_for(user=request.auth, public_id=public_id),
+        to=Task.Status.DONE,
+        actor=request.auth,
+        outcome=payload.outcome if payload is not None else "",
+    )
     return task_out(task_for(user=request.auth, public_id=public_id))
 
 

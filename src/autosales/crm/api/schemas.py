@@ -145,6 +145,8 @@ class TaskOut(Schema):
     order: str | None = Field(description="The linked order's public id.")
     invoice: str | None = Field(description="The linked invoice's number.")
     completed_at: dt.datetime | None
+    outcome: str = Field(description="How a done task went (blank while open).")
+    rule: str = Field(description="The automation rule that made it (blank: made by a person).")
 
 
 class TaskIn(Schema):
@@ -179,6 +181,15 @@ class TaskFilters(Schema):
     status: str = Field("open", description="open, done, cancelled, or empty for all.")
     mine: bool = Field(False, description="Only the caller's tasks.")
     organization: str = Field("", description="Only this organization's tasks (public id).")
+
+
+class TaskCompleteIn(Schema):
+    outcome: str = Field(
+        "",
+        description=f"How it went: one of {', '.join(Task.Outcome.values)} (blank: done). A rule's chain may make the"
+        " next task from it.",
+        examples=["no_answer"],
+    )
 
 
 class SnoozeIn(Schema):

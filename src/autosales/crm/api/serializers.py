@@ -94,4 +94,6 @@ def task_out(task: Task) -> dict:
         "order": task.order.public_id if task.order_id else None,
         "invoice": task.invoice.number if task.invoice_id else None,
         "completed_at": task.completed_at,
+        "outcome": task.outcome,
+        "rule": task.rule,
     }

@@ -44,7 +44,7 @@ def _line(variant, quantity):
 
 
 def test_the_preview_shows_what_changed_since_the_order(client, past_order):
-    checkout, order, dearer, scarce, retired = past_order
+    checkout, order, *_ = past_order
     client.force_login(checkout.user)
     html = client.get(f"/orders/{order.public_id}/order-again/").content.decode()
     assert "Price now $6.50, was $5.00." in html

@@ -348,6 +348,8 @@ def _signed_request(
             "payment_token": checkout.state.get("payment_token", ""),
             "customer_reference": checkout.state.get("customer_reference", ""),
             "requested_delivery_date": checkout.state.get("requested_delivery_date", ""),
+            # The review showed backordered lines: the order may backorder them (their products allow it).
+            "backorder": bool(checkout.summary.backorders),
         },
         salt=SIGNING_SALT,
         compress=True,
@@ -444,6 +446,7 @@ def checkout_confirm(request):
             requested_delivery_date=(
                 dt.date.fromisoformat(data["requested_delivery_date"]) if data.get("requested_delivery_date") else None
             ),
+            backorder_where_allowed=bool(data.get("backorder")),
         )
     except PaymentUnavailable as exc:
         # The outcome is unknown: the retry must send the same key, so the gateway charges at most once.

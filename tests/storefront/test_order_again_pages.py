@@ -116,3 +116,14 @@ def test_the_history_shows_and_filters_by_po_number(client):
     assert '<td class="po">PO-2026-114</td>' in html and "Order again" in html
     html = client.get("/orders/?po=2026-1").content.decode()
     assert tagged.number_display in html and other.number_display not in html
+
+
+def test_an_order_with_nothing_left_to_buy_adds_nothing_and_says_so(client):
+    checkout = make_checkout(stock=5)
+    order = place_test_order(checkout, quantity=1)
+    checkout.product.is_active = False
+    checkout.product.save()
+    client.force_login(checkout.user)
+    response = client.post(f"/orders/{order.public_id}/order-again/", follow=True)
+    assert "Nothing from this order can be ordered now." in response.content.decode()
+    assert not CartLine.objects.exists()

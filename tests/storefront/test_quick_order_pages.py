@@ -112,3 +112,11 @@ def test_the_variant_table_refuses_all_when_one_row_is_wrong(client, buyer):
     assert _cart(buyer) == {}
     assert client.post("/cart/add-many/", {"sku": skus, "quantity": ["", ""]}).status_code == 400
     assert client.post("/cart/add-many/", {"sku": skus, "quantity": ["1"]}).status_code == 400
+
+
+def test_a_guest_sending_only_bad_lines_gets_no_cart(client):
+    from autosales.cart.models import Cart
+
+    assert client.post("/quick-order/", {"lines": "NOPE-1 2"}).status_code == 400
+    assert client.post("/cart/add-many/", {"sku": ["NOPE-1"], "quantity": ["2"]}).status_code == 400
+    assert not Cart.objects.exists()

@@ -42,6 +42,19 @@ def _text(request) -> str:
     return request.POST.get("lines", "")
 
 
+def _add(request, *, text: str, skip_invalid: bool = False) -> QuickOrderCheck:
+    """quick_order_add on the request's cart; a shopper without a cart gets one only when lines are added (bad
+    input changes nothing, not even by creating an empty cart)."""
+    organization = _organization(request)
+    cart = cart_for_request(request)
+    if cart is None:
+        check = text_check(text=text, cart=None, organization=organization)
+        if check.error or not check.good_lines or (check.bad_lines and not skip_invalid):
+            return check
+        cart = cart_for_request(request, create=True)
+    return quick_order_add(cart=cart, text=text, organization=organization, skip_invalid=skip_invalid)
+
+
 @require_http_methods(["GET", "POST"])
 def quick_order(request):
     if request.method == "GET":
@@ -51,9 +64,8 @@ def quick_order(request):
     except DomainError as exc:
         return _render(request, text=request.POST.get("lines", ""), error=exc.message, status=exc.status)
     skip_invalid = request.POST.get("skip_invalid") == "1"
-    cart = cart_for_request(request, create=True)
     try:
-        check = quick_order_add(cart=cart, text=text, organization=_organization(request), skip_invalid=skip_invalid)
+        check = _add(request, text=text, skip_invalid=skip_invalid)
     except DomainError as exc:
         return _render(request, text=text, error=exc.message, status=exc.status)
     if not check.added:
@@ -96,9 +108,8 @@ def cart_add_many(request):
     if not rows:
         return _render(request, error="Quantity: enter a quantity for at least one variant.", status=400)
     text = "\n".join(rows)
-    cart = cart_for_request(request, create=True)
     try:
-        check = quick_order_add(cart=cart, text=text, organization=_organization(request))
+        check = _add(request, text=text)
     except DomainError as exc:
         return _render(request, text=text, error=exc.message, status=exc.status)
     if not check.added:

@@ -23,14 +23,17 @@ def order_again(request, public_id: str):
         if request.method == "GET":
             preview = reorder_preview(public_id=public_id, organization=organization, cart=cart_for_request(request))
             return render(request, "storefront/orders/order_again.html", {"reorder": preview})
-        done = order_again_add(
-            public_id=public_id, organization=organization, cart=cart_for_request(request, create=True)
-        )
+        cart = cart_for_request(request)
+        if cart is None and not reorder_preview(public_id=public_id, organization=organization, cart=None).addable:
+            done = None  # nothing to add: no cart is made for it
+        else:
+            cart = cart or cart_for_request(request, create=True)
+            done = order_again_add(public_id=public_id, organization=organization, cart=cart)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    added = done.addable
-    if not added:
-        messages.error(request, f"Nothing from order {done.order.number_display} can be ordered now.")
+    added = done.addable if done is not None else []
+    if done is None or not added:
+        messages.error(request, "Nothing from this order can be ordered now.")
         return redirect("storefront:order_again", public_id=public_id)
     messages.success(
         request,

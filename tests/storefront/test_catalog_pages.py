@@ -269,7 +269,9 @@ def test_product_page_shows_the_signed_in_customers_own_price(client):
 
     # then
     assert "$3.99" in anonymous and "$2.75" not in anonymous
-    assert "$2.75" in signed_in and "$3.99" not in signed_in
+    # and the customer's own price stands beside the list price, which it sees only there ("list $3.99 · your price")
+    assert "$2.75" in signed_in and signed_in.count("$3.99") == 1
+    assert 'list <s>$3.99</s></span> · <span class="your-price">your price <strong>$2.75</strong>' in signed_in
 
 
 def test_product_cards_show_lowest_price_and_total_availability(client):

@@ -7,3 +7,4 @@ class CartError(StrEnum):
     VARIANT_NOT_FOUND = "variant_not_found"
     VARIANT_NOT_FOR_SALE = "variant_not_for_sale"
     LINE_NOT_FOUND = "line_not_found"
+    QUICK_ORDER_INVALID = "quick_order_invalid"

@@ -25,6 +25,12 @@ class CartLineSummary:
     warning: str
     # The unit price when the line was added or last changed (None for lines from before it was kept).
     price_seen: Money | None = None
+    # Units beyond the stock of a product that may be backordered: they ship when stock arrives.
+    backordered: int = 0
+
+    @property
+    def ships_now(self) -> int:
+        return self.quantity - self.backordered
 
     @property
     def price_changed(self) -> bool:
@@ -66,6 +72,10 @@ class CartSummary:
         return [line for line in self.lines if line.price_changed]
 
     @property
+    def backorders(self) -> list[CartLineSummary]:
+        return [line for line in self.lines if line.backordered]
+
+    @property
     def warnings(self) -> list[str]:
         return [f"{line.sku}: {line.warning}" for line in self.lines if line.warning]
 
@@ -79,11 +89,19 @@ def _warning(*, variant: Variant, quantity: int, unit_price: Money | None, avail
         return "No longer sold; remove it to check out."
     if unit_price is None:
         return "Not for sale at the moment; remove it to check out."
+    if quantity > available and variant.product.allows_backorder:
+        return ""  # ordered all the same: what is in stock ships now, the rest when it arrives (backordered)
     if available <= 0:
         return "Out of stock; remove it or check back later."
     if quantity > available:
         return f"Only {available:,} available; lower the quantity to {available:,} or less to check out."
     return ""
+
+
+def _backordered(*, variant: Variant, quantity: int, available: int) -> int:
+    if not variant.product.allows_backorder or quantity <= available:
+        return 0
+    return quantity - max(available, 0)
 
 
 def cart_summary(*, cart: Cart | None, organization: Organization | None) -> CartSummary:
@@ -126,6 +144,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
                 available=units,
                 warning=_warning(variant=line.variant, quantity=line.quantity, unit_price=price, available=units),
                 price_seen=line.price_seen_money,
+                backordered=_backordered(variant=line.variant, quantity=line.quantity, available=units),
             )
         )
     return CartSummary(

@@ -56,7 +56,7 @@ class ProductAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
     readonly_fields = ["search_document", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "brand", "description"]}),
-        ("Visibility", {"fields": ["is_active", "is_featured"]}),
+        ("Visibility", {"fields": ["is_active", "is_featured", "allows_backorder"]}),
         ("Search", {"classes": ["collapse"], "fields": ["search_document", "created_at", "updated_at"]}),
     ]
     inlines = [VariantInline]

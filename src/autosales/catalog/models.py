@@ -28,6 +28,11 @@ class Product(BaseModel):
     brand = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)
     is_featured = models.BooleanField(default=False, db_index=True, help_text="Shown on the home page")
+    allows_backorder = models.BooleanField(
+        "may be backordered",
+        default=False,
+        help_text="Customers may order more than is in stock: what is there ships now, the rest when it arrives",
+    )
     # What the product row does not hold itself: its variants' SKUs, names and attribute
     # values, kept by catalog.services.product_reindex. The full-text index (catalog/search.py)
     # weighs name, brand, this text and the description.

@@ -55,6 +55,7 @@ from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
+from autosales.inventory.allocation import InsufficientStock, Shortage
 from autosales.inventory.delivery_dates import shipping_calendars
 from autosales.inventory.services import stock_allocate
 from autosales.orders.models import (
@@ -111,6 +112,7 @@ def place_order(
     answer: CheckoutAnswerer | None = None,
     memo: QuoteMemo | None = None,
     backorder: bool = False,
+    backorder_where_allowed: bool = False,
     requested_delivery_date: dt.date | None = None,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
@@ -125,6 +127,8 @@ def place_order(
     `memo`: what the caller read for pricing in this request already (the lines' variants, say).
     `backorder`: units the warehouses do not have are ordered all the same, backordered on their lines (allocated
     when stock is received, see fulfillment.receiving), instead of refusing the order.
+    `backorder_where_allowed`: the same, for the products that allow it (Product.allows_backorder) only; a
+    shortage of any other product refuses the order (InsufficientStock) as without it (the web checkout's choice).
     `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
     """
     if organization is None:
@@ -175,6 +179,7 @@ def place_order(
         "answer": answer,
         "memo": memo,
         "backorder": backorder,
+        "backorder_where_allowed": backorder_where_allowed,
         "requested_delivery_date": requested_delivery_date,
     }
     try:
@@ -234,6 +239,7 @@ def _reserve(
     answer: CheckoutAnswerer | None,
     memo: QuoteMemo | None,
     backorder: bool = False,
+    backorder_where_allowed: bool = False,
     requested_delivery_date: dt.date | None,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
@@ -272,8 +278,11 @@ def _reserve(
                 raise PriceChanged(expected=expected_total, quote=priced)
             if payment.kind == PaymentKind.ACCOUNT:
                 account_charge_check(organization=organization, total=priced.total)
-            parts = stock_allocate(quantities=priced.quantities(), partial=backorder)
-            short = _backordered(quantities=priced.quantities(), parts=parts) if backorder else {}
+            partial = backorder or backorder_where_allowed
+            parts = stock_allocate(quantities=priced.quantities(), partial=partial)
+            short = _backordered(quantities=priced.quantities(), parts=parts) if partial else {}
+            if short and not backorder:
+                _backorders_refuse_unless_allowed(priced=priced, short=short, memo=memo)
             promised = order_promise(
                 calendars=calendars,
                 parts=parts,
@@ -378,6 +387,22 @@ def _reserve(
             "This idempotency key was already used for an order; send a new key for a new order.",
             "idempotency_key",
         ) from None
+
+
+def _backorders_refuse_unless_allowed(*, priced, short: dict[int, int], memo: QuoteMemo | None) -> None:
+    """Raises InsufficientStock (rolling the allocation back) for the short variants whose product may not be
+    backordered."""
+    variants = (memo or QuoteMemo()).variants(list(short))
+    refused = [
+        Shortage(
+            variant_id=line.variant_id, sku=line.sku, requested=line.quantity, available=line.quantity - short[vid]
+        )
+        for line in priced.lines
+        for vid in [line.variant_id]
+        if vid in short and not (vid in variants and variants[vid].product.allows_backorder)
+    ]
+    if refused:
+        raise InsufficientStock(refused)
 
 
 def _backordered(*, quantities: dict[int, int], parts) -> dict[int, int]:

@@ -173,8 +173,13 @@ def quote(
             "shipping_method",
         )
     shipping = shipping_method.rate_for(subtotal=subtotal, weight_grams=weight, quantity=quantity)
-    rate = memo.tax_rate(country=country, region=shipping_address.region)
-    tax = rate.tax_on(goods=subtotal, shipping=shipping) if rate else Money.zero(currency)
+    if organization is not None and organization.is_tax_exempt:
+        # A resale or exemption certificate on file: no tax, and the order (and its invoices) name the certificate.
+        tax, tax_name = Money.zero(currency), f"Tax exempt (certificate {organization.tax_exemption_certificate})"
+    else:
+        rate = memo.tax_rate(country=country, region=shipping_address.region)
+        tax = rate.tax_on(goods=subtotal, shipping=shipping) if rate else Money.zero(currency)
+        tax_name = rate.name if rate else ""
     return Quote(
         currency=currency,
         lines=tuple(quote_lines),
@@ -182,7 +187,7 @@ def quote(
         shipping=shipping,
         tax=tax,
         total=subtotal + shipping + tax,
-        tax_name=rate.name if rate else "",
+        tax_name=tax_name,
         weight_grams=weight,
         quantity=quantity,
     )

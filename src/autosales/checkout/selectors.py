@@ -81,3 +81,9 @@ def payment_options_for(*, organization: Organization | None) -> list[PaymentOpt
             PaymentOption(kind="account", label="Charge to my account", available=False, reason=reason.message)
         )
     return options
+
+
+def usual_payment_kind(*, options: Sequence[PaymentOption]) -> str:
+    """The payment a checkout starts with: on account for a customer who may charge the account (what account
+    customers use), else the card."""
+    return "account" if any(o.kind == "account" and o.available for o in options) else "card"

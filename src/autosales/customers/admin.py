@@ -36,7 +36,22 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at", "updated_at", "account_balance"]
     inlines = [OrganizationMembershipInline, AddressInline]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "public_id", "email", "phone", "tax_id", "timezone", "currency"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "kind",
+                    "public_id",
+                    "email",
+                    "phone",
+                    "tax_id",
+                    "tax_exemption_certificate",
+                    "timezone",
+                    "currency",
+                ]
+            },
+        ),
         (
             "Vendor account",
             {"fields": ["has_account_terms", "payment_terms_days", "credit_limit", "credit_hold", "salesperson"]},

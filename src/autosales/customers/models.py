@@ -38,6 +38,14 @@ class Organization(BaseModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     tax_id = models.CharField("tax id", max_length=64, blank=True)
+    # A resale or exemption certificate on file: no sales tax is charged on its orders (checkout.pricing.quote),
+    # and its orders and invoices name the certificate instead of a tax.
+    tax_exemption_certificate = models.CharField(
+        "tax exemption certificate",
+        max_length=64,
+        blank=True,
+        help_text="A resale or exemption certificate number; when set, no sales tax is charged on its orders.",
+    )
     # Blank: the shop's zone (SHOP_TIME_ZONE). Read through `local_time_zone`.
     timezone = models.CharField(
         "time zone",
@@ -108,6 +116,10 @@ class Organization(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_tax_exempt(self) -> bool:
+        return bool(self.tax_exemption_certificate.strip())
 
     @property
     def local_time_zone(self) -> str:

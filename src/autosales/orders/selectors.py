@@ -39,10 +39,14 @@ def _status(queryset: QuerySet[Order], status: str | None) -> QuerySet[Order]:
 
 
 def orders_for_organization(
-    *, organization: Organization, status: str | None = None, query: str = ""
+    *, organization: Organization, status: str | None = None, query: str = "", reference: str = ""
 ) -> QuerySet[Order]:
-    """The organization's orders, newest first, by status and searched by number, SKU or reference (fixed query count)."""
+    """The organization's orders, newest first, by status and PO / reference (contains, any case), and searched by
+    number, SKU or reference (fixed query count)."""
     queryset = Order.objects.filter(organization=organization, status__in=VISIBLE).select_related("placed_by")
+    reference = " ".join(reference.split())
+    if reference:
+        queryset = queryset.filter(customer_reference__icontains=reference)
     return _search(_status(queryset, status), query, staff=False)
 
 

@@ -75,3 +75,15 @@ def unit_price(*, variant: Variant, organization: Organization | None = None) ->
     if price is None:
         raise NotFound(PricingError.PRICE_NOT_FOUND, f"{variant.sku} has no price.", field="sku")
     return price
+
+
+def list_prices(*, variant_ids: Iterable[int], organization: Organization | None) -> dict[int, Money]:
+    """The default list's price per variant id, for a customer with price lists of its own (to show "list $13.99 ·
+    your price $11.89"); {} without a query for everyone else, who pays the list price."""
+    ids = list(set(variant_ids))
+    if not ids or not price_list_ids_for(organization=organization):
+        return {}
+    rows = Price.objects.filter(price_list__is_default=True, variant_id__in=ids).values_list(
+        "variant_id", "amount", "price_list__currency"
+    )
+    return {variant_id: Money(amount, currency) for variant_id, amount, currency in rows}

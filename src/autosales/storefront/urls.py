@@ -8,6 +8,8 @@ from autosales.storefront.views import (
     checkout,
     orders,
     payment_confirmation,
+    quick_order,
+    reorder,
     standing_orders,
 )
 
@@ -25,6 +27,10 @@ urlpatterns = [
     path("cart/add/", cart.cart_add, name="cart_add"),
     path("cart/lines/<str:sku>/", cart.cart_line_update, name="cart_line_update"),
     path("cart/lines/<str:sku>/remove/", cart.cart_line_remove, name="cart_line_remove"),
+    path("quick-order/", quick_order.quick_order, name="quick_order"),
+    path("quick-order/check/", quick_order.quick_order_check, name="quick_order_check"),
+    path("cart/add-many/", quick_order.cart_add_many, name="cart_add_many"),
+    path("orders/<str:public_id>/order-again/", reorder.order_again, name="order_again"),
     path("checkout/", checkout.checkout_start, name="checkout"),
     path("checkout/address/", checkout.checkout_address, name="checkout_address"),
     path("checkout/shipping/", checkout.checkout_shipping, name="checkout_shipping"),

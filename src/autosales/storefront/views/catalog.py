@@ -29,7 +29,7 @@ from autosales.inventory.selectors import (
     available_by_warehouse,
     available_totals,
 )
-from autosales.pricing.selectors import price_list_key, unit_prices
+from autosales.pricing.selectors import list_prices, price_list_key, unit_prices
 
 PAGE_SIZE = 24
 FEATURED_COUNT = 8
@@ -218,6 +218,8 @@ def _product_page_data(*, slug: str, organization) -> dict:
         "columns": [key.replace("_", " ").capitalize() for key in columns],
         "rows": rows,
         "available_by_warehouse": by_warehouse,
+        # A customer with contract prices sees the list price beside its own (the variant table).
+        "list_prices": list_prices(variant_ids=ids, organization=organization),
     }
 
 

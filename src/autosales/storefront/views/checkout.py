@@ -26,7 +26,7 @@ from autosales.checkout.delivery import Transit, delivery_estimate, requested_da
 from autosales.checkout.errors import IdempotencyKeyReused
 from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
 from autosales.checkout.pricing import Quote, QuoteMemo, quote
-from autosales.checkout.selectors import payment_options_for, shipping_options_for
+from autosales.checkout.selectors import payment_options_for, shipping_options_for, usual_payment_kind
 from autosales.core import ids
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
@@ -34,6 +34,7 @@ from autosales.customers.forms import AddressForm, domain_error_to_form
 from autosales.customers.models import Address, Organization
 from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
 from autosales.customers.services import address_create
+from autosales.payments.card_tokens import card_token_problem
 from autosales.payments.errors import PaymentUnavailable
 from autosales.payments.forms import CardTokenField, card_form_config
 from autosales.payments.providers import test_gateway
@@ -294,7 +295,7 @@ def checkout_payment(request):
         return redirect("storefront:checkout_address")
     context = _payment_context(checkout)
     initial = {
-        "kind": checkout.state.get("payment_kind", "card"),
+        "kind": checkout.state.get("payment_kind") or usual_payment_kind(options=context["options"]),
         "payment_token": checkout.state.get("payment_token", ""),
         "customer_reference": checkout.state.get("customer_reference", ""),
         "requested_delivery_date": _requested_date(checkout),
@@ -316,6 +317,9 @@ def checkout_payment(request):
                     form.add_error("requested_delivery_date", exc.message.removeprefix("Requested delivery date: "))
             if kind == "card" and not token:
                 form.add_error("payment_token", "Enter your card (a card token for the test gateway).")
+            elif kind == "card" and (problem := card_token_problem(token=token)):
+                # Checked here, at the card's own step, not first at the gateway after "Confirm".
+                form.add_error("payment_token", problem)
             elif option is None or not option.available:
                 form.add_error("kind", option.reason if option else "Choose to pay by card.")
             elif not form.errors:
@@ -348,6 +352,8 @@ def _signed_request(
             "payment_token": checkout.state.get("payment_token", ""),
             "customer_reference": checkout.state.get("customer_reference", ""),
             "requested_delivery_date": checkout.state.get("requested_delivery_date", ""),
+            # The review showed backordered lines: the order may backorder them (their products allow it).
+            "backorder": bool(checkout.summary.backorders),
         },
         salt=SIGNING_SALT,
         compress=True,
@@ -444,6 +450,7 @@ def checkout_confirm(request):
             requested_delivery_date=(
                 dt.date.fromisoformat(data["requested_delivery_date"]) if data.get("requested_delivery_date") else None
             ),
+            backorder_where_allowed=bool(data.get("backorder")),
         )
     except PaymentUnavailable as exc:
         # The outcome is unknown: the retry must send the same key, so the gateway charges at most once.

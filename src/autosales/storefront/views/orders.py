@@ -47,9 +47,10 @@ def order_list(request):
     if status and status not in VISIBLE:
         status = ""
     query = request.GET.get("q", "")[:100]
-    orders = orders_for_organization(organization=organization, status=status or None, query=query)
+    reference = request.GET.get("po", "")[:100]
+    orders = orders_for_organization(organization=organization, status=status or None, query=query, reference=reference)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    page_query = urlencode({k: v for k, v in (("status", status), ("q", query)) if v})
+    page_query = urlencode({k: v for k, v in (("status", status), ("q", query), ("po", reference)) if v})
     return render(
         request,
         "storefront/orders/list.html",
@@ -59,6 +60,7 @@ def order_list(request):
             "orders": page.object_list,
             "status": status,
             "query": query,
+            "reference": reference,
             "statuses": STATUS_CHOICES,
             "page_query": page_query,
         },

@@ -1,0 +1,94 @@
+"""A business buyer orders faster in a real browser: a quick order of 5 SKUs pasted as text (checked as typed
+by the page's script, then added at once), ordering a past order again with what changed since, and several
+variants added from the product page's table in one submit."""
+
+import re
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from autosales.cart.models import CartLine
+from autosales.checkout.placement import LineRequest
+from autosales.pricing.models import Price
+from tests.factories import make_checkout, make_product, place_test_order
+
+
+def _cart(user) -> dict:
+    return dict(CartLine.objects.filter(cart__user=user).values_list("variant__sku", "quantity"))
+
+
+def test_a_quick_order_of_5_skus_pasted_as_text(page, sign_in):
+    # given a buyer and five bulbs in stock
+    checkout = make_checkout(stock=100)
+    skus = [checkout.variant.sku] + [make_product(stock=100, name=f"Bulb {i}").variants.get().sku for i in range(4)]
+    sign_in(page, checkout.user)
+
+    # when they open Quick order and paste five lines, one with a typo
+    page.goto("/")
+    page.get_by_role("link", name="Quick order").click()
+    lines = [f"{sku}\t{n + 1}" for n, sku in enumerate(skus)]
+    page.get_by_label("SKU and quantity, one per line").fill("\n".join([*lines[:4], "NO-SUCH-SKU 5"]))
+
+    # then the page checks the lines as typed and names the bad one
+    results = page.locator("#quick-order-results")
+    expect(results.locator("tr.has-warning")).to_have_text(re.compile("Line 5: SKU: no product has the SKU"))
+    expect(results.locator("tr.ok")).to_have_count(4)
+
+    # when they correct it and add the lines
+    page.get_by_label("SKU and quantity, one per line").fill("\n".join(lines))
+    expect(results.locator("tr.ok")).to_have_count(5)
+    page.get_by_role("button", name="Add to cart").click()
+
+    # then the cart holds the five lines
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+    expect(page.locator(".messages")).to_contain_text("Added 5 lines (15 units).")
+    expect(page.locator(".cart-link")).to_have_text("Cart (15)")
+    assert _cart(checkout.user) == {sku: n + 1 for n, sku in enumerate(skus)}
+
+
+def test_order_again_from_the_order_history(page, sign_in):
+    # given a past order of two bulbs, one of which costs more now
+    checkout = make_checkout(stock=100, price="10.00")
+    dearer = make_product(stock=100, price="4.00").variants.get()
+    order = place_test_order(
+        checkout,
+        lines=[LineRequest(variant_id=checkout.variant.pk, quantity=3), LineRequest(variant_id=dearer.pk, quantity=6)],
+        customer_reference="PO-5512",
+    )
+    Price.objects.filter(variant=dearer).update(amount=Decimal("4.50"))
+    sign_in(page, checkout.user)
+
+    # when the buyer finds the order by its PO number and chooses Order again
+    page.goto("/orders/")
+    page.get_by_label("PO number").fill("5512")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("table.lines tbody tr", has_text=order.number_display)
+    expect(row.locator("td.po")).to_have_text("PO-5512")
+    row.get_by_role("link", name="Order again").click()
+
+    # then the page shows what changed since
+    expect(page.locator(f'tr[data-sku="{dearer.sku}"]')).to_contain_text("Price now $4.50, was $4.00.")
+    expect(page.locator(f'tr[data-sku="{checkout.variant.sku}"]')).to_contain_text("Unchanged")
+
+    # and adding puts both lines into the cart at today's prices
+    page.get_by_role("button", name="Add 2 lines to the cart").click()
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+    expect(page.locator(".messages")).to_contain_text(f"Added 2 lines of order {order.number_display} to the cart.")
+    expect(page.locator(".cart-lines")).to_contain_text("$27.00")
+    assert _cart(checkout.user) == {checkout.variant.sku: 3, dearer.sku: 6}
+
+
+def test_several_variants_from_the_product_pages_table(page, sign_in):
+    checkout = make_checkout(stock=100)
+    product = make_product(variants=3, stock=50, name="Globe bulb")
+    skus = list(product.variants.values_list("sku", flat=True))
+    sign_in(page, checkout.user)
+
+    page.goto(f"/p/{product.slug}/")
+    page.get_by_label(f"Quantity of {skus[0]}").fill("4")
+    page.get_by_label(f"Quantity of {skus[2]}").fill("6")
+    page.locator("section.variant-order").get_by_role("button", name="Add to cart").click()
+
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+    expect(page.locator(".cart-link")).to_have_text("Cart (10)")
+    assert _cart(checkout.user) == {skus[0]: 4, skus[2]: 6}

@@ -48,6 +48,8 @@ def test_serve_answers_serves_static_files_runs_jobs_and_stops_on_ctrl_c(child_e
         # the pages and the static files (whitenoise) answer
         status, body = get(base + "static/backoffice/backoffice.css")
         assert status == 200 and b".backoffice-nav" in body
+        status, body = get(base + "favicon.ico")  # redirected to the store's icon
+        assert status == 200 and body.startswith(b"<svg")
         assert get(base + "backoffice/jobs/")[0] == 200  # redirected to the sign-in page
         # the in-process runner ran the outbox job
         deadline = time.monotonic() + 60

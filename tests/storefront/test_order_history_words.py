@@ -85,3 +85,25 @@ def test_several_recipients_are_named_together():
     assert (
         event_in_words(event, currency="USD", people=people) == "Confirmation emailed to Dana Whitfield and Marcus Lee"
     )
+
+
+def _order_page_queries(client, members: int, shipments: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_member
+
+    checkout = make_checkout(stock=50)
+    for _ in range(members):
+        make_member(organization=checkout.organization)
+    order = place_test_order(checkout, quantity=shipments)
+    for _ in range(shipments):
+        ship_test_order(order, units=1)
+    client.force_login(checkout.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/orders/{order.public_id}/").status_code == 200
+    return len(queries)
+
+
+def test_the_order_page_query_count_does_not_grow_with_its_events_or_people(client):
+    assert _order_page_queries(client, members=1, shipments=1) == _order_page_queries(client, members=6, shipments=3)

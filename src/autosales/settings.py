@@ -182,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "autosales.core.context_processors.shop",
                 "autosales.cart.context_processors.cart",
+                "autosales.customers.context_processors.customer",
             ],
         },
     },

@@ -45,9 +45,9 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     expect(page.get_by_label("Quantity, row 1")).to_have_value("1000")
 
     # when they set every 2 months (on the 26th, from tomorrow), on account, and save
-    page.get_by_label("Every N months on a day of the month").check()
-    page.get_by_label("Every:", exact=True).fill("2")
-    expect(page.get_by_label("On day:")).to_have_value("26")
+    page.get_by_label("Weeks, months or a custom rule").select_option("month")
+    page.get_by_label("Every how many weeks or months").fill("2")
+    expect(page.get_by_label("On which day of the month")).to_have_value("26")
     expect(page.get_by_label("First date:")).to_have_value("2027-01-26")
     page.get_by_label(re.compile("Charge to my account")).check()
     page.get_by_role("button", name="Save the standing order").click()
@@ -76,3 +76,50 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     assert standing_order.rule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=26"
     assert Run.objects.get(standing_order=standing_order).scheduled_for == dt.date(2027, 1, 26)
     assert Change.objects.get(standing_order=standing_order, kind="skipped").actor == buyer
+
+
+def test_the_standing_order_form_shows_only_what_the_chosen_repeat_needs_in_words(page, sign_in):
+    clock.set_now(NOW)
+    product = make_product(name="Warm white candle bulb", slug="candle", category=make_category(), stock=500)
+    organization = make_organization(name="Acme Facilities", has_account_terms=True, credit_limit="100000")
+    make_address(organization=organization, label="Main warehouse", line1="12 Dock Road", is_default=True)
+    buyer = make_member(organization=organization, username="buyer", email="buyer@acme.test")
+    make_shipping_method(name="Ground", code="ground")
+    sign_in(page, buyer)
+
+    page.goto("/standing-orders/new/")
+    sentence = page.locator(".so-words")
+    unit = page.get_by_label("Weeks, months or a custom rule")
+    weekday = page.get_by_label("On which weekday")
+    day = page.get_by_label("On which day of the month")
+    every = page.get_by_label("Every how many weeks or months")
+    advanced = page.locator("details.so-advanced")
+    # months by default: "Every 1 month on the 26th", the weekday hidden
+    expect(sentence).to_contain_text("Every")
+    expect(day).to_be_visible()
+    expect(weekday).to_be_hidden()
+    expect(unit.locator("option[value=month]")).to_have_text("month")
+    # weeks: the weekday instead of the day, and plural words for 2
+    unit.select_option("week")
+    every.fill("2")
+    expect(weekday).to_be_visible()
+    expect(day).to_be_hidden()
+    expect(unit.locator("option[value=week]")).to_have_text("weeks")
+    # a custom rule: the advanced part opens, the sentence's number goes
+    expect(advanced).not_to_have_attribute("open", "")
+    unit.select_option("custom")
+    expect(advanced).to_have_attribute("open", "")
+    expect(every).to_be_hidden()
+    # back to months, "Every 2 months on the 29th", saved as that rule
+    unit.select_option("month")
+    day.select_option("29")
+    expect(page.get_by_text("The 29th to the 31st fall on the last day of shorter months.")).to_be_visible()
+    expect(page.locator(".so-first-date")).to_contain_text("sooner than the 3 days' notice")
+    page.get_by_label("SKU, row 1").fill(product.variants.get().sku)
+    page.get_by_label("Quantity, row 1").fill("40")
+    page.get_by_label(re.compile("Charge to my account")).check()
+    page.get_by_role("button", name="Save the standing order").click()
+
+    expect(page).to_have_url(re.compile(r"/standing-orders/[0-9a-z]+/$"))
+    expect(page.locator("body")).to_contain_text("Every 2 months on the 29th")
+    assert StandingOrder.objects.get().rule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=28,29;BYSETPOS=-1"

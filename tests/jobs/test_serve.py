@@ -48,6 +48,8 @@ def test_serve_answers_serves_static_files_runs_jobs_and_stops_on_ctrl_c(child_e
         # the pages and the static files (whitenoise) answer
         status, body = get(base + "static/backoffice/backoffice.css")
         assert status == 200 and b".backoffice-nav" in body
+        status, body = get(base + "favicon.ico")  # redirected to the store's icon
+        assert status == 200 and body.startswith(b"<svg")
         assert get(base + "backoffice/jobs/")[0] == 200  # redirected to the sign-in page
         # the in-process runner ran the outbox job
         deadline = time.monotonic() + 60
@@ -72,3 +74,23 @@ def test_serve_without_jobs_does_not_start_the_runner(child_env):
     assert process.returncode == 0
     assert "jobs: off (--no-jobs)" in "".join(lines)
     assert not JobState.objects.exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_serve_on_an_empty_database_says_to_migrate_once_and_exits(child_env, tmp_path):
+    # given a database file that has never been migrated
+    child_env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    # when the store is served from it
+    result = subprocess.run(
+        [str(BIN / "autosales"), "serve", "--port", "0"],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then it stops at once with one line that says what to run, and no traceback
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    told = [line for line in result.stderr.splitlines() if "autosales migrate" in line]
+    assert len(told) == 1 and "not set up" in told[0]
+    assert "Serving on" not in result.stdout

@@ -204,7 +204,7 @@ def test_the_standing_order_page_collects_the_card_with_stripe_js_and_saves_it_o
     client.force_login(bulbs.user)
     page = client.get("/standing-orders/new/").content.decode()
     assert 'id="card-element"' in page and PUBLISHABLE_KEY in page
-    assert '<input type="hidden" name="payment_token" id="id_payment_token"' in page
+    assert '<input type="hidden" name="payment_token" id="payment_token"' in page
 
     # what the page posts once Stripe.js has made the PaymentMethod
     form = standing_order_form(bulbs, payment_kind="card", payment_token="pm_card_visa", start_date="2027-01-31")

@@ -407,7 +407,9 @@ def test_changing_the_schedule(client, buyer):
     client.force_login(buyer.user)
     url = f"/standing-orders/{standing_order.public_id}/edit/schedule/"
     page = client.get(url).content.decode()
-    assert 'value="month"' in page and 'name="day_of_month" value="31"' in page.replace(' min="1" max="31"', "")
+    # the schedule in words, and the form as a sentence set to it: "Every [2] [months] on the [31st]"
+    assert "Now: Every 2 months on the 31st (the last day in shorter months), until further notice" in page
+    assert '<option value="month" selected>' in page and '<option value="31" selected>31st</option>' in page
 
     response = client.post(
         url,

@@ -141,3 +141,14 @@ def user_by_email(*, email: str) -> User | None:
 def organizations_matching(*, query: str, limit: int = 20) -> list[Organization]:
     """Customer organizations whose name contains `query`, by name, at most `limit` (one query)."""
     return list(Organization.objects.filter(name__icontains=query).order_by("name", "pk")[:limit])
+
+
+def people_by_email(*, organization: Organization) -> dict[str, str]:
+    """The organization's people by lower-case email address: their name (or username), to say who was emailed.
+    One query."""
+    people = {}
+    for membership in Membership.objects.filter(organization=organization).select_related("user"):
+        user = membership.user
+        if user.email:
+            people[user.email.lower()] = user.get_full_name() or user.username
+    return people

@@ -339,3 +339,34 @@ def arrival_words(promise: Promise) -> str:
     if promise.arrives_from == promise.arrives_to:
         return f"Arrives {date_words(promise.arrives_from)}"
     return f"Arrives {date_words(promise.arrives_from)} – {date_words(promise.arrives_to)}"
+
+
+def _holiday_name(day: dt.date, calendars: Iterable[ShippingCalendar]) -> str:
+    for calendar in calendars:
+        if calendar.holiday_country and day in _public_holidays(
+            calendar.holiday_country, calendar.holiday_subdivision, day.year
+        ):
+            names = holidays.country_holidays(
+                calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=day.year
+            )
+            return names.get(day) or "a public holiday"
+    return ""
+
+
+def delivery_day_problem(day: dt.date, *, calendars: Mapping[int, ShippingCalendar]) -> str:
+    """Why nothing is delivered on `day` ("a Saturday", "Christmas Day, a public holiday"), or "" if carriers
+    deliver then: carriers work Monday to Friday, and not on the public holidays of the centers' regions."""
+    if day.isoweekday() not in CARRIER_WORKING_DAYS:
+        return f"a {day:%A}"
+    name = _holiday_name(day, calendars.values())
+    return f"{name}, a public holiday" if name else ""
+
+
+def next_delivery_day(day: dt.date, *, calendars: Mapping[int, ShippingCalendar]) -> dt.date:
+    """`day` if carriers deliver then, else the next day they do (bounded like every walk here)."""
+    candidate = day
+    for _ in range(SEARCH_DAYS):
+        if not delivery_day_problem(candidate, calendars=calendars):
+            return candidate
+        candidate += dt.timedelta(days=1)
+    return day

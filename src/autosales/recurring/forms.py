@@ -18,7 +18,14 @@ from autosales.customers.selectors import addresses_for_organization
 from autosales.payments.forms import CardTokenField
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.models import StandingOrder
-from autosales.recurring.schedule import WEEKDAY_NAMES, ScheduleError, rule_for, rule_parts, rule_validate
+from autosales.recurring.schedule import (
+    WEEKDAY_NAMES,
+    ScheduleError,
+    ordinal,
+    rule_for,
+    rule_parts,
+    rule_validate,
+)
 from autosales.recurring.services import MAX_NOTICE_DAYS, MAX_QUANTITY, MAX_RETRY_DAYS, LineIn
 
 MAX_LINE_ROWS = 200
@@ -34,25 +41,37 @@ class DateInput(forms.DateInput):
 class ScheduleForm(forms.Form):
     """When the orders repeat: every N weeks on a weekday, every N months on a day, or an RRULE; start; end."""
 
+    # Shown as one sentence, "Every [2] [months] on the [29th]": the unit's choice decides which "on" is used,
+    # and the custom rule sits behind an "advanced" toggle.
     interval = forms.ChoiceField(
         label="Repeat",
-        choices=[
-            ("week", "Every N weeks on a weekday"),
-            ("month", "Every N months on a day of the month"),
-            ("custom", "Custom rule (RFC 5545 RRULE)"),
-        ],
-        widget=forms.RadioSelect,
+        choices=[("week", "week(s)"), ("month", "month(s)"), ("custom", "custom rule (advanced)")],
+        widget=forms.Select(attrs={"aria-label": "Weeks, months or a custom rule", "data-repeat-unit": ""}),
     )
-    every = forms.IntegerField(label="Every", min_value=1, max_value=52, required=False)
+    every = forms.IntegerField(
+        label="Every",
+        min_value=1,
+        max_value=52,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "so-every", "aria-label": "Every how many weeks or months"}),
+    )
     weekday = forms.TypedChoiceField(
-        label="On", coerce=int, choices=list(enumerate(WEEKDAY_NAMES)), required=False, empty_value=None
+        label="On",
+        coerce=int,
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"aria-label": "On which weekday"}),
     )
     day_of_month = forms.IntegerField(
-        label="On day",
+        label="On the",
         min_value=1,
         max_value=31,
         required=False,
-        help_text="29 to 31 fall on the last day of shorter months.",
+        widget=forms.Select(
+            choices=[(n, ordinal(n)) for n in range(1, 32)], attrs={"aria-label": "On which day of the month"}
+        ),
+        help_text="The 29th to the 31st fall on the last day of shorter months.",
     )
     rule = forms.CharField(
         label="RRULE", max_length=500, required=False, help_text="e.g. FREQ=MONTHLY;BYDAY=1MO (the first Monday)"

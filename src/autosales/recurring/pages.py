@@ -30,7 +30,7 @@ from autosales.payments.providers.test_gateway import TEST_TOKENS
 from autosales.recurring import services
 from autosales.recurring.forms import LineRow, LinesInput, ScheduleForm, TermsForm, lines_parse
 from autosales.recurring.models import StandingOrder
-from autosales.recurring.presenters import change_texts, schedule_in_words
+from autosales.recurring.presenters import change_texts, first_date_notes, schedule_in_words
 from autosales.recurring.schedule import WEEKDAY_NAMES
 from autosales.recurring.selectors import changes_for, runs_history, standing_order_for, upcoming_occurrences
 from autosales.recurring.transitions import OPEN_RUN_STATUSES
@@ -319,9 +319,38 @@ def edit_schedule_page(request, scope: Scope, standing_order: StandingOrder):
     return render(
         request,
         "storefront/standing_orders/edit_schedule.html",
-        {"scope": scope, "layout": scope.layout, "so": standing_order, "form": form, "weekdays": WEEKDAY_NAMES},
+        {
+            "scope": scope,
+            "layout": scope.layout,
+            "so": standing_order,
+            "form": form,
+            "weekdays": WEEKDAY_NAMES,
+            "schedule_words": schedule_in_words(standing_order),
+            "first_date_notes": first_date_notes(
+                start_date=_typed_date(form, "start_date"),
+                notice_days=standing_order.notice_days,
+                today=clock.today(standing_order.timezone),
+            ),
+        },
         status=status,
     )
+
+
+def _typed_date(form: forms.Form, name: str) -> dt.date | None:
+    value = form[name].value()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def _typed_int(form: forms.Form, name: str) -> int | None:
+    try:
+        return int(form[name].value())
+    except (TypeError, ValueError):
+        return None
 
 
 def _new_initial(organization: Organization) -> dict:
@@ -467,6 +496,11 @@ def new_page(
             "stripe": card_form_config(),
             "weekdays": WEEKDAY_NAMES,
             "has_errors": status != 200,
+            "first_date_notes": first_date_notes(
+                start_date=_typed_date(schedule_form, "start_date"),
+                notice_days=_typed_int(terms_form, "notice_days"),
+                today=clock.today(organization.local_time_zone),
+            ),
         },
         status=status,
     )

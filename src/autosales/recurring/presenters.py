@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from autosales.catalog.models import Variant
+from autosales.inventory.delivery_dates import date_words, delivery_day_problem, next_delivery_day, shipping_calendars
 from autosales.recurring.models import Change, StandingOrder
 from autosales.recurring.schedule import rule_describe
 
@@ -16,6 +19,29 @@ def schedule_in_words(standing_order: StandingOrder) -> str:
     else:
         words += ", until further notice"
     return words
+
+
+def first_date_notes(*, start_date: dt.date | None, notice_days: int | None, today: dt.date) -> list[str]:
+    """What a customer should know about the first date they typed: sooner than the advance notice, or a day
+    nothing is delivered (a weekend, a public holiday of the centers' regions)."""
+    if start_date is None or start_date < today:
+        return []
+    notes = []
+    days_away = (start_date - today).days
+    if notice_days and days_away < notice_days:
+        away = "today" if days_away == 0 else f"{days_away} day{'s' if days_away != 1 else ''} away"
+        notes.append(
+            f"The first date, {date_words(start_date)}, is {away}: sooner than the {notice_days} days' notice, so "
+            "its notice email goes out at once and there is less time to skip or change that order."
+        )
+    calendars = shipping_calendars()
+    problem = delivery_day_problem(start_date, calendars=calendars)
+    if problem:
+        notes.append(
+            f"{date_words(start_date)} is {problem}: carriers do not deliver then. The next delivery day is "
+            f"{date_words(next_delivery_day(start_date, calendars=calendars))}."
+        )
+    return notes
 
 
 def change_texts(changes: list[Change]) -> list[tuple[Change, str]]:

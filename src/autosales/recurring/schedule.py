@@ -436,7 +436,8 @@ def rule_parts(rule: str) -> RuleParts | None:
     return found if same == text else None
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -468,7 +469,7 @@ def rule_describe(rule: str) -> str:
         period = "week" if parts.every == 1 else f"{parts.every} weeks"
         return f"Every {period} on {WEEKDAY_NAMES[parts.weekday]}"
     period = "month" if parts.every == 1 else f"{parts.every} months"
-    text = f"Every {period} on the {_ordinal(parts.day_of_month)}"
+    text = f"Every {period} on the {ordinal(parts.day_of_month)}"
     if parts.day_of_month > 28:
         text += " (the last day in shorter months)"
     return text

@@ -15,7 +15,7 @@ from autosales.checkout.pricing import LineRequest, Quote, quote
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound
 from autosales.customers.models import Organization
-from autosales.inventory.delivery_dates import date_words
+from autosales.inventory.delivery_dates import date_words, delivery_day_problem
 from autosales.inventory.selectors import available_by_variant
 from autosales.recurring.errors import RecurringError
 from autosales.recurring.lead_time import lead_times
@@ -73,6 +73,8 @@ class Occurrence:
     ships_on: dt.date | None = None
     arrives_from: dt.date | None = None
     arrives_to: dt.date | None = None
+    # Why nothing is delivered on the date ("a Saturday", "Christmas Day, a public holiday"), or "".
+    no_delivery: str = ""
 
     @property
     def arrival_window_display(self) -> str:
@@ -171,6 +173,7 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
                 skip_reason=(run.skip_reason if run else ("paused" if paused else "")),
                 order_number=run.order.number if run and run.order else "",
                 estimate=None if skipped else estimate,
+                no_delivery=delivery_day_problem(day, calendars=lead.calendars),
             )
         )
     return result

@@ -89,6 +89,15 @@ class SignInView(auth_views.LoginView):
         return self.render_to_response(self.get_context_data(form=form), status=429 if throttled else 400)
 
 
+def admin_signin(request, extra_context=None):
+    """The admin's sign-in (`/admin/login/`) is the store's page, in the store's brand; staff signed in go on
+    to the admin, and a customer signed in is told that this account has no access instead of going round."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect(_next_url(request, reverse("admin:index")))
+    view = SignInView.as_view(redirect_authenticated_user=False, extra_context={"staff_only": True})
+    return view(request)
+
+
 class SignOutView(auth_views.LogoutView):
     next_page = reverse_lazy("storefront:home")
 

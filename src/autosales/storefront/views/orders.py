@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from autosales.core.errors import DomainError, NotFound
-from autosales.customers.selectors import organization_for_user
+from autosales.customers.selectors import organization_for_user, people_by_email
 from autosales.fulfillment.selectors import fulfillment_of
 from autosales.orders.models import Order, OrderStatus
+from autosales.orders.presenters import order_history
 from autosales.orders.selectors import order_for_customer, order_summary_for_customer, orders_for_organization
 from autosales.orders.services import order_cancel
 from autosales.orders.transitions import CANCELLABLE, VISIBLE
@@ -33,6 +34,16 @@ def _order(request, public_id: str) -> Order:
         return order_for_customer(public_id=public_id, organization=_organization(request))
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _detail_context(order: Order, **extra) -> dict:
+    return {
+        "order": order,
+        "can_cancel": can_cancel(order),
+        "fulfillment": fulfillment_of(order),
+        "history": order_history(order, people=people_by_email(organization=order.organization)),
+        **extra,
+    }
 
 
 def can_cancel(order: Order) -> bool:
@@ -74,7 +85,7 @@ def order_detail(request, public_id: str):
     return render(
         request,
         "storefront/orders/detail.html",
-        {"order": order, "can_cancel": can_cancel(order), "fulfillment": fulfillment_of(order)},
+        _detail_context(order),
     )
 
 
@@ -100,12 +111,7 @@ def order_cancel_view(request, public_id: str):
         return render(
             request,
             "storefront/orders/detail.html",
-            {
-                "order": order,
-                "can_cancel": can_cancel(order),
-                "fulfillment": fulfillment_of(order),
-                "error": exc.message,
-            },
+            _detail_context(order, error=exc.message),
             status=exc.status,
         )
     messages.success(request, f"Order {order.number_display} is cancelled. We have sent you an email.")

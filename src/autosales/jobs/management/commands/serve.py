@@ -4,6 +4,8 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
@@ -29,6 +31,12 @@ def behind_proxies(app, *, proxies: list[str]):
     return dispatch
 
 
+def unapplied_migrations(database: str = DEFAULT_DB_ALIAS) -> int:
+    """How many of the code's migrations the database has not had yet (all of them on an empty database)."""
+    executor = MigrationExecutor(connections[database])
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 class Command(BaseCommand):
     help = "Serve the store, back office and API with waitress, plus the in-process job runner."
 
@@ -45,6 +53,13 @@ class Command(BaseCommand):
             raise CommandError(f"--port: {port} is not a TCP port (0-65535)")
         if threads < 1:
             raise CommandError("--threads: must be at least 1")
+        # Serving a database without the tables would answer every page with a 500 and log a traceback at each
+        # job poll: say what to do instead, once.
+        missing = unapplied_migrations()
+        if missing:
+            raise CommandError(
+                f"The database is not set up ({missing} migrations not applied): run `autosales migrate` first."
+            )
         try:
             server = create_server(
                 behind_proxies(application, proxies=settings.TRUSTED_PROXIES),

@@ -151,6 +151,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autosales.customers.middleware.BearerTokenMiddleware",
+    "autosales.storefront.middleware.ShopperMiddleware",  # a customer's cart and organization in one query
     "autosales.customers.middleware.TimeZoneMiddleware",
     "autosales.crm.store_visits.StoreVisitMiddleware",  # cache only, no query (docs/crm.md, "Store visits")
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -114,8 +114,7 @@ def test_every_page_of_the_shoppers_journey_keeps_to_the_query_budget(shop):
     over = [
         (step, label, count, queries)
         for step, label, count, queries in pages
-        if count > REQUEST_TODAY[(step, label)]
-        or (count > PAGE_BUDGET and (step, label) not in OVER_PAGE_BUDGET)
+        if count > REQUEST_TODAY[(step, label)] or (count > PAGE_BUDGET and (step, label) not in OVER_PAGE_BUDGET)
     ]
     assert not over, "\n".join(f"{step} {label}: {count}\n  " + "\n  ".join(q) for step, label, count, q in over)
     # and so does the journey as a whole

@@ -40,7 +40,19 @@ VAR_DIR = Path(os.environ.get("AUTOSALES_VAR_DIR", Path.cwd() / "var")).resolve(
 DEBUG = env_bool("DEBUG", False)
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+# DB_POOL_SIZE (PostgreSQL): each process keeps a psycopg pool of up to this many connections, shared by its
+# threads, instead of one kept connection per thread that is pinged (SELECT 1) before every request reuses it.
+DB_POOL_SIZE = os.environ.get("DB_POOL_SIZE", "")
+if DB_POOL_SIZE and not (DB_POOL_SIZE.isdigit() and int(DB_POOL_SIZE) > 0):
+    raise ImproperlyConfigured(f"DB_POOL_SIZE must be a whole number above 0, not {DB_POOL_SIZE!r}")
+if DATABASE_URL and DB_POOL_SIZE:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(DB_POOL_SIZE),
+        "timeout": 10,
+    }
+elif DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "autosales.sqlite3")}}
@@ -151,6 +163,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autosales.customers.middleware.BearerTokenMiddleware",
+    "autosales.storefront.middleware.ShopperMiddleware",  # a customer's cart and organization in one query
     "autosales.customers.middleware.TimeZoneMiddleware",
     "autosales.crm.store_visits.StoreVisitMiddleware",  # cache only, no query (docs/crm.md, "Store visits")
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from autosales.billing.issuing import invoice_issue_for_order
 from autosales.core import clock
 from autosales.orders.models import Order
 from tests.factories import (
@@ -30,7 +31,8 @@ pytestmark = pytest.mark.django_db
 
 HOME = "/backoffice/"
 NOW = dt.datetime(2027, 3, 3, 15, 0, tzinfo=dt.UTC)  # a Wednesday; the week began on Monday March 1
-THIS_WEEK = dt.date(2027, 3, 1)
+# What each role's home reads (session, user and groups, the menu's counts, then the figures), whatever the rows.
+HOME_QUERY_BUDGET = {"salesperson": 16, "manager": 19, "fulfillment": 9}
 
 
 @pytest.fixture(autouse=True)
@@ -186,6 +188,25 @@ def test_late_shipments_list_the_orders_past_their_promised_ship_date(client):
     assert late.number_display in panel and on_time.number_display not in panel
 
 
+def test_receivables_aging_sums_the_open_invoices_by_days_past_due(client):
+    organization = make_checkout(has_account_terms=True, credit_limit=Decimal(5000), payment_terms_days=30).organization
+    clock.set_now(NOW - dt.timedelta(days=45))  # due 30 days later: 15 days past due now
+    invoice_issue_for_order(order=make_account_order(organization=organization, unit_price="100.00", shipping="0.00"))
+    clock.set_now(NOW)
+    invoice_issue_for_order(order=make_account_order(organization=organization, unit_price="30.00", shipping="0.00"))
+    client.force_login(make_staff(group="manager"))
+
+    rows = _csv(client, "receivables-aging")
+
+    assert [(r["days_past_due"], r["currency"], r["open_balance"]) for r in rows] == [
+        ("Current", "USD", "30.00"),
+        ("1–30", "USD", "100.00"),
+        ("31–60", "USD", "0.00"),
+        ("61–90", "USD", "0.00"),
+        ("Over 90", "USD", "0.00"),
+    ]
+
+
 def test_standing_order_revenue_ahead_comes_from_the_schedules_at_the_customers_prices(client):
     bulbs = make_checkout(stock=20_000, price="2.50")
     make_standing_order(bulbs, quantity=1000, every=1, day=15, start=dt.date(2027, 3, 15))
@@ -272,7 +293,3 @@ def test_the_home_reads_a_fixed_number_of_queries_whatever_the_orders(client, bu
 
     assert after == before
     assert after <= HOME_QUERY_BUDGET[group]
-
-
-# What each role's home reads today (session, user and groups, the menu's counts, then the figures).
-HOME_QUERY_BUDGET = {"salesperson": 16, "manager": 19, "fulfillment": 9}

@@ -9,11 +9,13 @@ docs/automation.md ("Dashboards") says why this over a JavaScript library.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pygal
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
 
@@ -36,6 +38,7 @@ STYLE = Style(
     value_font_size=12,
     no_data_font_size=20,
 )
+SVG_CACHE_SECONDS = 24 * 3600
 KINDS = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "horizontal": pygal.HorizontalBar, "line": pygal.Line}
 
 
@@ -60,6 +63,7 @@ class Chart:
     note: str = ""
     empty_text: str = "Nothing yet."
     money: bool = True
+    narrow: bool = False  # drawn for half the page's width (beside another panel)
 
     @property
     def empty(self) -> bool:
@@ -86,31 +90,66 @@ def _no_script(root):
     return root
 
 
+def _compact(value: float) -> str:
+    """Axis and value labels that fit: 950, 12k, 1.2M."""
+    size = abs(value)
+    if size >= 1_000_000:
+        return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
+    if size >= 10_000:
+        return f"{value / 1000:,.0f}k"
+    return f"{value:,.0f}"
+
+
 def chart_svg(chart: Chart) -> SafeString:
-    """The chart as inline SVG markup (no XML declaration, no script), sized by its container."""
+    """The chart as inline SVG markup (no XML declaration, no script), sized by its container.
+
+    Drawing takes pygal tens of milliseconds a chart, so a drawing is kept in the cache under a digest of what
+    it shows: the figures are read fresh on every request, and the same figures are drawn once."""
+    shown = repr(
+        (
+            chart.kind,
+            chart.narrow,
+            chart.empty_text,
+            list(chart.labels),
+            [(s.name, list(s.values)) for s in chart.series],
+        )
+    )
+    key = f"chart-svg:{pygal.__version__}:{hashlib.sha256(shown.encode()).hexdigest()}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = _draw(chart)
+        cache.set(key, svg, SVG_CACHE_SECONDS)
+    return mark_safe(svg)  # pygal escapes the labels and values it writes
+
+
+def _draw(chart: Chart) -> str:
     horizontal = chart.kind == "horizontal"
+    narrow = horizontal or chart.narrow
+    legend = len(chart.series) > 1
+    rotate = not horizontal and len(chart.labels) > 10
     drawing = KINDS[chart.kind](
         style=STYLE,
         js=[],
         xml_filters=[_no_script],
         disable_xml_declaration=True,
         explicit_size=False,
-        width=800,
-        height=max(300, 34 * len(chart.labels) + 80) if horizontal else 340,
-        show_legend=len(chart.series) > 1,
+        width=560 if narrow else 800,
+        height=(max(260, 30 * len(chart.labels) + 70) if horizontal else 320) + (40 if legend else 0),
+        show_legend=legend,
         legend_at_bottom=True,
-        legend_at_bottom_columns=4,
-        x_label_rotation=0 if horizontal or len(chart.labels) <= 8 else 35,
-        truncate_label=28,
-        truncate_legend=30,
+        legend_at_bottom_columns=min(len(chart.series), 3),
+        x_label_rotation=35 if rotate else 0,
+        truncate_label=24 if horizontal else 12,
+        truncate_legend=40,
         show_x_guides=False,
         margin=10,
         spacing=8,
         print_zeroes=False,
-        value_formatter=lambda v: f"{v:,.0f}",
+        value_formatter=_compact,
+        y_labels_major_count=5,
         no_data_text=chart.empty_text,
     )
     drawing.x_labels = list(chart.labels)
     for series in chart.series:
         drawing.add(series.name, [None if v is None else float(v) for v in series.values])
-    return mark_safe(drawing.render(is_unicode=True))
+    return drawing.render(is_unicode=True)

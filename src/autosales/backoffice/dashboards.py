@@ -25,6 +25,7 @@ from django.conf import settings
 from autosales.backoffice.charts import Chart, Series
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows
 from autosales.core import clock
+from autosales.core.money import quantize
 from autosales.crm.permissions import is_salesperson, organizations_in_scope, sees_every_account
 from autosales.crm.reorder import ReorderDue, customers_due_to_reorder
 from autosales.crm.selectors import MyTasks, my_tasks
@@ -86,7 +87,8 @@ def _revenue_chart(*, slug: str, title: str, now: dt.datetime, organizations=Non
     for week in weeks:
         for currency in currencies:
             row = cells.get((week, currency))
-            rows.append([week.isoformat(), currency, row.amount if row else Decimal("0.00"), row.orders if row else 0])
+            amount = row.amount if row else quantize(Decimal(0), currency)
+            rows.append([week.isoformat(), currency, amount, row.orders if row else 0])
     return Chart(
         slug=slug,
         title=title,
@@ -199,10 +201,13 @@ def aging_chart(user, now: dt.datetime) -> Chart:
         series=[Series(c, [totals[c][b] if c in totals else 0 for b in BUCKETS]) for c in currencies],
         columns=["days_past_due", "currency", "open_balance"],
         rows=[
-            [BUCKET_LABELS[b], c, totals[c][b] if c in totals else Decimal("0.00")] for c in currencies for b in BUCKETS
+            [BUCKET_LABELS[b], c, quantize(totals[c][b] if c in totals else Decimal(0), c)]
+            for c in currencies
+            for b in BUCKETS
         ],
         note="What customers owe on open invoices.",
         empty_text="No open invoices.",
+        narrow=True,
     )
 
 

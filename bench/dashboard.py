@@ -7,7 +7,8 @@ production deployment, beside a trivial view measured in the same run.
 Builds `--orders` orders (bulk_create) over two years for 300 customers owned by three salespeople, one to three
 lines each in five categories, a tenth of the recent ones still waiting to ship at two centers (allocated, some
 past their promised date); then prints the statements of the manager's, a salesperson's and a clerk's home and
-requests/s with p50/p95 at 1 and 4 clients for each, with /healthz as the reference. Not a test: the figures
+requests/s with p50/p95 at 1 and 4 clients for each through gunicorn (revenue figures cached for
+DASHBOARD_CACHE_SECONDS, as in production), with /healthz as the reference. Not a test: the figures
 depend on the machine. Standing orders and invoices are not generated: the home reads them in a fixed number of
 queries whose cost grows with their own count, not with the orders'.
 """
@@ -140,16 +141,22 @@ def _client(role: str):
     return client
 
 
-def statements(role: str) -> int:
+def statements(role: str) -> tuple[int, float]:
+    """The statements of the role's home and its time in this process, every figure read afresh (no cache)."""
+    import time
+
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = _client(role)
-    client.get("/backoffice/", HTTP_HOST="127.0.0.1")
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/backoffice/", HTTP_HOST="127.0.0.1")
+    with override_settings(DASHBOARD_CACHE_SECONDS=0):
+        client.get("/backoffice/", HTTP_HOST="127.0.0.1")
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get("/backoffice/", HTTP_HOST="127.0.0.1")
+            elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.status_code
-    return len(queries)
+    return len(queries), elapsed * 1000
 
 
 def session_cookie(role: str) -> str:
@@ -167,9 +174,9 @@ def main() -> None:
         build(args.orders)
         counts = {role: statements(role) for role in USERS}
         print(f"{args.orders} orders; {machine()}")
-        for role, count in counts.items():
+        for role, (count, ms) in counts.items():
             label = f"{role}'s home"
-            print(f"  {label:<20} {count} statements")
+            print(f"  {label:<20} {count} statements, {ms:.0f} ms uncached (one request, in process)")
         with gunicorn(scratch) as base_url:
             cookies = {role: session_cookie(role) for role in USERS}
             for clients in (1, 4):

@@ -293,3 +293,18 @@ def test_the_home_reads_a_fixed_number_of_queries_whatever_the_orders(client, bu
 
     assert after == before
     assert after <= HOME_QUERY_BUDGET[group]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revenue_figures_are_kept_for_dashboard_cache_seconds(client, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    harbor = make_organization(name="Harbor View Hotels")
+    _order(harbor, amount="100.00", days_ago=1)
+    client.force_login(make_staff(group="manager"))
+    assert _amounts_by_week(_csv(client, "revenue")) == {"2027-03-01": Decimal("100.00")}
+
+    _order(harbor, amount="50.00", days_ago=1)
+
+    assert _amounts_by_week(_csv(client, "revenue")) == {"2027-03-01": Decimal("100.00")}  # from the cache
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert _amounts_by_week(_csv(client, "revenue")) == {"2027-03-01": Decimal("150.00")}

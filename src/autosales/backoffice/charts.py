@@ -10,6 +10,7 @@ docs/automation.md ("Dashboards") says why this over a JavaScript library.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,8 @@ import pygal
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
+
+log = logging.getLogger(__name__)
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 # Colours that stay apart in grey when printed (dark blue, orange, teal, grey, ...).
@@ -115,10 +118,17 @@ def chart_svg(chart: Chart) -> SafeString:
         )
     )
     key = f"chart-svg:{pygal.__version__}:{hashlib.sha256(shown.encode()).hexdigest()}"
-    svg = cache.get(key)
+    try:
+        svg = cache.get(key)
+    except Exception:
+        log.warning("the cache is not answering; drawing %s without it", chart.slug, exc_info=True)
+        return mark_safe(_draw(chart))
     if svg is None:
         svg = _draw(chart)
-        cache.set(key, svg, SVG_CACHE_SECONDS)
+        try:
+            cache.set(key, svg, SVG_CACHE_SECONDS)
+        except Exception:
+            log.warning("could not cache the drawing of %s", chart.slug, exc_info=True)
     return mark_safe(svg)  # pygal escapes the labels and values it writes
 
 

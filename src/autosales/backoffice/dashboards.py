@@ -14,6 +14,7 @@ Each chart has a slug: its CSV export is /backoffice/dashboard/<slug>.csv, allow
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 
 from autosales.backoffice.charts import Chart, Series
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS, aging_rows
 from autosales.core import clock
 from autosales.core.money import quantize
+from autosales.core.request_memo import in_open_transaction
 from autosales.crm.permissions import is_salesperson, organizations_in_scope, sees_every_account
 from autosales.crm.reorder import ReorderDue, customers_due_to_reorder
 from autosales.crm.selectors import MyTasks, my_tasks
@@ -36,6 +39,8 @@ from autosales.fulfillment.selectors import centers_for_user
 from autosales.fulfillment.workload import LateOrders, late_orders, queue_by_promised_date
 from autosales.orders.revenue import revenue_by_category, revenue_by_week, top_customers
 from autosales.recurring.selectors import FORECAST_WEEKS, revenue_forecast
+
+log = logging.getLogger(__name__)
 
 WEEKS_BACK = 13  # revenue by week: this week and the twelve before it
 TOP_CUSTOMERS = 10
@@ -75,6 +80,28 @@ def _week_label(day: dt.date) -> str:
 
 def _currencies(found) -> list[str]:
     return sorted(found) or [settings.CURRENCY]
+
+
+def _cached(*, slug: str, scope: object, now: dt.datetime, build: Callable[[], Chart]) -> Chart:
+    """The chart from the cache for DASHBOARD_CACHE_SECONDS (its weeks in the key, so a new week is new figures),
+    else built; never shared when built inside an open transaction (data that may yet roll back), and built
+    without the cache when the cache is not answering."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds or in_open_transaction():
+        return build()
+    key = f"dashboard:{slug}:{scope}:{_weeks_back(now)[0].isoformat()}"
+    try:
+        chart = cache.get(key)
+    except Exception:
+        log.warning("the cache is not answering; building %s without it", slug, exc_info=True)
+        return build()
+    if chart is None:
+        chart = build()
+        try:
+            cache.set(key, chart, seconds)
+        except Exception:
+            log.warning("could not cache %s", slug, exc_info=True)
+    return chart
 
 
 def _revenue_chart(*, slug: str, title: str, now: dt.datetime, organizations=None) -> Chart:
@@ -125,11 +152,16 @@ def _standing_orders_chart(*, slug: str, title: str, now: dt.datetime, organizat
 
 
 def my_revenue_chart(user, now: dt.datetime) -> Chart:
-    return _revenue_chart(
+    return _cached(
         slug="my-revenue",
-        title="Your accounts' revenue by week",
+        scope=user.pk,
         now=now,
-        organizations=organizations_in_scope(user=user),
+        build=lambda: _revenue_chart(
+            slug="my-revenue",
+            title="Your accounts' revenue by week",
+            now=now,
+            organizations=organizations_in_scope(user=user),
+        ),
     )
 
 
@@ -143,7 +175,12 @@ def my_standing_orders_chart(user, now: dt.datetime) -> Chart:
 
 
 def revenue_chart(user, now: dt.datetime) -> Chart:
-    return _revenue_chart(slug="revenue", title="Revenue by week", now=now)
+    return _cached(
+        slug="revenue",
+        scope="all",
+        now=now,
+        build=lambda: _revenue_chart(slug="revenue", title="Revenue by week", now=now),
+    )
 
 
 def standing_orders_chart(user, now: dt.datetime) -> Chart:
@@ -157,6 +194,10 @@ def _period(now: dt.datetime) -> dt.datetime:
 
 
 def categories_chart(user, now: dt.datetime) -> Chart:
+    return _cached(slug="revenue-by-category", scope="all", now=now, build=lambda: _categories_chart(now))
+
+
+def _categories_chart(now: dt.datetime) -> Chart:
     found = revenue_by_category(since=_period(now), until=now)
     several = len({row.currency for row in found}) > 1
     return Chart(
@@ -172,6 +213,10 @@ def categories_chart(user, now: dt.datetime) -> Chart:
 
 
 def top_customers_chart(user, now: dt.datetime) -> Chart:
+    return _cached(slug="top-customers", scope="all", now=now, build=lambda: _top_customers_chart(now))
+
+
+def _top_customers_chart(now: dt.datetime) -> Chart:
     found = top_customers(since=_period(now), until=now, limit=TOP_CUSTOMERS)
     several = len({row.currency for row in found}) > 1
     return Chart(

@@ -116,6 +116,8 @@ def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sig
     try:
         users = _demo()
         sign_in(page, users["manager"])
+        errors = []  # a blocked inline script (Content-Security-Policy) or a missing file would show here
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
 
         page.goto("/backoffice/")
         business = page.locator("#business")
@@ -128,6 +130,7 @@ def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sig
             assert table.locator("tbody tr").count() >= 1
         expect(page.locator("#late-shipments")).to_contain_text("past")
         _shot(page, "dashboard-manager.png")
+        assert errors == []
 
         # the figures: hidden on screen until asked for, always in print
         revenue_table = page.locator("#chart-revenue-figures")

@@ -116,8 +116,11 @@ def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sig
     try:
         users = _demo()
         sign_in(page, users["manager"])
-        errors = []  # a blocked inline script (Content-Security-Policy) or a missing file would show here
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        # A script the Content-Security-Policy blocks, or a file of the page that is missing, would show here
+        # (the browser's own request for /favicon.ico is not the page's).
+        errors = []
+        page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+        page.on("response", lambda response: response.status >= 400 and errors.append(response.url))
 
         page.goto("/backoffice/")
         business = page.locator("#business")

@@ -140,7 +140,6 @@ def _draw(chart: Chart) -> str:
     drawing = KINDS[chart.kind](
         style=STYLE,
         js=[],
-        xml_filters=[_no_script],
         disable_xml_declaration=True,
         explicit_size=False,
         width=560 if narrow else 800,
@@ -159,6 +158,7 @@ def _draw(chart: Chart) -> str:
         y_labels_major_count=5,
         no_data_text=chart.empty_text,
     )
+    drawing.add_xml_filter(_no_script)
     drawing.x_labels = list(chart.labels)
     for series in chart.series:
         drawing.add(series.name, [None if v is None else float(v) for v in series.values])

@@ -297,6 +297,10 @@ CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 CRM_STORE_VISITS = env_bool("CRM_STORE_VISITS", True)
 # Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
+# The back-office home's revenue figures (order history) are kept this long in the cache; 0 reads them every time.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
+if DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"DASHBOARD_CACHE_SECONDS must be 0 or more, not {DASHBOARD_CACHE_SECONDS}")
 
 LOGGING = {
     "version": 1,

@@ -360,3 +360,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }
     }
+
+# Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and
+# search pages, in this order (comma-separated attribute names); blank: every attribute, by name.
+CATALOG_FACET_ATTRIBUTES = env_list("CATALOG_FACET_ATTRIBUTES", "")

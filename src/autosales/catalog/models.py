@@ -57,3 +57,19 @@ class Variant(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.sku} — {self.product.name} {self.name}".strip()
+
+
+class ProductFacet(models.Model):
+    """One attribute value (name and value) that an active variant of a product has: facet counts and filters read
+    these rows instead of the variants' JSON. Kept by catalog.services.product_reindex; never edited by hand."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="facets")
+    name = models.CharField(max_length=100)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "name", "value"], name="catalog_facet_unique")]
+        indexes = [models.Index(fields=["name", "value", "product"], name="catalog_facet_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -2,8 +2,9 @@
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 
-from autosales.catalog import search
+from autosales.catalog import facets, search
 from autosales.catalog.errors import CatalogError
+from autosales.catalog.facets import Facet, Selection
 from autosales.catalog.models import Category, Product, Variant
 from autosales.core.errors import NotFound
 
@@ -40,8 +41,11 @@ def product_search(*, query: str) -> QuerySet[Product]:
     )
 
 
-def products_for_listing(*, category: Category | None = None, query: str = "") -> QuerySet[Product]:
-    """Active products (of `category` and its sub-categories), by relevance when `query` has words, else by name."""
+def products_for_listing(
+    *, category: Category | None = None, query: str = "", selection: Selection = ()
+) -> QuerySet[Product]:
+    """Active products (of `category` and its sub-categories, with the facet values of `selection`), by relevance
+    when `query` has words, else by name."""
     if query.strip():
         products = product_search(query=query)
     else:
@@ -53,7 +57,30 @@ def products_for_listing(*, category: Category | None = None, query: str = "") -
         )
     if category is not None:
         products = products.filter(category_id__in=category_descendant_ids(category=category))
-    return products
+    return facets.products_filtered(products, selection=selection)
+
+
+def listing_facets(
+    *, category: Category | None = None, query: str = "", selection: Selection = (), names: list[str]
+) -> list[Facet]:
+    """The facets (`names`, see facets.facet_names) of the list products_for_listing gives, with counts (two
+    queries: the category tree and the counts)."""
+    return facets.facets_for(products_for_listing(category=category, query=query), selection=selection, names=names)
+
+
+def variant_by_sku(*, sku: str) -> Variant | None:
+    """The active variant (of an active product) whose SKU is `sku`, any case, with its product; None when none or
+    when the SKU matches two variants that differ only in case."""
+    sku = sku.strip()
+    if not sku or any(ch.isspace() for ch in sku):
+        return None
+    found = list(
+        Variant.objects.filter(sku__iexact=sku, is_active=True, product__is_active=True).select_related("product")[:2]
+    )
+    exact = [v for v in found if v.sku == sku]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
 
 
 def products_featured(*, limit: int = 8) -> list[Product]:

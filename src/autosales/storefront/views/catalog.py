@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
@@ -30,6 +31,7 @@ from autosales.inventory.selectors import (
     available_totals,
 )
 from autosales.pricing.selectors import price_list_key, unit_prices
+from autosales.storefront.views.catalog_facets import facets_html, query_string, selection_of
 
 PAGE_SIZE = 24
 FEATURED_COUNT = 8
@@ -157,32 +159,62 @@ def category(request, slug: str):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     current = header["category"]
+    names, selection = selection_of(request)
     listing = _listing_html(
         name="category-grid",
-        parts=(current.pk,),
+        parts=(current.pk, selection),
         number=_page_number(request),
-        products=lambda: catalog.products_for_listing(category=current),
+        products=lambda: catalog.products_for_listing(category=current, selection=selection),
         organization=organization_for_user(user=request.user),
         template="storefront/_category_listing.html",
-        context={"page_query": ""},
+        context={"page_query": query_string([], selection), "filtered": bool(selection)},
     )
-    return render(request, "storefront/category.html", {**header, "listing": listing})
+    facets = facets_html(
+        name="category-facets",
+        parts=(current.pk,),
+        selection=selection,
+        base=[],
+        build=lambda: catalog.listing_facets(category=current, selection=selection, names=names),
+    )
+    return render(request, "storefront/category.html", {**header, "listing": listing, "facets": facets})
+
+
+def _sku_target(query: str) -> str | None:
+    """The product page of the variant whose SKU is exactly the query (any case), that variant chosen; else None."""
+    variant = catalog.variant_by_sku(sku=query)
+    if variant is None:
+        return None
+    return reverse("storefront:product", args=[variant.product.slug]) + "?" + urlencode({"sku": variant.sku})
 
 
 def search(request):
     query = request.GET.get("q", "")
-    context = {"query": query, "listing": "", "error": None}
+    context = {"query": query, "listing": "", "facets": "", "error": None}
     status = 200
     if query.strip():
         try:
+            target = cached_for_versions(
+                name="search-sku", parts=(query,), kinds=(CATALOG,), build=lambda: _sku_target(query)
+            )
+            if target is not None:
+                return redirect(target)
+            names, selection = selection_of(request)
+            base = [("q", query)]
             context["listing"] = _listing_html(
                 name="search-grid",
-                parts=(query,),
+                parts=(query, selection),
                 number=_page_number(request),
-                products=lambda: catalog.products_for_listing(query=query),
+                products=lambda: catalog.products_for_listing(query=query, selection=selection),
                 organization=organization_for_user(user=request.user),
                 template="storefront/_search_listing.html",
-                context={"query": query, "page_query": urlencode({"q": query})},
+                context={"query": query, "page_query": query_string(base, selection), "filtered": bool(selection)},
+            )
+            context["facets"] = facets_html(
+                name="search-facets",
+                parts=(),
+                selection=selection,
+                base=base,
+                build=lambda: catalog.listing_facets(query=query, selection=selection, names=names),
             )
         except DomainError as exc:
             context["error"] = exc

@@ -7,6 +7,7 @@ from autosales.catalog.errors import CatalogError
 from autosales.catalog.facets import Facet, Selection
 from autosales.catalog.models import Category, Product, Variant
 from autosales.core.errors import NotFound
+from autosales.core.request_memo import request_memoized
 
 
 def _active_variants() -> Prefetch:
@@ -119,7 +120,8 @@ def categories_top() -> QuerySet[Category]:
 
 
 def _parents() -> dict[int, int | None]:
-    return dict(Category.objects.values_list("id", "parent_id"))
+    """Each category's parent id (one query, asked once per request: a page's list and its facets both need it)."""
+    return request_memoized("catalog_category_parents", lambda: dict(Category.objects.values_list("id", "parent_id")))
 
 
 def category_descendant_ids(*, category: Category) -> list[int]:

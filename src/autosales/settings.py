@@ -281,8 +281,12 @@ CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
 CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 # Store visits of signed-in customers' people summed up on their timeline (docs/crm.md, "Store visits"); off: none.
 CRM_STORE_VISITS = env_bool("CRM_STORE_VISITS", True)
-# Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
+# Stock shown (docs/configuration.md, "Stock shown"): "Only a few left" from 1 up to LOW_STOCK_THRESHOLD units,
+# "In stock" above it; when none is left, "Ships in N days" with STOCK_RESTOCK_DAYS (0: "Out of stock"). Exact
+# counts only to signed-in members of a customer organization, and only while STOCK_COUNTS_FOR_BUSINESS is on.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
+STOCK_RESTOCK_DAYS = int(os.environ.get("STOCK_RESTOCK_DAYS", "0"))
+STOCK_COUNTS_FOR_BUSINESS = env_bool("STOCK_COUNTS_FOR_BUSINESS", True)
 
 LOGGING = {
     "version": 1,

@@ -39,9 +39,7 @@ def lamps():
     category = make_category(slug="lamps", name="Lamps")
     make_product(name="Alpha", category=category, attributes=[{"wattage": "60 W", "base": "E26"}])
     make_product(name="Bravo", category=category, attributes=[{"wattage": "75 W", "base": "E26"}])
-    make_product(
-        name="Charlie", category=category, attributes=[{"wattage": "60 W", "base": "E12"}, {"wattage": "9 W"}]
-    )
+    make_product(name="Charlie", category=category, attributes=[{"wattage": "60 W", "base": "E12"}, {"wattage": "9 W"}])
     return category
 
 
@@ -166,3 +164,20 @@ def test_a_search_for_part_of_a_sku_or_an_inactive_sku_lists_results(client):
 
     product_reindex(product=product)
     assert client.get("/search/", {"q": sku}).status_code == 200
+
+
+def test_stock_is_words_to_the_public_and_counts_to_business_customers_when_the_shop_allows(client, settings):
+    # given a product with 3 units and a shop that restocks in 5 days
+    settings.STOCK_RESTOCK_DAYS = 5
+    few = make_product(name="Few left", stock=3)
+    gone = make_product(name="Sold out", stock=0)
+    url = reverse("storefront:product", args=[few.slug])
+
+    # then the public reads words, a business customer the units, and nobody a count when the shop says so
+    assert ">Only a few left<" in client.get(url).content.decode()
+    assert ">Ships in 5 days<" in client.get(reverse("storefront:product", args=[gone.slug])).content.decode()
+    client.force_login(make_member())
+    assert ">Only 3 left<" in client.get(url).content.decode()
+    settings.STOCK_COUNTS_FOR_BUSINESS = False
+    assert ">Only a few left<" in client.get(url).content.decode()
+    assert ">Only a few left<" in client.get("/search/", {"q": "few"}).content.decode()

@@ -9,6 +9,7 @@ price lists and cart.
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -99,15 +100,22 @@ def _page(products, number: int) -> Page:
     return Page(rows[:PAGE_SIZE], 1, paginator)
 
 
+def stock_counts_shown(organization) -> bool:
+    """Exact stock counts are for signed-in business customers, when the shop allows it; the public sees words."""
+    return organization is not None and settings.STOCK_COUNTS_FOR_BUSINESS
+
+
 def _listing_html(*, name: str, parts: tuple, number: int, products, organization, template: str, context: dict) -> str:
-    """Page `number` of product cards rendered with `template`, shared by requests with the same parts and price lists."""
+    """Page `number` of product cards rendered with `template`, shared by requests with the same parts, price lists
+    and stock wording."""
+    counts = stock_counts_shown(organization)
 
     def build() -> str:
         page = _page(products(), number)
         cards = _product_cards(list(page.object_list), organization)
-        return render_to_string(template, {**context, "page": page, "cards": cards})
+        return render_to_string(template, {**context, "page": page, "cards": cards, "show_stock_counts": counts})
 
-    key = (*parts, number, price_list_key(organization=organization))
+    key = (*parts, number, price_list_key(organization=organization), counts)
     return mark_safe(cached_for_versions(name=name, parts=key, kinds=KINDS, build=build))
 
 
@@ -120,16 +128,21 @@ def _categories_top() -> list:
 
 def home(request):
     organization = organization_for_user(user=request.user)
+    counts = stock_counts_shown(organization)
 
     def build() -> str:
         products = catalog.products_featured(limit=FEATURED_COUNT)
         return render_to_string(
             "storefront/_featured.html",
-            {"cards": _product_cards(products, organization), "any_featured": any(p.is_featured for p in products)},
+            {
+                "cards": _product_cards(products, organization),
+                "any_featured": any(p.is_featured for p in products),
+                "show_stock_counts": counts,
+            },
         )
 
     featured = cached_for_versions(
-        name="home-featured", parts=(price_list_key(organization=organization),), kinds=KINDS, build=build
+        name="home-featured", parts=(price_list_key(organization=organization), counts), kinds=KINDS, build=build
     )
     return render(
         request,
@@ -264,7 +277,11 @@ def product(request, slug: str):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    return render(request, "storefront/product.html", {**data, "delivery": _product_delivery(data)})
+    return render(
+        request,
+        "storefront/product.html",
+        {**data, "delivery": _product_delivery(data), "show_stock_counts": stock_counts_shown(organization)},
+    )
 
 
 def _product_delivery(data: dict):

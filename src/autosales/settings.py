@@ -368,3 +368,11 @@ else:
 # Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and
 # search pages, in this order (comma-separated attribute names); blank: every attribute, by name.
 CATALOG_FACET_ATTRIBUTES = env_list("CATALOG_FACET_ATTRIBUTES", "")
+
+# Product pictures (docs/configuration.md, "Product pictures"): stored under MEDIA_ROOT and served at MEDIA_URL
+# by the app itself while SERVE_MEDIA is on (the demo, small shops); a web server in front may serve them instead.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+CATALOG_THUMBNAIL_SIZE = int(os.environ.get("CATALOG_THUMBNAIL_SIZE", "400"))
+CATALOG_IMAGE_MAX_BYTES = int(os.environ.get("CATALOG_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))

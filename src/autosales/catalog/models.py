@@ -73,3 +73,30 @@ class ProductFacet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class ProductImage(BaseModel):
+    """A picture of a product: the file as uploaded or imported, and a thumbnail made from it (catalog.images)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    thumbnail = models.ImageField(
+        upload_to="products/thumbnails/",
+        blank=True,
+        editable=False,
+        width_field="thumbnail_width",
+        height_field="thumbnail_height",
+    )
+    # Kept by Django when the thumbnail is saved: pages give the <img> its size without opening the file.
+    thumbnail_width = models.PositiveIntegerField(null=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True, help_text="What the picture shows, for screen readers")
+    position = models.PositiveIntegerField(default=0)
+    # The URL or path a catalog import took the picture from: importing the same file again adds nothing.
+    source = models.CharField(max_length=500, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name

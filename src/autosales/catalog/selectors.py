@@ -5,13 +5,23 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Que
 from autosales.catalog import facets, search
 from autosales.catalog.errors import CatalogError
 from autosales.catalog.facets import Facet, Selection
-from autosales.catalog.models import Category, Product, Variant
+from autosales.catalog.models import Category, Product, ProductImage, Variant
 from autosales.core.errors import NotFound
 from autosales.core.request_memo import request_memoized
 
 
 def _active_variants() -> Prefetch:
     return Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id"))
+
+
+def images_prefetch() -> Prefetch:
+    """The products' pictures in display order, for `prefetch_related` (one query for any number of products)."""
+    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+
+
+def product_images(*, product: Product) -> list[ProductImage]:
+    """The product's pictures in display order (one query)."""
+    return list(ProductImage.objects.filter(product=product).order_by("position", "id"))
 
 
 def _sku_match(raw: str):

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
-from autosales.catalog.models import Product, Variant
+from autosales.catalog.models import Product, ProductImage, Variant
 from autosales.checkout.delivery import cheapest_transit, delivery_estimate
 from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions
 from autosales.core.errors import DomainError, NotFound
@@ -47,6 +48,7 @@ class ProductCard:
     has_price_range: bool
     availability: Availability
     variant_count: int
+    image: ProductImage | None  # the first picture (its thumbnail is shown); None: the placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class VariantRow:
 
 
 def _product_cards(products: list[Product], organization) -> list[ProductCard]:
-    """Cards for products whose active variants are prefetched: two queries whatever the count."""
+    """Cards for products whose active variants and pictures are prefetched: two queries whatever the count."""
     variant_ids = [v.id for p in products for v in p.variants.all()]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
     units = available_by_variant(variant_ids=variant_ids)
@@ -74,6 +76,7 @@ def _product_cards(products: list[Product], organization) -> list[ProductCard]:
                 has_price_range=len({m.amount for m in variant_prices}) > 1,
                 availability=availability_of(sum(units.get(v.id, 0) for v in product.variants.all())),
                 variant_count=len(product.variants.all()),
+                image=next((i for i in product.images.all() if i.thumbnail), None),
             )
         )
     return cards
@@ -111,7 +114,7 @@ def _listing_html(*, name: str, parts: tuple, number: int, products, organizatio
     counts = stock_counts_shown(organization)
 
     def build() -> str:
-        page = _page(products(), number)
+        page = _page(products().prefetch_related(catalog.images_prefetch()), number)
         cards = _product_cards(list(page.object_list), organization)
         return render_to_string(template, {**context, "page": page, "cards": cards, "show_stock_counts": counts})
 
@@ -132,6 +135,7 @@ def home(request):
 
     def build() -> str:
         products = catalog.products_featured(limit=FEATURED_COUNT)
+        prefetch_related_objects(products, catalog.images_prefetch())
         return render_to_string(
             "storefront/_featured.html",
             {
@@ -259,6 +263,7 @@ def _product_page_data(*, slug: str, organization) -> dict:
     ]
     return {
         "product": item,
+        "images": [image for image in catalog.product_images(product=item) if image.thumbnail],
         "path": catalog.category_path(category=item.category),
         "columns": [key.replace("_", " ").capitalize() for key in columns],
         "rows": rows,

@@ -34,7 +34,6 @@ class Migration(migrations.Migration):
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facets', to='catalog.product')),
             ],
             options={
-                'indexes': [models.Index(fields=['name', 'value', 'product'], name='catalog_facet_lookup')],
                 'constraints': [models.UniqueConstraint(fields=('product', 'name', 'value'), name='catalog_facet_unique')],
             },
         ),

@@ -169,7 +169,7 @@ def test_a_search_for_part_of_a_sku_or_an_inactive_sku_lists_results(client):
 def test_stock_is_words_to_the_public_and_counts_to_business_customers_when_the_shop_allows(client, settings):
     # given a product with 3 units and a shop that restocks in 5 days
     settings.STOCK_RESTOCK_DAYS = 5
-    few = make_product(name="Few left", stock=3)
+    few = make_product(name="Scarce bulb", stock=3)
     gone = make_product(name="Sold out", stock=0)
     url = reverse("storefront:product", args=[few.slug])
 
@@ -180,4 +180,4 @@ def test_stock_is_words_to_the_public_and_counts_to_business_customers_when_the_
     assert ">Only 3 left<" in client.get(url).content.decode()
     settings.STOCK_COUNTS_FOR_BUSINESS = False
     assert ">Only a few left<" in client.get(url).content.decode()
-    assert ">Only a few left<" in client.get("/search/", {"q": "few"}).content.decode()
+    assert ">Only a few left<" in client.get("/search/", {"q": "scarce"}).content.decode()

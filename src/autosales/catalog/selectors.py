@@ -14,14 +14,19 @@ def _active_variants() -> Prefetch:
     return Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id"))
 
 
-def images_prefetch() -> Prefetch:
-    """The products' pictures in display order, for `prefetch_related` (one query for any number of products)."""
-    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+def first_images(*, product_ids: list[int]) -> dict[int, ProductImage]:
+    """Each product's first picture that has a thumbnail, by product id (one query; none for no ids)."""
+    found: dict[int, ProductImage] = {}
+    if product_ids:
+        pictures = ProductImage.objects.filter(product_id__in=product_ids).exclude(thumbnail="")
+        for image in pictures.order_by("product_id", "position", "id"):
+            found.setdefault(image.product_id, image)
+    return found
 
 
-def product_images(*, product: Product) -> list[ProductImage]:
-    """The product's pictures in display order (one query)."""
-    return list(ProductImage.objects.filter(product=product).order_by("position", "id"))
+def product_images(*, product_id: int) -> list[ProductImage]:
+    """The product's pictures that have a thumbnail, in display order (one query)."""
+    return list(ProductImage.objects.filter(product_id=product_id).exclude(thumbnail="").order_by("position", "id"))
 
 
 def _sku_match(raw: str):

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -59,8 +58,21 @@ class VariantRow:
     values: list[str]  # attribute values in the order of the page's attribute columns
 
 
-def _product_cards(products: list[Product], organization) -> list[ProductCard]:
-    """Cards for products whose active variants and pictures are prefetched: two queries whatever the count."""
+def _pictures(listing: str, product_ids: list[int]) -> dict:
+    """The first pictures of a list's products, shared through the cache until the catalog changes: a stock or
+    price change rebuilds the list without reading its pictures again."""
+    return cached_for_versions(
+        name="card-pictures",
+        parts=(listing, *product_ids),
+        kinds=(CATALOG,),
+        build=lambda: catalog.first_images(product_ids=product_ids),
+    )
+
+
+def _product_cards(products: list[Product], organization, *, listing: str) -> list[ProductCard]:
+    """Cards for products whose active variants are prefetched: two queries whatever the count (three when the
+    pictures are not cached)."""
+    pictures = _pictures(listing, [p.id for p in products])
     variant_ids = [v.id for p in products for v in p.variants.all()]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
     units = available_by_variant(variant_ids=variant_ids)
@@ -76,7 +88,7 @@ def _product_cards(products: list[Product], organization) -> list[ProductCard]:
                 has_price_range=len({m.amount for m in variant_prices}) > 1,
                 availability=availability_of(sum(units.get(v.id, 0) for v in product.variants.all())),
                 variant_count=len(product.variants.all()),
-                image=next((i for i in product.images.all() if i.thumbnail), None),
+                image=pictures.get(product.id),
             )
         )
     return cards
@@ -114,8 +126,8 @@ def _listing_html(*, name: str, parts: tuple, number: int, products, organizatio
     counts = stock_counts_shown(organization)
 
     def build() -> str:
-        page = _page(products().prefetch_related(catalog.images_prefetch()), number)
-        cards = _product_cards(list(page.object_list), organization)
+        page = _page(products(), number)
+        cards = _product_cards(list(page.object_list), organization, listing=name)
         return render_to_string(template, {**context, "page": page, "cards": cards, "show_stock_counts": counts})
 
     key = (*parts, number, price_list_key(organization=organization), counts)
@@ -135,11 +147,10 @@ def home(request):
 
     def build() -> str:
         products = catalog.products_featured(limit=FEATURED_COUNT)
-        prefetch_related_objects(products, catalog.images_prefetch())
         return render_to_string(
             "storefront/_featured.html",
             {
-                "cards": _product_cards(products, organization),
+                "cards": _product_cards(products, organization, listing="home"),
                 "any_featured": any(p.is_featured for p in products),
                 "show_stock_counts": counts,
             },
@@ -263,7 +274,6 @@ def _product_page_data(*, slug: str, organization) -> dict:
     ]
     return {
         "product": item,
-        "images": [image for image in catalog.product_images(product=item) if image.thumbnail],
         "path": catalog.category_path(category=item.category),
         "columns": [key.replace("_", " ").capitalize() for key in columns],
         "rows": rows,
@@ -282,10 +292,22 @@ def product(request, slug: str):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    product_id = data["product"].pk
+    images = cached_for_versions(
+        name="product-pictures",
+        parts=(product_id,),
+        kinds=(CATALOG,),
+        build=lambda: catalog.product_images(product_id=product_id),
+    )
     return render(
         request,
         "storefront/product.html",
-        {**data, "delivery": _product_delivery(data), "show_stock_counts": stock_counts_shown(organization)},
+        {
+            **data,
+            "images": images,
+            "delivery": _product_delivery(data),
+            "show_stock_counts": stock_counts_shown(organization),
+        },
     )
 
 

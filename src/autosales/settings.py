@@ -295,12 +295,16 @@ CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
 CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 # Store visits of signed-in customers' people summed up on their timeline (docs/crm.md, "Store visits"); off: none.
 CRM_STORE_VISITS = env_bool("CRM_STORE_VISITS", True)
-# Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
+# Stock shown (docs/configuration.md, "Stock shown"): "Only a few left" from 1 up to LOW_STOCK_THRESHOLD units,
+# "In stock" above it; when none is left, "Ships in N days" with STOCK_RESTOCK_DAYS (0: "Out of stock"). Exact
+# counts only to signed-in members of a customer organization, and only while STOCK_COUNTS_FOR_BUSINESS is on.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
 # The back-office home's revenue figures (order history) are kept this long in the cache; 0 reads them every time.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
 if DASHBOARD_CACHE_SECONDS < 0:
     raise ImproperlyConfigured(f"DASHBOARD_CACHE_SECONDS must be 0 or more, not {DASHBOARD_CACHE_SECONDS}")
+STOCK_RESTOCK_DAYS = int(os.environ.get("STOCK_RESTOCK_DAYS", "0"))
+STOCK_COUNTS_FOR_BUSINESS = env_bool("STOCK_COUNTS_FOR_BUSINESS", True)
 
 LOGGING = {
     "version": 1,
@@ -382,3 +386,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }
     }
+
+# Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and
+# search pages, in this order (comma-separated attribute names); blank: every attribute, by name.
+CATALOG_FACET_ATTRIBUTES = env_list("CATALOG_FACET_ATTRIBUTES", "")
+
+# Product pictures (docs/configuration.md, "Product pictures"): stored under MEDIA_ROOT and served at MEDIA_URL
+# by the app itself while SERVE_MEDIA is on (the demo, small shops); a web server in front may serve them instead.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+CATALOG_THUMBNAIL_SIZE = int(os.environ.get("CATALOG_THUMBNAIL_SIZE", "400"))
+CATALOG_IMAGE_MAX_BYTES = int(os.environ.get("CATALOG_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))

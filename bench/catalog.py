@@ -69,11 +69,12 @@ def build_catalog(products: int) -> dict:
         ]
         warehouse = Warehouse.objects.create(code="MAIN", name="Main distribution center")
         price_list = PriceList.objects.create(name="List prices", is_default=True)
-        product_rows = []
+        product_rows, shapes = [], []
         for n in range(products):
             kind = KINDS[n % len(KINDS)]
             shape, base, brand = rng.choice(SHAPES), rng.choice(BASES), rng.choice(BRANDS)
             watt = rng.choice(WATTS)
+            shapes.append((watt, base))
             product_rows.append(
                 Product(
                     name=f"{brand} {shape} {kind} {watt} W {base} #{n}",
@@ -85,6 +86,9 @@ def build_catalog(products: int) -> dict:
                 )
             )
         Product.objects.bulk_create(product_rows, batch_size=1000)
+        ids = list(Product.objects.order_by("id").values_list("id", flat=True))
+        watts = {pid: watt for pid, (watt, _) in zip(ids, shapes, strict=True)}
+        bases = {pid: base for pid, (_, base) in zip(ids, shapes, strict=True)}
         variant_rows = []
         for product in Product.objects.only("id", "name").order_by("id"):
             for i, kelvin in enumerate(rng.sample(KELVINS, rng.choice([1, 2, 3]))):
@@ -94,7 +98,12 @@ def build_catalog(products: int) -> dict:
                         product=product,
                         sku=f"BB-{product.id:05d}-{kelvin}K-{pack}PK",
                         name=f"{kelvin} K, {pack}-pack",
-                        attributes={"colour_temperature": f"{kelvin} K", "pack_size": pack},
+                        attributes={
+                            "wattage": f"{watts[product.id]} W",
+                            "base": bases[product.id],
+                            "colour_temperature": f"{kelvin} K",
+                            "pack_size": pack,
+                        },
                         position=i,
                     )
                 )
@@ -129,12 +138,41 @@ def search_plan() -> str:
     return "; ".join(used) or "full-text index NOT used: " + " | ".join(rows)
 
 
+def facet_timing(built: dict) -> str:
+    """How long the facet counts of the largest lists take in this process, uncached (median of 5)."""
+    import statistics
+
+    from autosales.catalog.facets import facet_names
+    from autosales.catalog.selectors import category_by_slug, listing_facets
+
+    names = facet_names()
+    category = category_by_slug(slug=built["category"])
+    cases = {
+        "category": lambda: listing_facets(category=category, names=names),
+        "category+2 filters": lambda: listing_facets(
+            category=category, selection=(("base", ("E12", "E26")), ("colour_temperature", ("2700 K",))), names=names
+        ),
+        "search 'led'": lambda: listing_facets(query="led", names=names),
+    }
+    parts = []
+    for label, run in cases.items():
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+        parts.append(f"{label} {statistics.median(times):.0f} ms")
+    return "; ".join(parts)
+
+
 def targets(built: dict) -> list[tuple[str, str]]:
     return [
         ("category page (1,250 products)", f"/c/{built['category']}/"),
         ("category page, page 40", f"/c/{built['category']}/?page=40"),
         ("search page 'led 2700'", "/search/?q=led+2700"),
         ("search page SKU prefix", "/search/?q=BB-04242"),
+        ("category page, 2 facet filters", f"/c/{built['category']}/?base=E26&base=E12&colour_temperature=2700+K"),
+        ("search page 'led', 1 facet filter", "/search/?q=led&pack_size=4"),
         ("product page", f"/p/{built['product']}/"),
         ("API /api/v1/products?q=led", "/api/v1/products?q=led"),
         ("API /api/v1/products", "/api/v1/products"),
@@ -151,6 +189,7 @@ def measure(*, levels: list[int], requests: int, products: int) -> list[dict]:
             f"catalog: {products} products, {built['variants']} variants (built in {time.perf_counter() - started:.0f} s)"
         )
         print(f"search plan: {search_plan()}")
+        print(f"facet counts (one query each, uncached): {facet_timing(built)}")
         print(
             f"{'target':<32} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
             f"{'trivial/s':>9} {'ratio':>6}"

@@ -48,7 +48,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from deployment import BIN, _psql, free_port, machine, scratch_database  # noqa: E402
-from journey_runner import DjangoClientTransport, _percentile, count_statements  # noqa: E402
+from journey_runner import DjangoClientTransport, count_statements  # noqa: E402
+from load import percentile  # noqa: E402
 
 OSCAR_VERSION = "4.2.1"
 OSCAR_VENV = Path.home() / ".cache" / "autosales-bench" / f"oscar-{OSCAR_VERSION}"
@@ -417,10 +418,10 @@ def _combined(parts: list[dict]) -> dict:
         "failed": sum(part["failed"] for part in parts),
         "seconds": seconds,
         "journeys_per_s": ok / seconds if seconds else 0.0,
-        "p50_s": _percentile(durations, 0.50),
-        "p95_s": _percentile(durations, 0.95),
+        "p50_s": percentile(durations, 0.50),
+        "p95_s": percentile(durations, 0.95),
         "requests": parts[0]["requests"],
-        "step_p50_ms": {name: _percentile(sorted(values), 0.50) for name, values in by_step.items()},
+        "step_p50_ms": {name: percentile(sorted(values), 0.50) for name, values in by_step.items()},
         "first_error": next((part["first_error"] for part in parts if part["first_error"]), ""),
     }
 

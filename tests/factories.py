@@ -41,8 +41,11 @@ def default_price_list() -> PriceList:
     return price_list
 
 
-def make_product(*, name=None, category=None, variants=1, price="9.99", stock=10, warehouse=None, **fields):
-    """A product with `variants` variants, each priced at `price` with `stock` units in `warehouse`."""
+def make_product(
+    *, name=None, category=None, variants=1, price="9.99", stock=10, warehouse=None, attributes=None, **fields
+):
+    """A product with `variants` variants, each priced at `price` with `stock` units in `warehouse`; `attributes`
+    is a list of the variants' attribute dicts (its length is then the number of variants)."""
     from autosales.catalog.services import product_reindex
 
     n = next(_seq)
@@ -53,8 +56,16 @@ def make_product(*, name=None, category=None, variants=1, price="9.99", stock=10
         **fields,
     )
     warehouse = warehouse or make_warehouse()
+    if attributes is not None:
+        variants = len(attributes)
     for i in range(variants):
-        variant = Variant.objects.create(product=product, sku=f"SKU-{n}-{i}", name=f"Variant {i}", position=i)
+        variant = Variant.objects.create(
+            product=product,
+            sku=f"SKU-{n}-{i}",
+            name=f"Variant {i}",
+            position=i,
+            attributes=attributes[i] if attributes is not None else {},
+        )
         Price.objects.create(price_list=default_price_list(), variant=variant, amount=Decimal(price))
         StockLevel.objects.create(warehouse=warehouse, variant=variant, on_hand=stock)
     product_reindex(product=product)

@@ -40,7 +40,19 @@ VAR_DIR = Path(os.environ.get("AUTOSALES_VAR_DIR", Path.cwd() / "var")).resolve(
 DEBUG = env_bool("DEBUG", False)
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+# DB_POOL_SIZE (PostgreSQL): each process keeps a psycopg pool of up to this many connections, shared by its
+# threads, instead of one kept connection per thread that is pinged (SELECT 1) before every request reuses it.
+DB_POOL_SIZE = os.environ.get("DB_POOL_SIZE", "")
+if DB_POOL_SIZE and not (DB_POOL_SIZE.isdigit() and int(DB_POOL_SIZE) > 0):
+    raise ImproperlyConfigured(f"DB_POOL_SIZE must be a whole number above 0, not {DB_POOL_SIZE!r}")
+if DATABASE_URL and DB_POOL_SIZE:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(DB_POOL_SIZE),
+        "timeout": 10,
+    }
+elif DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "autosales.sqlite3")}}
@@ -151,6 +163,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autosales.customers.middleware.BearerTokenMiddleware",
+    "autosales.storefront.middleware.ShopperMiddleware",  # a customer's cart and organization in one query
     "autosales.customers.middleware.TimeZoneMiddleware",
     "autosales.crm.store_visits.StoreVisitMiddleware",  # cache only, no query (docs/crm.md, "Store visits")
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -282,8 +295,16 @@ CRM_INBOUND_EMAIL_SECRET = os.environ.get("CRM_INBOUND_EMAIL_SECRET", "")
 CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US")
 # Store visits of signed-in customers' people summed up on their timeline (docs/crm.md, "Store visits"); off: none.
 CRM_STORE_VISITS = env_bool("CRM_STORE_VISITS", True)
-# Availability shows "Low stock" from 1 up to this many units, "In stock (N)" above it.
+# Stock shown (docs/configuration.md, "Stock shown"): "Only a few left" from 1 up to LOW_STOCK_THRESHOLD units,
+# "In stock" above it; when none is left, "Ships in N days" with STOCK_RESTOCK_DAYS (0: "Out of stock"). Exact
+# counts only to signed-in members of a customer organization, and only while STOCK_COUNTS_FOR_BUSINESS is on.
 LOW_STOCK_THRESHOLD = int(os.environ.get("LOW_STOCK_THRESHOLD", "10"))
+# The back-office home's revenue figures (order history) are kept this long in the cache; 0 reads them every time.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
+if DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"DASHBOARD_CACHE_SECONDS must be 0 or more, not {DASHBOARD_CACHE_SECONDS}")
+STOCK_RESTOCK_DAYS = int(os.environ.get("STOCK_RESTOCK_DAYS", "0"))
+STOCK_COUNTS_FOR_BUSINESS = env_bool("STOCK_COUNTS_FOR_BUSINESS", True)
 
 LOGGING = {
     "version": 1,
@@ -365,3 +386,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }
     }
+
+# Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and
+# search pages, in this order (comma-separated attribute names); blank: every attribute, by name.
+CATALOG_FACET_ATTRIBUTES = env_list("CATALOG_FACET_ATTRIBUTES", "")
+
+# Product pictures (docs/configuration.md, "Product pictures"): stored under MEDIA_ROOT and served at MEDIA_URL
+# by the app itself while SERVE_MEDIA is on (the demo, small shops); a web server in front may serve them instead.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+CATALOG_THUMBNAIL_SIZE = int(os.environ.get("CATALOG_THUMBNAIL_SIZE", "400"))
+CATALOG_IMAGE_MAX_BYTES = int(os.environ.get("CATALOG_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from autosales.core.views import favicon, healthz, server_error
 from autosales.storefront.views.account import admin_signin
@@ -21,3 +22,8 @@ urlpatterns = [
     path("payments/", include("autosales.payments.urls")),
     path("", include("autosales.storefront.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    # Product pictures under MEDIA_ROOT (docs/deployment.md, "Product pictures": a web server may serve them instead).
+    media = settings.MEDIA_URL.strip("/")
+    urlpatterns.insert(0, re_path(rf"^{media}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

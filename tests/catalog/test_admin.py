@@ -104,6 +104,8 @@ def test_saving_a_product_with_a_new_variant_in_the_admin_reindexes_it(admin_cli
         "brand": "",
         "description": "",
         "is_active": "on",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
         "variants-TOTAL_FORMS": "2",
         "variants-INITIAL_FORMS": "1",
         "variants-MIN_NUM_FORMS": "0",

@@ -61,6 +61,7 @@ def test_export_writes_one_row_per_variant_with_price_and_attributes():
             "currency": "USD",
             "weight_grams": "150",
             "active": "true",
+            "image": "",
             "attr:base": "E12",
             "attr:wattage": "4 W",
         }

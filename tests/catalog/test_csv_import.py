@@ -293,7 +293,7 @@ def test_header_problems_are_reported_and_nothing_is_read():
     assert [str(e) for e in raised.value.errors] == [
         "line 1, column category: missing column",
         "line 1, column name: unknown column (expected: active, brand, category, category_slug, currency, "
-        "description, price, product, product_slug, sku, variant_name, weight_grams, attr:<name>)",
+        "description, image, price, product, product_slug, sku, variant_name, weight_grams, attr:<name>)",
         "line 1, column price: duplicate column",
         "line 1, column product: missing column",
     ]

@@ -48,22 +48,29 @@ def test_available_by_variant_takes_one_query_whatever_the_number_of_variants(dj
         assert len(available_by_variant(variant_ids=many)) == 30
 
 
-@override_settings(LOW_STOCK_THRESHOLD=5)
+@override_settings(LOW_STOCK_THRESHOLD=5, STOCK_RESTOCK_DAYS=0)
 @pytest.mark.parametrize(
-    ("units", "status", "label"),
+    ("units", "status", "label", "counted_label"),
     [
-        (0, StockStatus.OUT_OF_STOCK, "Out of stock"),
-        (-3, StockStatus.OUT_OF_STOCK, "Out of stock"),
-        (1, StockStatus.LOW_STOCK, "Low stock"),
-        (5, StockStatus.LOW_STOCK, "Low stock"),
-        (6, StockStatus.IN_STOCK, "In stock (6)"),
-        (1000, StockStatus.IN_STOCK, "In stock (1000)"),
+        (0, StockStatus.OUT_OF_STOCK, "Out of stock", "Out of stock"),
+        (-3, StockStatus.OUT_OF_STOCK, "Out of stock", "Out of stock"),
+        (1, StockStatus.LOW_STOCK, "Only a few left", "Only 1 left"),
+        (5, StockStatus.LOW_STOCK, "Only a few left", "Only 5 left"),
+        (6, StockStatus.IN_STOCK, "In stock", "In stock (6)"),
+        (1000, StockStatus.IN_STOCK, "In stock", "In stock (1000)"),
     ],
 )
-def test_availability_labels(units, status, label):
+def test_availability_labels(units, status, label, counted_label):
     availability = availability_of(units)
     assert availability.status == status
     assert availability.label == label
+    assert availability.counted_label == counted_label
+
+
+@pytest.mark.parametrize(("days", "label"), [(0, "Out of stock"), (1, "Ships in 1 day"), (14, "Ships in 14 days")])
+def test_out_of_stock_says_when_it_ships_when_the_shop_sets_restock_days(settings, days, label):
+    settings.STOCK_RESTOCK_DAYS = days
+    assert availability_of(0).label == availability_of(0).counted_label == label
 
 
 def test_availability_by_variant_labels_each_variant():
@@ -75,5 +82,6 @@ def test_availability_by_variant_labels_each_variant():
     result = availability_by_variant(variant_ids=[in_stock.id, sold_out.id])
 
     # then
-    assert result[in_stock.id].label == "In stock (50)"
+    assert result[in_stock.id].label == "In stock"
+    assert result[in_stock.id].counted_label == "In stock (50)"
     assert result[sold_out.id].label == "Out of stock"

@@ -13,7 +13,14 @@ from autosales.notifications.models import OutboxEmail
 from autosales.orders.models import Order, OrderStatus
 from autosales.payments.models import Payment, TestGatewayCharge
 from autosales.pricing.models import Price
-from tests.factories import make_address, make_checkout, make_product, make_tax_rate, make_user
+from tests.factories import (
+    make_address,
+    make_checkout,
+    make_product,
+    make_shipping_method,
+    make_tax_rate,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +369,40 @@ def test_a_price_that_changed_during_the_review_is_not_charged_without_notice(cl
     # when they confirm the new page, the order is placed at the total it showed
     client.post("/checkout/confirm/", {"confirm": _confirm_value(response)})
     assert Order.objects.get().total == Decimal("29.00")
+
+
+def test_a_shipping_method_that_stops_delivering_after_it_was_chosen_sends_the_buyer_back_saying_so(client):
+    # given a buyer who chose a shipping method (recorded without pricing the cart), with another one offered
+    checkout = make_checkout()
+    other = make_shipping_method(name="Express", base_rate=Decimal("15.00"))
+    _with_cart(client, checkout)
+    client.post("/checkout/address/", {"address": checkout.address.public_id})
+    assert client.post("/checkout/shipping/", {"shipping_method": checkout.shipping_method.code}).status_code == 302
+    client.post("/checkout/payment/", {"kind": "card", "payment_token": "tok_approve", "customer_reference": ""})
+
+    # when the chosen method is taken out of service before the review
+    checkout.shipping_method.is_active = False
+    checkout.shipping_method.save()
+    review = client.get("/checkout/review/")
+
+    # then the review sends the buyer back to the shipping step, which says why and offers the other method
+    assert review.status_code == 302 and review["Location"] == "/checkout/shipping/"
+    page = client.get("/checkout/shipping/").content.decode()
+    assert "the method chosen cannot deliver this order; choose another" in page
+    assert other.code in page
+    assert not Order.objects.exists()
+
+
+def test_checkout_goes_on_to_the_first_step_not_done_and_the_step_checks_the_cart(client):
+    # given a buyer with an empty cart
+    checkout = make_checkout()
+    client.force_login(checkout.user)
+
+    # when they open the checkout, they go to the address step, which sends them back to the cart
+    assert client.get("/checkout/")["Location"] == "/checkout/address/"
+    assert client.get("/checkout/address/")["Location"] == "/cart/"
+
+    # when their cart has a line and they chose an address, the checkout goes on to the shipping step
+    _with_cart(client, checkout)
+    client.post("/checkout/address/", {"address": checkout.address.public_id})
+    assert client.get("/checkout/")["Location"] == "/checkout/shipping/"

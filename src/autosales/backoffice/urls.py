@@ -6,6 +6,7 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:slug>.csv", views.dashboard_csv, name="dashboard_csv"),
     # Orders
     path("orders/", views_orders.orders, name="orders"),
     path("orders/<str:public_id>/", views_orders.order_detail, name="order_detail"),

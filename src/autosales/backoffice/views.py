@@ -4,8 +4,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from autosales.backoffice.dashboards import chart_for, home_for
+from autosales.core import clock
+from autosales.core.downloads import csv_stream_response
 from autosales.core.errors import DomainError
 from autosales.customers.permissions import staff_permission_required
 from autosales.jobs.selectors import jobs_overview
@@ -69,6 +72,7 @@ def _email_page(request, email: OutboxEmail, *, from_mailbox: bool):
 def dashboard(request):
     user = request.user
     context = {
+        "home": home_for(user=user),
         "outbox_counts": outbox_counts() if user.has_perm(VIEW_OUTBOX) else None,
         "failing_jobs": (
             [job for job in jobs_overview() if job.state and job.state.last_outcome == "failed"]
@@ -77,6 +81,17 @@ def dashboard(request):
         ),
     }
     return render(request, "backoffice/dashboard.html", context)
+
+
+@staff_member_required
+@require_GET
+def dashboard_csv(request, slug: str):
+    """A home chart's figures as CSV, for the roles that see the chart (404 for others, as for no such chart)."""
+    now = clock.now()
+    chart = chart_for(user=request.user, slug=slug, now=now)
+    if chart is None:
+        raise Http404("No such chart.")
+    return csv_stream_response(f"{slug}-{now:%Y-%m-%d}.csv", list(chart.columns), chart.rows)
 
 
 # Jobs

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from autosales.cart.models import Cart
 from autosales.cart.selectors import cart_item_count_remember
 from autosales.cart.services import cart_get_or_create, cart_merge
-from autosales.customers.selectors import organization_for_user
+from autosales.customers.selectors import (
+    organization_for_user,
+    organization_for_user_remember,
+    organizations_for_user_in_order,
+)
 
 SESSION_KEY = "cart_token"
 
@@ -31,10 +35,13 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
         return cached
     user = request_user(request)
     if user is not None:
-        organization = organization_for_user(user=user)
-        cart = _with_item_count(Cart.objects.filter(user=user, organization=organization)).first()
-        if cart is None and create:
-            cart = cart_get_or_create(user=user, organization=organization)
+        cart = _users_cart_with_organization(user)
+        if cart is None:
+            organization = organization_for_user(user=user)
+            if organization is None:
+                cart = _with_item_count(Cart.objects.filter(user=user, organization=None)).first()
+            if cart is None and create:
+                cart = cart_get_or_create(user=user, organization=organization)
     else:
         token = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         cart = _with_item_count(Cart.objects.filter(token=token, user__isnull=True)).first() if token else None
@@ -45,6 +52,17 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
         request._cart = cart
         if getattr(cart, "item_count", None) is not None:
             cart_item_count_remember(cart=cart, count=cart.item_count)
+    return cart
+
+
+def _users_cart_with_organization(user) -> Cart | None:
+    """The user's cart for the organization they act for, with that organization and the units counted, in one
+    query; the organization is remembered for the request (organization_for_user asks no more)."""
+    acting_for = Subquery(organizations_for_user_in_order(user=user).values("id")[:1])
+    cart = _with_item_count(Cart.objects.filter(user=user, organization=acting_for).select_related("organization"))
+    cart = cart.first()
+    if cart is not None:
+        organization_for_user_remember(user=user, organization=cart.organization)
     return cart
 
 

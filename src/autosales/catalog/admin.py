@@ -2,8 +2,10 @@
 
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.html import format_html
 
-from autosales.catalog.models import Category, Product, Variant
+from autosales.catalog.images import product_image_thumbnail
+from autosales.catalog.models import Category, Product, ProductImage, Variant
 from autosales.catalog.services import product_reindex, products_reindex
 from autosales.core.cache_versions import CATALOG, PRICES, STOCK, VersionsBumpingAdmin
 
@@ -39,6 +41,21 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProductImageInline(admin.TabularInline):
+    """Pictures uploaded here get their thumbnail when the product is saved (catalog.images)."""
+
+    model = ProductImage
+    fields = ["image", "alt_text", "position", "thumbnail_preview"]
+    readonly_fields = ["thumbnail_preview"]
+    extra = 0
+
+    @admin.display(description="thumbnail")
+    def thumbnail_preview(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="" style="max-height:4rem">', obj.thumbnail.url)
+
+
 @admin.register(Product)
 class ProductAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
     cache_versions = (CATALOG, PRICES, STOCK)
@@ -59,12 +76,24 @@ class ProductAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
         ("Visibility", {"fields": ["is_active", "is_featured", "allows_backorder"]}),
         ("Search", {"classes": ["collapse"], "fields": ["search_document", "created_at", "updated_at"]}),
     ]
-    inlines = [VariantInline]
+    inlines = [ProductImageInline, VariantInline]
     actions = ["activate", "deactivate", "feature", "unfeature", "reindex"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         product_reindex(product=form.instance)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProductImage:
+            for image_form in formset.forms:
+                image = image_form.instance
+                if (
+                    image.pk
+                    and not image_form.cleaned_data.get("DELETE")
+                    and ("image" in image_form.changed_data or not image.thumbnail)
+                ):
+                    product_image_thumbnail(image=image)
 
     @admin.action(description="Put the selected products on sale")
     def activate(self, request, queryset):

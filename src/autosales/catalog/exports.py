@@ -72,6 +72,8 @@ def products_export(*, stream: IO[str]) -> int:
             "currency": currency if price else "",
             "weight_grams": variant.weight_grams,
             "active": "true" if (variant.is_active and product.is_active) else "false",
+            # Pictures are files, not cells: an empty cell leaves a product's pictures as they are on re-import.
+            "image": "",
         }
         writer.writerow(
             [*(values[c] for c in PRODUCT_COLUMNS), *(_attribute_text(attributes.get(n)) for n in attributes_order)]

@@ -2,14 +2,31 @@
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 
-from autosales.catalog import search
+from autosales.catalog import facets, search
 from autosales.catalog.errors import CatalogError
-from autosales.catalog.models import Category, Product, Variant
+from autosales.catalog.facets import Facet, Selection
+from autosales.catalog.models import Category, Product, ProductImage, Variant
 from autosales.core.errors import NotFound
+from autosales.core.request_memo import request_memoized
 
 
 def _active_variants() -> Prefetch:
     return Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id"))
+
+
+def first_images(*, product_ids: list[int]) -> dict[int, ProductImage]:
+    """Each product's first picture that has a thumbnail, by product id (one query; none for no ids)."""
+    found: dict[int, ProductImage] = {}
+    if product_ids:
+        pictures = ProductImage.objects.filter(product_id__in=product_ids).exclude(thumbnail="")
+        for image in pictures.order_by("product_id", "position", "id"):
+            found.setdefault(image.product_id, image)
+    return found
+
+
+def product_images(*, product_id: int) -> list[ProductImage]:
+    """The product's pictures that have a thumbnail, in display order (one query)."""
+    return list(ProductImage.objects.filter(product_id=product_id).exclude(thumbnail="").order_by("position", "id"))
 
 
 def _sku_match(raw: str):
@@ -40,8 +57,11 @@ def product_search(*, query: str) -> QuerySet[Product]:
     )
 
 
-def products_for_listing(*, category: Category | None = None, query: str = "") -> QuerySet[Product]:
-    """Active products (of `category` and its sub-categories), by relevance when `query` has words, else by name."""
+def products_for_listing(
+    *, category: Category | None = None, query: str = "", selection: Selection = ()
+) -> QuerySet[Product]:
+    """Active products (of `category` and its sub-categories, with the facet values of `selection`), by relevance
+    when `query` has words, else by name."""
     if query.strip():
         products = product_search(query=query)
     else:
@@ -53,7 +73,30 @@ def products_for_listing(*, category: Category | None = None, query: str = "") -
         )
     if category is not None:
         products = products.filter(category_id__in=category_descendant_ids(category=category))
-    return products
+    return facets.products_filtered(products, selection=selection)
+
+
+def listing_facets(
+    *, category: Category | None = None, query: str = "", selection: Selection = (), names: list[str]
+) -> list[Facet]:
+    """The facets (`names`, see facets.facet_names) of the list products_for_listing gives, with counts (two
+    queries: the category tree and the counts)."""
+    return facets.facets_for(products_for_listing(category=category, query=query), selection=selection, names=names)
+
+
+def variant_by_sku(*, sku: str) -> Variant | None:
+    """The active variant (of an active product) whose SKU is `sku`, any case, with its product; None when none or
+    when the SKU matches two variants that differ only in case."""
+    sku = sku.strip()
+    if not sku or any(ch.isspace() for ch in sku):
+        return None
+    found = list(
+        Variant.objects.filter(sku__iexact=sku, is_active=True, product__is_active=True).select_related("product")[:2]
+    )
+    exact = [v for v in found if v.sku == sku]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
 
 
 def products_featured(*, limit: int = 8) -> list[Product]:
@@ -92,7 +135,8 @@ def categories_top() -> QuerySet[Category]:
 
 
 def _parents() -> dict[int, int | None]:
-    return dict(Category.objects.values_list("id", "parent_id"))
+    """Each category's parent id (one query, asked once per request: a page's list and its facets both need it)."""
+    return request_memoized("catalog_category_parents", lambda: dict(Category.objects.values_list("id", "parent_id")))
 
 
 def category_descendant_ids(*, category: Category) -> list[int]:

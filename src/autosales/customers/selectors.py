@@ -10,6 +10,20 @@ from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Invitation, Membership, Organization, User
 
 
+def organizations_for_user_in_order(*, user) -> QuerySet[Organization]:
+    """The user's organizations, the one they act for first (see organization_for_user); usable as a subquery."""
+    current_id = user.current_organization_id or 0
+    return (
+        Organization.objects.filter(memberships__user=user)
+        .annotate(is_current=Case(When(id=current_id, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .order_by("-is_current", "-memberships__created_at", "-memberships__id")
+    )
+
+
+def _organization_memo_key(user) -> tuple:
+    return ("organization_for_user", user.pk, user.current_organization_id or 0)
+
+
 def organization_for_user(*, user) -> Organization | None:
     """The organization the user acts for: the one last chosen if still a member, else the latest joined.
 
@@ -17,19 +31,13 @@ def organization_for_user(*, user) -> Organization | None:
     """
     if user is None or not user.is_authenticated:
         return None
-    current_id = user.current_organization_id or 0
+    return request_memoized(_organization_memo_key(user), lambda: organizations_for_user_in_order(user=user).first())
 
-    def lookup() -> Organization | None:
-        return (
-            Organization.objects.filter(memberships__user=user)
-            .annotate(
-                is_current=Case(When(id=current_id, then=Value(1)), default=Value(0), output_field=IntegerField())
-            )
-            .order_by("-is_current", "-memberships__created_at", "-memberships__id")
-            .first()
-        )
 
-    return request_memoized(("organization_for_user", user.pk, current_id), lookup)
+def organization_for_user_remember(*, user, organization: Organization) -> None:
+    """Lets `organization_for_user` answer from an organization read with something else in the same query
+    (the shopper's cart), for the rest of the request until it writes."""
+    request_memoized(_organization_memo_key(user), lambda: organization)
 
 
 def time_zone_for_user(*, user) -> str:

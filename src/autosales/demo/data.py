@@ -1,6 +1,6 @@
 """The demo: a light-bulb supplier with its catalog, stock, staff and business customers.
 
-Each domain's demo data is its own module with one loader function (`catalog_data`, `staff_data`,
+Each domain's demo data is its own module with one loader function (`catalog_data`, `pictures`, `staff_data`,
 `customers_data`, `pricing_data`, `inventory_data`, `checkout_data`, `recurring_data`, `crm_data`,
 `order_history_data`; the sign-ins and the
 demo password are in `sign_ins`); `demo_load` runs the loaders in order in one transaction. Loaders only create what is missing and never overwrite existing rows, so running the
@@ -24,6 +24,7 @@ from autosales.demo.crm_data import demo_crm_load
 from autosales.demo.customers_data import demo_customers_load
 from autosales.demo.inventory_data import demo_stock_load
 from autosales.demo.order_history_data import demo_order_history_load
+from autosales.demo.pictures import demo_pictures_load
 from autosales.demo.pricing_data import demo_prices_load
 from autosales.demo.recurring_data import demo_standing_orders
 from autosales.demo.sign_ins import DEMO_PASSWORD, SIGN_INS, DemoSignIn
@@ -50,6 +51,7 @@ class DemoSummary:
 # In dependency order: prices need customers (the contract list), customers need the salesperson.
 DEMO_LOADERS: list[Callable[[], int]] = [
     demo_catalog_load,
+    demo_pictures_load,
     demo_staff_load,
     demo_customers_load,
     demo_prices_load,

@@ -40,6 +40,11 @@ def _waiting_to_ship() -> Q:
     return shippable
 
 
+def orders_waiting_to_ship() -> QuerySet[Order]:
+    """Every order that may ship and has not fully left (the union of the centers' queues), unordered."""
+    return Order.objects.filter(_waiting_to_ship())
+
+
 def _with_lines_at(queryset: QuerySet[Order], warehouse: Warehouse) -> QuerySet[Order]:
     """The orders by the day they are promised to leave (then oldest first), their lines prefetched with the
     allocations at `warehouse` (as `at_center`)."""

@@ -55,16 +55,37 @@ class StockStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Availability:
+    """Units that can be promised and what to tell people about them (docs/configuration.md, "Stock shown").
+
+    `label` is for everyone: never an exact count. `counted_label` is for signed-in business customers when
+    settings.STOCK_COUNTS_FOR_BUSINESS allows it (they plan large orders around the units there are).
+    """
+
     units: int
     status: StockStatus
 
     @property
     def label(self) -> str:
         if self.status == StockStatus.IN_STOCK:
+            return "In stock"
+        if self.status == StockStatus.LOW_STOCK:
+            return "Only a few left"
+        return _out_of_stock_label()
+
+    @property
+    def counted_label(self) -> str:
+        if self.status == StockStatus.IN_STOCK:
             return f"In stock ({self.units})"
         if self.status == StockStatus.LOW_STOCK:
-            return "Low stock"
+            return f"Only {self.units} left"
+        return _out_of_stock_label()
+
+
+def _out_of_stock_label() -> str:
+    days = settings.STOCK_RESTOCK_DAYS
+    if days <= 0:
         return "Out of stock"
+    return f"Ships in {days} day{'s' if days != 1 else ''}"
 
 
 def availability_of(units: int) -> Availability:
@@ -77,5 +98,5 @@ def availability_of(units: int) -> Availability:
 
 
 def availability_by_variant(*, variant_ids: Iterable[int]) -> dict[int, Availability]:
-    """available_by_variant with a status and a label for people ("In stock (N)", "Low stock", "Out of stock")."""
+    """available_by_variant with a status and labels for people ("In stock", "Only a few left", "Out of stock")."""
     return {vid: availability_of(units) for vid, units in available_by_variant(variant_ids=variant_ids).items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from autosales.catalog.imports.batches import UNSET, by_key, fields_set, rows_save
+from autosales.catalog.imports.images import images_attach, images_fetched
 from autosales.catalog.imports.rows import (
     ATTRIBUTE_PREFIX,
     PRODUCT_COLUMNS,
@@ -56,6 +58,7 @@ class _ProductRow:
     active: bool | None
     attributes: dict[str, str | None] = field(default_factory=dict)
     slug_given: bool = True
+    image: str = ""
 
 
 def _product_row(record: Record, *, currency: str, attribute_columns: list[str]) -> tuple[_ProductRow | None, list]:
@@ -113,6 +116,7 @@ def _product_row(record: Record, *, currency: str, attribute_columns: list[str])
             active=active,
             attributes=attributes,
             slug_given=bool(record.cells.get("product_slug", "").strip()),
+            image=record.cells.get("image", "").strip(),
         ),
         [],
     )
@@ -158,13 +162,23 @@ def _default_price_list() -> PriceList:
 
 
 def products_import(
-    *, data: bytes, skip_invalid: bool = False, dry_run: bool = False, progress: IO[str] | None = None
+    *,
+    data: bytes,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    progress: IO[str] | None = None,
+    image_root: Path | None = None,
 ) -> ImportResult:
-    """All valid rows are upserted by SKU in one transaction, or nothing is when a row is invalid and not skipped."""
+    """All valid rows are upserted by SKU in one transaction, or nothing is when a row is invalid and not skipped.
+
+    `image` cells name a picture by URL, or by a path inside `image_root` (None: paths are refused).
+    """
     columns, records, unreadable = csv_read(
         data, known=PRODUCT_COLUMNS, required=PRODUCT_REQUIRED, allow_attributes=True
     )
     errors = list(unreadable)
+    pictures, picture_errors = images_fetched(records, root=image_root)
+    errors += picture_errors
     attribute_columns = [c for c in columns if c.startswith(ATTRIBUTE_PREFIX)]
     with transaction.atomic():
         price_list = _default_price_list()
@@ -182,6 +196,7 @@ def products_import(
         _slugs_of_existing_products(rows, variants)
         consistency, bad_lines = _consistency_errors(rows)
         errors += consistency
+        bad_lines |= {e.line for e in picture_errors}
         rows = [row for row in rows if row.line not in bad_lines]
         errors.sort()
         if errors and not skip_invalid:
@@ -190,6 +205,13 @@ def products_import(
         counts = _products_write(
             rows=rows, variants=variants, price_list=price_list, columns=set(columns), progress=progress
         )
+        images = 0
+        if not dry_run:  # a dry run writes no files: its transaction rolls back, files would stay
+            sources: dict[str, list[str]] = {}
+            for row in rows:
+                if row.image:
+                    sources.setdefault(row.product_slug, []).append(row.image)
+            images = images_attach(sources_by_product=sources, fetched=pictures)
         versions_bump(CATALOG, PRICES)
         if dry_run:
             transaction.set_rollback(True)
@@ -202,6 +224,7 @@ def products_import(
         skipped=skipped,
         errors=tuple(errors),
         dry_run=dry_run,
+        images=images,
     )
 
 

@@ -33,6 +33,7 @@ PRODUCT_COLUMNS = (
     "currency",
     "weight_grams",
     "active",
+    "image",
 )
 PRODUCT_REQUIRED = ("sku", "product", "category")
 ATTRIBUTE_PREFIX = "attr:"
@@ -90,6 +91,7 @@ class ImportResult:
     skipped: int
     errors: tuple[RowError, ...]
     dry_run: bool
+    images: int = 0  # pictures added (the products file's `image` column)
 
 
 # -- Reading -----------------------------------------------------------------------------------------

@@ -9,14 +9,16 @@ price lists and cart.
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
-from autosales.catalog.models import Product, Variant
+from autosales.catalog.models import Product, ProductImage, Variant
 from autosales.checkout.delivery import cheapest_transit, delivery_estimate
 from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions
 from autosales.core.errors import DomainError, NotFound
@@ -30,6 +32,7 @@ from autosales.inventory.selectors import (
     available_totals,
 )
 from autosales.pricing.selectors import list_prices, price_list_key, unit_prices
+from autosales.storefront.views.catalog_facets import facets_html, query_string, selection_of
 
 PAGE_SIZE = 24
 FEATURED_COUNT = 8
@@ -44,6 +47,7 @@ class ProductCard:
     has_price_range: bool
     availability: Availability
     variant_count: int
+    image: ProductImage | None  # the first picture (its thumbnail is shown); None: the placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,21 @@ class VariantRow:
     values: list[str]  # attribute values in the order of the page's attribute columns
 
 
-def _product_cards(products: list[Product], organization) -> list[ProductCard]:
-    """Cards for products whose active variants are prefetched: two queries whatever the count."""
+def _pictures(listing: str, product_ids: list[int]) -> dict:
+    """The first pictures of a list's products, shared through the cache until the catalog changes: a stock or
+    price change rebuilds the list without reading its pictures again."""
+    return cached_for_versions(
+        name="card-pictures",
+        parts=(listing, *product_ids),
+        kinds=(CATALOG,),
+        build=lambda: catalog.first_images(product_ids=product_ids),
+    )
+
+
+def _product_cards(products: list[Product], organization, *, listing: str) -> list[ProductCard]:
+    """Cards for products whose active variants are prefetched: two queries whatever the count (three when the
+    pictures are not cached)."""
+    pictures = _pictures(listing, [p.id for p in products])
     variant_ids = [v.id for p in products for v in p.variants.all()]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
     units = available_by_variant(variant_ids=variant_ids)
@@ -71,6 +88,7 @@ def _product_cards(products: list[Product], organization) -> list[ProductCard]:
                 has_price_range=len({m.amount for m in variant_prices}) > 1,
                 availability=availability_of(sum(units.get(v.id, 0) for v in product.variants.all())),
                 variant_count=len(product.variants.all()),
+                image=pictures.get(product.id),
             )
         )
     return cards
@@ -97,15 +115,22 @@ def _page(products, number: int) -> Page:
     return Page(rows[:PAGE_SIZE], 1, paginator)
 
 
+def stock_counts_shown(organization) -> bool:
+    """Exact stock counts are for signed-in business customers, when the shop allows it; the public sees words."""
+    return organization is not None and settings.STOCK_COUNTS_FOR_BUSINESS
+
+
 def _listing_html(*, name: str, parts: tuple, number: int, products, organization, template: str, context: dict) -> str:
-    """Page `number` of product cards rendered with `template`, shared by requests with the same parts and price lists."""
+    """Page `number` of product cards rendered with `template`, shared by requests with the same parts, price lists
+    and stock wording."""
+    counts = stock_counts_shown(organization)
 
     def build() -> str:
         page = _page(products(), number)
-        cards = _product_cards(list(page.object_list), organization)
-        return render_to_string(template, {**context, "page": page, "cards": cards})
+        cards = _product_cards(list(page.object_list), organization, listing=name)
+        return render_to_string(template, {**context, "page": page, "cards": cards, "show_stock_counts": counts})
 
-    key = (*parts, number, price_list_key(organization=organization))
+    key = (*parts, number, price_list_key(organization=organization), counts)
     return mark_safe(cached_for_versions(name=name, parts=key, kinds=KINDS, build=build))
 
 
@@ -118,16 +143,21 @@ def _categories_top() -> list:
 
 def home(request):
     organization = organization_for_user(user=request.user)
+    counts = stock_counts_shown(organization)
 
     def build() -> str:
         products = catalog.products_featured(limit=FEATURED_COUNT)
         return render_to_string(
             "storefront/_featured.html",
-            {"cards": _product_cards(products, organization), "any_featured": any(p.is_featured for p in products)},
+            {
+                "cards": _product_cards(products, organization, listing="home"),
+                "any_featured": any(p.is_featured for p in products),
+                "show_stock_counts": counts,
+            },
         )
 
     featured = cached_for_versions(
-        name="home-featured", parts=(price_list_key(organization=organization),), kinds=KINDS, build=build
+        name="home-featured", parts=(price_list_key(organization=organization), counts), kinds=KINDS, build=build
     )
     return render(
         request,
@@ -157,32 +187,62 @@ def category(request, slug: str):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     current = header["category"]
+    names, selection = selection_of(request)
     listing = _listing_html(
         name="category-grid",
-        parts=(current.pk,),
+        parts=(current.pk, selection),
         number=_page_number(request),
-        products=lambda: catalog.products_for_listing(category=current),
+        products=lambda: catalog.products_for_listing(category=current, selection=selection),
         organization=organization_for_user(user=request.user),
         template="storefront/_category_listing.html",
-        context={"page_query": ""},
+        context={"page_query": query_string([], selection), "filtered": bool(selection)},
     )
-    return render(request, "storefront/category.html", {**header, "listing": listing})
+    facets = facets_html(
+        name="category-facets",
+        parts=(current.pk,),
+        selection=selection,
+        base=[],
+        build=lambda: catalog.listing_facets(category=current, selection=selection, names=names),
+    )
+    return render(request, "storefront/category.html", {**header, "listing": listing, "facets": facets})
+
+
+def _sku_target(query: str) -> str | None:
+    """The product page of the variant whose SKU is exactly the query (any case), that variant chosen; else None."""
+    variant = catalog.variant_by_sku(sku=query)
+    if variant is None:
+        return None
+    return reverse("storefront:product", args=[variant.product.slug]) + "?" + urlencode({"sku": variant.sku})
 
 
 def search(request):
     query = request.GET.get("q", "")
-    context = {"query": query, "listing": "", "error": None}
+    context = {"query": query, "listing": "", "facets": "", "error": None}
     status = 200
     if query.strip():
         try:
+            target = cached_for_versions(
+                name="search-sku", parts=(query,), kinds=(CATALOG,), build=lambda: _sku_target(query)
+            )
+            if target is not None:
+                return redirect(target)
+            names, selection = selection_of(request)
+            base = [("q", query)]
             context["listing"] = _listing_html(
                 name="search-grid",
-                parts=(query,),
+                parts=(query, selection),
                 number=_page_number(request),
-                products=lambda: catalog.products_for_listing(query=query),
+                products=lambda: catalog.products_for_listing(query=query, selection=selection),
                 organization=organization_for_user(user=request.user),
                 template="storefront/_search_listing.html",
-                context={"query": query, "page_query": urlencode({"q": query})},
+                context={"query": query, "page_query": query_string(base, selection), "filtered": bool(selection)},
+            )
+            context["facets"] = facets_html(
+                name="search-facets",
+                parts=(),
+                selection=selection,
+                base=base,
+                build=lambda: catalog.listing_facets(query=query, selection=selection, names=names),
             )
         except DomainError as exc:
             context["error"] = exc
@@ -234,7 +294,23 @@ def product(request, slug: str):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    return render(request, "storefront/product.html", {**data, "delivery": _product_delivery(data)})
+    product_id = data["product"].pk
+    images = cached_for_versions(
+        name="product-pictures",
+        parts=(product_id,),
+        kinds=(CATALOG,),
+        build=lambda: catalog.product_images(product_id=product_id),
+    )
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            **data,
+            "images": images,
+            "delivery": _product_delivery(data),
+            "show_stock_counts": stock_counts_shown(organization),
+        },
+    )
 
 
 def _product_delivery(data: dict):

@@ -8,13 +8,14 @@ Confirm (two identical submissions, whatever the cart or session do in between) 
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
 from django.core import signing
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,7 +27,12 @@ from autosales.checkout.delivery import Transit, delivery_estimate, requested_da
 from autosales.checkout.errors import IdempotencyKeyReused
 from autosales.checkout.placement import LineRequest, PaymentRequest, place_order
 from autosales.checkout.pricing import Quote, QuoteMemo, quote
-from autosales.checkout.selectors import payment_options_for, shipping_options_for, usual_payment_kind
+from autosales.checkout.selectors import (
+    payment_options_for,
+    shipping_methods_for,
+    shipping_options_for,
+    usual_payment_kind,
+)
 from autosales.core import ids
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
@@ -48,11 +54,24 @@ CONFIRM_MAX_AGE_SECONDS = 2 * 60 * 60
 
 @dataclass(frozen=True)
 class Checkout:
+    """The checkout of one request. The cart and its priced summary are read when first asked for: a step that
+    only records a choice (the address, the payment) reads neither, and the next page checks the cart."""
+
+    request: HttpRequest
     organization: Organization
-    summary: CartSummary
     state: dict
-    # What the page's quotes share: the cart's variants and prices, read once with the cart.
-    memo: QuoteMemo = field(default_factory=QuoteMemo)
+
+    @cached_property
+    def summary(self) -> CartSummary:
+        return cart_summary(cart=cart_for_request(self.request), organization=self.organization)
+
+    @cached_property
+    def memo(self) -> QuoteMemo:
+        """What the page's quotes share: the cart's variants and prices, read once with the cart."""
+        return QuoteMemo(
+            variants={line.variant.id: line.variant for line in self.summary.lines},
+            prices={line.variant.id: line.unit_price for line in self.summary.lines if line.unit_price is not None},
+        )
 
     @property
     def lines(self) -> list[LineRequest]:
@@ -70,29 +89,30 @@ class PaymentForm(forms.Form):
     )
 
 
-def _begin(request) -> Checkout | HttpResponse:
-    """The checkout of this request, or where to send the shopper first (sign in, the cart)."""
+def _begin(request, *, cart_checked: bool = True) -> Checkout | HttpResponse:
+    """The checkout of this request, or where to send the shopper first (sign in, the cart).
+
+    `cart_checked=False` (a step that only records a choice and moves on) leaves the cart's check to the page
+    it moves on to, and so reads the cart only if it shows a page.
+    """
     if not request.user.is_authenticated:
         messages.info(request, "Sign in or create an account to check out; your cart is kept.")
         return redirect(f"{reverse('storefront:signin')}?next={reverse('storefront:checkout')}")
     organization = organization_for_user(user=request.user)
     if organization is None:
         return render(request, "storefront/checkout/no_organization.html", status=403)
-    summary = cart_summary(cart=cart_for_request(request), organization=organization)
-    if summary.is_empty:
-        messages.info(request, "Your cart is empty.")
-        return redirect("storefront:cart")
-    if not summary.can_check_out:
-        messages.error(request, "Some lines of your cart cannot be ordered as they are; fix them to check out.")
-        return redirect("storefront:cart")
     state = request.session.get(SESSION_KEY) or {}
     if state.get("organization") != organization.public_id:
         state = {"organization": organization.public_id}
-    memo = QuoteMemo(
-        variants={line.variant.id: line.variant for line in summary.lines},
-        prices={line.variant.id: line.unit_price for line in summary.lines if line.unit_price is not None},
-    )
-    return Checkout(organization=organization, summary=summary, state=state, memo=memo)
+    checkout = Checkout(request=request, organization=organization, state=state)
+    if cart_checked:
+        if checkout.summary.is_empty:
+            messages.info(request, "Your cart is empty.")
+            return redirect("storefront:cart")
+        if not checkout.summary.can_check_out:
+            messages.error(request, "Some lines of your cart cannot be ordered as they are; fix them to check out.")
+            return redirect("storefront:cart")
+    return checkout
 
 
 def _save(request, checkout: Checkout, **changes) -> None:
@@ -160,13 +180,13 @@ def _steps(current: str) -> list[dict]:
 
 
 def checkout_start(request):
-    checkout = _begin(request)
+    """On to the first step not done yet, from the choices kept (each step, and the review, checks them again)."""
+    checkout = _begin(request, cart_checked=False)
     if isinstance(checkout, HttpResponse):
         return checkout
-    address = _address(checkout)
-    if address is None:
+    if not checkout.state.get("address"):
         return redirect("storefront:checkout_address")
-    if _shipping_method(checkout, address) is None:
+    if not checkout.state.get("shipping_method"):
         return redirect("storefront:checkout_shipping")
     if not checkout.state.get("payment_kind"):
         return redirect("storefront:checkout_payment")
@@ -175,16 +195,32 @@ def checkout_start(request):
 
 @require_http_methods(["GET", "POST"])
 def checkout_address(request):
-    checkout = _begin(request)
+    # A saved address chosen is recorded and the shipping page checks the cart; a page shown reads it.
+    choosing_saved = request.method == "POST" and request.POST.get("address", "") not in ("", "new")
+    checkout = _begin(request, cart_checked=not choosing_saved)
     if isinstance(checkout, HttpResponse):
         return checkout
+    if choosing_saved:
+        try:
+            address = address_by_public_id(organization=checkout.organization, public_id=request.POST["address"])
+        except DomainError as exc:
+            return _address_page(request, checkout, error=exc.message, status=exc.status)
+        _save(request, checkout, address=address.public_id)
+        return redirect("storefront:checkout_shipping")
+    return _address_page(request, checkout)
+
+
+def _address_page(request, checkout: Checkout, *, error: str = "", status: int = 200):
+    """The address step's page, and a new address sent from it."""
     addresses = list(addresses_for_organization(organization=checkout.organization))
-    current = _address(checkout) or next((a for a in addresses if a.is_default), None)
+    chosen = checkout.state.get("address")
+    current = next((a for a in addresses if chosen and a.public_id == chosen), None) or next(
+        (a for a in addresses if a.is_default), None
+    )
     # The new-address form (its country list is most of the page) is shown when asked for: a link opens it.
     new_asked = request.GET.get("new") == "1" or request.POST.get("address") == "new" or not addresses
     form = AddressForm(prefix="new", use_required_attribute=False) if new_asked else None
-    error, status = "", 200
-    if request.method == "POST":
+    if request.method == "POST" and not error:
         choice = request.POST.get("address", "")
         if choice == "new":
             form = AddressForm(request.POST, prefix="new", use_required_attribute=False)
@@ -202,14 +238,6 @@ def checkout_address(request):
                     _save(request, checkout, address=address.public_id)
                     return redirect("storefront:checkout_shipping")
             error, status = "Correct the new address below.", 400
-        elif choice:
-            try:
-                address = address_by_public_id(organization=checkout.organization, public_id=choice)
-            except DomainError as exc:
-                error, status = exc.message, exc.status
-            else:
-                _save(request, checkout, address=address.public_id)
-                return redirect("storefront:checkout_shipping")
         else:
             error, status = "Address: choose an address from your address book or enter a new one.", 400
     return render(
@@ -230,22 +258,22 @@ def checkout_address(request):
 
 @require_http_methods(["GET", "POST"])
 def checkout_shipping(request):
-    checkout = _begin(request)
+    # A method that delivers to the address is recorded without pricing the cart: the review prices it (and
+    # sends the shopper back here, saying why, when it cannot); a page shown prices every method.
+    posted = request.method == "POST"
+    checkout = _begin(request, cart_checked=not posted)
     if isinstance(checkout, HttpResponse):
         return checkout
     address = _address(checkout)
     if address is None:
         return redirect("storefront:checkout_address")
-    options = shipping_options_for(
-        organization=checkout.organization, lines=checkout.lines, address=address, memo=checkout.memo
-    )
     error, status = "", 200
-    if request.method == "POST":
+    if posted:
         code = request.POST.get("shipping_method", "")
-        chosen = next((option for option in options if option.method.code == code), None)
+        chosen = next((method for method in shipping_methods_for(address=address) if method.code == code), None)
         if chosen is not None:
             # Its transit days too: the payment step shows the delivery dates without reading the method again.
-            transit = Transit.of(chosen.method)
+            transit = Transit.of(chosen)
             _save(request, checkout, shipping_method=code, shipping_transit=[transit.name, *transit.days])
             return redirect("storefront:checkout_payment")
         error = (
@@ -254,6 +282,9 @@ def checkout_shipping(request):
             else "Shipping method: choose how the order should be delivered."
         )
         status = 400
+    options = shipping_options_for(
+        organization=checkout.organization, lines=checkout.lines, address=address, memo=checkout.memo
+    )
     return render(
         request,
         "storefront/checkout/shipping.html",
@@ -272,49 +303,52 @@ def checkout_shipping(request):
     )
 
 
-def _payment_context(checkout: Checkout) -> dict:
-    stripe = card_form_config()
-    delivery = _delivery(checkout, _chosen_transit(checkout))
+def _payment_context(checkout: Checkout, options: list) -> dict:
     return {
         "steps": _steps("payment"),
-        "delivery": delivery,
+        "delivery": _delivery(checkout, _chosen_transit(checkout)),
         "may_request_date": checkout.organization.has_account_terms,
         **_cart_context(checkout),
-        "options": payment_options_for(organization=checkout.organization),
-        "stripe": stripe,
+        "options": options,
+        "stripe": card_form_config(),
         "test_tokens": test_gateway.TEST_TOKENS,
     }
 
 
 @require_http_methods(["GET", "POST"])
 def checkout_payment(request):
-    checkout = _begin(request)
+    # A valid choice is recorded and the review checks the cart (and everything else) again; a page shown reads it.
+    posted = request.method == "POST"
+    checkout = _begin(request, cart_checked=not posted)
     if isinstance(checkout, HttpResponse):
         return checkout
-    if _address(checkout) is None:
+    if not checkout.state.get("address") if posted else _address(checkout) is None:
         return redirect("storefront:checkout_address")
-    context = _payment_context(checkout)
+    options = payment_options_for(organization=checkout.organization)
+    may_request_date = checkout.organization.has_account_terms
     initial = {
-        "kind": checkout.state.get("payment_kind") or usual_payment_kind(options=context["options"]),
+        "kind": checkout.state.get("payment_kind") or usual_payment_kind(options=options),
         "payment_token": checkout.state.get("payment_token", ""),
         "customer_reference": checkout.state.get("customer_reference", ""),
         "requested_delivery_date": _requested_date(checkout),
     }
     form = PaymentForm(request.POST or None, initial=initial)
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             token = form.cleaned_data["payment_token"]
-            option = next((o for o in context["options"] if o.kind == kind), None)
+            option = next((o for o in options if o.kind == kind), None)
             requested = form.cleaned_data["requested_delivery_date"]
-            delivery = context["delivery"]
-            if requested is not None and not context["may_request_date"]:
+            if requested is not None and not may_request_date:
                 form.add_error("requested_delivery_date", "Choosing a delivery date is for business accounts.")
-            elif requested is not None and delivery is not None:
-                try:
-                    requested_date_refuse_early(natural=delivery.promise, requested=requested)
-                except DomainError as exc:
-                    form.add_error("requested_delivery_date", exc.message.removeprefix("Requested delivery date: "))
+            elif requested is not None:
+                # Only a requested date needs the cart's delivery estimate (its stock) on this step.
+                delivery = _delivery(checkout, _chosen_transit(checkout))
+                if delivery is not None:
+                    try:
+                        requested_date_refuse_early(natural=delivery.promise, requested=requested)
+                    except DomainError as exc:
+                        form.add_error("requested_delivery_date", exc.message.removeprefix("Requested delivery date: "))
             if kind == "card" and not token:
                 form.add_error("payment_token", "Enter your card (a card token for the test gateway).")
             elif kind == "card" and (problem := card_token_problem(token=token)):
@@ -332,8 +366,9 @@ def checkout_payment(request):
                     requested_delivery_date=requested.isoformat() if requested else "",
                 )
                 return redirect("storefront:checkout_review")
+        context = _payment_context(checkout, options)
         return render(request, "storefront/checkout/payment.html", {**context, "form": form}, status=400)
-    return render(request, "storefront/checkout/payment.html", {**context, "form": form})
+    return render(request, "storefront/checkout/payment.html", {**_payment_context(checkout, options), "form": form})
 
 
 def _signed_request(
@@ -366,6 +401,8 @@ def _review(request, checkout: Checkout, *, key: str | None = None, error: str =
         return redirect("storefront:checkout_address")
     method = _shipping_method(checkout, address)
     if method is None:
+        if checkout.state.get("shipping_method"):
+            messages.error(request, "Shipping method: the method chosen cannot deliver this order; choose another.")
         return redirect("storefront:checkout_shipping")
     if not checkout.state.get("payment_kind"):
         return redirect("storefront:checkout_payment")
@@ -433,6 +470,9 @@ def checkout_confirm(request):
     if data is None:
         messages.error(request, "This review page has expired or was changed; please look over your order again.")
         return redirect("storefront:checkout")
+    # The cart is read before the order is placed, while the organization read above is still remembered for
+    # this request (a write forgets it).
+    cart = cart_for_request(request)
     try:
         address = address_by_public_id(organization=organization, public_id=data["address"])
         method = ShippingMethod.objects.filter(code=data["shipping_method"]).first()
@@ -459,7 +499,6 @@ def checkout_confirm(request):
         return _confirm_failed(request, exc)
     except DomainError as exc:
         return _confirm_failed(request, exc)
-    cart = cart_for_request(request)
     if cart is not None:
         cart_clear(cart=cart, variant_ids=[v for v, _ in data["lines"]])
     request.session.pop(SESSION_KEY, None)

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,12 +19,32 @@ class Command(BaseCommand):
         for name, what in (("import", "products"), ("import-stock", "stock levels")):
             sub = actions.add_parser(name, help=f"import {what} from a CSV file")
             csv_import_arguments_add(sub)
+            if name == "import":
+                sub.add_argument(
+                    "--images",
+                    metavar="DIR",
+                    help="folder that `image` file paths are read from (default: the CSV file's folder)",
+                )
         for name, what in (("export", "products"), ("export-stock", "stock levels")):
             sub = actions.add_parser(name, help=f"export {what} as CSV")
             sub.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
     def handle(self, *args, action: str, **options):
-        if action in ("import", "import-stock"):
+        if action == "import":
+            file = options["file"]
+            root = Path(options["images"] or (Path(file).parent if file != "-" else Path.cwd()))
+            if not root.is_dir():
+                raise CommandError(f"--images {root}: no such folder")
+            result = csv_import_run(
+                self,
+                file=file,
+                service=products_import,
+                skip_invalid=options["skip_invalid"],
+                dry_run=options["dry_run"],
+                image_root=root,
+            )
+            self.stdout.write(self._summary(file, result))
+        elif action == "import-stock":
             self._import(action, options["file"], skip_invalid=options["skip_invalid"], dry_run=options["dry_run"])
         else:
             self._export(action, options.get("output"))
@@ -39,6 +60,8 @@ class Command(BaseCommand):
             f"{file}: {result.rows} rows; {result.created} {verb} created, {result.updated} updated, "
             f"{result.unchanged} unchanged"
         )
+        if result.images:
+            text += f"; {result.images} pictures added"
         if result.skipped:
             text += f", {result.skipped} invalid rows skipped"
         if result.dry_run:

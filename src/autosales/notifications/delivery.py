@@ -16,7 +16,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 
 from autosales.core import clock
@@ -27,6 +26,8 @@ from autosales.jobs.services import job_more_work
 from autosales.notifications.attachments import RENDER, attachment_render
 from autosales.notifications.backends import transport_open
 from autosales.notifications.context import references_load
+from autosales.notifications.mime import Part, Wire
+from autosales.notifications.mime import wire as mime_wire
 from autosales.notifications.models import OutboxEmail
 from autosales.notifications.services import outbox_email_render
 from autosales.notifications.transitions import outbox_claim_due, outbox_record
@@ -120,8 +121,21 @@ def _poisoned(email: OutboxEmail) -> Failure | None:
     )
 
 
-def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
-    """The email as it goes on the wire, with the row's message id as its Message-ID."""
+def _attachments(email: OutboxEmail) -> list[Part]:
+    """The row's files: kept ones decoded, referenced ones (an invoice's PDF) made now."""
+    parts = []
+    for attachment in email.attachments:
+        if RENDER in attachment:
+            made = attachment_render(attachment)
+            parts.append(Part(filename=made.filename, content=made.content, mimetype=made.mimetype))
+            continue
+        content = base64.b64decode(attachment["content_b64"])
+        parts.append(Part(filename=attachment["filename"], content=content, mimetype=attachment["mimetype"]))
+    return parts
+
+
+def message_for(*, email: OutboxEmail, connection: BaseEmailBackend | None) -> EmailMultiAlternatives:
+    """The email as Django's backends take it (mailbox, console), with the row's message id as its Message-ID."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -135,13 +149,26 @@ def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMul
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    for attachment in email.attachments:
-        if RENDER in attachment:
-            made = attachment_render(attachment)
-            message.attach(made.filename, made.content, made.mimetype)
-            continue
-        message.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
+    for part in _attachments(email):
+        message.attach(part.filename, part.content, part.mimetype)
     return message
+
+
+def wire_for(email: OutboxEmail) -> Wire:
+    """The email as it goes over SMTP (`notifications.mime`): the same message as `message_for`, written directly."""
+    return mime_wire(
+        message_id=email.message_id,
+        from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        cc=email.cc,
+        bcc=email.bcc,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        headers=email.headers,
+        attachments=_attachments(email),
+    )
 
 
 def _close(transport: BaseEmailBackend) -> None:
@@ -198,27 +225,7 @@ def outbox_connection_close() -> None:
         kept.close()
 
 
-@dataclass(frozen=True)
-class _Wire:
-    """An email as the SMTP conversation sends it: envelope sender, envelope recipients, the message's bytes."""
-
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-
-def _wire(email: OutboxEmail, *, kept: _Kept) -> _Wire:
-    """What Django's SMTP backend would send for the row, made before the connection is needed."""
-    message = message_for(email=email, connection=kept.backend)
-    encoding = message.encoding or settings.DEFAULT_CHARSET
-    return _Wire(
-        sender=sanitize_address(message.from_email, encoding),
-        recipients=[sanitize_address(address, encoding) for address in message.recipients()],
-        data=message.message().as_bytes(linesep="\r\n"),
-    )
-
-
-def _transmit(kept: _Kept, wire: _Wire) -> None:
+def _transmit(kept: _Kept, wire: Wire) -> None:
     """Sends one email over the kept connection (opened if it is not)."""
     if not wire.recipients:
         return
@@ -284,7 +291,7 @@ class _BatchSender:
     def send(self, email: OutboxEmail) -> None:
         if self.kept is not None and self.kept.sender is not None:
             try:
-                wire = _wire(email, kept=self.kept)  # made while the email before is in flight
+                wire = wire_for(email)  # made while the email before is in flight
             except Exception as exc:
                 self.settle()
                 self._failed(email, exc)

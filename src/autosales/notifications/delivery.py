@@ -344,9 +344,11 @@ class _BatchSender:
         return True
 
     def settle(self, *, until: float | None = None) -> list[OutboxEmail]:
-        """Waits for the queued emails (for those sent before `until`, a time.monotonic(), when given) and notes
-        their outcomes; returns the emails still queued."""
-        while self.queued and (until is None or time.monotonic() < until):
+        """Waits for the queued emails (past `until`, a time.monotonic(), only for the first one still queued) and
+        notes their outcomes; returns the emails still queued."""
+        waited = False
+        while self.queued and not (waited and until is not None and time.monotonic() >= until):
+            waited = True
             email, future = self.queued.pop(0)
             try:
                 transmitted = future.result()
@@ -357,6 +359,10 @@ class _BatchSender:
             else:
                 if transmitted:
                     self.outcomes.sent.append(email)
+        return self.pending()
+
+    def pending(self) -> list[OutboxEmail]:
+        """The emails queued and not settled yet."""
         return [email for email, _ in self.queued]
 
     def _failed(self, email: OutboxEmail, exc: BaseException) -> None:
@@ -432,6 +438,11 @@ def outbox_deliver_pass(
         batch = outbox_claim_due(
             worker=worker, limit=batch_size or _pace.batch_size(lease=lease, cap=settings.OUTBOX_BATCH_SIZE)
         )
+        if sending is not None:
+            # An email of the batch being sent whose lease ran out meanwhile (a very slow server) is claimed again
+            # by this worker: it is sent and recorded with that batch, not twice.
+            in_flight = {email.pk for email in sending.sender.pending()}
+            batch = [email for email in batch if email.pk not in in_flight]
         if not batch:
             break
         claimed_at = time.monotonic()

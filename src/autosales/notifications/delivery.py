@@ -16,7 +16,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 
 from autosales.core import clock
@@ -27,6 +26,8 @@ from autosales.jobs.services import job_more_work
 from autosales.notifications.attachments import RENDER, attachment_render
 from autosales.notifications.backends import transport_open
 from autosales.notifications.context import references_load
+from autosales.notifications.mime import Part, Wire
+from autosales.notifications.mime import wire as mime_wire
 from autosales.notifications.models import OutboxEmail
 from autosales.notifications.services import outbox_email_render
 from autosales.notifications.transitions import outbox_claim_due, outbox_record
@@ -120,8 +121,21 @@ def _poisoned(email: OutboxEmail) -> Failure | None:
     )
 
 
-def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
-    """The email as it goes on the wire, with the row's message id as its Message-ID."""
+def _attachments(email: OutboxEmail) -> list[Part]:
+    """The row's files: kept ones decoded, referenced ones (an invoice's PDF) made now."""
+    parts = []
+    for attachment in email.attachments:
+        if RENDER in attachment:
+            made = attachment_render(attachment)
+            parts.append(Part(filename=made.filename, content=made.content, mimetype=made.mimetype))
+            continue
+        content = base64.b64decode(attachment["content_b64"])
+        parts.append(Part(filename=attachment["filename"], content=content, mimetype=attachment["mimetype"]))
+    return parts
+
+
+def message_for(*, email: OutboxEmail, connection: BaseEmailBackend | None) -> EmailMultiAlternatives:
+    """The email as Django's backends take it (mailbox, console), with the row's message id as its Message-ID."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -135,13 +149,26 @@ def message_for(*, email: OutboxEmail, connection: BaseEmailBackend) -> EmailMul
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    for attachment in email.attachments:
-        if RENDER in attachment:
-            made = attachment_render(attachment)
-            message.attach(made.filename, made.content, made.mimetype)
-            continue
-        message.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
+    for part in _attachments(email):
+        message.attach(part.filename, part.content, part.mimetype)
     return message
+
+
+def wire_for(email: OutboxEmail) -> Wire:
+    """The email as it goes over SMTP (`notifications.mime`): the same message as `message_for`, written directly."""
+    return mime_wire(
+        message_id=email.message_id,
+        from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        cc=email.cc,
+        bcc=email.bcc,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        headers=email.headers,
+        attachments=_attachments(email),
+    )
 
 
 def _close(transport: BaseEmailBackend) -> None:
@@ -163,6 +190,9 @@ class _Kept:
     maybe_stale: bool = False
     # SMTP: the thread that talks to the server while this one prepares the next email (one email in flight).
     sender: ThreadPoolExecutor | None = None
+    # Why the server cannot be reached, once a fresh connection failed too during this pass (set by the helper
+    # thread): the rest of the pass's emails wait for the backoff rather than a timeout each.
+    unreachable: str = ""
 
     def close(self) -> None:
         _close(self.backend)
@@ -187,6 +217,7 @@ def _transport(url: str) -> _Kept:
             kept.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosales-smtp")
         _kept.transport = kept
     kept.maybe_stale = True
+    kept.unreachable = ""
     return kept
 
 
@@ -198,27 +229,7 @@ def outbox_connection_close() -> None:
         kept.close()
 
 
-@dataclass(frozen=True)
-class _Wire:
-    """An email as the SMTP conversation sends it: envelope sender, envelope recipients, the message's bytes."""
-
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-
-def _wire(email: OutboxEmail, *, kept: _Kept) -> _Wire:
-    """What Django's SMTP backend would send for the row, made before the connection is needed."""
-    message = message_for(email=email, connection=kept.backend)
-    encoding = message.encoding or settings.DEFAULT_CHARSET
-    return _Wire(
-        sender=sanitize_address(message.from_email, encoding),
-        recipients=[sanitize_address(address, encoding) for address in message.recipients()],
-        data=message.message().as_bytes(linesep="\r\n"),
-    )
-
-
-def _transmit(kept: _Kept, wire: _Wire) -> None:
+def _transmit(kept: _Kept, wire: Wire) -> None:
     """Sends one email over the kept connection (opened if it is not)."""
     if not wire.recipients:
         return
@@ -264,17 +275,29 @@ class _Outcomes:
         return recorded
 
 
-class _BatchSender:
-    """Sends a batch's emails one after the other over the kept connection, the next one made ready while the
-    server answers the one in flight, and collects each outcome for `_Outcomes.record`."""
+class _Unreachable(Exception):
+    """The server could not be reached again after a lost connection: the email was not tried."""
 
-    def __init__(self, *, kept: _Kept | None, unreachable: str):
+
+class _BatchSender:
+    """Sends a batch's emails over the kept connection: on SMTP they are queued, in order, to the connection's
+    helper thread, which talks to the server while this thread prepares the next batch; `settle` collects each
+    outcome for `_Outcomes.record`."""
+
+    def __init__(self, *, kept: _Kept | None, config_error: str):
         self.kept = kept
-        self.unreachable = unreachable
+        self.config_error = config_error
         self.outcomes = _Outcomes()
         self.failures = 0
         self.last_error = ""
-        self.in_flight: tuple[OutboxEmail, Future] | None = None
+        self.queued: list[tuple[OutboxEmail, Future]] = []
+        # Emails whose lease was lost while they waited in the queue: the helper thread skips them.
+        self.dropped: set[int] = set()
+
+    @property
+    def unreachable(self) -> str:
+        """Why nothing (more) can be sent: EMAIL_URL is unusable, or the server went away during this pass."""
+        return self.config_error or (self.kept.unreachable if self.kept is not None else "")
 
     def refuse(self, email: OutboxEmail, failure: Failure) -> None:
         self.outcomes.refused(email, failure)
@@ -282,21 +305,16 @@ class _BatchSender:
         self.last_error = failure.reason
 
     def send(self, email: OutboxEmail) -> None:
-        if self.kept is not None and self.kept.sender is not None:
-            try:
-                wire = _wire(email, kept=self.kept)  # made while the email before is in flight
-            except Exception as exc:
-                self.settle()
-                self._failed(email, exc)
-                return
-            self.settle()
-            if self.unreachable:
-                self.refuse(email, Failure(temporary=True, reason=self.unreachable))
-                return
-            self.in_flight = (email, self.kept.sender.submit(_transmit, self.kept, wire))
-            return
         if self.unreachable:
             self.refuse(email, Failure(temporary=True, reason=self.unreachable))
+            return
+        if self.kept is not None and self.kept.sender is not None:
+            try:
+                wire = wire_for(email)
+            except Exception as exc:
+                self._failed(email, exc)
+                return
+            self.queued.append((email, self.kept.sender.submit(self._transmit, email.pk, wire)))
             return
         try:
             _send_now(self.kept, email)
@@ -305,31 +323,93 @@ class _BatchSender:
         else:
             self.outcomes.sent.append(email)
 
-    def settle(self) -> None:
-        """Waits for the email in flight and notes its outcome."""
-        if self.in_flight is None:
-            return
-        email, future = self.in_flight
-        self.in_flight = None
+    def _transmit(self, pk: int, wire: Wire) -> bool:
+        """In the helper thread: sends one email (False: skipped); after a lost connection, one fresh connection
+        is tried for the next email, and if that fails too the server is down and the rest of the batch waits for
+        the backoff rather than a timeout each."""
+        if pk in self.dropped:
+            return False
+        if self.unreachable:
+            raise _Unreachable(self.unreachable)
         try:
-            future.result()
+            _transmit(self.kept, wire)
         except Exception as exc:
-            self._failed(email, exc)
-        else:
-            self.outcomes.sent.append(email)
+            if classify_failure(exc).connection_lost:
+                _close(self.kept.backend)
+                try:
+                    self.kept.backend.open()
+                except Exception as reopen_exc:
+                    self.kept.unreachable = classify_failure(reopen_exc).reason
+            raise
+        return True
+
+    def settle(self, *, until: float | None = None) -> list[OutboxEmail]:
+        """Waits for the queued emails (past `until`, a time.monotonic(), only for the first one still queued) and
+        notes their outcomes; returns the emails still queued."""
+        waited = False
+        while self.queued and not (waited and until is not None and time.monotonic() >= until):
+            waited = True
+            email, future = self.queued.pop(0)
+            try:
+                transmitted = future.result()
+            except _Unreachable as exc:
+                self.refuse(email, Failure(temporary=True, reason=str(exc)))
+            except Exception as exc:
+                self._failed(email, exc)
+            else:
+                if transmitted:
+                    self.outcomes.sent.append(email)
+        return self.pending()
+
+    def pending(self) -> list[OutboxEmail]:
+        """The emails queued and not settled yet."""
+        return [email for email, _ in self.queued]
 
     def _failed(self, email: OutboxEmail, exc: BaseException) -> None:
         failure = classify_failure(exc)
         log.warning("email %s not sent: %s", email.message_id, failure.reason)
         self.refuse(email, failure)
-        if failure.connection_lost:
-            _close(self.kept.backend)
-            # One more try on a fresh connection for the next email; if that fails too, the server is down and
-            # the rest of the batch waits for the backoff rather than a timeout each.
-            try:
-                self.kept.backend.open()
-            except Exception as reopen_exc:
-                self.unreachable = classify_failure(reopen_exc).reason
+
+
+@dataclass
+class _Sending:
+    """A batch handed to the helper thread, finished (waited for and recorded) while the next one is prepared."""
+
+    batch: list[OutboxEmail]
+    sender: _BatchSender
+    started: float
+    claimed_at: float
+
+
+def _prepare(batch: list[OutboxEmail], *, kept: _Kept | None, config_error: str, worker: str) -> _BatchSender:
+    """Refuses the batch's emails that cannot go (poisoned, not renderable), renders and keeps the texts of the
+    rest (before any is sent, so every retry sends the same), and hands them to the sender."""
+    sender = _BatchSender(kept=kept, config_error=config_error)
+    refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
+    refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
+    for email in batch:
+        if email.pk in refused:
+            sender.refuse(email, refused[email.pk])
+        else:
+            sender.send(email)
+    return sender
+
+
+def _finish(sending: _Sending, *, worker: str, transport: str, lease: dt.timedelta) -> int:
+    """Waits for a batch's emails and records their outcomes; returns how many sent were recorded. A slow server:
+    every half lease, what is done is recorded and the rest's lease renewed before it runs out."""
+    sender, recorded = sending.sender, 0
+    while True:
+        rest = sender.settle(until=sending.claimed_at + lease.total_seconds() / 2)
+        if not rest:
+            break
+        recorded += sender.outcomes.record(worker=worker, transport=transport)
+        held = claims_extend(model=OutboxEmail, pks=[email.pk for email in rest], worker=worker, lease=lease)
+        sender.dropped |= {email.pk for email in rest if email.pk not in held}
+        sending.claimed_at = time.monotonic()
+    recorded += sender.outcomes.record(worker=worker, transport=transport)
+    _pace.observe(items=len(sending.batch), seconds=time.monotonic() - sending.started)
+    return recorded
 
 
 def outbox_deliver_pass(
@@ -337,11 +417,11 @@ def outbox_deliver_pass(
 ) -> JobResult:
     """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only.
 
-    A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, sent over
-    one SMTP connection (kept open for the next batch and pass of this worker; the next email is made ready
-    while the server answers the one before), and its outcomes recorded with one statement per kind once it is
-    sent. Until then the emails stay claimed by this worker, so no other worker sends them while it lives; a
-    worker that dies mid-batch leaves them to be sent again after the lease.
+    A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, and its
+    texts kept; then it is sent over one SMTP connection (kept open for the next batch and pass of this worker)
+    by a helper thread while this one claims and renders the next batch; its outcomes are recorded with one
+    statement per kind once it is sent. Until then the emails stay claimed by this worker, so no other worker
+    sends them while it lives; a worker that dies mid-batch leaves them to be sent again after the lease.
     """
     worker = worker or worker_id()
     lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
@@ -352,41 +432,34 @@ def outbox_deliver_pass(
     except ImproperlyConfigured as exc:
         kept, config_error = None, str(exc)
     transport_name = kept.name if kept is not None else ""
+    sending: _Sending | None = None
     for _ in range(max_batches):
         started = time.monotonic()
         batch = outbox_claim_due(
             worker=worker, limit=batch_size or _pace.batch_size(lease=lease, cap=settings.OUTBOX_BATCH_SIZE)
         )
+        if sending is not None:
+            # An email of the batch being sent whose lease ran out meanwhile (a very slow server) is claimed again
+            # by this worker: it is sent and recorded with that batch, not twice.
+            in_flight = {email.pk for email in sending.sender.pending()}
+            batch = [email for email in batch if email.pk not in in_flight]
         if not batch:
             break
         claimed_at = time.monotonic()
-        sender = _BatchSender(kept=kept, unreachable=config_error)
-        refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
-        refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
-        held = {email.pk for email in batch}
-        for position, email in enumerate(batch):
-            if time.monotonic() - claimed_at > lease.total_seconds() / 2:
-                # A slow server: record what is done and renew the lease of the rest before it runs out.
-                sender.settle()
-                sent += sender.outcomes.record(worker=worker, transport=transport_name)
-                rest = [other.pk for other in batch[position:] if other.pk in held]
-                held = claims_extend(model=OutboxEmail, pks=rest, worker=worker, lease=lease)
-                claimed_at = time.monotonic()
-            if email.pk not in held:
-                continue
-            if email.pk in refused:
-                sender.refuse(email, refused[email.pk])
-            else:
-                sender.send(email)
-        sender.settle()
-        sent += sender.outcomes.record(worker=worker, transport=transport_name)
-        _pace.observe(items=len(batch), seconds=time.monotonic() - started)
-        failures += sender.failures
-        last_error = sender.last_error or last_error
+        sender = _prepare(batch, kept=kept, config_error=config_error, worker=worker)
+        if sending is not None:
+            sent += _finish(sending, worker=worker, transport=transport_name, lease=lease)
+            failures += sending.sender.failures
+            last_error = sending.sender.last_error or last_error
+        sending = _Sending(batch=batch, sender=sender, started=started, claimed_at=claimed_at)
         if sender.unreachable:
-            if kept is not None:
-                _close(kept.backend)
-            break
+            break  # this batch waits too (its emails settle as not tried)
+    if sending is not None:
+        sent += _finish(sending, worker=worker, transport=transport_name, lease=lease)
+        failures += sending.sender.failures
+        last_error = sending.sender.last_error or last_error
+        if sending.sender.unreachable and kept is not None:
+            _close(kept.backend)
     return JobResult(items=sent, failures=failures, error=last_error)
 
 

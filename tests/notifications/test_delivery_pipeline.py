@@ -1,0 +1,80 @@
+"""A pass of several batches: one batch is sent by the connection's thread while the next is claimed and rendered.
+Nothing of that may lose an email or send one twice."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from autosales.core import clock
+from autosales.notifications.delivery import outbox_deliver_pass
+from autosales.notifications.models import OutboxEmail
+from autosales.notifications.services import email_queue
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(count: int, *, prefix: str) -> list[OutboxEmail]:
+    return [
+        email_queue(
+            to=f"{prefix}{n}@example.com",
+            template="notifications/test",
+            context={"queued_at": "now", "transport": "smtp"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_several_batches_in_one_pass_arrive_exactly_once_each(smtp_server):
+    emails = queue(7, prefix="many")
+    result = outbox_deliver_pass(batch_size=2)
+    assert result.items == 7 and result.failures == 0
+    assert sorted(smtp_server.message_ids().values()) == [1] * 7
+    assert set(smtp_server.message_ids()) == {email.message_id for email in emails}
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, claimed_by="").count() == 7
+
+
+def test_a_server_down_during_a_pass_of_several_batches_loses_nothing_and_stops_trying(smtp_server):
+    # given the mail server is down and three batches' worth of emails are due
+    smtp_server.stop()
+    emails = queue(5, prefix="down")
+    # when a pass runs
+    result = outbox_deliver_pass(batch_size=2)
+    # then it stops after the batch that found the server gone and the one prepared meanwhile: they wait, with the
+    # reason, for the backoff; the third batch is not even claimed
+    assert result.items == 0 and result.failures == 4
+    rows = list(OutboxEmail.objects.filter(pk__in=[email.pk for email in emails]).order_by("pk"))
+    assert all(row.status == OutboxEmail.Status.PENDING and row.claimed_by == "" for row in rows)
+    tried = [row for row in rows if row.attempts]
+    assert len(tried) == 4
+    assert all("cannot reach the mail server" in row.last_error and row.next_attempt_at > clock.now() for row in tried)
+    # when the server is back and the backoff has passed
+    smtp_server.start()
+    clock.advance(dt.timedelta(hours=2))
+    outbox_deliver_pass(batch_size=2)
+    # then every email arrives exactly once
+    assert sorted(smtp_server.message_ids().values()) == [1] * 5
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_slower_than_half_its_lease_records_as_it_goes_and_renews_the_rest(smtp_server, settings):
+    # given a lease so short that every email takes longer than half of it (a slow server, as far as the
+    # worker can tell)
+    settings.OUTBOX_LEASE_SECONDS = 0
+    queue(4, prefix="slow")
+    renewals = []
+
+    def tally(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "claimed_until" in sql and "status" not in sql:
+            renewals.append(sql)
+        return execute(sql, params, many, context)
+
+    # when one pass sends them in one batch
+    with connection.execute_wrapper(tally):
+        result = outbox_deliver_pass(batch_size=10)
+    # then all are sent once and recorded, the rest's lease renewed as the batch went on
+    assert result.items == 4
+    assert sorted(smtp_server.message_ids().values()) == [1] * 4
+    assert renewals
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, claimed_by="").count() == 4

@@ -15,6 +15,7 @@ handler500 = server_error
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the store footer's language switcher
     path("admin/", admin.site.urls),
     path("api/v1/", include("autosales.api.urls")),
     path("backoffice/", include("autosales.backoffice.urls")),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -38,12 +38,23 @@ def test_a_spanish_browser_gets_the_cart_in_spanish_with_spanish_money(client):
 def test_the_spanish_cart_takes_as_many_queries_as_the_english_one(client):
     variant = make_product(price="4.25", stock=8).variants.get()
     client.post("/cart/add/", {"sku": variant.sku, "quantity": "2"})
-    client.get("/cart/")  # warm the per-process caches (catalog, settings) once
+    client.get("/cart/")  # warm the shared caches (catalog, settings), kept per language
+    client.get("/cart/", **SPANISH)
     with CaptureQueriesContext(connection) as english:
         client.get("/cart/")
     with CaptureQueriesContext(connection) as spanish:
         client.get("/cart/", **SPANISH)
     assert len(spanish) == len(english)
+
+
+def test_the_cached_featured_products_follow_the_visitors_language(client):
+    # given the home page's featured products, cached after an English visit
+    make_product(price="1234.25", stock=8, is_featured=True)
+    assert "$1,234.25" in client.get("/").content.decode()
+    # when a Spanish browser opens the home page, then its prices are Spanish, not the cached English ones
+    html = client.get("/", **SPANISH).content.decode()
+    assert "1.234,25\xa0US$" in html
+    assert "$1,234.25" not in html
 
 
 def test_without_a_preference_the_cart_is_in_english_as_before(client):
@@ -56,7 +67,9 @@ def test_without_a_preference_the_cart_is_in_english_as_before(client):
     assert "$2,468.50" in html
 
 
-def test_the_footer_form_switches_the_language_and_it_stays(client):
+def test_the_footer_form_switches_the_language_and_it_stays():
+    # (a client that checks CSRF tokens, as a browser's post is checked: the form carries none, see urls.py)
+    client = Client(enforce_csrf_checks=True)
     # given an English visitor on the home page, which offers the language form in its footer
     home = client.get("/").content.decode()
     assert 'action="/i18n/setlang/"' in home

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from autosales.core import clock
-from tests.factories import make_checkout, place_test_order
+from tests.factories import make_checkout, place_test_order, ship_test_order
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,21 @@ def test_an_english_organization_still_gets_the_english_email(smtp_server):
     assert "Thank you for your order." in plain
     assert "Order placed: March 3, 2026, 09:30 UTC" in plain
     assert "Total: $1,505.00" in plain
+
+
+def test_a_spanish_organization_gets_its_shipping_email_in_spanish(smtp_server):
+    # given a Spanish organization's order of 5, 2 of them backordered
+    checkout = make_checkout(language="es", stock=3, has_account_terms=True, credit_limit=100_000)
+    order = place_test_order(checkout, quantity=5, kind="account", backorder=True)
+    smtp_server.deliver()  # the order confirmation
+    # when the 3 in stock ship
+    ship_test_order(order, units=3)
+
+    [message] = smtp_server.deliver()
+
+    assert message["Subject"] == f"Bright Bulbs Supply: el pedido {order.number_display} ha salido (en parte)"
+    plain, html = body_of(message, "plain"), body_of(message, "html")
+    assert f"Parte de su pedido {order.number_display} está en camino." in plain
+    assert "2 pendientes: se envían cuando llegue el stock" in plain
+    assert "Parte de su pedido está en camino" in html
+    assert "on its way" not in plain + html

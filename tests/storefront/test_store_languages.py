@@ -12,6 +12,7 @@ from django.utils import translation
 
 from autosales.core import clock
 from autosales.core.money import Money, money_format
+from autosales.pricing.models import Price
 from tests.factories import make_checkout, make_product, place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,19 @@ def test_money_is_written_the_way_the_active_language_writes_it(language, money,
     with translation.override(language):
         assert str(money) == written
     assert money_format(money, locale=translation.to_locale(language)) == written
+
+
+def test_a_category_and_a_product_page_in_spanish(client):
+    # given a category with a product of two variants at 4.25 and 6.50
+    product = make_product(price="4.25", variants=2, stock=8)
+    second = product.variants.order_by("position").last()
+    Price.objects.filter(variant=second).update(amount=Decimal("6.50"))
+    # when a Spanish browser opens its category and the product
+    listing = client.get(f"/c/{product.category.slug}/", **SPANISH).content.decode()
+    page = client.get(f"/p/{product.slug}/", **SPANISH).content.decode()
+    # then the listing and the product read in Spanish, prices included
+    assert "1 producto" in listing
+    assert "desde 4,25\xa0US$" in listing
+    assert "2 variantes" in listing
+    assert "Variantes" in page and "Disponibilidad" in page
+    assert "6,50\xa0US$" in page

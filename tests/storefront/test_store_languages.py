@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from autosales.core import clock
@@ -139,3 +140,16 @@ def test_a_category_and_a_product_page_in_spanish(client):
     assert "2 variantes" in listing
     assert "Variantes" in page and "Disponibilidad" in page
     assert "6,50\xa0US$" in page
+
+
+def test_the_checkout_steps_in_spanish(client):
+    checkout = make_checkout(price="4.25")
+    client.force_login(checkout.user)
+    client.post("/cart/add/", {"sku": checkout.variant.sku, "quantity": "2"})
+
+    html = client.get(reverse("storefront:checkout_address"), **SPANISH).content.decode()
+
+    assert "<h1>Pago</h1>" in html
+    assert "Dirección" in html and "Revisión" in html
+    assert "Continuar con el envío" in html
+    assert "8,50\xa0US$" in html  # the cart beside the form

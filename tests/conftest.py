@@ -24,6 +24,17 @@ def _real_clock():
 
 
 @pytest.fixture(autouse=True)
+def _shop_language():
+    """Every test starts in the shop's language: a page served in another (LocaleMiddleware activates the
+    visitor's) leaves it active in this thread, as a server's next request would not see."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: its database starts empty too, so nothing cached may outlive it."""
     from django.core.cache import cache

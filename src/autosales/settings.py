@@ -159,6 +159,8 @@ MIDDLEWARE = [
     "autosales.core.http.middleware.RequestInputMiddleware",
     "autosales.core.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the visitor's language (the set_language cookie, then Accept-Language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -208,7 +210,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages the store and its customer emails are translated into (src/autosales/locale); the shop's own is
+# SHOP_LANGUAGE, shown to visitors whose browser asks for none of them and used for emails to organizations
+# without a language of their own.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGE_CODE = os.environ.get("SHOP_LANGUAGE") or "en-us"
+if LANGUAGE_CODE.split("-")[0] not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"SHOP_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Times are stored in UTC (USE_TZ); TIME_ZONE is only the zone they are shown in by default, so it is the
 # shop's zone: pages for staff and visitors, the admin, emails and commands show the shop's local time, and
 # the time zone middleware switches to an organization's own zone for its members.

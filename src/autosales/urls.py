@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.views.static import serve
 
 from autosales.core.views import favicon, healthz, server_error
@@ -16,6 +18,10 @@ handler500 = server_error
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    # The store footer's language switcher. Without a CSRF token: the form is on every page, and a token would make
+    # each visitor's copy of a page differ (and set a cookie on every first visit) for a choice that only sets the
+    # language cookie of the one who posts it.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("autosales.api.urls")),
     path("backoffice/", include("autosales.backoffice.urls")),

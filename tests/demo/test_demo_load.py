@@ -110,6 +110,9 @@ def test_demo_load_creates_five_business_customers_on_account_terms():
     buyer2_org = Organization.objects.get(memberships__user__username="buyer2")
     assert buyer_org != buyer2_org
     assert not buyer_org.credit_hold and not buyer2_org.credit_hold
+    # one customer reads its emails in the demo's second language
+    assert dict(businesses.values_list("name", "language"))["Summit School District"] == "es"
+    assert buyer_org.language == ""
 
 
 def test_demo_load_creates_a_private_shopper_with_an_address():

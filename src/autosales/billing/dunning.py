@@ -88,6 +88,7 @@ def _reminder_send(invoice: Invoice, *, day: int, today: dt.date) -> bool:
                     related=invoice,
                     message_id=f"billing-reminder-{invoice.public_id}-{day}",
                     time_zone=organization.local_time_zone,
+                    language=organization.email_language,
                     first=True,
                 )
             _tell_salesperson(
@@ -207,6 +208,7 @@ def _hold_email(organization: Organization, *, template: str, context: dict, mes
             related=organization,
             message_id=message_id,
             time_zone=organization.local_time_zone,
+            language=organization.email_language,
             first=True,
         )
 

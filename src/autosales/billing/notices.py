@@ -43,6 +43,7 @@ def invoice_email_queue(*, invoice: Invoice) -> None:
         related=invoice,
         message_id=f"billing-document-{invoice.public_id}",
         time_zone=organization.local_time_zone,
+        language=organization.email_language,
         first=True,
         attachments=[attachment_reference(kind=DOCUMENT_PDF, reference=invoice.public_id)],
     )

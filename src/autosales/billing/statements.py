@@ -215,6 +215,7 @@ def statements_send(*, today: dt.date) -> int:
                         related=organization,
                         message_id=f"billing-statement-{organization.public_id}-{period}",
                         time_zone=organization.local_time_zone,
+                        language=organization.email_language,
                         first=True,
                         attachments=[
                             attachment_reference(kind=STATEMENT_PDF, reference=f"{organization.public_id}:{period}")

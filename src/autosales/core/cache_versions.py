@@ -27,6 +27,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import translation
 
 from autosales.core.request_memo import in_open_transaction, request_memoized
 
@@ -112,7 +113,8 @@ class VersionsBumpingAdmin:
 def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], build: Callable[[], T]) -> T:
     """`build()`, shared through the cache by every request with the same `parts` while `kinds` are unchanged.
 
-    `parts` must hold everything the value depends on besides the data of `kinds` (the page, the price lists).
+    `parts` must hold everything the value depends on besides the data of `kinds` (the page, the price lists);
+    the active language is part of the key too, since a rendered value has its words and money in it.
     When the cache is away, the value is built every time: slower, never wrong. A value built inside a
     transaction that is still open is not shared (it may show what that transaction will roll back).
     """
@@ -121,7 +123,7 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
     except Exception:
         log.warning("the cache is not answering; building %s without it", name, exc_info=True)
         return build()
-    digest = hashlib.sha256(repr((parts, versions)).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(repr((parts, translation.get_language(), versions)).encode()).hexdigest()[:32]
     key = f"{name}:{digest}"
     try:
         value = cache.get(key, _MISSING)

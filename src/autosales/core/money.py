@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale
+from babel.numbers import format_currency
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 # Decimal places of each currency's minor unit (ISO 4217), for the currencies without two.
 _EXPONENTS = {
@@ -33,7 +38,6 @@ _EXPONENTS = {
         0,
     ),
 }
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
 # Every money column: room for the currencies with three decimals (KWD, BHD, JOD, ...), twelve digits before the
 # point. Amounts are rounded to their own currency's minor unit (`quantize`), so USD still holds whole cents.
@@ -123,11 +127,28 @@ class Money:
         return Money(quantize(self.amount, self.currency), self.currency)
 
     def __str__(self) -> str:
-        amount = quantize(self.amount, self.currency)
-        symbol = _SYMBOLS.get(self.currency)
-        sign = "-" if amount < 0 else ""
-        text = f"{abs(amount):,}"
-        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
+        """The amount as the active language writes it ("$1,234.50" in English, "1234,50 US$" in Spanish)."""
+        return money_format(self)
+
+
+@functools.cache
+def _currency_pattern(locale: str, exponent: int) -> str:
+    # The locale's own currency pattern, with as many decimals as the currency's minor unit (our table, not CLDR's).
+    decimals = "." + "0" * exponent if exponent else ""
+    return re.sub(r"0\.0+", "0" + decimals, Locale.parse(locale).currency_formats["standard"].pattern)
+
+
+def money_format(money: Money, *, locale: str | None = None) -> str:
+    """The one way money is written for people: Babel's currency format of `locale` (default: the active language)."""
+    locale = locale or translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    amount = quantize(money.amount, money.currency)
+    pattern = _currency_pattern(locale, minor_unit_exponent(money.currency))
+    text = format_currency(amount, money.currency, format=pattern, locale=locale, currency_digits=False)
+    # CLDR's currency spacing, which Babel leaves out: a code without a symbol does not touch the digits ("CHF 13.99").
+    return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
+
+
+_CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Z]{3})(?=\d)|(?<=\d)(?=[A-Z]{3})")
 
 
 class MoneyField(models.DecimalField):

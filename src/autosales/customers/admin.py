@@ -48,6 +48,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                     "tax_id",
                     "tax_exemption_certificate",
                     "timezone",
+                    "language",
                     "currency",
                 ]
             },

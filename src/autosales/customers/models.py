@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -54,6 +55,14 @@ class Organization(BaseModel):
         validators=[validate_zone_name],
         help_text="An IANA name such as America/Chicago or Pacific/Auckland; blank for the shop's time zone. "
         "Its members and its emails read dates and times in it, and its new standing orders follow it.",
+    )
+    # Blank: the shop's language (SHOP_LANGUAGE). Read through `email_language`.
+    language = models.CharField(
+        "language",
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of its emails; blank for the shop's language.",
     )
     currency = CurrencyField()
     # Vendor-account terms: an organization may charge orders to its account only when
@@ -125,6 +134,11 @@ class Organization(BaseModel):
     def local_time_zone(self) -> str:
         """The zone its members and its emails read dates in: its own, or the shop's."""
         return time_zone_or_shop(self.timezone)
+
+    @property
+    def email_language(self) -> str:
+        """The language its emails are written in: its own, or the shop's."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def terms_label(self) -> str:

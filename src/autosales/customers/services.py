@@ -251,6 +251,7 @@ def invitation_create(*, organization: Organization, inviter: User, email: str, 
         },
         related=invitation,
         time_zone=organization.local_time_zone,
+        language=organization.email_language,
     )
     return invitation
 

@@ -42,6 +42,7 @@ class _BusinessSpec:
     people: tuple[_PersonSpec, ...]
     addresses: tuple[_AddressSpec, ...]
     notes: str = ""
+    language: str = ""  # blank: the shop's
 
 
 BUSINESSES = [
@@ -103,6 +104,7 @@ BUSINESSES = [
         (_PersonSpec("kevin.ortiz", "Kevin", "Ortiz", "Facilities coordinator", Membership.Role.ADMIN),),
         (_AddressSpec("District warehouse", "1500 Logan St", "Denver", "CO", "80203"),),
         "Converting gymnasiums from metal-halide to LED high-bays this summer.",
+        language="es",  # its emails are in Spanish (see docs/configuration.md, SHOP_LANGUAGE)
     ),
     _BusinessSpec(
         "Redline Auto Body",
@@ -161,6 +163,7 @@ def demo_customers_load() -> int:
                 "email": f"accounts@{spec.domain}",
                 "phone": spec.phone,
                 "timezone": spec.timezone,
+                "language": spec.language,
                 "currency": settings.CURRENCY,
                 "has_account_terms": True,
                 "payment_terms_days": 30,

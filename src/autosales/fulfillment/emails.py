@@ -79,6 +79,7 @@ def shipment_email_event(
         related=order,
         message_id=f"fulfillment-shipped-{shipment.public_id}",
         time_zone=order.organization.local_time_zone,
+        language=order.organization.email_language,
         first=True,  # a new shipment: nothing can have queued its email before
     )
     return OrderEvent(
@@ -102,6 +103,7 @@ def remainder_cancelled_email_event(*, order: Order, cancelled: list[dict], reas
         related=order,
         message_id=f"fulfillment-remainder-cancelled-{order.public_id}-{serial}",
         time_zone=order.organization.local_time_zone,
+        language=order.organization.email_language,
     )
     return OrderEvent(
         order=order,

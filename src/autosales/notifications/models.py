@@ -43,6 +43,8 @@ class OutboxEmail(BaseModel, Claimable):
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # The zone the recipient reads times in, active while the template renders; blank: the shop's.
     time_zone = models.CharField(max_length=64, blank=True)
+    # The language the template is rendered in (a code from settings.LANGUAGES); blank: the shop's (LANGUAGE_CODE).
+    language = models.CharField(max_length=16, blank=True)
     related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 
 from autosales.core import clock, ids
@@ -73,12 +73,17 @@ def _wake_delivery() -> None:
     transaction.on_commit(lambda: job_wake(name=DELIVERY_JOB))
 
 
-def email_render(*, template: str, context: dict, time_zone: str | None = None) -> tuple[str, str, str]:
-    """(subject, text, html) of `emails/<template>`, branded from settings.SHOP, its times in `time_zone` (blank:
-    the shop's); the same output for the same input."""
+def email_render(
+    *, template: str, context: dict, time_zone: str | None = None, language: str | None = None
+) -> tuple[str, str, str]:
+    """(subject, text, html) of `emails/<template>`, branded from settings.SHOP, its times in `time_zone` and its
+    words and money in `language` (blank: the shop's); the same output for the same input."""
     full = {**context, "shop": settings.SHOP, "base_url": settings.SHOP["base_url"].rstrip("/")}
     try:
-        with timezone.override(zoneinfo.ZoneInfo(time_zone_or_shop(time_zone))):
+        with (
+            timezone.override(zoneinfo.ZoneInfo(time_zone_or_shop(time_zone))),
+            translation.override(language or settings.LANGUAGE_CODE),
+        ):
             subject = render_to_string(f"emails/{template}.subject.txt", full)
             text = render_to_string(f"emails/{template}.txt", full)
             html = render_to_string(f"emails/{template}.html", full)
@@ -97,6 +102,7 @@ def email_queue(
     related: models.Model | None = None,
     message_id: str | None = None,
     time_zone: str | None = None,
+    language: str | None = None,
     first: bool = False,
     attachments: list[dict] | None = None,
 ) -> OutboxEmail:
@@ -107,7 +113,8 @@ def email_queue(
 
     Nothing here can fail on the email's content (a broken template, a bad address, an unknown time zone):
     that is found at delivery and fails that email alone, never the business change that owes it.
-    `time_zone` (an IANA name) is active while the email is rendered, so its dates read in the recipient's zone.
+    `time_zone` (an IANA name) is active while the email is rendered, so its dates read in the recipient's zone;
+    `language` (a code from settings.LANGUAGES; blank: the shop's) likewise, so it reads in the recipient's language.
     `attachments`: rows from `notifications.attachments.attachment_reference`, made at delivery (a PDF of an invoice).
     """
     recipients = [to] if isinstance(to, str) else list(to)
@@ -130,6 +137,7 @@ def email_queue(
         context=context_dump(context),
         # Kept to the column's size: an unusable name fails the email at delivery, not the caller here.
         time_zone=(time_zone or "")[: OutboxEmail._meta.get_field("time_zone").max_length],
+        language=(language or "")[: OutboxEmail._meta.get_field("language").max_length],
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         attachments=list(attachments or []),
@@ -150,7 +158,7 @@ def outbox_email_render(
     """
     recipients_check(email.to, field="to")
     context = context_load(email.context) if loaded is None else context_load_from(email.context, loaded=loaded)
-    return email_render(template=email.template, context=context, time_zone=email.time_zone)
+    return email_render(template=email.template, context=context, time_zone=email.time_zone, language=email.language)
 
 
 def _attachment_rows(message: EmailMessage) -> list[dict]:

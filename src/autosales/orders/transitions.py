@@ -165,6 +165,7 @@ def _order_email(
         related=order,
         message_id=f"{template.replace('/', '-')}-{order.public_id}",
         time_zone=time_zone or order.organization.local_time_zone,
+        language=order.organization.email_language,
         first=first,
     )
     return OrderEvent(

@@ -45,6 +45,7 @@ def failure_tell(run: Run, *, template: str, title: str, body: str, context: dic
             related=run,
             message_id=f"{template.replace('/', '-')}-{run.pk}-{run.failures}",
             time_zone=standing_order.organization.local_time_zone,
+            language=standing_order.organization.email_language,
         )
     for user in _staff_to_alert(standing_order):
         notification_create(

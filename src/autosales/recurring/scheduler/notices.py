@@ -83,6 +83,7 @@ def notices_send(*, now: dt.datetime | None = None, limit: int = 500) -> PassRes
                     related=locked,
                     message_id=f"notice-{standing_order.public_id}-{locked.scheduled_for:%Y%m%d}",
                     time_zone=standing_order.organization.local_time_zone,
+                    language=standing_order.organization.email_language,
                 )
             locked.notice_sent_at = now
             locked.save(update_fields=["notice_sent_at"])

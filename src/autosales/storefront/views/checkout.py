@@ -18,6 +18,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from autosales.cart.selectors import CartSummary, cart_summary
@@ -165,7 +166,12 @@ def _cart_context(checkout: Checkout) -> dict:
 
 
 def _steps(current: str) -> list[dict]:
-    names = [("address", "Address"), ("shipping", "Shipping"), ("payment", "Payment"), ("review", "Review")]
+    names = [
+        ("address", gettext("Address")),
+        ("shipping", gettext("Shipping")),
+        ("payment", gettext("Payment")),
+        ("review", gettext("Review")),
+    ]
     index = [n for n, _ in names].index(current)
     return [
         {

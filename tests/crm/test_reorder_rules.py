@@ -9,6 +9,7 @@ import pytest
 from autosales.core import clock
 from autosales.crm.automation import automation_run, rule_save
 from autosales.crm.models import Activity, ActivityKind, ReorderPrediction, Task
+from autosales.crm.prediction.passes import lapsing_pass, reorder_due_pass
 from autosales.crm.prediction.store import predictions_refresh
 from autosales.orders.models import OrderSource
 from autosales.recurring.models import StandingOrder
@@ -44,6 +45,13 @@ def _run(day: float) -> int:
     return automation_run(now=moment)
 
 
+def _run_reorder_rules(day: float) -> int:
+    """The two rules of this file only (the year below runs them 650 times; the other rules have their own year)."""
+    moment = START + dt.timedelta(days=day)
+    clock.set_now(moment)
+    return reorder_due_pass(now=moment) + lapsing_pass(now=moment)
+
+
 def test_a_due_reorder_makes_one_call_task_with_the_cadence_in_words():
     rep, organization, variant = _northwind()
     _orders(organization, variant, [0, 42, 84, 126])  # every 6 weeks, the last on May 10
@@ -70,8 +78,8 @@ def test_each_rule_acts_once_per_cycle_across_a_year_with_a_clock_jump_and_re_ru
     while day <= 211 + 365:
         if day in reorders:
             _orders(organization, variant, [day])
-        _run(day)
-        _run(day + 0.25)  # a second worker, six hours later
+        _run_reorder_rules(day)
+        _run_reorder_rules(day + 0.25)  # a second worker, six hours later
         day = 340 if day == 300 else day + 1  # the clock jumps over 40 days (the server was down)
 
     reorder_tasks = Task.objects.filter(rule="reorder_due").order_by("created_at")

@@ -40,13 +40,14 @@ def test_a_server_down_during_a_pass_of_several_batches_loses_nothing_and_stops_
     emails = queue(5, prefix="down")
     # when a pass runs
     result = outbox_deliver_pass(batch_size=2)
-    # then it stops after the batch that found the server gone and the one prepared meanwhile: they wait, with the
-    # reason, for the backoff; the third batch is not even claimed
-    assert result.items == 0 and result.failures == 4
+    # then it stops after the batch that found the server gone and, when the sending thread was slower than the
+    # next claim, the one prepared meanwhile: they wait, with the reason, for the backoff; the third batch is not
+    # even claimed
+    assert result.items == 0 and result.failures in (2, 4)
     rows = list(OutboxEmail.objects.filter(pk__in=[email.pk for email in emails]).order_by("pk"))
     assert all(row.status == OutboxEmail.Status.PENDING and row.claimed_by == "" for row in rows)
     tried = [row for row in rows if row.attempts]
-    assert len(tried) == 4
+    assert len(tried) == result.failures and not rows[-1].attempts
     assert all("cannot reach the mail server" in row.last_error and row.next_attempt_at > clock.now() for row in tried)
     # when the server is back and the backoff has passed
     smtp_server.start()

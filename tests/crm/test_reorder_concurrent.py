@@ -2,40 +2,16 @@
 write each reorder prediction once and make each reorder task once."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from autosales.core import clock
 from autosales.crm.automation import automation_run
 from autosales.crm.models import Activity, ActivityKind, ReorderPrediction, Task
+from tests.crm.test_concurrent_workers import _at_once
 from tests.factories import make_account_order, make_organization, make_product, make_salesperson
 
 START = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)
-WORKERS = 4
-
-
-def _at_once(job) -> list:
-    start = threading.Barrier(WORKERS)
-    results, errors = [], []
-
-    def run():
-        start.wait()
-        try:
-            results.append(job())
-        except Exception as exc:  # reported below: the test fails on it
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

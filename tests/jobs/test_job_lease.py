@@ -10,7 +10,7 @@ from django.db import connection
 
 from autosales.core import clock
 from autosales.jobs.models import JobState
-from autosales.jobs.services import job_execute
+from autosales.jobs.services import job_due_by, job_execute
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,3 +54,15 @@ def test_the_lease_of_a_worker_that_died_ends_after_one_lease(make_job, settings
     assert not job_execute(name="test.orphan", worker="alive").ran
     clock.advance(dt.timedelta(seconds=61))
     assert job_execute(name="test.orphan", worker="alive").ran and calls == [1]
+
+
+def test_a_job_is_made_due_when_items_another_worker_holds_become_free_never_later(make_job):
+    make_job("test.held", lambda: None, every=dt.timedelta(hours=1))
+    now = clock.now()
+    JobState.objects.create(name="test.held", next_run_at=now + dt.timedelta(hours=1))
+
+    job_due_by(name="test.held", at=now + dt.timedelta(seconds=30))
+    assert JobState.objects.get(name="test.held").next_run_at == now + dt.timedelta(seconds=30)
+
+    job_due_by(name="test.held", at=now + dt.timedelta(minutes=5))  # a later moment does not push it back
+    assert JobState.objects.get(name="test.held").next_run_at == now + dt.timedelta(seconds=30)

@@ -41,7 +41,9 @@ def test_a_pause_that_ends_inside_the_next_dates_notice_window_resumes_on_its_la
     standing_order = make_standing_order(bulbs, every=1, day=1, start=dt.date(2027, 2, 1))
     standing_order_pause(standing_order=standing_order, actor=bulbs.user, until=dt.date(2027, 2, 27))
 
-    # 1 March is due at 12:00 UTC; its notice window opens on 26 February, the pause ends on the 27th (Chicago).
+    # 1 March is due at 12:00 UTC; its notice window opens on 26 February, the pause ends on the 27th (Chicago):
+    # daily ticks up to the window, hourly through it.
+    tick_until(dt.datetime(2027, 2, 25, 12, tzinfo=dt.UTC))
     tick_until(dt.datetime(2027, 2, 27, 7, tzinfo=dt.UTC), step=dt.timedelta(hours=1))
 
     standing_order.refresh_from_db()

@@ -61,9 +61,10 @@ def test_a_worker_killed_mid_batch_delays_one_small_batch_by_one_lease(on_postgr
         held = Run.objects.filter(claimed_by__contains=f":{victim.pid}:").count()
         # then the victim held back at most one small batch
         assert held <= BATCH
-        # and the survivor places every run within the victim's lease and a poll (and the time the work takes)
+        # and the survivor places every run within the victim's lease and a poll (and the time the work takes, on a
+        # busy machine): the victim's runs wait for its lease, not for the next minute's run of the job
         while Run.objects.filter(status=Run.Status.PLACED).count() < RUNS:
-            assert time.monotonic() - killed_at < LEASE_SECONDS + POLL_SECONDS + 240, Run.objects.values_list(
+            assert time.monotonic() - killed_at < LEASE_SECONDS + POLL_SECONDS + 40, Run.objects.values_list(
                 "status", "claimed_by", "claimed_until"
             )[:5]
             time.sleep(0.2)

@@ -24,17 +24,18 @@ STAFF_GROUPS = (SALESPERSON, FULFILLMENT, MANAGER, ACCOUNTS)
 ALL_ACTIONS = ("add", "change", "delete", "view")
 
 
-def permissions_ensure(apps) -> None:
-    """Content types and default permissions exist for every model the migration state knows.
+def permissions_ensure(apps, app_label: str) -> None:
+    """Content types and default permissions exist for every model of `app_label` the migration state knows.
 
-    Django creates them after `migrate` finishes; a data migration that grants them needs them sooner.
+    Django creates them after `migrate` finishes; a data migration that grants them needs them sooner (only the
+    granted app's: doing every app's for each grant made a new database's migrations seconds slower).
     """
     from django.contrib.auth.management import create_permissions
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
 
 
 def group_permissions_grant(
@@ -48,7 +49,7 @@ def group_permissions_grant(
 ) -> None:
     """`group` exists and holds the `actions` permissions on `models` (all of the app's models when None), or,
     when `codenames` is given, exactly those permissions of the app (custom ones such as `view_outbox`)."""
-    permissions_ensure(apps)
+    permissions_ensure(apps, app_label)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group_row, _ = Group.objects.get_or_create(name=group)

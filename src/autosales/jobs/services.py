@@ -237,6 +237,14 @@ def job_more_work(*, name: str) -> None:
     job_request_run(name=name)
 
 
+def job_due_by(*, name: str, at: dt.datetime) -> None:
+    """Make the job due no later than `at` (an item another worker holds becomes free then: a worker that died
+    holding it must not delay it by a whole interval of the job). A schedule already sooner is left as it is."""
+    spec = job_spec(name)
+    job_state_ensure(spec=spec)
+    JobState.objects.filter(name=name, next_run_at__gt=at).update(next_run_at=at, updated_at=clock.now())
+
+
 def job_request_run(*, name: str) -> JobState:
     """Make the job due now, so the next runner pass runs it (also wakes the in-process runner)."""
     spec = job_spec(name)

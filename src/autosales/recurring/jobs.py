@@ -1,8 +1,14 @@
 from datetime import timedelta
 
 from autosales.jobs.registry import JobResult, job
-from autosales.jobs.services import job_more_work
-from autosales.recurring.scheduler import notices_send, runs_due_exist, runs_materialize, runs_place
+from autosales.jobs.services import job_due_by, job_more_work
+from autosales.recurring.scheduler import (
+    notices_send,
+    runs_due_exist,
+    runs_held_until,
+    runs_materialize,
+    runs_place,
+)
 
 
 @job("recurring.materialize", every=timedelta(minutes=5))
@@ -32,4 +38,8 @@ def place_due_runs() -> JobResult:
         first = False
         total = JobResult(items=total.items + result.items, failures=total.failures + result.failures)
         if result.items == 0:
+            held_until = runs_held_until()
+            if held_until is not None:
+                # Due runs another worker holds: if it died, they are free when its lease ends, not a minute on.
+                job_due_by(name="recurring.place", at=held_until)
             return total

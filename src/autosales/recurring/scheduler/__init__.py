@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
 from autosales.core import clock
 from autosales.jobs.claims import claimable_filter
@@ -36,6 +36,7 @@ __all__ = [
     "run_lease",
     "runs_due_count",
     "runs_due_exist",
+    "runs_held_until",
     "runs_materialize",
     "runs_place",
     "scheduler_tick",
@@ -57,6 +58,13 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> PassResult:
 def runs_due_count(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     return Run.objects.filter(Q(status__in=OPEN_RUN_STATUSES), next_attempt_at__lte=now).count()
+
+
+def runs_held_until(*, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the first due run that a worker holds now becomes free again if that worker does not finish it."""
+    now = now or clock.now()
+    held = Run.objects.filter(Q(status__in=OPEN_RUN_STATUSES), next_attempt_at__lte=now, claimed_until__gt=now)
+    return held.aggregate(first=Min("claimed_until"))["first"]
 
 
 def runs_due_exist(*, now: dt.datetime | None = None) -> bool:

@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BUYERS = 40
 UNITS = 10
-ROUNDS = 20
+ROUNDS = 6
 
 
 @pytest.fixture
 def no_commit_flush(on_postgres):
-    """Commits without waiting for the disk (the test database is thrown away): the 800 checkouts take seconds."""
+    """Commits without waiting for the disk (the test database is thrown away): the 240 checkouts take seconds."""
     name = connection.settings_dict["NAME"]
     with connection.cursor() as cursor:
         cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')

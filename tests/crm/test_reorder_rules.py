@@ -78,8 +78,9 @@ def test_each_rule_acts_once_per_cycle_across_a_year_with_a_clock_jump_and_re_ru
     while day <= 211 + 365:
         if day in reorders:
             _orders(organization, variant, [day])
-        _run_reorder_rules(day)
-        _run_reorder_rules(day + 0.25)  # a second worker, six hours later
+        made = _run_reorder_rules(day)
+        if made or day % 7 == 0:
+            assert _run_reorder_rules(day + 0.25) == 0  # a second worker, six hours later, makes nothing more
         day = 340 if day == 300 else day + 1  # the clock jumps over 40 days (the server was down)
 
     reorder_tasks = Task.objects.filter(rule="reorder_due").order_by("created_at")

@@ -85,3 +85,30 @@ def test_availability_by_variant_labels_each_variant():
     assert result[in_stock.id].label == "In stock"
     assert result[in_stock.id].counted_label == "In stock (50)"
     assert result[sold_out.id].label == "Out of stock"
+
+
+def test_allocating_and_releasing_bump_the_stock_version_only_when_the_store_shows_something_else():
+    from autosales.core.cache_versions import STOCK, versions_current
+    from autosales.inventory.services import stock_allocate, stock_release
+
+    main, west = make_warehouse(code="MAIN"), make_warehouse(code="WEST")  # MAIN is allocated from first
+    variant = make_product(stock=30, warehouse=main).variants.get()
+    StockLevel.objects.create(warehouse=west, variant=variant, on_hand=2, allocated=0)
+
+    def bumped(change) -> bool:
+        before = versions_current(STOCK)
+        change()
+        return versions_current(STOCK) != before
+
+    # 32 in stock at two centers: 10 from MAIN leaves 22, "In stock", both centers ship it
+    assert not bumped(lambda: stock_allocate(quantities={variant.id: 10}))
+    # 15 more: 7 left, "Only a few left" (the threshold is 10)
+    parts = []
+    assert bumped(lambda: parts.extend(stock_allocate(quantities={variant.id: 15})))
+    # giving 1 back: 8 left, still "Only a few left" from both centers
+    assert not bumped(lambda: stock_release(parts=[(parts[0].stock_level_id, 1)]))
+    # the last 8: "Out of stock"
+    assert bumped(lambda: stock_allocate(quantities={variant.id: 8}))
+    # one back at WEST only: WEST ships it again ("Only a few left")
+    west_level = StockLevel.objects.get(warehouse=west, variant=variant)
+    assert bumped(lambda: stock_release(parts=[(west_level.pk, 1)]))

@@ -9,7 +9,11 @@ counter: a token lost with the cache (a restart, an eviction) comes back as a ne
 Kinds of data:
 - CATALOG: products, variants, categories, search text (the catalog app, its admin and imports);
 - PRICES: prices and price lists (the pricing admin, the product import);
-- STOCK: stock levels and warehouses (allocation and release, the stock import, the inventory admin);
+- STOCK: stock as the store shows it, in words ("In stock", "Only a few left", "Out of stock") and which centers
+  can ship it (for delivery dates). An order's allocation or release bumps it only when that changes for one of
+  its variants (inventory.services), so the catalog pages stay cached through a day of orders; exact units for
+  business customers are filled into the cached pages per request (storefront.stock_counts). The stock import,
+  receiving and the inventory admin always bump it;
 - DELIVERY: the distribution centers' shipping calendars and the shipping methods' transit days (the
   warehouse, closed-day and shipping-method admin).
 

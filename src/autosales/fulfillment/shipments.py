@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from autosales.core import clock
-from autosales.core.cache_versions import STOCK, versions_bump
 from autosales.core.errors import NUL, Conflict, DomainError
 from autosales.core.money import Money
 from autosales.fulfillment.capture import (
@@ -289,7 +288,7 @@ def _ship(
     for level in stock_levels_by_id_for_update(consumed):
         units = consumed[level.pk]
         StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") - units, allocated=F("allocated") - units)
-    versions_bump(STOCK)
+    # Units that leave were allocated already: what the store shows as available does not change (no STOCK bump).
     for line_id, units in wanted.items():
         OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + units)
         order_lines[line_id].quantity_shipped += units

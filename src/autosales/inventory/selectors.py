@@ -63,6 +63,9 @@ class Availability:
 
     units: int
     status: StockStatus
+    # The variants counted (set where a page is cached: their units are filled in per request, see
+    # storefront.stock_counts), else empty.
+    variant_ids: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -71,6 +74,11 @@ class Availability:
         if self.status == StockStatus.LOW_STOCK:
             return "Only a few left"
         return _out_of_stock_label()
+
+    @property
+    def counted_marker(self) -> str:
+        """Where a cached page shows this count: storefront.stock_counts puts the current counted label there."""
+        return "[[stock-units:" + ",".join(str(i) for i in self.variant_ids) + "]]"
 
     @property
     def counted_label(self) -> str:
@@ -88,13 +96,13 @@ def _out_of_stock_label() -> str:
     return f"Ships in {days} day{'s' if days != 1 else ''}"
 
 
-def availability_of(units: int) -> Availability:
+def availability_of(units: int, *, variant_ids: tuple[int, ...] = ()) -> Availability:
     """In stock above settings.LOW_STOCK_THRESHOLD units, low stock from 1 up to it, else out of stock."""
     if units <= 0:
-        return Availability(0, StockStatus.OUT_OF_STOCK)
+        return Availability(0, StockStatus.OUT_OF_STOCK, variant_ids)
     if units <= settings.LOW_STOCK_THRESHOLD:
-        return Availability(units, StockStatus.LOW_STOCK)
-    return Availability(units, StockStatus.IN_STOCK)
+        return Availability(units, StockStatus.LOW_STOCK, variant_ids)
+    return Availability(units, StockStatus.IN_STOCK, variant_ids)
 
 
 def availability_by_variant(*, variant_ids: Iterable[int]) -> dict[int, Availability]:

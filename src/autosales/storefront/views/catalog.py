@@ -32,6 +32,7 @@ from autosales.inventory.selectors import (
     available_totals,
 )
 from autosales.pricing.selectors import list_prices, price_list_key, unit_prices
+from autosales.storefront.stock_counts import stock_counts_fill
 from autosales.storefront.views.catalog_facets import facets_html, query_string, selection_of
 
 PAGE_SIZE = 24
@@ -86,7 +87,10 @@ def _product_cards(products: list[Product], organization, *, listing: str) -> li
                 product=product,
                 price_from=variant_prices[0] if variant_prices else None,
                 has_price_range=len({m.amount for m in variant_prices}) > 1,
-                availability=availability_of(sum(units.get(v.id, 0) for v in product.variants.all())),
+                availability=availability_of(
+                    sum(units.get(v.id, 0) for v in product.variants.all()),
+                    variant_ids=tuple(v.id for v in product.variants.all()),
+                ),
                 variant_count=len(product.variants.all()),
                 image=pictures.get(product.id),
             )
@@ -131,7 +135,8 @@ def _listing_html(*, name: str, parts: tuple, number: int, products, organizatio
         return render_to_string(template, {**context, "page": page, "cards": cards, "show_stock_counts": counts})
 
     key = (*parts, number, price_list_key(organization=organization), counts)
-    return mark_safe(cached_for_versions(name=name, parts=key, kinds=KINDS, build=build))
+    html = cached_for_versions(name=name, parts=key, kinds=KINDS, build=build)
+    return mark_safe(stock_counts_fill(html) if counts else html)
 
 
 def _categories_top() -> list:
@@ -159,6 +164,8 @@ def home(request):
     featured = cached_for_versions(
         name="home-featured", parts=(price_list_key(organization=organization), counts), kinds=KINDS, build=build
     )
+    if counts:
+        featured = stock_counts_fill(featured)
     return render(
         request,
         "storefront/home.html",
@@ -267,7 +274,7 @@ def _product_page_data(*, slug: str, organization) -> dict:
         VariantRow(
             variant=v,
             price=prices.get(v.id),
-            availability=availability_of(units.get(v.id, 0)),
+            availability=availability_of(units.get(v.id, 0), variant_ids=(v.id,)),
             values=[_attribute_text((v.attributes or {}).get(key)) for key in columns],
         )
         for v in variants
@@ -301,16 +308,15 @@ def product(request, slug: str):
         kinds=(CATALOG,),
         build=lambda: catalog.product_images(product_id=product_id),
     )
-    return render(
+    counts = stock_counts_shown(organization)
+    response = render(
         request,
         "storefront/product.html",
-        {
-            **data,
-            "images": images,
-            "delivery": _product_delivery(data),
-            "show_stock_counts": stock_counts_shown(organization),
-        },
+        {**data, "images": images, "delivery": _product_delivery(data), "show_stock_counts": counts},
     )
+    if counts:
+        response.content = stock_counts_fill(response.content.decode()).encode()
+    return response
 
 
 def _product_delivery(data: dict):

@@ -18,6 +18,7 @@ from autosales.recurring.schedule import Schedule, rule_for
 from autosales.recurring.scheduler import scheduler_tick
 from autosales.recurring.selectors import demand_forecast, upcoming_occurrences
 from autosales.recurring.services import occurrence_skip, standing_order_reschedule
+from tests.factories import make_checkout
 from tests.recurring.conftest import days, make_standing_order
 
 US_CENTER = ShippingCalendar(
@@ -229,3 +230,15 @@ def test_the_next_dates_and_the_forecast_show_the_moved_days(us_center):
     assert upcoming[0].no_delivery == "" and upcoming[0].due_at == _noon(2027, 2, 1)
     # the Sunday's 1,000 bulbs count in the week of Monday February 1st
     assert forecast.rows[0].weeks == (0, 1000)
+
+
+def test_a_spanish_customers_notice_says_the_date_moved_in_spanish(db, at_start):
+    spanish = make_checkout(stock=5000, price="2.50", language="es")
+    make_standing_order(spanish, every=1, day=31, notice_days=3, move_to_working_day=True)
+
+    _tick(_noon(2027, 1, 29))
+    outbox_deliver_pass()
+
+    body = OutboxEmail.objects.get(template="recurring/notice").body_text
+    assert "(Trasladado del domingo, enero 31, fin de semana o festivo, al siguiente día hábil.)" in body
+    assert "lunes, febrero 1, 2027" in body and "Moved from" not in body

@@ -532,4 +532,7 @@ def test_the_schedule_page_turns_moving_on_and_off(client, buyer):
     assert client.post(url, schedule).status_code == 302
     standing_order.refresh_from_db()
     assert not standing_order.move_to_working_day
-    assert "Sun, Jan 31, 2027" in client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
+    html = client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
+    assert "Sun, Jan 31, 2027" in html and "moved from" not in html
+    assert "weekend and holiday dates now move to the next working day" in html  # the change log says both
+    assert "weekend and holiday dates no longer move" in html

@@ -80,8 +80,15 @@ def change_texts(changes: list[Change]) -> list[tuple[Change, str]]:
         elif kind == "lines_changed":
             text = f"Items changed from {items(data.get('before') or {})} to {items(data.get('after') or {})}"
         elif kind == "rescheduled":
-            after = data.get("after") or {}
+            before, after = data.get("before") or {}, data.get("after") or {}
             text = f"Schedule changed to {rule_describe(after.get('rule', ''))} from {after.get('start_date', '')}"
+            moving = after.get("move_to_working_day")
+            if moving is not None and moving != before.get("move_to_working_day"):
+                text += (
+                    _("; weekend and holiday dates now move to the next working day")
+                    if moving
+                    else _("; weekend and holiday dates no longer move")
+                )
         elif kind == "skipped":
             text = f"Skipped {data.get('date', '')}"
         elif kind == "unskipped":

@@ -183,7 +183,12 @@ class StandingOrderOut(Schema):
     timezone: str
     move_to_working_day: bool = Field(description="Weekend and holiday dates move to the next working day.")
     paused_until: dt.date | None
-    next_date: dt.date | None = Field(description="The next date an order will be placed (skips and pauses applied).")
+    next_date: dt.date | None = Field(
+        description=(
+            "The next date an order will be placed (skips and pauses applied): the schedule's date, whose order may "
+            "be moved to the next working day (see upcoming[].moved_to)."
+        )
+    )
     lines: list[StandingOrderLineOut]
     shipping_address: AddressRefOut | None
     shipping_method: str | None

@@ -158,6 +158,22 @@ def test_moved_dates_are_placed_once_each_through_re_runs_and_a_clock_jump(us_ce
     assert [e["moved_to"] for e in events if e["type"] == "placed"] == ["2027-03-01", None, None, "2027-06-01"]
 
 
+def test_the_lead_time_counts_back_from_the_day_it_was_moved_to(us_center):
+    # given a Chicago center shipping Monday to Friday before 14:00, and ground taking up to 2 carrier days
+    Warehouse.objects.update(time_zone="America/Chicago", working_days="12345", cutoff_time=dt.time(14))
+    method = us_center.shipping_method
+    method.transit_days_min, method.transit_days_max = 1, 2
+    method.save()
+    staying = make_standing_order(us_center, every=1, day=31)
+    moving = make_standing_order(us_center, every=1, day=31, move_to_working_day=True)
+
+    _tick(_noon(2027, 1, 26))
+
+    # to arrive by Sunday the 31st it ships Wednesday the 27th; by Monday February 1st, Thursday the 28th
+    assert Run.objects.get(standing_order=staying).due_at == _noon(2027, 1, 27)
+    assert Run.objects.get(standing_order=moving).due_at == _noon(2027, 1, 28)
+
+
 def test_the_notice_goes_out_notice_days_before_the_moved_date_once_and_names_both_days(us_center):
     make_standing_order(us_center, every=1, day=31, notice_days=3, move_to_working_day=True)
 

@@ -83,10 +83,6 @@ class Occurrence:
     moved_to: dt.date | None = None
 
     @property
-    def delivery_date(self) -> dt.date:
-        return self.moved_to or self.date
-
-    @property
     def arrival_window_display(self) -> str:
         if self.arrives_from is None or self.arrives_to is None:
             return ""

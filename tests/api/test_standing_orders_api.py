@@ -160,6 +160,7 @@ def test_the_detail_shows_runs_with_their_orders(client, buyer):
     assert body["runs"] == [
         {
             "date": "2027-01-31",
+            "moved_to": None,
             "kind": "occurrence",
             "status": "placed",
             "late": False,
@@ -216,6 +217,16 @@ def test_the_detail_shows_runs_with_their_orders(client, buyer):
         ({"shipping_method": "teleport"}, 400, "shipping_method"),
         ({"notice_days": 31}, 422, "notice_days"),
         ({"stock_policy": "hope"}, 422, "stock_policy"),
+        (
+            {"schedule": {"rule": "FREQ=DAILY", "start_date": "2027-02-01", "move_to_working_day": "yes"}},
+            422,
+            "schedule.move_to_working_day",
+        ),
+        (
+            {"schedule": {"rule": "FREQ=DAILY", "start_date": "2027-02-01", "move_to_working_day": 1}},
+            422,
+            "schedule.move_to_working_day",
+        ),
     ],
 )
 def test_bad_input_is_a_4xx_naming_the_field_and_creates_nothing(client, buyer, change, status, field):
@@ -309,6 +320,29 @@ def test_a_patch_with_one_bad_part_changes_nothing(client, buyer):
     standing_order.refresh_from_db()
     assert standing_order.rule.startswith("FREQ=MONTHLY")
     assert list(Change.objects.values_list("kind", flat=True)) == ["created"]
+
+
+def test_weekend_dates_move_to_the_next_working_day_when_asked_and_a_patch_keeps_the_setting(client, buyer):
+    client.force_login(buyer.user)
+    schedule = {"every": 2, "unit": "month", "day_of_month": 31, "start_date": "2027-01-31"}
+
+    created = _post(client, URL, _body(buyer, schedule={**schedule, "move_to_working_day": True}))
+
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["move_to_working_day"] is True
+    moved = {o["date"]: o["moved_to"] for o in body["upcoming"]}
+    assert moved["2027-01-31"] == "2027-02-01" and moved["2027-07-31"] == "2027-08-02"
+    assert moved["2027-03-31"] is None
+    url = f"{URL}/{body['public_id']}"
+    # a new schedule without the field keeps the setting; false turns it off
+    kept = _patch(client, url, {"schedule": {**schedule, "every": 1}}).json()
+    assert kept["move_to_working_day"] is True and kept["upcoming"][1]["moved_to"] == "2027-03-01"
+    off = _patch(client, url, {"schedule": {**schedule, "move_to_working_day": False}}).json()
+    assert off["move_to_working_day"] is False and all(o["moved_to"] is None for o in off["upcoming"])
+    refused = _patch(client, url, {"schedule": {**schedule, "move_to_working_day": "sometimes"}})
+    assert refused.status_code == 422 and _field(refused) == "schedule.move_to_working_day"
+    assert StandingOrder.objects.get().move_to_working_day is False
 
 
 def test_skip_unskip_pause_resume_and_cancel(client, buyer):

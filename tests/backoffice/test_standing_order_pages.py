@@ -173,7 +173,8 @@ def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
     assert new_url in found
     page = client.get(new_url)
     assert page.status_code == 200 and "New standing order for Acme Lighting" in page.content.decode()
-    response = client.post(new_url, standing_order_form(checkout, quantity=["500"]))
+    assert "If a date falls on a weekend or holiday, move it to the next working day" in page.content.decode()
+    response = client.post(new_url, standing_order_form(checkout, quantity=["500"], move_to_working_day="on"))
 
     standing_order = StandingOrder.objects.get()
     assert response.status_code == 302
@@ -182,6 +183,9 @@ def test_a_salesperson_sets_up_a_standing_order_for_a_customer(client):
     assert standing_order.created_by == salesperson  # recorded as the staff user
     assert Change.objects.get(standing_order=standing_order, kind="created").actor == salesperson
     assert [line.quantity for line in standing_order.lines.all()] == [500]
+    assert standing_order.move_to_working_day
+    detail = client.get(response["Location"]).content.decode()
+    assert "Mon Feb 1 (moved from Sun Jan 31)" in detail
 
 
 def test_setting_up_for_a_customer_with_bad_input_or_no_right_changes_nothing(client):

@@ -44,11 +44,13 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     expect(page.get_by_label("SKU, row 1")).to_have_value(product.variants.get().sku)
     expect(page.get_by_label("Quantity, row 1")).to_have_value("1000")
 
-    # when they set every 2 months (on the 26th, from tomorrow), on account, and save
+    # when they set every 2 months (on the 26th, from tomorrow), weekend dates moved to the next working day, on
+    # account, and save
     page.get_by_label("Weeks, months or a custom rule").select_option("month")
     page.get_by_label("Every how many weeks or months").fill("2")
     expect(page.get_by_label("On which day of the month")).to_have_value("26")
     expect(page.get_by_label("First date:")).to_have_value("2027-01-26")
+    page.get_by_label("If a date falls on a weekend or holiday, move it to the next working day").check()
     page.get_by_label(re.compile("Charge to my account")).check()
     page.get_by_role("button", name="Save the standing order").click()
 
@@ -59,6 +61,7 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     expect(rows.nth(0)).to_contain_text("Tue, Jan 26, 2027")
     expect(rows.nth(1)).to_contain_text("Fri, Mar 26, 2027")
     expect(rows.nth(0)).to_contain_text("$2,505.00")
+    expect(rows.nth(4)).to_contain_text("Mon Sep 27 (moved from Sun Sep 26)")
     expect(page.locator("#so-status")).to_have_text("Active")
 
     # when they skip the next date
@@ -74,6 +77,7 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     standing_order = StandingOrder.objects.get()
     assert standing_order.organization == organization and standing_order.payment_kind == "account"
     assert standing_order.rule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=26"
+    assert standing_order.move_to_working_day
     assert Run.objects.get(standing_order=standing_order).scheduled_for == dt.date(2027, 1, 26)
     assert Change.objects.get(standing_order=standing_order, kind="skipped").actor == buyer
 

@@ -82,6 +82,18 @@ def test_table_output_and_bad_dates():
         simulate("--until", "2020-01-01")
 
 
+def test_the_table_shows_a_date_moved_to_the_next_working_day():
+    clock.set_now(START)
+    checkout = make_checkout(stock=20_000)
+    make_standing_order(checkout, every=1, day=31, notice_days=3, move_to_working_day=True)  # Sunday, January 31
+
+    output = simulate("--until", "2027-02-02", "--time-zone", "America/Chicago")
+
+    assert "for 2027-02-01 (moved from 2027-01-31)" in output  # the notice and the order
+    placed = next(line for line in output.splitlines() if " placed " in line)
+    assert placed.startswith("2027-02-01") and placed.endswith("for 2027-02-01 (moved from 2027-01-31)")
+
+
 # 06:00 on 1 February 2027 in Auckland (NZDT, UTC+13) is 17:00 on 31 January in UTC.
 AUCKLAND_FIRST = dt.datetime(2027, 1, 31, 17, 0, tzinfo=dt.UTC)
 

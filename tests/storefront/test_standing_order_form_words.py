@@ -99,3 +99,14 @@ def test_the_next_dates_flag_weekends_and_public_holidays(client, buyer):
     assert "Washington&#x27;s Birthday, a public holiday: no delivery that day" in weekly_page
     assert weekly_page.count("no delivery that day") == 1  # the other Mondays are delivery days
     assert "A Sunday: no delivery that day" in monthly_page
+
+
+def test_with_moving_chosen_the_note_says_the_first_order_moves_to_the_next_working_day(client, buyer):
+    client.force_login(buyer.user)
+
+    page = client.post(
+        "/standing-orders/new/",
+        standing_order_form(buyer, start_date="2027-01-30", every="0", move_to_working_day="on"),
+    ).content.decode()
+
+    assert "Sat, Jan 30 is a Saturday: carriers do not deliver then, so its order is moved to Mon, Feb 1." in page

@@ -483,3 +483,56 @@ def test_another_organizations_standing_order_is_a_404_and_unchanged(client, buy
     theirs.refresh_from_db()
     assert theirs.status == "active" and not Run.objects.exists()
     assert list(Change.objects.filter(standing_order=theirs).values_list("kind", flat=True)) == ["created"]
+
+
+# --- moving weekend and holiday dates to the next working day ---
+
+
+def test_a_standing_order_moving_weekend_dates_shows_them_moved_in_the_next_dates(client, buyer):
+    client.force_login(buyer.user)
+    form = client.get("/standing-orders/new/").content.decode()
+    assert "If a date falls on a weekend or holiday, move it to the next working day" in form
+    assert re.search(r'<input type="checkbox" name="move_to_working_day"[^>]*id="id_move_to_working_day">', form)
+
+    response = client.post("/standing-orders/new/", standing_order_form(buyer, move_to_working_day="on"))
+
+    standing_order = StandingOrder.objects.get()
+    assert response.status_code == 302 and standing_order.move_to_working_day
+    html = client.get(response["Location"]).content.decode()
+    assert "Mon Feb 1 (moved from Sun Jan 31)" in html  # Sunday January 31st
+    assert "Mon Aug 2 (moved from Sat Jul 31)" in html
+    assert "Wed, Mar 31, 2027" in html  # a weekday stays
+    assert "a weekend or holiday date moves to the next working day" in html
+
+
+def test_the_schedule_page_turns_moving_on_and_off(client, buyer):
+    standing_order = make_standing_order(buyer)
+    client.force_login(buyer.user)
+    url = f"/standing-orders/{standing_order.public_id}/edit/schedule/"
+    schedule = {
+        "interval": "month",
+        "every": "2",
+        "day_of_month": "31",
+        "start_date": "2027-01-31",
+        "end": "never",
+        "timezone": "America/Chicago",
+    }
+
+    assert client.post(url, {**schedule, "move_to_working_day": "on"}).status_code == 302
+    standing_order.refresh_from_db()
+    assert standing_order.move_to_working_day
+    page = client.get(url).content.decode()
+    assert re.search(r'<input type="checkbox" name="move_to_working_day"[^>]* checked>', page)
+    # an error elsewhere in the form changes nothing, the option included
+    bad = client.post(url, {**schedule, "start_date": "2020-01-01"})
+    assert bad.status_code == 400
+    standing_order.refresh_from_db()
+    assert standing_order.move_to_working_day
+    # an unticked box turns it off
+    assert client.post(url, schedule).status_code == 302
+    standing_order.refresh_from_db()
+    assert not standing_order.move_to_working_day
+    html = client.get(f"/standing-orders/{standing_order.public_id}/").content.decode()
+    assert "Sun, Jan 31, 2027" in html and "moved from" not in html
+    assert "weekend and holiday dates now move to the next working day" in html  # the change log says both
+    assert "weekend and holiday dates no longer move" in html

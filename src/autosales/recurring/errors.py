@@ -27,6 +27,7 @@ class RecurringError(StrEnum):
     SCHEDULE_REQUIRED = "schedule_required"
     SCHEDULE_CONFLICT = "schedule_conflict"
     RUN_CLAIM_LOST = "run_claim_lost"
+    MOVE_TO_WORKING_DAY_INVALID = "move_to_working_day_invalid"
 
 
 class RunClaimLost(Conflict):

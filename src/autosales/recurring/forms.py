@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from autosales.catalog.models import Variant
 from autosales.checkout.selectors import payment_options_for, shipping_methods_for
@@ -85,6 +86,14 @@ class ScheduleForm(forms.Form):
     end_date = forms.DateField(label="Last date", required=False, widget=DateInput)
     max_occurrences = forms.IntegerField(label="Number of orders", min_value=1, max_value=1000, required=False)
     timezone = forms.ChoiceField(label="Time zone", choices=zone_choices)
+    move_to_working_day = forms.BooleanField(
+        label=_("If a date falls on a weekend or holiday, move it to the next working day"),
+        required=False,
+        help_text=_(
+            "Carriers deliver Monday to Friday, except public holidays. A date is not moved past the next date of "
+            "the schedule (an order every day keeps its weekend dates)."
+        ),
+    )
 
     def clean(self):
         data = super().clean()
@@ -125,6 +134,7 @@ class ScheduleForm(forms.Form):
             "end": "date" if standing_order.end_date else ("count" if standing_order.max_occurrences else "never"),
             "timezone": standing_order.timezone,
             "rule": standing_order.rule,
+            "move_to_working_day": standing_order.move_to_working_day,
         }
         if parts is None:
             initial.update(interval="custom", every=1)

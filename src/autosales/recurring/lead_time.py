@@ -24,6 +24,7 @@ from autosales.inventory.delivery_dates import (
     Promise,
     ShippingCalendar,
     latest_order_date,
+    next_delivery_day,
     promise,
     promise_combined,
     shipping_calendars,
@@ -71,8 +72,14 @@ class LeadTimes:
         return placed
 
     def schedule(self, standing_order: StandingOrder) -> Schedule:
-        """The standing order's schedule, its runs due early enough to arrive by their dates."""
-        return replace(standing_order.schedule, placement_at=partial(self.placement_at, standing_order))
+        """The standing order's schedule, its runs due early enough to arrive by their dates, and its dates that
+        are no delivery day moved to the next one if the customer asked for it (`move_to_working_day`)."""
+        moving = partial(next_delivery_day, calendars=self.calendars) if standing_order.move_to_working_day else None
+        return replace(
+            standing_order.schedule,
+            placement_at=partial(self.placement_at, standing_order),
+            next_delivery_day=moving,
+        )
 
     def promise(self, standing_order: StandingOrder, *, placed_at: dt.datetime) -> Promise | None:
         """What an order of the standing order placed at `placed_at` is promised (the last center's dates)."""

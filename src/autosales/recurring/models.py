@@ -42,6 +42,11 @@ class StandingOrder(BaseModel):
     timezone = models.CharField(max_length=64, default="UTC")
     run_time = models.TimeField(default=dt.time(6, 0), help_text="Local time the order is placed on each date")
     paused_until = models.DateField(null=True, blank=True, help_text="Empty while paused: until resumed")
+    # A date that is not a delivery day (a weekend, a public holiday of the centers' regions) is ordered for the
+    # next delivery day instead (Schedule.moved_to); the run keeps its own date as its identity.
+    move_to_working_day = models.BooleanField(
+        default=False, help_text="If a date falls on a weekend or holiday, move it to the next working day"
+    )
 
     shipping_address = models.ForeignKey(Address, on_delete=models.SET_NULL, null=True, related_name="+")
     shipping_method = models.ForeignKey(
@@ -116,7 +121,11 @@ class Run(Claimable, BaseModel):
 
     standing_order = models.ForeignKey(StandingOrder, on_delete=models.CASCADE, related_name="runs")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OCCURRENCE)
+    # The occurrence's date in the rule: its identity, whatever day its order is for.
     scheduled_for = models.DateField()
+    # The delivery day the order of a weekend or holiday date was moved to (the standing order's
+    # move_to_working_day); empty: the order is for `scheduled_for` itself.
+    moved_to = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     skip_reason = models.CharField(max_length=200, blank=True)
@@ -155,6 +164,11 @@ class Run(Claimable, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.standing_order} on {self.scheduled_for}: {self.status}"
+
+    @property
+    def delivery_date(self) -> dt.date:
+        """The day the order of this occurrence is for: its date, or the working day it was moved to."""
+        return self.moved_to or self.scheduled_for
 
 
 class Change(BaseModel):

@@ -309,6 +309,7 @@ def edit_schedule_page(request, scope: Scope, standing_order: StandingOrder):
                     end_date=data["end_date"],
                     max_occurrences=data["max_occurrences"],
                     timezone=data["timezone"],
+                    move_to_working_day=data["move_to_working_day"],
                 )
             except DomainError as exc:
                 _show_error(exc, form)
@@ -330,6 +331,7 @@ def edit_schedule_page(request, scope: Scope, standing_order: StandingOrder):
                 start_date=_typed_date(form, "start_date"),
                 notice_days=standing_order.notice_days,
                 today=clock.today(standing_order.timezone),
+                move_to_working_day=bool(form["move_to_working_day"].value()),
             ),
         },
         status=status,
@@ -460,6 +462,7 @@ def new_page(
                     end_date=schedule["end_date"],
                     max_occurrences=schedule["max_occurrences"],
                     timezone=schedule["timezone"],
+                    move_to_working_day=schedule["move_to_working_day"],
                     shipping_address=terms_form.address,
                     shipping_method=terms_form.method,
                     payment_kind=terms["payment_kind"],
@@ -500,6 +503,7 @@ def new_page(
                 start_date=_typed_date(schedule_form, "start_date"),
                 notice_days=_typed_int(terms_form, "notice_days"),
                 today=clock.today(organization.local_time_zone),
+                move_to_working_day=bool(schedule_form["move_to_working_day"].value()),
             ),
         },
         status=status,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from autosales.catalog.models import Variant
 from autosales.inventory.delivery_dates import date_words, delivery_day_problem, next_delivery_day, shipping_calendars
 from autosales.recurring.models import Change, StandingOrder
@@ -18,12 +20,16 @@ def schedule_in_words(standing_order: StandingOrder) -> str:
         words += f", {standing_order.max_occurrences} order{'s' if standing_order.max_occurrences != 1 else ''} in all"
     else:
         words += ", until further notice"
+    if standing_order.move_to_working_day:
+        words += _("; a weekend or holiday date moves to the next working day")
     return words
 
 
-def first_date_notes(*, start_date: dt.date | None, notice_days: int | None, today: dt.date) -> list[str]:
+def first_date_notes(
+    *, start_date: dt.date | None, notice_days: int | None, today: dt.date, move_to_working_day: bool = False
+) -> list[str]:
     """What a customer should know about the first date they typed: sooner than the advance notice, or a day
-    nothing is delivered (a weekend, a public holiday of the centers' regions)."""
+    nothing is delivered (a weekend, a public holiday of the centers' regions), and whether its order moves."""
     if start_date is None or start_date < today:
         return []
     notes = []
@@ -37,10 +43,17 @@ def first_date_notes(*, start_date: dt.date | None, notice_days: int | None, tod
     calendars = shipping_calendars()
     problem = delivery_day_problem(start_date, calendars=calendars)
     if problem:
-        notes.append(
-            f"{date_words(start_date)} is {problem}: carriers do not deliver then. The next delivery day is "
-            f"{date_words(next_delivery_day(start_date, calendars=calendars))}."
-        )
+        next_day = date_words(next_delivery_day(start_date, calendars=calendars))
+        if move_to_working_day:
+            notes.append(
+                _("%(day)s is %(problem)s: carriers do not deliver then, so its order is moved to %(next_day)s.")
+                % {"day": date_words(start_date), "problem": problem, "next_day": next_day}
+            )
+        else:
+            notes.append(
+                f"{date_words(start_date)} is {problem}: carriers do not deliver then. The next delivery day is "
+                f"{next_day}."
+            )
     return notes
 
 
@@ -67,8 +80,15 @@ def change_texts(changes: list[Change]) -> list[tuple[Change, str]]:
         elif kind == "lines_changed":
             text = f"Items changed from {items(data.get('before') or {})} to {items(data.get('after') or {})}"
         elif kind == "rescheduled":
-            after = data.get("after") or {}
+            before, after = data.get("before") or {}, data.get("after") or {}
             text = f"Schedule changed to {rule_describe(after.get('rule', ''))} from {after.get('start_date', '')}"
+            moving = after.get("move_to_working_day")
+            if moving is not None and moving != before.get("move_to_working_day"):
+                text += (
+                    _("; weekend and holiday dates now move to the next working day")
+                    if moving
+                    else _("; weekend and holiday dates no longer move")
+                )
         elif kind == "skipped":
             text = f"Skipped {data.get('date', '')}"
         elif kind == "unskipped":

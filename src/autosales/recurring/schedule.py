@@ -345,6 +345,9 @@ class Schedule:
     # When the order of a date is placed, if not at `run_time` on the date itself: early enough to arrive by
     # it (recurring.lead_time); compared by nobody, it only moves `due_at`.
     placement_at: Callable[[dt.date], dt.datetime] | None = field(default=None, compare=False, repr=False)
+    # The next delivery day on or after a date (inventory.delivery_dates.next_delivery_day) when the customer asked
+    # for dates on a weekend or holiday to move to the next working day; None: every order is for its own date.
+    next_delivery_day: Callable[[dt.date], dt.date] | None = field(default=None, compare=False, repr=False)
 
     def _through(self, through: dt.date | None) -> dt.date | None:
         if self.end_date is None:
@@ -380,9 +383,33 @@ class Schedule:
     def occurs_on(self, day: dt.date, *, skipped: Skipped | None = None) -> bool:
         return self._expand(after=day - _DAY, through=day, limit=1, skipped=skipped) == [day]
 
+    def moved_to(self, day: dt.date) -> dt.date | None:
+        """The delivery day the order of the occurrence on `day` is moved to, or None when it stays on `day`.
+
+        With `next_delivery_day`, a date nothing is delivered on (a weekend, a public holiday) moves to the next
+        day that is one, unless that day is on or after the rule's next date (a daily rule's Saturday and Sunday):
+        then it keeps its own date. So each rule date keeps one order, the orders stay in the rule's order, and no
+        two fall on the same day. The end of the schedule does not stop a move: the order of a last date on a
+        Saturday is delivered on the Monday after it.
+        """
+        if self.next_delivery_day is None:
+            return None
+        target = self.next_delivery_day(day)
+        if target <= day:
+            return None
+        following = rule_expand(self.rule, start=self.start, after=day, limit=1).dates
+        if following and following[0] <= target:
+            return None
+        return target
+
+    def delivery_date(self, day: dt.date) -> dt.date:
+        """The day the order of the occurrence on `day` is for: the day it is moved to, or `day` itself."""
+        return self.moved_to(day) or day
+
     def due_at(self, day: dt.date) -> dt.datetime:
-        """The UTC moment the occurrence on `day` is due: `run_time` on that date in the schedule's zone, or the
-        moment `placement_at` gives (a delivery lead time)."""
+        """The UTC moment the occurrence on `day` is due: `run_time` on its delivery date (`delivery_date`) in the
+        schedule's zone, or the moment `placement_at` gives for that date (a delivery lead time)."""
+        day = self.delivery_date(day)
         if self.placement_at is not None:
             return self.placement_at(day)
         local = dt.datetime.combine(day, self.run_time, tzinfo=ZoneInfo(self.timezone))

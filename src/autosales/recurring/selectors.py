@@ -77,8 +77,10 @@ class Occurrence:
     ships_on: dt.date | None = None
     arrives_from: dt.date | None = None
     arrives_to: dt.date | None = None
-    # Why nothing is delivered on the date ("a Saturday", "Christmas Day, a public holiday"), or "".
+    # Why nothing is delivered on the day its order is for ("a Saturday", "Christmas Day, a public holiday"), or "".
     no_delivery: str = ""
+    # The working day its order was moved to from `date` (a weekend or holiday), or None: it is for `date`.
+    moved_to: dt.date | None = None
 
     @property
     def arrival_window_display(self) -> str:
@@ -162,6 +164,7 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
         status = run.status if run else (Run.Status.SKIPPED if paused else Run.Status.SCHEDULED)
         skipped = status == Run.Status.SKIPPED
         due_at = run.due_at if run else schedule.due_at(day)
+        moved_to = run.moved_to if run else schedule.moved_to(day)
         promised = None if skipped else lead.promise(standing_order, placed_at=max(due_at, clock.now()))
         if run is not None and run.order is not None and run.order.ships_on:
             promised = run.order  # placed: what its order was promised
@@ -177,7 +180,8 @@ def upcoming_occurrences(*, standing_order: StandingOrder, count: int = 6) -> li
                 skip_reason=(run.skip_reason if run else ("paused" if paused else "")),
                 order_number=run.order.number if run and run.order else "",
                 estimate=None if skipped else estimate,
-                no_delivery=delivery_day_problem(day, calendars=lead.calendars),
+                no_delivery=delivery_day_problem(moved_to or day, calendars=lead.calendars),
+                moved_to=moved_to,
             )
         )
     return result
@@ -215,7 +219,8 @@ def _orders_ahead(
     *, standing_orders: QuerySet[StandingOrder], today: dt.date, end: dt.date
 ) -> list[tuple[StandingOrder, dt.date]]:
     """Each active or paused standing order (lines prefetched) with each date from `today` to `end` it will order
-    on, skips, pauses and runs already skipped or failed left out; three queries whatever the number of them."""
+    for (a date moved to a working day counts on that day, at the latest on `end`), skips, pauses and runs already
+    skipped or failed left out; a fixed number of queries whatever the number of them."""
     live = list(
         standing_orders.filter(status__in=[StandingOrder.Status.ACTIVE, StandingOrder.Status.PAUSED])
         .prefetch_related("lines")
@@ -229,20 +234,20 @@ def _orders_ahead(
     ).values_list("standing_order_id", "scheduled_for", "status")
     not_ordering = {(so_id, day) for so_id, day, status in runs if status in (Run.Status.SKIPPED, Run.Status.FAILED)}
     skips = occurrence_skips(standing_orders=live)
+    # Dates moved to a working day are counted on that day (the shipping calendars: read only when some move).
+    lead = lead_times() if any(so.move_to_working_day for so in live) else None
     result = []
     for standing_order in live:
+        schedule = lead.schedule(standing_order) if lead else standing_order.schedule
         try:
-            dates = standing_order.schedule.dates(
-                through=end, after=today - dt.timedelta(days=1), skipped=skips[standing_order.pk]
+            dates = schedule.dates(through=end, after=today - dt.timedelta(days=1), skipped=skips[standing_order.pk])
+            result.extend(
+                (standing_order, min(schedule.delivery_date(day), end))
+                for day in dates
+                if (standing_order.pk, day) not in not_ordering and not is_paused_on(standing_order, day)
             )
         except ScheduleError as error:
             schedule_broken(standing_order, error)
-            continue
-        result.extend(
-            (standing_order, day)
-            for day in dates
-            if (standing_order.pk, day) not in not_ordering and not is_paused_on(standing_order, day)
-        )
     return result
 
 

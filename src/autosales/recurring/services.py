@@ -86,6 +86,16 @@ def _payment_check(*, organization: Organization, payment_kind: str, payment_tok
             raise DomainError(RecurringError.ACCOUNT_UNAVAILABLE, option.reason, "payment_kind")
 
 
+def _move_check(value) -> bool:
+    if not isinstance(value, bool):
+        raise DomainError(
+            RecurringError.MOVE_TO_WORKING_DAY_INVALID,
+            "Moving weekend and holiday dates to the next working day is either on (true) or off (false).",
+            "move_to_working_day",
+        )
+    return value
+
+
 def _terms_check(
     *,
     start_date: dt.date,
@@ -145,10 +155,13 @@ def standing_order_create(
     stock_policy: str = StandingOrder.StockPolicy.BACKORDER,
     stock_retry_days: int = 3,
     name: str = "",
+    move_to_working_day: bool = False,
 ) -> StandingOrder:
-    """Creates an active standing order whose first and every later occurrence the scheduler will place, once each."""
+    """Creates an active standing order whose first and every later occurrence the scheduler will place, once each
+    (on the next working day when `move_to_working_day` and the date is no delivery day)."""
     timezone = timezone_validate(timezone or organization.local_time_zone)
     rule = rule_validate(rule, start=start_date)
+    _move_check(move_to_working_day)
     quantities = _lines_clean(lines)
     _terms_check(
         start_date=start_date,
@@ -195,6 +208,7 @@ def standing_order_create(
             notice_days=notice_days,
             stock_policy=stock_policy,
             stock_retry_days=stock_retry_days,
+            move_to_working_day=move_to_working_day,
         )
         standing_order.next_materialize_at = clock.now()  # the scheduler makes its first runs when they are due
         standing_order.save()
@@ -209,6 +223,7 @@ def standing_order_create(
                 "rule": rule,
                 "start_date": start_date.isoformat(),
                 "lines": {str(v): q for v, q in quantities.items()},
+                "move_to_working_day": move_to_working_day,
             },
         )
     return standing_order
@@ -226,7 +241,8 @@ def _open_future_runs(standing_order: StandingOrder, *, after: dt.date | None = 
 def _dates_changed(standing_order: StandingOrder) -> None:
     """After a change of which dates are ordered (a skip moves an end after N orders, a schedule changes):
     runs not yet due whose date is no longer in the schedule go, the others stay (a skip stays a skip) with the
-    schedule's due time, and the scheduler looks at the standing order again now."""
+    schedule's due time and working day (after a change of the lead time or of `move_to_working_day`), and the
+    scheduler looks at the standing order again now."""
     runs = list(
         _open_future_runs(standing_order)
         .filter(kind=Run.Kind.OCCURRENCE, status__in=[*OPEN_RUN_STATUSES, Run.Status.SKIPPED])
@@ -246,11 +262,11 @@ def _dates_changed(standing_order: StandingOrder) -> None:
             dates = {run.scheduled_for for run in runs}  # a schedule that needs attention drops nothing
         Run.objects.filter(pk__in=[run.pk for run in runs if run.scheduled_for not in dates]).delete()
         for run in runs:
-            due_at = schedule.due_at(run.scheduled_for)
-            if run.scheduled_for in dates and run.due_at != due_at:
-                run.due_at = due_at
+            moved_to, due_at = schedule.moved_to(run.scheduled_for), schedule.due_at(run.scheduled_for)
+            if run.scheduled_for in dates and (run.due_at, run.moved_to) != (due_at, moved_to):
+                run.due_at, run.moved_to = due_at, moved_to
                 run.next_attempt_at = due_at if run.status in OPEN_RUN_STATUSES else None
-                run.save(update_fields=["due_at", "next_attempt_at"])
+                run.save(update_fields=["due_at", "moved_to", "next_attempt_at"])
     standing_order.next_materialize_at = clock.now()
     StandingOrder.objects.filter(pk=standing_order.pk).update(next_materialize_at=standing_order.next_materialize_at)
 
@@ -370,10 +386,14 @@ def standing_order_reschedule(
     end_date: dt.date | None = None,
     max_occurrences: int | None = None,
     timezone: str | None = None,
+    move_to_working_day: bool | None = None,
 ) -> StandingOrder:
-    """Changes the interval (and start/end) for future orders: runs not yet due whose date is still in the new
-    schedule stay as they are (a skipped date stays skipped), the others go."""
+    """Changes the interval (and start/end, and whether weekend and holiday dates move to the next working day;
+    None keeps it) for future orders: runs not yet due whose date is still in the new schedule stay as they are
+    (a skipped date stays skipped) with their day and due time moved as the new schedule has them, the others go."""
     rule = rule_validate(rule, start=start_date)
+    if move_to_working_day is not None:
+        _move_check(move_to_working_day)
     with transaction.atomic():
         standing_order = _locked(standing_order)
         timezone = timezone_validate(timezone or standing_order.timezone)
@@ -387,7 +407,11 @@ def standing_order_reschedule(
             stock_retry_days=standing_order.stock_retry_days,
             today=today,
         )
-        before = {"rule": standing_order.rule, "start_date": standing_order.start_date.isoformat()}
+        before = {
+            "rule": standing_order.rule,
+            "start_date": standing_order.start_date.isoformat(),
+            "move_to_working_day": standing_order.move_to_working_day,
+        }
         # Runs placed, failed or due stay as history; the scheduler goes on from the last of them.
         last_kept = (
             Run.objects.filter(standing_order=standing_order)
@@ -400,6 +424,8 @@ def standing_order_reschedule(
         standing_order.end_date = end_date
         standing_order.max_occurrences = max_occurrences
         standing_order.timezone = timezone
+        if move_to_working_day is not None:
+            standing_order.move_to_working_day = move_to_working_day
         standing_order.materialized_through = max(last_kept, start_date - dt.timedelta(days=1)) if last_kept else None
         standing_order.save()
         _dates_changed(standing_order)
@@ -407,7 +433,14 @@ def standing_order_reschedule(
             standing_order=standing_order,
             actor=actor,
             kind="rescheduled",
-            data={"before": before, "after": {"rule": rule, "start_date": start_date.isoformat()}},
+            data={
+                "before": before,
+                "after": {
+                    "rule": rule,
+                    "start_date": start_date.isoformat(),
+                    "move_to_working_day": standing_order.move_to_working_day,
+                },
+            },
         )
     return standing_order
 
@@ -430,6 +463,7 @@ def occurrence_skip(*, standing_order: StandingOrder, actor, day: dt.date, reaso
             run = Run.objects.create(
                 standing_order=standing_order,
                 scheduled_for=day,
+                moved_to=schedule.moved_to(day),
                 due_at=schedule.due_at(day),
                 next_attempt_at=None,
                 status=Run.Status.SKIPPED,

@@ -124,6 +124,7 @@ _BODY_FIELD = {
     "end_date": "schedule.end_date",
     "max_occurrences": "schedule.max_occurrences",
     "timezone": "schedule.timezone",
+    "move_to_working_day": "schedule.move_to_working_day",
 }
 
 
@@ -190,6 +191,7 @@ def standing_orders_create(request, payload: StandingOrderIn):
             end_date=schedule.end_date,
             max_occurrences=schedule.max_occurrences,
             timezone=schedule.timezone,
+            move_to_working_day=bool(schedule.move_to_working_day),
             shipping_address=_address(payload.shipping_address, organization),
             shipping_method=_shipping_method(payload.shipping_method),
             payment_kind=payload.payment.kind,
@@ -239,6 +241,7 @@ def standing_orders_update(request, public_id: str, payload: StandingOrderPatchI
                     end_date=schedule.end_date,
                     max_occurrences=schedule.max_occurrences,
                     timezone=schedule.timezone,
+                    move_to_working_day=schedule.move_to_working_day,
                 )
             changes = {
                 "shipping_address": (

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 from autosales.catalog.api import MoneyOut
 from autosales.core.http.fields import Quantity
@@ -49,6 +50,14 @@ class ScheduleIn(Schema):
     max_occurrences: int | None = Field(None, ge=1, le=1000, description="End after this many orders.")
     timezone: str | None = Field(
         None, max_length=64, description="IANA zone of the dates, e.g. America/Chicago; default the organization's."
+    )
+    move_to_working_day: StrictBool | None = Field(
+        None,
+        description=(
+            "true: a date on a weekend or a public holiday (of the distribution centers' regions) is ordered for the "
+            "next working day instead, unless that is on or after the schedule's next date. Omit to keep the "
+            "standing order's setting (false for a new one)."
+        ),
     )
 
 
@@ -125,7 +134,10 @@ class AddressRefOut(Schema):
 
 
 class OccurrenceOut(Schema):
-    date: dt.date
+    date: dt.date = Field(description="The date in the schedule: skip and un-skip it by this date.")
+    moved_to: dt.date | None = Field(
+        None, description="The working day its order was moved to from a weekend or holiday date; null: not moved."
+    )
     due_at: dt.datetime
     status: str = Field(description="scheduled, placed, retrying, failed or skipped")
     skipped: bool
@@ -141,6 +153,7 @@ class OccurrenceOut(Schema):
 
 class RunOut(Schema):
     date: dt.date
+    moved_to: dt.date | None = Field(None, description="The working day its order was moved to, if it was.")
     kind: str
     status: str
     late: bool
@@ -168,8 +181,14 @@ class StandingOrderOut(Schema):
     end_date: dt.date | None
     max_occurrences: int | None
     timezone: str
+    move_to_working_day: bool = Field(description="Weekend and holiday dates move to the next working day.")
     paused_until: dt.date | None
-    next_date: dt.date | None = Field(description="The next date an order will be placed (skips and pauses applied).")
+    next_date: dt.date | None = Field(
+        description=(
+            "The next date an order will be placed (skips and pauses applied): the schedule's date, whose order may "
+            "be moved to the next working day (see upcoming[].moved_to)."
+        )
+    )
     lines: list[StandingOrderLineOut]
     shipping_address: AddressRefOut | None
     shipping_method: str | None

@@ -30,6 +30,7 @@ def _money(money: Money) -> dict:
 def _occurrence_out(occurrence: Occurrence) -> dict:
     return {
         "date": occurrence.date,
+        "moved_to": occurrence.moved_to,
         "due_at": occurrence.due_at,
         "status": occurrence.status,
         "skipped": occurrence.skipped,
@@ -45,6 +46,7 @@ def _occurrence_out(occurrence: Occurrence) -> dict:
 def _run_out(run: Run) -> dict:
     return {
         "date": run.scheduled_for,
+        "moved_to": run.moved_to,
         "kind": run.kind,
         "status": run.status,
         "late": run.late,
@@ -69,6 +71,7 @@ def standing_order_out(standing_order: StandingOrder, *, next_date: dt.date | No
         "end_date": standing_order.end_date,
         "max_occurrences": standing_order.max_occurrences,
         "timezone": standing_order.timezone,
+        "move_to_working_day": standing_order.move_to_working_day,
         "paused_until": standing_order.paused_until,
         "next_date": next_date,
         "lines": [

@@ -38,7 +38,7 @@ def failure_tell(run: Run, *, template: str, title: str, body: str, context: dic
             context={
                 "standing_order": standing_order,
                 "run": run,
-                "date": run.scheduled_for,
+                "date": run.delivery_date,
                 "manage_url": absolute_link(f"/standing-orders/{standing_order.public_id}/"),
                 **context,
             },

@@ -74,7 +74,7 @@ def _materialize_chunk(
         (standing_order, _materialize_plan(standing_order, now=now, skipped=skips[standing_order.pk], lead=lead))
         for standing_order in standing_orders
     ]
-    days = {day for _, plan in plans for day, _ in plan.runs}
+    days = {day for _, plan in plans for day, _, _ in plan.runs}
     # Dates the customer skipped ahead of time already have their row: leave it as it is.
     existing = set(
         Run.objects.filter(
@@ -83,9 +83,9 @@ def _materialize_chunk(
     )
     created_at = clock.now()
     rows = [
-        _new_run(standing_order, day=day, due_at=due_at, created_at=created_at)
+        _new_run(standing_order, day=day, moved_to=moved_to, due_at=due_at, created_at=created_at)
         for standing_order, plan in plans
-        for day, due_at in plan.runs
+        for day, moved_to, due_at in plan.runs
         if (standing_order.pk, day) not in existing
     ]
     Run.objects.bulk_create(rows)
@@ -126,12 +126,21 @@ def _materialize_chunk(
         )
 
 
-def _new_run(standing_order: StandingOrder, *, day: dt.date, due_at: dt.datetime, created_at: dt.datetime) -> Run:
-    """The run of one date: scheduled, or skipped when the date falls inside the pause."""
+def _new_run(
+    standing_order: StandingOrder,
+    *,
+    day: dt.date,
+    moved_to: dt.date | None,
+    due_at: dt.datetime,
+    created_at: dt.datetime,
+) -> Run:
+    """The run of one date (its order moved to a working day, if so): scheduled, or skipped when the date falls
+    inside the pause."""
     paused = is_paused_on(standing_order, day)
     return Run(
         standing_order=standing_order,
         scheduled_for=day,
+        moved_to=moved_to,
         due_at=due_at,
         status=Run.Status.SKIPPED if paused else Run.Status.SCHEDULED,
         skip_reason="paused" if paused else "",
@@ -153,7 +162,7 @@ def _open_runs_by_standing_order(standing_orders: list[StandingOrder]) -> dict[i
 
 @dataclass(frozen=True)
 class _MaterializePlan:
-    runs: list[tuple[dt.date, dt.datetime]]  # (occurrence date, due at) up to the notice window
+    runs: list[tuple[dt.date, dt.date | None, dt.datetime]]  # (occurrence date, moved to, due at) up to the window
     through: dt.date | None  # the new bookmark
     next_materialize_at: dt.datetime | None  # the next date's notice moment, or the end of the pause if sooner
     complete: bool  # no date after the bookmark: the standing order ends once its open runs are done
@@ -175,9 +184,9 @@ def _materialize_plan(standing_order: StandingOrder, *, now: dt.datetime, skippe
         near = schedule.dates(
             after=after, through=horizon.date() + dt.timedelta(days=2 + MAX_LEAD_DAYS), skipped=skipped
         )
-        due = [(day, schedule.due_at(day)) for day in near]
-        runs = [(day, due_at) for day, due_at in due if due_at <= horizon]
-        later = [day for day, due_at in due if due_at > horizon]
+        due = [(day, schedule.moved_to(day), schedule.due_at(day)) for day in near]
+        runs = [(day, moved_to, due_at) for day, moved_to, due_at in due if due_at <= horizon]
+        later = [day for day, _, due_at in due if due_at > horizon]
         if not later:
             later = schedule.next_dates(after=near[-1] if near else after, count=1, skipped=skipped)
     except ScheduleError as error:

@@ -76,7 +76,9 @@ def notices_send(*, now: dt.datetime | None = None, limit: int = 500) -> PassRes
                     context={
                         "standing_order": standing_order,
                         "run": locked,
-                        "date": locked.scheduled_for,
+                        "date": locked.delivery_date,
+                        # The date of the rule when its order was moved to the next working day, else None.
+                        "moved_from": locked.scheduled_for if locked.moved_to else None,
                         "quote": estimate,
                         "manage_url": absolute_link(f"/standing-orders/{standing_order.public_id}/"),
                     },
@@ -93,6 +95,7 @@ def notices_send(*, now: dt.datetime | None = None, limit: int = 500) -> PassRes
                     "type": "notice",
                     "standing_order": standing_order.public_id,
                     "scheduled_for": locked.scheduled_for.isoformat(),
+                    "moved_to": locked.moved_to.isoformat() if locked.moved_to else None,
                     "to": recipients,
                 }
             )

@@ -19,6 +19,7 @@ def pass_event(run: Run, kind: str, **data) -> dict:
         "type": kind,
         "standing_order": run.standing_order.public_id,
         "scheduled_for": run.scheduled_for.isoformat(),
+        "moved_to": run.moved_to.isoformat() if run.moved_to else None,
         "run_kind": run.kind,
         "late": run.late,
         **data,

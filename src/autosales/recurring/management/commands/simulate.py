@@ -170,6 +170,8 @@ class Command(BaseCommand):
             detail = f"to {', '.join(event['to'])}: {event['subject']}"
         elif kind == "placed":
             detail = f"order {event['order_number']} {event['total']} {event['currency']}"
+            if event.get("moved_to"):
+                detail += f" for {event['moved_to']} (moved from {event['scheduled_for']})"
             if event.get("late"):
                 detail += " (late)"
             if event.get("backordered"):
@@ -183,7 +185,10 @@ class Command(BaseCommand):
         elif kind == "received":
             detail = f"{event['units']} units at {event['center']}, {event['to_backorders']} to backorders"
         elif kind == "notice":
-            detail = f"for {event['scheduled_for']} to {', '.join(event['to'])}"
+            day = event["scheduled_for"]
+            if event.get("moved_to"):
+                day = f"{event['moved_to']} (moved from {day})"
+            detail = f"for {day} to {', '.join(event['to'])}"
         else:
             detail = event.get("reason", "")
             if event.get("retry_at"):

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.dates import WEEKDAYS as WEEKDAYS_TRANSLATED
+from django.utils.translation import gettext, ngettext
+
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.core.timezones import is_zone_name
@@ -442,34 +445,42 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-_FREQ_WORDS = {
-    "DAILY": ("day", "days"),
-    "WEEKLY": ("week", "weeks"),
-    "MONTHLY": ("month", "months"),
-    "YEARLY": ("year", "years"),
-}
+def _every(unit: str, every: int) -> str:
+    """ "Every month", "Every 2 weeks": the repeat of a rule, in the active language."""
+    words = {
+        "DAILY": ngettext("Every day", "Every %(count)s days", every),
+        "WEEKLY": ngettext("Every week", "Every %(count)s weeks", every),
+        "MONTHLY": ngettext("Every month", "Every %(count)s months", every),
+        "YEARLY": ngettext("Every year", "Every %(count)s years", every),
+    }[unit]
+    return words % {"count": every}
+
+
+_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
 def rule_describe(rule: str) -> str:
-    """The rule in words for people: "Every 2 months on the 31st (the last day in shorter months)"."""
+    """The rule in words for people, in the active language: "Every 2 months on the 31st (the last day in shorter
+    months)"."""
     try:
         rule_validate(rule)
     except ScheduleError:
-        return f"Schedule needs attention ({_rule_text(rule)[:100]})"
+        return gettext("Schedule needs attention (%(rule)s)") % {"rule": _rule_text(rule)[:100]}
     parts = rule_parts(rule)
     if parts is None:
         text = (rule or "").strip().upper().removeprefix("RRULE:")
         fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-        words = _FREQ_WORDS.get(fields.get("FREQ", ""))
         every = fields.get("INTERVAL", "1")
-        if words and set(fields) <= {"FREQ", "INTERVAL"} and every.isdigit():
-            return f"Every {words[0]}" if every == "1" else f"Every {every} {words[1]}"
-        return f"Custom: {text}"
+        if fields.get("FREQ") in _FREQS and set(fields) <= {"FREQ", "INTERVAL"} and every.isdigit():
+            return _every(fields["FREQ"], int(every))
+        return gettext("Custom: %(rule)s") % {"rule": text}
     if parts.unit == "week":
-        period = "week" if parts.every == 1 else f"{parts.every} weeks"
-        return f"Every {period} on {WEEKDAY_NAMES[parts.weekday]}"
-    period = "month" if parts.every == 1 else f"{parts.every} months"
-    text = f"Every {period} on the {ordinal(parts.day_of_month)}"
+        return gettext("%(every)s on %(weekday)s") % {
+            "every": _every("WEEKLY", parts.every),
+            "weekday": WEEKDAYS_TRANSLATED[parts.weekday],
+        }
+    # The English wording wants an ordinal ("the 29th"), others the plain number: both are offered.
+    day = {"every": _every("MONTHLY", parts.every), "ordinal": ordinal(parts.day_of_month), "day": parts.day_of_month}
     if parts.day_of_month > 28:
-        text += " (the last day in shorter months)"
-    return text
+        return gettext("%(every)s on the %(ordinal)s (the last day in shorter months)") % day
+    return gettext("%(every)s on the %(ordinal)s") % day

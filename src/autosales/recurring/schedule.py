@@ -17,7 +17,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.dates import WEEKDAYS as WEEKDAYS_TRANSLATED
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -479,8 +479,10 @@ def rule_describe(rule: str) -> str:
             "every": _every("WEEKLY", parts.every),
             "weekday": WEEKDAYS_TRANSLATED[parts.weekday],
         }
-    # The English wording wants an ordinal ("the 29th"), others the plain number: both are offered.
-    day = {"every": _every("MONTHLY", parts.every), "ordinal": ordinal(parts.day_of_month), "day": parts.day_of_month}
-    if parts.day_of_month > 28:
-        return gettext("%(every)s on the %(ordinal)s (the last day in shorter months)") % day
-    return gettext("%(every)s on the %(ordinal)s") % day
+    # English writes an ordinal ("on the 29th"); the other languages the plain number ("el día 29").
+    n = parts.day_of_month
+    english = (get_language() or "en").startswith("en")
+    day = {"every": _every("MONTHLY", parts.every), "day": ordinal(n) if english else n}
+    if n > 28:
+        return gettext("%(every)s on the %(day)s (the last day in shorter months)") % day
+    return gettext("%(every)s on the %(day)s") % day

@@ -93,7 +93,9 @@ def invoices_pay(request):
             except DomainError as exc:
                 error = exc.message
             else:
-                messages.success(request, gettext("Thank you: %(amount)s paid by card.") % {"amount": payment.amount_money})
+                messages.success(
+                    request, gettext("Thank you: %(amount)s paid by card.") % {"amount": payment.amount_money}
+                )
                 return redirect("storefront:invoices")
     return render(
         request,

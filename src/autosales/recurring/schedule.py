@@ -439,6 +439,11 @@ def rule_parts(rule: str) -> RuleParts | None:
     return found if same == text else None
 
 
+def day_of_month_words(n: int) -> str:
+    """The day of the month as the active language says it after "on the": "29th" in English, "29" otherwise."""
+    return ordinal(n) if (get_language() or "en").startswith("en") else str(n)
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, ... 11th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -479,10 +484,8 @@ def rule_describe(rule: str) -> str:
             "every": _every("WEEKLY", parts.every),
             "weekday": WEEKDAYS_TRANSLATED[parts.weekday],
         }
-    # English writes an ordinal ("on the 29th"); the other languages the plain number ("el día 29").
     n = parts.day_of_month
-    english = (get_language() or "en").startswith("en")
-    day = {"every": _every("MONTHLY", parts.every), "day": ordinal(n) if english else n}
+    day = {"every": _every("MONTHLY", parts.every), "day": day_of_month_words(n)}
     if n > 28:
         return gettext("%(every)s on the %(day)s (the last day in shorter months)") % day
     return gettext("%(every)s on the %(day)s") % day

@@ -2,9 +2,11 @@
 server: words, money and dates."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.test import override_settings
+from pypdf import PdfReader
 
 from autosales.billing.dunning import reminders_send
 from autosales.billing.issuing import invoice_issue_for_order
@@ -102,7 +104,9 @@ def test_a_spanish_organization_gets_its_invoice_reminder_in_spanish(smtp_server
 
     with clock.frozen_at(dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)):
         reminders_send(today=dt.date(2027, 2, 3))
-        [message] = [m for m in smtp_server.deliver() if "vence hoy" in m["Subject"]]  # (the invoice goes too)
+        delivered = smtp_server.deliver()
+    [message] = [m for m in delivered if "vence hoy" in m["Subject"]]
+    [invoice_email] = [m for m in delivered if m is not message]  # the invoice, delivered on the same pass
 
     assert message["Subject"] == f"Bright Bulbs Supply: la factura {invoice.number} vence hoy"
     plain, html = body_of(message, "plain"), body_of(message, "html")
@@ -110,6 +114,9 @@ def test_a_spanish_organization_gets_its_invoice_reminder_in_spanish(smtp_server
     assert "Si ya la ha pagado, gracias, y no tenga en cuenta este correo." in plain
     assert f"Pagar o descargar la factura {invoice.number}" in html
     assert "is due" not in plain + html
+    [pdf] = list(invoice_email.iter_attachments())  # made at delivery, in the organization's language too
+    text = PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text()
+    assert "FACTURA" in text and "Importe pendiente" in text and "2.505,00" in text
 
 
 @override_settings(TIME_ZONE="UTC")

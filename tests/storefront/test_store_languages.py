@@ -3,6 +3,7 @@ translated and money and dates written the way the language writes them; English
 back office and the API stay English whatever the browser asks for."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from pypdf import PdfReader
 
 from autosales.billing.issuing import invoice_issue_for_order
 from autosales.core import clock
@@ -240,6 +242,11 @@ def test_a_spanish_customer_reads_its_invoices_in_spanish(client, spanish_buyer)
     assert "Pendiente de pago" in page and "3.005,00\xa0US$" in page
     assert "Facturas de" in listing and "Crédito disponible" in listing and "96.995,00\xa0US$" in listing
     assert "Issued" not in page and "Available credit" not in listing
+
+    pdf = client.get(f"/account/invoices/{invoice.public_id}/pdf/", **SPANISH)
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "FACTURA" in text and "Importe pendiente" in text and "3.005,00" in text
+    assert f"Le rogamos que pague antes del Feb. 24, 2027, indicando {invoice.number}." in text
 
 
 def test_the_back_office_stays_english_for_a_spanish_browser(client, spanish_buyer):

@@ -12,7 +12,9 @@ from autosales.billing.dunning import reminders_send
 from autosales.billing.issuing import invoice_issue_for_order
 from autosales.billing.statements import statements_send
 from autosales.core import clock
+from autosales.recurring.scheduler import runs_materialize, runs_place
 from tests.factories import make_account_order, make_checkout, place_test_order, ship_test_order
+from tests.recurring.conftest import make_standing_order
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,27 @@ def test_a_spanish_organization_gets_its_monthly_statement_in_spanish(smtp_serve
     assert "Facturado: 2.505,00\xa0US$" in plain
     assert "Saldo final: 2.505,00\xa0US$" in plain
     assert "Opening balance" not in plain
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_a_spanish_organization_learns_in_spanish_that_its_standing_orders_card_was_declined(smtp_server):
+    # given a Spanish organization's monthly standing order on a card the bank declines, due on 1 February 2027
+    checkout = make_checkout(language="es", stock=20_000, price="2.50")
+    clock.set_now(dt.datetime(2027, 1, 25, 12, tzinfo=dt.UTC))
+    try:
+        make_standing_order(checkout, every=1, day=1, start=dt.date(2027, 2, 1), token="tok_decline", name="Almacén")
+        clock.set_now(dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC))
+        # when the scheduler tries to place it
+        runs_materialize()
+        runs_place()
+        delivered = smtp_server.deliver()
+    finally:
+        clock.reset()
+
+    # then the customer reads why and when it is tried again in Spanish
+    [message] = [m for m in delivered if "no se ha podido realizar" in m["Subject"]]
+    assert message["Subject"] == "El pago de su pedido periódico del Feb. 1 no se ha podido realizar"
+    plain = body_of(message, "plain")
+    assert 'No hemos podido realizar su pedido periódico "Almacén" del febrero 1, 2027:' in plain
+    assert "Volveremos a intentarlo el " in plain
+    assert "could not place" not in plain

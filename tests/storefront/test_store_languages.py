@@ -212,6 +212,19 @@ def test_a_spanish_customer_reads_a_standing_order_in_spanish(client, spanish_bu
     assert "Every 2 months" not in page + listing and "Next dates" not in page
 
 
+def test_a_spanish_customer_sets_up_a_standing_order_on_a_spanish_form(client, spanish_buyer):
+    form = client.get("/standing-orders/new/", **SPANISH).content.decode()
+    refused = client.post(
+        "/standing-orders/new/", {"sku": "NO-SUCH-SKU", "quantity": "5", "interval": "month"}, **SPANISH
+    ).content.decode()
+
+    assert "<h1>Nuevo pedido periódico</h1>" in form
+    assert "Primera fecha" in form and "Preaviso (días antes de cada pedido)" in form
+    assert '<option value="4">viernes</option>' in form  # the weekdays
+    assert "No se ha guardado nada: corrija los campos marcados abajo." in refused
+    assert "Ningún producto tiene el SKU &#x27;NO-SUCH-SKU&#x27;." in refused
+
+
 @override_settings(TIME_ZONE="UTC")
 def test_a_spanish_customer_reads_an_order_and_its_history_in_spanish(client, spanish_buyer):
     order = place_test_order(spanish_buyer, quantity=2, kind="account")

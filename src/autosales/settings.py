@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: the visitor's language (the set_language cookie, then Accept-Language).
     "django.middleware.locale.LocaleMiddleware",
+    "autosales.core.http.languages.EnglishOnlyPathsMiddleware",  # the back office and the API stay English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

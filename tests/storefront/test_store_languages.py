@@ -1,7 +1,9 @@
 """The store in the visitor's language: from the browser's Accept-Language or the footer's language form, words
-translated and money and dates written the way the language writes them; English pages stay as they were."""
+translated and money and dates written the way the language writes them; English pages stay as they were, and the
+back office and the API stay English whatever the browser asks for."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -10,11 +12,15 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from pypdf import PdfReader
 
+from autosales.billing.issuing import invoice_issue_for_order
 from autosales.core import clock
 from autosales.core.money import Money, money_format
+from autosales.customers.staff_roles import MANAGER
 from autosales.pricing.models import Price
-from tests.factories import make_checkout, make_product, place_test_order
+from tests.factories import make_checkout, make_product, make_staff, place_test_order, ship_test_order
+from tests.recurring.conftest import make_standing_order
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +159,124 @@ def test_the_checkout_steps_in_spanish(client):
     assert "Dirección" in html and "Revisión" in html
     assert "Continuar con el envío" in html
     assert "8,50\xa0US$" in html  # the cart beside the form
+
+
+# --- the customer's account, orders, standing orders and invoices ---
+
+JAN_25 = dt.datetime(2027, 1, 25, 18, 0, tzinfo=dt.UTC)  # a Monday
+
+
+@pytest.fixture
+def spanish_buyer(client):
+    """A signed-in buyer on account terms, with a standing order of 1,000 bulbs every two months on the 31st."""
+    clock.set_now(JAN_25)
+    buyer = make_checkout(stock=20_000, price="1500.00", has_account_terms=True, credit_limit="100000")
+    buyer.standing_order = make_standing_order(buyer, name="Bombillas")
+    client.force_login(buyer.user)
+    yield buyer
+    clock.reset()
+
+
+def test_a_spanish_customer_reads_the_account_pages_in_spanish(client, spanish_buyer):
+    profile = client.get("/account/", **SPANISH).content.decode()
+    organization = client.get("/account/organization/", **SPANISH).content.decode()
+
+    assert "<h1>Su cuenta</h1>" in profile
+    assert "Sus organizaciones" in profile and "Guardar perfil" in profile
+    assert "Nombre:" in profile and "Apellidos:" in profile  # the profile form's labels
+    assert "Empresa" in profile and "Comprador" in profile  # the organization's kind and the buyer's role
+    assert "Miembros" in organization and "(usted)" in organization
+    assert "su función: Comprador" in organization
+    assert "Your account" not in profile and "Members" not in organization
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_a_spanish_customer_reads_a_standing_order_in_spanish(client, spanish_buyer):
+    so = spanish_buyer.standing_order
+    client.post(f"/standing-orders/{so.public_id}/skip/", {"date": "2027-03-31"})
+
+    page = client.get(f"/standing-orders/{so.public_id}/", **SPANISH).content.decode()
+    listing = client.get("/standing-orders/", **SPANISH).content.decode()
+
+    schedule = "Cada 2 meses, el día 31 (el último día en los meses más cortos), hasta nuevo aviso"
+    assert schedule in page and schedule in listing
+    assert 'id="so-status">Activo</span>' in page
+    assert "Próximas fechas" in page and "Total estimado" in page
+    assert "dom, Ene 31, 2027" in page and "Un domingo: no hay entregas ese día" in page  # dates by locale
+    assert "1.500.005,00\xa0US$" in page  # 1,000 × 1,500.00 + shipping, money by locale
+    assert "Omitido" in page and "Recuperar" in page  # the skipped date
+    assert "Preaviso: 3 días antes de cada pedido" in page
+    assert "Creado: " + schedule.removesuffix(", hasta nuevo aviso") in page  # the change log's sentences
+    assert "Omitido el 2027-03-31" in page
+    assert "Pedidos periódicos de" in listing and "Nuevo pedido periódico" in listing
+    assert "Every 2 months" not in page + listing and "Next dates" not in page
+
+
+def test_a_spanish_customer_sets_up_a_standing_order_on_a_spanish_form(client, spanish_buyer):
+    form = client.get("/standing-orders/new/", **SPANISH).content.decode()
+    refused = client.post(
+        "/standing-orders/new/", {"sku": "NO-SUCH-SKU", "quantity": "5", "interval": "month"}, **SPANISH
+    ).content.decode()
+
+    assert "<h1>Nuevo pedido periódico</h1>" in form
+    assert "Primera fecha" in form and "Preaviso (días antes de cada pedido)" in form
+    assert '<option value="4">viernes</option>' in form  # the weekdays
+    assert "No se ha guardado nada: corrija los campos marcados abajo." in refused
+    assert "Ningún producto tiene el SKU &#x27;NO-SUCH-SKU&#x27;." in refused
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_a_spanish_customer_reads_an_order_and_its_history_in_spanish(client, spanish_buyer):
+    order = place_test_order(spanish_buyer, quantity=2, kind="account")
+    ship_test_order(order, units=1)
+
+    html = client.get(f"/orders/{order.public_id}/", **SPANISH).content.decode()
+
+    assert '<strong class="order-status">Enviado en parte</strong>' in html
+    assert "Pedido realizado a cuenta, total 3.005,00\xa0US$" in html
+    assert "Confirmación enviada por correo a" in html
+    assert f"Envío SH-{order.number_display}-1 enviado con ups, número de seguimiento 1Z999AA10123456784" in html
+    assert "Estado: enviado en parte" in html
+    assert "Ene 25, 2027, 18:00 UTC" in html
+    assert "Por llegar" in html or "Envíos" in html
+    assert "Order placed" not in html and "emailed to" not in html
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_a_spanish_customer_reads_its_invoices_in_spanish(client, spanish_buyer):
+    invoice = invoice_issue_for_order(order=place_test_order(spanish_buyer, quantity=2, kind="account"))
+
+    page = client.get(f"/account/invoices/{invoice.public_id}/", **SPANISH).content.decode()
+    listing = client.get("/account/invoices/", **SPANISH).content.decode()
+
+    assert f"<h1>Factura {invoice.number}</h1>" in page
+    assert "Emitida el Ene. 25, 2027" in page and "vence el Feb. 24, 2027" in page
+    assert "<strong>Pendiente</strong>" in page
+    assert "Pendiente de pago" in page and "3.005,00\xa0US$" in page
+    assert "Facturas de" in listing and "Crédito disponible" in listing and "96.995,00\xa0US$" in listing
+    assert "Issued" not in page and "Available credit" not in listing
+
+    pdf = client.get(f"/account/invoices/{invoice.public_id}/pdf/", **SPANISH)
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "FACTURA" in text and "Importe pendiente" in text and "3.005,00" in text
+    assert f"Le rogamos que pague antes del Feb. 24, 2027, indicando {invoice.number}." in text
+
+
+def test_the_back_office_stays_english_for_a_spanish_browser(client, spanish_buyer):
+    client.force_login(make_staff(group=MANAGER))
+
+    html = client.get(f"/backoffice/standing-orders/{spanish_buyer.standing_order.public_id}/", **SPANISH)
+
+    text = html.content.decode()
+    assert html.status_code == 200
+    assert "Next dates" in text and 'id="so-status">Active</span>' in text
+    assert "Every 2 months on the 31st" in text
+    assert "Próximas fechas" not in text and "Activo" not in text
+
+
+def test_the_api_keeps_english_status_labels_for_a_spanish_client(client, spanish_buyer):
+    order = place_test_order(spanish_buyer, kind="account")
+
+    body = client.get(f"/api/v1/orders/{order.public_id}", **SPANISH).json()
+
+    assert body["status_label"] == "On account"

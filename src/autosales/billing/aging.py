@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.utils.translation import gettext_noop
 
 from autosales.billing.models import Invoice
 from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, quantize
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
+# The words are marked for translation (gettext_noop): the PDF translates them, the back office shows them as they are.
 BUCKET_LABELS = {
-    "current": "Current",
+    "current": gettext_noop("Current"),
     "days_1_30": "1–30",
     "days_31_60": "31–60",
     "days_61_90": "61–90",
-    "over_90": "Over 90",
+    "over_90": gettext_noop("Over 90"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import formats
+from django.utils.translation import gettext
 
 from autosales.billing.aging import BUCKET_LABELS, BUCKETS
 from autosales.billing.models import Invoice
@@ -47,7 +48,7 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     shop = settings.SHOP
     primary, accent = _rgb(shop["primary_colour"]), _rgb(shop["accent_colour"])
     pdf = FPDF(format="A4")
-    pdf.set_title(_text(f"{invoice.kind_label} {invoice.number}"))
+    pdf.set_title(_text(f"{invoice.get_kind_display()} {invoice.number}"))
     pdf.set_author(_text(shop["name"]))
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
@@ -63,7 +64,7 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     pdf.set_font("Helvetica", "B", 18)
     pdf.cell(width * 0.6, 9, _text(shop["name"]))
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(width * 0.4, 9, _text(invoice.kind_label.upper()), align="R")
+    pdf.cell(width * 0.4, 9, _text(invoice.get_kind_display().upper()), align="R")
     pdf.set_xy(pdf.l_margin, 18)
     pdf.set_font("Helvetica", "", 9)
     pdf.cell(width * 0.6, 5, _text(shop["address"]))
@@ -75,7 +76,7 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     pdf.set_y(38)
     top = pdf.get_y()
     column = width / 3
-    blocks = [("Bill to", invoice.bill_to), ("Ship to", invoice.ship_to)]
+    blocks = [(gettext("Bill to"), invoice.bill_to), (gettext("Ship to"), invoice.ship_to)]
     for index, (title, body) in enumerate(blocks):
         pdf.set_xy(pdf.l_margin + index * column, top)
         pdf.set_font("Helvetica", "B", 9)
@@ -83,18 +84,18 @@ def document_pdf(*, invoice: Invoice) -> bytes:
         pdf.set_font("Helvetica", "", 9)
         pdf.set_xy(pdf.l_margin + index * column, top + 5)
         pdf.multi_cell(column - 4, 4.5, _text(body or "-"))
-    facts = [("Date", _date(invoice.issue_date))]
+    facts = [(gettext("Date"), _date(invoice.issue_date))]
     if invoice.is_credit_note:
         if invoice.credited_invoice_id:
-            facts.append(("Credits invoice", invoice.credited_invoice.number))
+            facts.append((gettext("Credits invoice"), invoice.credited_invoice.number))
     else:
-        facts += [("Terms", invoice.terms_label), ("Due", _date(invoice.due_date))]
+        facts += [(gettext("Terms"), invoice.terms_label), (gettext("Due"), _date(invoice.due_date))]
     if invoice.customer_reference:
-        facts.append(("Your reference", invoice.customer_reference))
+        facts.append((gettext("Your reference"), invoice.customer_reference))
     if invoice.order_id:
-        facts.append(("Order", invoice.order.number_display))
+        facts.append((gettext("Order"), invoice.order.number_display))
     if invoice.shipment_reference:
-        facts.append(("Shipment", invoice.shipment_reference))
+        facts.append((gettext("Shipment"), invoice.shipment_reference))
     y = top
     for label, value in facts:
         pdf.set_xy(pdf.l_margin + 2 * column, y)
@@ -111,9 +112,12 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     pdf.set_text_color(255, 255, 255)
     pdf.set_font("Helvetica", "B", 9)
     for heading, w, align in zip(
-        ["SKU", "Description", "Qty", "Unit price", "Amount"], widths, ["L", "L", "R", "R", "R"], strict=True
+        [gettext("SKU"), gettext("Description"), gettext("Qty"), gettext("Unit price"), gettext("Amount")],
+        widths,
+        ["L", "L", "R", "R", "R"],
+        strict=True,
     ):
-        pdf.cell(w, 7, heading, fill=True, align=align)
+        pdf.cell(w, 7, _text(heading), fill=True, align=align)
     pdf.ln()
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "", 9)
@@ -130,16 +134,17 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     pdf.ln(2)
 
     # The totals.
-    rows = [("Subtotal", invoice.subtotal_money)]
+    # (label, amount, bold)
+    rows = [(gettext("Subtotal"), invoice.subtotal_money, False)]
     if invoice.shipping:
-        rows.append(("Shipping", invoice.shipping_money))
-    rows.append((f"Tax ({invoice.tax_name})" if invoice.tax_name else "Tax", invoice.tax_money))
-    rows.append(("Total credited" if invoice.is_credit_note else "Total", invoice.total_money))
+        rows.append((gettext("Shipping"), invoice.shipping_money, False))
+    tax = f"{gettext('Tax')} ({invoice.tax_name})" if invoice.tax_name else gettext("Tax")
+    rows.append((tax, invoice.tax_money, False))
+    rows.append((gettext("Total credited") if invoice.is_credit_note else gettext("Total"), invoice.total_money, True))
     if not invoice.is_credit_note:
-        rows.append(("Paid and credited", Money(invoice.amount_settled, currency)))
-        rows.append(("Balance due", invoice.balance))
-    for label, amount in rows:
-        bold = label in ("Total", "Total credited", "Balance due")
+        rows.append((gettext("Paid and credited"), Money(invoice.amount_settled, currency), False))
+        rows.append((gettext("Balance due"), invoice.balance, True))
+    for label, amount, bold in rows:
         pdf.set_font("Helvetica", "B" if bold else "", 10 if bold else 9)
         pdf.cell(width * 0.85, 6, _text(label), align="R")
         pdf.cell(width * 0.15, 6, _text(amount), align="R")
@@ -147,16 +152,19 @@ def document_pdf(*, invoice: Invoice) -> bytes:
     if invoice.reason:
         pdf.ln(4)
         pdf.set_font("Helvetica", "", 9)
-        pdf.multi_cell(width, 5, _text(f"Reason: {invoice.reason}"))
+        pdf.multi_cell(width, 5, _text(gettext("Reason: %(reason)s") % {"reason": invoice.reason}))
     pdf.ln(6)
     pdf.set_font("Helvetica", "I", 8)
     pdf.set_text_color(90, 90, 90)
     if invoice.status == Invoice.Status.PAID and not invoice.is_credit_note:
-        note = "Paid - thank you."
+        note = gettext("Paid - thank you.")
     elif invoice.is_credit_note:
-        note = "This credit is set against the invoice named above, then against your next invoices."
+        note = gettext("This credit is set against the invoice named above, then against your next invoices.")
     else:
-        note = f"Please pay by {_date(invoice.due_date)}, quoting {invoice.number}."
+        note = gettext("Please pay by %(due)s, quoting %(number)s.") % {
+            "due": _date(invoice.due_date),
+            "number": invoice.number,
+        }
     pdf.multi_cell(width, 4.5, _text(f"{note}  {shop['name']}, {shop['address']}"))
     return bytes(pdf.output())
 
@@ -182,7 +190,7 @@ def statement_pdf(*, statement) -> bytes:
     primary = _rgb(shop["primary_colour"])
     organization = statement.organization
     pdf = FPDF(format="A4")
-    pdf.set_title(_text(f"Statement {statement.period} {organization.name}"))
+    pdf.set_title(_text(f"{gettext('Statement')} {statement.period} {organization.name}"))
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -192,7 +200,7 @@ def statement_pdf(*, statement) -> bytes:
     pdf.set_xy(pdf.l_margin, 7)
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(width * 0.6, 8, _text(shop["name"]))
-    pdf.cell(width * 0.4, 8, "STATEMENT", align="R")
+    pdf.cell(width * 0.4, 8, _text(gettext("Statement").upper()), align="R")
     pdf.set_xy(pdf.l_margin, 16)
     pdf.set_font("Helvetica", "", 9)
     pdf.cell(width * 0.6, 5, _text(shop["address"]))
@@ -207,13 +215,14 @@ def statement_pdf(*, statement) -> bytes:
     pdf.set_fill_color(*primary)
     pdf.set_text_color(255, 255, 255)
     pdf.set_font("Helvetica", "B", 9)
-    for heading, w, align in zip(["Date", "Entry", "Amount", "Balance"], widths, ["L", "L", "R", "R"], strict=True):
-        pdf.cell(w, 7, heading, fill=True, align=align)
+    headings = [gettext("Date"), gettext("Entry"), gettext("Amount"), gettext("Balance")]
+    for heading, w, align in zip(headings, widths, ["L", "L", "R", "R"], strict=True):
+        pdf.cell(w, 7, _text(heading), fill=True, align=align)
     pdf.ln()
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "", 9)
     pdf.cell(widths[0], 6, _text(_date(statement.start)))
-    pdf.cell(widths[1] + widths[2], 6, "Opening balance")
+    pdf.cell(widths[1] + widths[2], 6, _text(gettext("Opening balance")))
     pdf.cell(widths[3], 6, _text(statement.opening), align="R")
     pdf.ln()
     for line in statement.lines:
@@ -224,22 +233,22 @@ def statement_pdf(*, statement) -> bytes:
         pdf.ln()
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(widths[0], 7, _text(_date(statement.end)))
-    pdf.cell(widths[1] + widths[2], 7, "Closing balance")
+    pdf.cell(widths[1] + widths[2], 7, _text(gettext("Closing balance")))
     pdf.cell(widths[3], 7, _text(statement.closing), align="R")
     pdf.ln(12)
     pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(width, 6, "Aging of open invoices at the end of the period (days past due)")
+    pdf.cell(width, 6, _text(gettext("Aging of open invoices at the end of the period (days past due)")))
     pdf.ln()
     column = width / len(BUCKETS)
     for bucket in BUCKETS:
-        pdf.cell(column, 6, _text(BUCKET_LABELS[bucket]), align="R")
+        pdf.cell(column, 6, _text(gettext(BUCKET_LABELS[bucket])), align="R")  # marked in aging.py
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
     for bucket in BUCKETS:
         pdf.cell(column, 6, _text(statement.aging[bucket]), align="R")
     pdf.ln(10)
     if statement.unused_credit.amount:
-        pdf.cell(width, 6, _text(f"Unused credit: {statement.unused_credit}"))
+        pdf.cell(width, 6, _text(gettext("Unused credit: %(amount)s") % {"amount": statement.unused_credit}))
         pdf.ln()
     return bytes(pdf.output())
 

@@ -10,6 +10,8 @@ Allocations match payments and credit notes to invoices: they settle invoices bu
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autosales.billing.errors import BillingError
 from autosales.core import ids
@@ -39,13 +41,13 @@ class Invoice(BaseModel):
     """An invoice or a credit note, as issued: numbered, addressed, with its lines and totals."""
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PAID = "paid", "Paid"  # a credit note: all of it used
-        VOID = "void", "Void"  # settled by credit notes alone
+        OPEN = "open", pgettext_lazy("invoice status", "Open")
+        PAID = "paid", pgettext_lazy("invoice status", "Paid")  # a credit note: all of it used
+        VOID = "void", pgettext_lazy("invoice status", "Void")  # settled by credit notes alone
 
     class Source(models.TextChoices):
         SHIPMENT = "shipment", "Shipment"
@@ -176,9 +178,9 @@ class PaymentReceived(BaseModel):
     """Money the customer paid: a bank transfer, a cheque, or a card payment in the store."""
 
     class Method(models.TextChoices):
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        CHEQUE = "cheque", "Cheque"
-        CARD = "card", "Card"
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHEQUE = "cheque", _("Cheque")
+        CARD = "card", _("Card")
 
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payments_received")

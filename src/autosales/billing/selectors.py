@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.utils.translation import pgettext_lazy
 
 from autosales.billing.errors import BillingError
 from autosales.billing.ledger import amount_sum
@@ -20,7 +21,12 @@ from autosales.orders.selectors import account_exposure
 
 OPEN, PAID, VOID = Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.VOID
 # What a customer filters its documents by: open, overdue (open past its due date), paid, credit notes.
-FILTERS = {"open": "Open", "overdue": "Overdue", "paid": "Paid", "credit_notes": "Credit notes"}
+FILTERS = {
+    "open": pgettext_lazy("invoices", "Open"),
+    "overdue": pgettext_lazy("invoices", "Overdue"),
+    "paid": pgettext_lazy("invoices", "Paid"),
+    "credit_notes": pgettext_lazy("invoices", "Credit notes"),
+}
 
 
 def shop_today() -> dt.date:

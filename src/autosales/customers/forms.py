@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from autosales.core.errors import DomainError
 from autosales.core.timezones import shop_time_zone, zone_choices
@@ -48,45 +49,69 @@ class SignInForm(AuthenticationForm):
 
 
 class SignUpForm(forms.Form):
-    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not all digits, not a common password.",
+        help_text=_("At least 8 characters, not all digits, not a common password."),
     )
-    for_business = forms.BooleanField(label="I buy for a business", required=False)
-    business_name = forms.CharField(label="Company name", max_length=200, required=False)
+    for_business = forms.BooleanField(label=_("I buy for a business"), required=False)
+    business_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("for_business") and not (data.get("business_name") or "").strip():
-            self.add_error("business_name", "Enter the company name, or untick “I buy for a business”.")
+            self.add_error("business_name", _("Enter the company name, or untick “I buy for a business”."))
         return data
 
 
 class InvitationSignUpForm(forms.Form):
-    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=32, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
 
 
 class AddressForm(forms.ModelForm):
     """An address with the shared rules of `customers.addresses` (checkout uses it too)."""
 
-    make_default = forms.BooleanField(label="Use as my default address", required=False)
+    make_default = forms.BooleanField(label=_("Use as my default address"), required=False)
 
     class Meta:
         model = Address
         fields = ["label", "name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"]
+        labels = {
+            "label": _("Label"),
+            "name": _("Recipient"),
+            "company": _("Company"),
+            "line1": _("Address line 1"),
+            "line2": _("Address line 2"),
+            "city": _("City"),
+            "region": _("State / region"),
+            "postal_code": _("Postal code"),
+            "country": _("Country"),
+            "phone": _("Phone"),
+        }
+        help_texts = {"label": _("e.g. Main warehouse")}
 
     def clean(self):
         data = super().clean()
@@ -102,21 +127,23 @@ class AddressForm(forms.ModelForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Colleague's email", max_length=254)
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.BUYER)
+    email = forms.EmailField(label=_("Colleague's email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.BUYER)
 
 
 def _organization_zone_choices() -> list[tuple[str, str]]:
-    return [("", f"The shop's time zone ({shop_time_zone()})"), *zone_choices()]
+    return [("", _("The shop's time zone (%(zone)s)") % {"zone": shop_time_zone()}), *zone_choices()]
 
 
 class OrganizationTimeZoneForm(forms.Form):
     timezone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=_organization_zone_choices,
         required=False,
-        help_text="Dates and times on these pages and in your emails are shown in it; new standing orders follow it.",
-        error_messages={"invalid_choice": "Unknown time zone %(value)r: choose one from the list."},
+        help_text=_(
+            "Dates and times on these pages and in your emails are shown in it; new standing orders follow it."
+        ),
+        error_messages={"invalid_choice": _("Unknown time zone %(value)r: choose one from the list.")},
     )
 
 

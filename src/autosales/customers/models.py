@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from autosales.core import ids
@@ -30,8 +31,8 @@ class Organization(BaseModel):
     """A customer account: a business, or a private customer's own one-person account."""
 
     class Kind(models.TextChoices):
-        BUSINESS = "business", "Business"
-        PRIVATE = "private", "Private customer"
+        BUSINESS = "business", _("Business")
+        PRIVATE = "private", _("Private customer")
 
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     name = models.CharField(max_length=200, db_index=True)
@@ -153,8 +154,8 @@ class Membership(BaseModel):
     """A user's place in an organization, with a role."""
 
     class Role(models.TextChoices):
-        BUYER = "buyer", "Buyer"
-        ADMIN = "admin", "Account admin"
+        BUYER = "buyer", _("Buyer")
+        ADMIN = "admin", _("Account admin")
 
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")

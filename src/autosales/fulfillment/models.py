@@ -6,6 +6,7 @@ A shipment's status changes only through `fulfillment.transitions.shipment_trans
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from autosales.core import ids
 from autosales.core.models import BaseModel
@@ -17,8 +18,8 @@ from autosales.payments.models import Payment
 
 
 class ShipmentStatus(models.TextChoices):
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
+    SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
 
 
 class CaptureStatus(models.TextChoices):

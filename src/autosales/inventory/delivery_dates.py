@@ -24,6 +24,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_lazy
 
 from autosales.core import clock
 from autosales.core.cache_versions import DELIVERY, cached_for_versions
@@ -322,7 +324,8 @@ def duration_words(delta: dt.timedelta) -> str:
 
 
 def date_words(day: dt.date) -> str:
-    return f"{day:%a, %b} {day.day}"
+    """ "Tue, Mar 3", in the active language."""
+    return dateformat.format(day, "D, M j")
 
 
 def ship_words(promise: Promise, *, today: dt.date | None = None) -> str:
@@ -353,13 +356,24 @@ def _holiday_name(day: dt.date, calendars: Iterable[ShippingCalendar]) -> str:
     return ""
 
 
+_A_WEEKDAY = (
+    gettext_lazy("a Monday"),
+    gettext_lazy("a Tuesday"),
+    gettext_lazy("a Wednesday"),
+    gettext_lazy("a Thursday"),
+    gettext_lazy("a Friday"),
+    gettext_lazy("a Saturday"),
+    gettext_lazy("a Sunday"),
+)
+
+
 def delivery_day_problem(day: dt.date, *, calendars: Mapping[int, ShippingCalendar]) -> str:
     """Why nothing is delivered on `day` ("a Saturday", "Christmas Day, a public holiday"), or "" if carriers
     deliver then: carriers work Monday to Friday, and not on the public holidays of the centers' regions."""
     if day.isoweekday() not in CARRIER_WORKING_DAYS:
-        return f"a {day:%A}"
+        return str(_A_WEEKDAY[day.weekday()])
     name = _holiday_name(day, calendars.values())
-    return f"{name}, a public holiday" if name else ""
+    return gettext("%(holiday)s, a public holiday") % {"holiday": name} if name else ""
 
 
 def next_delivery_day(day: dt.date, *, calendars: Mapping[int, ShippingCalendar]) -> dt.date:

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError
+from django.utils import translation
 
 from autosales.core import clock
 from autosales.core.errors import DomainError
@@ -126,7 +127,9 @@ def _attachments(email: OutboxEmail) -> list[Part]:
     parts = []
     for attachment in email.attachments:
         if RENDER in attachment:
-            made = attachment_render(attachment)
+            # In the email's language, like its words: an invoice's PDF for a Spanish customer is in Spanish.
+            with translation.override(email.language or settings.LANGUAGE_CODE):
+                made = attachment_render(attachment)
             parts.append(Part(filename=made.filename, content=made.content, mimetype=made.mimetype))
             continue
         content = base64.b64decode(attachment["content_b64"])

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from autosales.catalog.models import Variant
@@ -16,26 +18,26 @@ from autosales.pricing.shipping import ShippingMethod
 
 class OrderStatus(models.TextChoices):
     # Stock is reserved and the card is being authorized; not yet an order the customer or staff see.
-    PENDING_PAYMENT = "pending_payment", "Awaiting payment"
-    PLACED = "placed", "Placed"
-    PAID = "paid", "Paid"
-    ON_ACCOUNT = "on_account", "On account"
-    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
+    PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "Awaiting payment")
+    PLACED = "placed", pgettext_lazy("order status", "Placed")
+    PAID = "paid", pgettext_lazy("order status", "Paid")
+    ON_ACCOUNT = "on_account", pgettext_lazy("order status", "On account")
+    PARTIALLY_SHIPPED = "partially_shipped", pgettext_lazy("order status", "Partially shipped")
+    SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
 
 
 class PaymentKind(models.TextChoices):
-    CARD = "card", "Card"
-    ACCOUNT = "account", "Charge to account"
+    CARD = "card", _("Card")
+    ACCOUNT = "account", _("Charge to account")
 
 
 class OrderSource(models.TextChoices):
-    WEB = "web", "Web store"
-    API = "api", "API"
-    STANDING_ORDER = "standing_order", "Standing order"
+    WEB = "web", _("Web store")
+    API = "api", _("API")
+    STANDING_ORDER = "standing_order", _("Standing order")
 
 
 class Order(BaseModel):

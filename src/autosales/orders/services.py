@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from autosales.core import clock
 from autosales.core.errors import Conflict, DomainError
@@ -57,7 +58,8 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
         if locked.status not in CANCELLABLE or locked.lines.filter(quantity_shipped__gt=0).exists():
             raise Conflict(
                 OrderError.NOT_CANCELLABLE,
-                f"Order {locked.number_display} is {locked.get_status_display().lower()} and can no longer be cancelled.",
+                gettext("Order %(number)s is %(status)s and can no longer be cancelled.")
+                % {"number": locked.number_display, "status": locked.get_status_display().lower()},
                 "order",
             )
         order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason=reason)

@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
@@ -92,7 +93,8 @@ def order_transition(
             # Nothing was written: the caller's transaction goes on unharmed.
             raise Conflict(
                 OrderError.ILLEGAL_TRANSITION,
-                f"A {OrderStatus(previous).label.lower()} order cannot become {OrderStatus(to).label.lower()}.",
+                gettext("A %(current)s order cannot become %(to)s.")
+                % {"current": OrderStatus(previous).label.lower(), "to": OrderStatus(to).label.lower()},
                 "status",
             )
         fields = {"status": to, "updated_at": now}

@@ -8,6 +8,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.dates import WEEKDAYS
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from autosales.catalog.models import Variant
@@ -20,9 +23,8 @@ from autosales.payments.forms import CardTokenField
 from autosales.pricing.shipping import ShippingMethod
 from autosales.recurring.models import StandingOrder
 from autosales.recurring.schedule import (
-    WEEKDAY_NAMES,
     ScheduleError,
-    ordinal,
+    day_of_month_words,
     rule_for,
     rule_parts,
     rule_validate,
@@ -45,47 +47,52 @@ class ScheduleForm(forms.Form):
     # Shown as one sentence, "Every [2] [months] on the [29th]": the unit's choice decides which "on" is used,
     # and the custom rule sits behind an "advanced" toggle.
     interval = forms.ChoiceField(
-        label="Repeat",
-        choices=[("week", "week(s)"), ("month", "month(s)"), ("custom", "custom rule (advanced)")],
-        widget=forms.Select(attrs={"aria-label": "Weeks, months or a custom rule", "data-repeat-unit": ""}),
+        label=_("Repeat"),
+        choices=[("week", _("week(s)")), ("month", _("month(s)")), ("custom", _("custom rule (advanced)"))],
+        widget=forms.Select(attrs={"aria-label": _("Weeks, months or a custom rule"), "data-repeat-unit": ""}),
     )
     every = forms.IntegerField(
-        label="Every",
+        label=_("Every"),
         min_value=1,
         max_value=52,
         required=False,
-        widget=forms.NumberInput(attrs={"class": "so-every", "aria-label": "Every how many weeks or months"}),
+        widget=forms.NumberInput(attrs={"class": "so-every", "aria-label": _("Every how many weeks or months")}),
     )
     weekday = forms.TypedChoiceField(
-        label="On",
+        label=_("On"),
         coerce=int,
-        choices=list(enumerate(WEEKDAY_NAMES)),
+        choices=list(WEEKDAYS.items()),
         required=False,
         empty_value=None,
-        widget=forms.Select(attrs={"aria-label": "On which weekday"}),
+        widget=forms.Select(attrs={"aria-label": _("On which weekday")}),
     )
     day_of_month = forms.IntegerField(
-        label="On the",
+        label=_("On the"),
         min_value=1,
         max_value=31,
         required=False,
         widget=forms.Select(
-            choices=[(n, ordinal(n)) for n in range(1, 32)], attrs={"aria-label": "On which day of the month"}
+            choices=[(n, lazy(day_of_month_words, str)(n)) for n in range(1, 32)],
+            attrs={"aria-label": _("On which day of the month")},
         ),
-        help_text="The 29th to the 31st fall on the last day of shorter months.",
+        help_text=_("The 29th to the 31st fall on the last day of shorter months."),
     )
     rule = forms.CharField(
-        label="RRULE", max_length=500, required=False, help_text="e.g. FREQ=MONTHLY;BYDAY=1MO (the first Monday)"
+        label="RRULE", max_length=500, required=False, help_text=_("e.g. FREQ=MONTHLY;BYDAY=1MO (the first Monday)")
     )
-    start_date = forms.DateField(label="First date", widget=DateInput)
+    start_date = forms.DateField(label=_("First date"), widget=DateInput)
     end = forms.ChoiceField(
-        label="Ends",
-        choices=[("never", "Until further notice"), ("date", "On a date"), ("count", "After a number of orders")],
+        label=_("Ends"),
+        choices=[
+            ("never", _("Until further notice")),
+            ("date", _("On a date")),
+            ("count", _("After a number of orders")),
+        ],
         widget=forms.RadioSelect,
     )
-    end_date = forms.DateField(label="Last date", required=False, widget=DateInput)
-    max_occurrences = forms.IntegerField(label="Number of orders", min_value=1, max_value=1000, required=False)
-    timezone = forms.ChoiceField(label="Time zone", choices=zone_choices)
+    end_date = forms.DateField(label=_("Last date"), required=False, widget=DateInput)
+    max_occurrences = forms.IntegerField(label=_("Number of orders"), min_value=1, max_value=1000, required=False)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=zone_choices)
     move_to_working_day = forms.BooleanField(
         label=_("If a date falls on a weekend or holiday, move it to the next working day"),
         required=False,
@@ -101,7 +108,7 @@ class ScheduleForm(forms.Form):
         try:
             if interval in ("week", "month"):
                 if data.get("every") is None and "every" not in self.errors:
-                    self.add_error("every", "Enter how many weeks or months apart the orders are.")
+                    self.add_error("every", _("Enter how many weeks or months apart the orders are."))
                 elif data.get("every") is not None:
                     data["rule_text"] = rule_for(
                         every=data["every"],
@@ -115,9 +122,9 @@ class ScheduleForm(forms.Form):
             self.add_error(exc.field if exc.field in self.fields else "interval", exc.message)
         end = data.get("end")
         if end == "date" and data.get("end_date") is None and "end_date" not in self.errors:
-            self.add_error("end_date", "Enter the last date, or choose another end.")
+            self.add_error("end_date", _("Enter the last date, or choose another end."))
         if end == "count" and data.get("max_occurrences") is None and "max_occurrences" not in self.errors:
-            self.add_error("max_occurrences", "Enter the number of orders, or choose another end.")
+            self.add_error("max_occurrences", _("Enter the number of orders, or choose another end."))
         if end != "date":
             data["end_date"] = None
         if end != "count":
@@ -148,20 +155,20 @@ class ScheduleForm(forms.Form):
 class TermsForm(forms.Form):
     """Delivery, payment, advance notice and what to do when stock is short."""
 
-    name = forms.CharField(label="Name (optional)", max_length=120, required=False)
-    shipping_address = forms.ChoiceField(label="Deliver to")
-    shipping_method = forms.ChoiceField(label="Shipping method")
+    name = forms.CharField(label=_("Name (optional)"), max_length=120, required=False)
+    shipping_address = forms.ChoiceField(label=_("Deliver to"))
+    shipping_method = forms.ChoiceField(label=_("Shipping method"))
     payment_kind = forms.ChoiceField(
-        label="Payment", choices=StandingOrder.PaymentKind.choices, widget=forms.RadioSelect
+        label=_("Payment"), choices=StandingOrder.PaymentKind.choices, widget=forms.RadioSelect
     )
     payment_token = CardTokenField()
     notice_days = forms.IntegerField(
-        label="Advance notice (days before each order)", min_value=0, max_value=MAX_NOTICE_DAYS
+        label=_("Advance notice (days before each order)"), min_value=0, max_value=MAX_NOTICE_DAYS
     )
     stock_policy = forms.ChoiceField(
-        label="When stock is short", choices=StandingOrder.StockPolicy.choices, widget=forms.RadioSelect
+        label=_("When stock is short"), choices=StandingOrder.StockPolicy.choices, widget=forms.RadioSelect
     )
-    stock_retry_days = forms.IntegerField(label="Retry for (days)", min_value=1, max_value=MAX_RETRY_DAYS)
+    stock_retry_days = forms.IntegerField(label=_("Retry for (days)"), min_value=1, max_value=MAX_RETRY_DAYS)
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,25 +254,25 @@ def lines_parse(post) -> LinesInput:
         if not row.sku and not row.quantity:
             continue
         if not row.sku:
-            row.error = "Enter the SKU of the item."
+            row.error = gettext("Enter the SKU of the item.")
             continue
         variant = found.get(row.sku)
         if variant is None:
-            row.error = f"No product has the SKU {row.sku!r}."
+            row.error = gettext("No product has the SKU %(sku)s.") % {"sku": repr(row.sku)}
             continue
         row.name = f"{variant.product.name} {variant.name}".strip()
         try:
             quantity = int(row.quantity)
         except ValueError:
-            row.error = f"The quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
+            row.error = gettext("The quantity must be a whole number from 1 to %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
             continue
         if quantity == 0:
             continue
         if not 1 <= quantity <= MAX_QUANTITY:
-            row.error = f"The quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
+            row.error = gettext("The quantity must be a whole number from 1 to %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
             continue
         result.lines.append(LineIn(variant_id=variant.pk, quantity=quantity))
         result.row_of.append(index)
     if result.valid and not result.lines:
-        result.error = "Add at least one item: a SKU and a quantity."
+        result.error = gettext("Add at least one item: a SKU and a quantity.")
     return result

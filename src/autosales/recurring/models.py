@@ -3,6 +3,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autosales.catalog.models import Variant
 from autosales.core import ids
@@ -16,18 +18,18 @@ class StandingOrder(BaseModel):
     """An order that repeats on a schedule until further notice (or an end date, or N orders)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        CANCELLED = "cancelled", "Cancelled"
-        ENDED = "ended", "Ended"
+        ACTIVE = "active", pgettext_lazy("standing order status", "Active")
+        PAUSED = "paused", pgettext_lazy("standing order status", "Paused")
+        CANCELLED = "cancelled", pgettext_lazy("standing order status", "Cancelled")
+        ENDED = "ended", pgettext_lazy("standing order status", "Ended")
 
     class PaymentKind(models.TextChoices):
-        CARD = "card", "Card on file"
-        ACCOUNT = "account", "Vendor account"
+        CARD = "card", _("Card on file")
+        ACCOUNT = "account", _("Vendor account")
 
     class StockPolicy(models.TextChoices):
-        BACKORDER = "backorder", "Ship what is available, backorder the rest"
-        RETRY = "retry", "Wait and retry daily"
+        BACKORDER = "backorder", _("Ship what is available, backorder the rest")
+        RETRY = "retry", _("Wait and retry daily")
 
     public_id = models.CharField(max_length=32, unique=True, default=ids.public_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="standing_orders")
@@ -109,15 +111,15 @@ class Run(Claimable, BaseModel):
     """One occurrence of a standing order: exactly one row per standing order and date, at most one order."""
 
     class Kind(models.TextChoices):
-        OCCURRENCE = "occurrence", "Scheduled order"
-        BACKORDER = "backorder", "Backorder of the rest"
+        OCCURRENCE = "occurrence", _("Scheduled order")
+        BACKORDER = "backorder", _("Backorder of the rest")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        PLACED = "placed", "Placed"
-        RETRYING = "retrying", "Waiting to retry"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+        SCHEDULED = "scheduled", pgettext_lazy("standing order run status", "Scheduled")
+        PLACED = "placed", pgettext_lazy("standing order run status", "Placed")
+        RETRYING = "retrying", pgettext_lazy("standing order run status", "Waiting to retry")
+        FAILED = "failed", pgettext_lazy("standing order run status", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("standing order run status", "Skipped")
 
     standing_order = models.ForeignKey(StandingOrder, on_delete=models.CASCADE, related_name="runs")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OCCURRENCE)

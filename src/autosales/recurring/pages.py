@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import gettext
 
 from autosales.cart.selectors import cart_summary
 from autosales.cart.session import cart_for_request
@@ -144,7 +146,11 @@ def skip_action(request, scope: Scope, standing_order: StandingOrder, *, unskip:
     day = _date_from(request, "date")
     if day is None:
         return detail_page(
-            request, scope, standing_order, errors={"date": "Date: choose one of the dates listed."}, status=400
+            request,
+            scope,
+            standing_order,
+            errors={"date": gettext("Date: choose one of the dates listed.")},
+            status=400,
         )
     try:
         if unskip:
@@ -153,7 +159,8 @@ def skip_action(request, scope: Scope, standing_order: StandingOrder, *, unskip:
             services.occurrence_skip(standing_order=standing_order, actor=request.user, day=day)
     except DomainError as exc:
         return _refused(request, scope, standing_order, exc, date=day)
-    messages.success(request, f"{'Un-skipped' if unskip else 'Skipped'} {day:%A, %B %-d, %Y}.")
+    words = gettext("Un-skipped %(date)s.") if unskip else gettext("Skipped %(date)s.")
+    messages.success(request, words % {"date": formats.date_format(day, "l, F j, Y")})
     return _done(scope, standing_order)
 
 
@@ -164,13 +171,20 @@ def pause_action(request, scope: Scope, standing_order: StandingOrder):
         until = _date_from(request, "until")
         if until is None:
             return detail_page(
-                request, scope, standing_order, errors={"until": "Enter a date, or leave it empty."}, status=400
+                request,
+                scope,
+                standing_order,
+                errors={"until": gettext("Enter a date, or leave it empty.")},
+                status=400,
             )
     try:
         services.standing_order_pause(standing_order=standing_order, actor=request.user, until=until)
     except DomainError as exc:
         return _refused(request, scope, standing_order, exc)
-    messages.success(request, f"Paused until {until:%B %-d, %Y}." if until else "Paused until you resume it.")
+    if until:
+        messages.success(request, gettext("Paused until %(date)s.") % {"date": formats.date_format(until, "F j, Y")})
+    else:
+        messages.success(request, gettext("Paused until you resume it."))
     return _done(scope, standing_order)
 
 
@@ -179,7 +193,7 @@ def resume_action(request, scope: Scope, standing_order: StandingOrder):
         services.standing_order_resume(standing_order=standing_order, actor=request.user)
     except DomainError as exc:
         return _refused(request, scope, standing_order, exc)
-    messages.success(request, "Resumed: the next dates will be ordered again.")
+    messages.success(request, gettext("Resumed: the next dates will be ordered again."))
     return _done(scope, standing_order)
 
 
@@ -187,7 +201,7 @@ def cancel_page(request, scope: Scope, standing_order: StandingOrder):
     error, status = "", 200
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
-            error, status = "Tick the box to confirm that no further orders should be placed.", 400
+            error, status = gettext("Tick the box to confirm that no further orders should be placed."), 400
         else:
             try:
                 services.standing_order_cancel(
@@ -196,7 +210,7 @@ def cancel_page(request, scope: Scope, standing_order: StandingOrder):
             except DomainError as exc:
                 error, status = exc.message, exc.status
             else:
-                messages.success(request, "The standing order is cancelled; no further orders will be placed.")
+                messages.success(request, gettext("The standing order is cancelled; no further orders will be placed."))
                 return _done(scope, standing_order)
     return render(
         request,
@@ -210,7 +224,9 @@ def _not_changeable(request, scope: Scope, standing_order: StandingOrder):
     if _open(standing_order):
         return None
     messages.error(
-        request, f"This standing order is {standing_order.get_status_display().lower()}; it can no longer be changed."
+        request,
+        gettext("This standing order is %(status)s; it can no longer be changed.")
+        % {"status": standing_order.get_status_display().lower()},
     )
     return _done(scope, standing_order)
 
@@ -229,7 +245,7 @@ def edit_lines_page(request, scope: Scope, standing_order: StandingOrder):
                 if not lines.show(exc):
                     lines.error = exc.message
             else:
-                messages.success(request, "Items changed for every future order.")
+                messages.success(request, gettext("Items changed for every future order."))
                 return _done(scope, standing_order)
         status = 400
     return render(
@@ -271,7 +287,7 @@ def edit_delivery_page(request, scope: Scope, standing_order: StandingOrder):
             except DomainError as exc:
                 _show_error(exc, form)
             else:
-                messages.success(request, "Delivery and payment changed for every future order.")
+                messages.success(request, gettext("Delivery and payment changed for every future order."))
                 return _done(scope, standing_order)
         status = 400
     return render(
@@ -314,7 +330,7 @@ def edit_schedule_page(request, scope: Scope, standing_order: StandingOrder):
             except DomainError as exc:
                 _show_error(exc, form)
             else:
-                messages.success(request, "Schedule changed; the next dates follow the new one.")
+                messages.success(request, gettext("Schedule changed; the next dates follow the new one."))
                 return _done(scope, standing_order)
         status = 400
     return render(
@@ -475,8 +491,13 @@ def new_page(
             except DomainError as exc:
                 _show_error(exc, schedule_form, terms_form, lines=lines)
             else:
-                who = f"{organization.name}'s" if scope.staff else "Your"
-                messages.success(request, f"{who} standing order is set up. These are its next dates.")
+                if scope.staff:
+                    done = gettext("%(name)s's standing order is set up. These are its next dates.") % {
+                        "name": organization.name
+                    }
+                else:
+                    done = gettext("Your standing order is set up. These are its next dates.")
+                messages.success(request, done)
                 return redirect(f"{scope.ns}:standing_order_detail", public_id=standing_order.public_id)
         status = 400
     else:

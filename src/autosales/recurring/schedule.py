@@ -16,6 +16,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.dates import WEEKDAYS as WEEKDAYS_TRANSLATED
+from django.utils.translation import get_language, gettext, ngettext
+
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.core.timezones import is_zone_name
@@ -463,40 +466,53 @@ def rule_parts(rule: str) -> RuleParts | None:
     return found if same == text else None
 
 
+def day_of_month_words(n: int) -> str:
+    """The day of the month as the active language says it after "on the": "29th" in English, "29" otherwise."""
+    return ordinal(n) if (get_language() or "en").startswith("en") else str(n)
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, ... 11th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
-_FREQ_WORDS = {
-    "DAILY": ("day", "days"),
-    "WEEKLY": ("week", "weeks"),
-    "MONTHLY": ("month", "months"),
-    "YEARLY": ("year", "years"),
-}
+def _every(unit: str, every: int) -> str:
+    """ "Every month", "Every 2 weeks": the repeat of a rule, in the active language."""
+    words = {
+        "DAILY": ngettext("Every day", "Every %(count)s days", every),
+        "WEEKLY": ngettext("Every week", "Every %(count)s weeks", every),
+        "MONTHLY": ngettext("Every month", "Every %(count)s months", every),
+        "YEARLY": ngettext("Every year", "Every %(count)s years", every),
+    }[unit]
+    return words % {"count": every}
+
+
+_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
 def rule_describe(rule: str) -> str:
-    """The rule in words for people: "Every 2 months on the 31st (the last day in shorter months)"."""
+    """The rule in words for people, in the active language: "Every 2 months on the 31st (the last day in shorter
+    months)"."""
     try:
         rule_validate(rule)
     except ScheduleError:
-        return f"Schedule needs attention ({_rule_text(rule)[:100]})"
+        return gettext("Schedule needs attention (%(rule)s)") % {"rule": _rule_text(rule)[:100]}
     parts = rule_parts(rule)
     if parts is None:
         text = (rule or "").strip().upper().removeprefix("RRULE:")
         fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-        words = _FREQ_WORDS.get(fields.get("FREQ", ""))
         every = fields.get("INTERVAL", "1")
-        if words and set(fields) <= {"FREQ", "INTERVAL"} and every.isdigit():
-            return f"Every {words[0]}" if every == "1" else f"Every {every} {words[1]}"
-        return f"Custom: {text}"
+        if fields.get("FREQ") in _FREQS and set(fields) <= {"FREQ", "INTERVAL"} and every.isdigit():
+            return _every(fields["FREQ"], int(every))
+        return gettext("Custom: %(rule)s") % {"rule": text}
     if parts.unit == "week":
-        period = "week" if parts.every == 1 else f"{parts.every} weeks"
-        return f"Every {period} on {WEEKDAY_NAMES[parts.weekday]}"
-    period = "month" if parts.every == 1 else f"{parts.every} months"
-    text = f"Every {period} on the {ordinal(parts.day_of_month)}"
-    if parts.day_of_month > 28:
-        text += " (the last day in shorter months)"
-    return text
+        return gettext("%(every)s on %(weekday)s") % {
+            "every": _every("WEEKLY", parts.every),
+            "weekday": WEEKDAYS_TRANSLATED[parts.weekday],
+        }
+    n = parts.day_of_month
+    day = {"every": _every("MONTHLY", parts.every), "day": day_of_month_words(n)}
+    if n > 28:
+        return gettext("%(every)s on the %(day)s (the last day in shorter months)") % day
+    return gettext("%(every)s on the %(day)s") % day

@@ -83,6 +83,11 @@ class Occurrence:
     moved_to: dt.date | None = None
 
     @property
+    def status_label(self) -> str:
+        """The run status in words, in the active language ("Scheduled" for a date without a run yet)."""
+        return str(Run.Status(self.status).label)
+
+    @property
     def arrival_window_display(self) -> str:
         if self.arrives_from is None or self.arrives_to is None:
             return ""

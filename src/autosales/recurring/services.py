@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from autosales.catalog.models import Variant
 from autosales.checkout.selectors import payment_options_for
@@ -276,7 +277,8 @@ def _locked(standing_order: StandingOrder) -> StandingOrder:
     if locked.status in (StandingOrder.Status.CANCELLED, StandingOrder.Status.ENDED):
         raise Conflict(
             RecurringError.ILLEGAL_TRANSITION,
-            f"This standing order is {locked.get_status_display().lower()}; it can no longer be changed.",
+            gettext("This standing order is %(status)s; it can no longer be changed.")
+            % {"status": locked.get_status_display().lower()},
             "status",
         )
     return locked

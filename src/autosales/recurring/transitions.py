@@ -10,6 +10,7 @@ the worker's claim on the run, so a worker whose lease ran out cannot overwrite 
 """
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from autosales.core import clock
 from autosales.core.errors import Conflict
@@ -47,8 +48,8 @@ def standing_order_transition(
         if to not in STANDING_ORDER_MOVES[current.status]:
             raise Conflict(
                 RecurringError.ILLEGAL_TRANSITION,
-                f"A {current.get_status_display().lower()} standing order cannot become "
-                f"{StandingOrder.Status(to).label.lower()}.",
+                gettext("A %(current)s standing order cannot become %(to)s.")
+                % {"current": current.get_status_display().lower(), "to": StandingOrder.Status(to).label.lower()},
                 "status",
             )
         standing_order.status = to
@@ -102,6 +103,7 @@ def run_transition(*, run: Run, to: str, fields: dict | None = None, worker: str
 def _illegal(*, current: str, to: str):
     raise Conflict(
         RecurringError.ILLEGAL_TRANSITION,
-        f"A {Run.Status(current).label.lower()} occurrence cannot become {Run.Status(to).label.lower()}.",
+        gettext("A %(current)s occurrence cannot become %(to)s.")
+        % {"current": Run.Status(current).label.lower(), "to": Run.Status(to).label.lower()},
         "status",
     )

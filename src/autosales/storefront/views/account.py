@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from autosales.cart.session import cart_merge_for_login
@@ -123,7 +124,9 @@ def signup(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 cart_merge_for_login(request, user)
-                messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
+                messages.success(
+                    request, gettext("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name}
+                )
                 return redirect(_next_url(request, reverse("storefront:home")))
         return _invalid(request, "storefront/account/signup.html", context)
     return render(request, "storefront/account/signup.html", context)
@@ -185,17 +188,17 @@ def profile(request):
                     user.refresh_from_db()
                     domain_error_to_form(profile_form, exc)
                 else:
-                    messages.success(request, "Your profile is saved.")
+                    messages.success(request, gettext("Your profile is saved."))
                     return redirect("storefront:profile")
         elif action == "password":
             password_form = PasswordChangeForm(user, request.POST)
             if password_form.is_valid():
                 password_form.save()
                 update_session_auth_hash(request, password_form.user)
-                messages.success(request, "Your password is changed.")
+                messages.success(request, gettext("Your password is changed."))
                 return redirect("storefront:profile")
         else:
-            messages.error(request, "Choose what to save: your profile or your password.")
+            messages.error(request, gettext("Choose what to save: your profile or your password."))
         status = 400
     context = {
         "profile_form": profile_form,
@@ -218,7 +221,7 @@ def organization_switch(request):
     if membership is None:
         raise Http404("You are not a member of that organization.")
     services.organization_switch(user=request.user, organization=membership.organization)
-    messages.success(request, f"You now act for {membership.organization.name}.")
+    messages.success(request, gettext("You now act for %(name)s.") % {"name": membership.organization.name})
     return redirect(_next_url(request, reverse("storefront:profile")))
 
 
@@ -252,7 +255,7 @@ def _address_form_page(request, *, organization, address=None):
             except DomainError as exc:
                 domain_error_to_form(form, exc)
             else:
-                messages.success(request, "The address is saved.")
+                messages.success(request, gettext("The address is saved."))
                 return redirect(_next_url(request, reverse("storefront:addresses")))
         return _invalid(request, "storefront/account/address_form.html", {"form": form, "address": address})
     return render(request, "storefront/account/address_form.html", {"form": form, "address": address})
@@ -283,7 +286,7 @@ def address_delete(request, public_id: str):
         except DomainError as exc:
             messages.error(request, exc.message)
             return _invalid(request, "storefront/account/address_delete.html", {"address": address}, status=exc.status)
-        messages.success(request, "The address is deleted.")
+        messages.success(request, gettext("The address is deleted."))
         return redirect("storefront:addresses")
     return render(request, "storefront/account/address_delete.html", {"address": address})
 
@@ -295,7 +298,7 @@ def address_default(request, public_id: str):
     organization = _current_organization(request)
     address = selectors.address_by_public_id(organization=organization, public_id=public_id)
     services.address_set_default(address=address)
-    messages.success(request, "Your default address is changed.")
+    messages.success(request, gettext("Your default address is changed."))
     return redirect("storefront:addresses")
 
 
@@ -341,7 +344,9 @@ def organization_time_zone(request):
         except DomainError as exc:
             domain_error_to_form(form, exc)
         else:
-            messages.success(request, f"Dates are now shown in {organization.local_time_zone} time.")
+            messages.success(
+                request, gettext("Dates are now shown in %(zone)s time.") % {"zone": organization.local_time_zone}
+            )
             return redirect("storefront:organization")
     return _organization_page(
         request, organization=organization, membership=membership, time_zone_form=form, status=400
@@ -368,7 +373,7 @@ def organization_invite(request):
         except DomainError as exc:
             domain_error_to_form(form, exc)
         else:
-            messages.success(request, f"We emailed an invitation to {invitation.email}.")
+            messages.success(request, gettext("We emailed an invitation to %(email)s.") % {"email": invitation.email})
             return redirect("storefront:organization")
     return _organization_page(
         request, organization=organization, membership=membership, invitation_form=form, status=400
@@ -393,7 +398,9 @@ def member_role(request, public_id: str):
         messages.error(request, exc.message)
         return _organization_page(request, organization=organization, membership=membership, status=exc.status)
     messages.success(
-        request, f"{target.user.get_full_name() or target.user.username} is now {target.get_role_display()}."
+        request,
+        gettext("%(name)s is now %(role)s.")
+        % {"name": target.user.get_full_name() or target.user.username, "role": target.get_role_display()},
     )
     return redirect("storefront:organization")
 
@@ -413,9 +420,12 @@ def member_remove(request, public_id: str):
         messages.error(request, exc.message)
         return _organization_page(request, organization=organization, membership=membership, status=exc.status)
     if target.user_id == request.user.pk:
-        messages.success(request, f"You left {organization.name}.")
+        messages.success(request, gettext("You left %(name)s.") % {"name": organization.name})
         return redirect("storefront:profile")
-    messages.success(request, f"{target.user.get_full_name() or target.user.username} is no longer a member.")
+    messages.success(
+        request,
+        gettext("%(name)s is no longer a member.") % {"name": target.user.get_full_name() or target.user.username},
+    )
     return redirect("storefront:organization")
 
 
@@ -433,7 +443,7 @@ def invitation_revoke(request, public_id: str):
     except DomainError as exc:
         messages.error(request, exc.message)
         return _organization_page(request, organization=organization, membership=membership, status=exc.status)
-    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    messages.success(request, gettext("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
     return redirect("storefront:organization")
 
 
@@ -466,7 +476,7 @@ def invitation_accept(request, token: str):
         except DomainError as exc:
             context["problem"] = exc.message
             return render(request, "storefront/account/invitation.html", context, status=exc.status)
-        messages.success(request, f"You joined {invitation.organization.name}.")
+        messages.success(request, gettext("You joined %(name)s.") % {"name": invitation.organization.name})
         return redirect("storefront:organization")
 
     if form is None:  # the email has an account: sign in first, then come back
@@ -479,6 +489,6 @@ def invitation_accept(request, token: str):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             cart_merge_for_login(request, user)
-            messages.success(request, f"Welcome! You joined {invitation.organization.name}.")
+            messages.success(request, gettext("Welcome! You joined %(name)s.") % {"name": invitation.organization.name})
             return redirect("storefront:organization")
     return _invalid(request, "storefront/account/invitation.html", context)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from autosales.billing.card_payments import invoices_pay_by_card
@@ -79,7 +80,7 @@ def invoices_pay(request):
         token = request.POST.get("payment_token", "").strip()
         key = request.POST.get("key", "").strip()[:64] or ids.token(24)
         if not token:
-            error = "Enter your card (a card token for the test gateway)."
+            error = gettext("Enter your card (a card token for the test gateway).")
         else:
             try:
                 payment = invoices_pay_by_card(
@@ -92,7 +93,9 @@ def invoices_pay(request):
             except DomainError as exc:
                 error = exc.message
             else:
-                messages.success(request, f"Thank you: {payment.amount_money} paid by card.")
+                messages.success(
+                    request, gettext("Thank you: %(amount)s paid by card.") % {"amount": payment.amount_money}
+                )
                 return redirect("storefront:invoices")
     return render(
         request,

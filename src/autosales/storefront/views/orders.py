@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from autosales.core.errors import DomainError, NotFound
@@ -114,5 +115,7 @@ def order_cancel_view(request, public_id: str):
             _detail_context(order, error=exc.message),
             status=exc.status,
         )
-    messages.success(request, f"Order {order.number_display} is cancelled. We have sent you an email.")
+    messages.success(
+        request, gettext("Order %(number)s is cancelled. We have sent you an email.") % {"number": order.number_display}
+    )
     return redirect("storefront:order_detail", public_id=order.public_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from autosales.cart.models import Cart, CartLine
+from autosales.cart.services import order_quantity_problem
 from autosales.catalog.models import Variant
 from autosales.core.money import Money, default_currency
 from autosales.core.request_memo import request_memoized
@@ -89,6 +90,10 @@ def _warning(*, variant: Variant, quantity: int, unit_price: Money | None, avail
         return "No longer sold; remove it to check out."
     if unit_price is None:
         return "Not for sale at the moment; remove it to check out."
+    # A line added before the variant got its minimum or pack size.
+    problem = order_quantity_problem(variant=variant, quantity=quantity)
+    if problem:
+        return problem
     if quantity > available and variant.product.allows_backorder:
         return ""  # ordered all the same: what is in stock ships now, the rest when it arrives (backordered)
     if available <= 0:

@@ -13,7 +13,7 @@ from autosales.core.money import Money, default_currency
 from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
 from autosales.inventory.selectors import available_by_warehouse, available_totals
-from autosales.pricing.selectors import unit_prices
+from autosales.pricing.selectors import list_prices, unit_prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,8 @@ class CartLineSummary:
     price_seen: Money | None = None
     # Units beyond the stock of a product that may be backordered: they ship when stock arrives.
     backordered: int = 0
+    # For a customer with contract prices: the list price beside its own ("list $13.99 · your price $11.89").
+    list_price: Money | None = None
 
     @property
     def ships_now(self) -> int:
@@ -130,6 +132,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
     variant_ids = [line.variant_id for line in cart_lines]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
+    listed = list_prices(variant_ids=variant_ids, organization=organization)  # no query without contract prices
     by_warehouse = available_by_warehouse(variant_ids=variant_ids)
     available = available_totals(by_warehouse)
     lines = []
@@ -150,6 +153,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
                 warning=_warning(variant=line.variant, quantity=line.quantity, unit_price=price, available=units),
                 price_seen=line.price_seen_money,
                 backordered=_backordered(variant=line.variant, quantity=line.quantity, available=units),
+                list_price=listed.get(line.variant_id),
             )
         )
     return CartSummary(

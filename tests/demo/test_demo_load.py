@@ -5,14 +5,17 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 
+from autosales.cart.services import order_quantity_problem
 from autosales.catalog.models import Category, Product, Variant
 from autosales.catalog.selectors import product_search
 from autosales.customers.models import Address, Membership, Organization, User
 from autosales.demo.data import DEMO_PASSWORD, SIGN_INS, demo_load
 from autosales.inventory.models import StockLevel, Warehouse
 from autosales.inventory.selectors import available_by_variant
+from autosales.orders.models import OrderLine
 from autosales.pricing.models import Price, PriceList
 from autosales.pricing.selectors import unit_prices
+from autosales.recurring.models import StandingOrderLine
 
 pytestmark = pytest.mark.django_db
 
@@ -244,10 +247,6 @@ def test_demo_load_gives_regular_customers_whose_reorders_come_due():
 
 
 def test_demo_load_sells_a_few_variants_in_packs_or_with_a_minimum_and_its_orders_keep_to_them():
-    from autosales.cart.services import order_quantity_problem
-    from autosales.orders.models import OrderLine
-    from autosales.recurring.models import StandingOrderLine
-
     # when
     demo_load()
 

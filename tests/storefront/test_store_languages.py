@@ -13,7 +13,7 @@ from django.utils import translation
 
 from autosales.core import clock
 from autosales.core.money import Money, money_format
-from autosales.pricing.models import Price
+from autosales.pricing.models import Price, PriceList
 from tests.factories import make_checkout, make_product, place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +153,22 @@ def test_the_checkout_steps_in_spanish(client):
     assert "Dirección" in html and "Revisión" in html
     assert "Continuar con el envío" in html
     assert "8,50\xa0US$" in html  # the cart beside the form
+
+
+def test_packs_minimums_and_contract_prices_in_spanish(client):
+    # given a business buyer with a contract price on a variant sold in packs of 12, at least 24
+    checkout = make_checkout(price="13.99", stock=100)
+    checkout.variant.pack_size, checkout.variant.min_quantity = 12, 24
+    checkout.variant.save()
+    special = PriceList.objects.create(name="Contract", currency="USD")
+    special.organizations.add(checkout.organization)
+    Price.objects.create(price_list=special, variant=checkout.variant, amount=Decimal("11.89"))
+    client.force_login(checkout.user)
+    # when a Spanish browser opens the product and asks for 30
+    page = client.get(f"/p/{checkout.product.slug}/", **SPANISH).content.decode()
+    refused = client.post("/cart/add/", {"sku": checkout.variant.sku, "quantity": "30"}, **SPANISH)
+    # then how it is sold, the two prices and the refusal read in Spanish
+    assert "Se vende en paquetes de 12 · Pedido mínimo: 24" in page
+    assert "precio de lista <s>13,99\xa0US$</s>" in page and "su precio <strong>11,89\xa0US$</strong>" in page
+    assert refused.status_code == 400
+    assert f"{checkout.variant.sku} se vende en paquetes de 12: 24 o 36, no 30." in refused.content.decode()

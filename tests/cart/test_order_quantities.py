@@ -6,7 +6,13 @@ import pytest
 from autosales.cart.models import Cart, CartLine
 from autosales.cart.quick_order import quick_order_add, quick_order_text_check
 from autosales.cart.selectors import cart_summary
-from autosales.cart.services import cart_add, cart_set_quantity, order_quantity_check, order_quantity_problem
+from autosales.cart.services import (
+    cart_add,
+    cart_set_quantity,
+    order_quantity_at_most,
+    order_quantity_check,
+    order_quantity_problem,
+)
 from autosales.core.errors import DomainError
 from tests.factories import make_product
 
@@ -138,3 +144,15 @@ def test_a_cart_line_from_before_the_pack_size_is_warned_about_and_blocks_checko
     # then the cart says why, and cannot be checked out as it is
     assert summary.lines[0].warning == "LED-A19-9W is sold in packs of 12: 24 or 36, not 30."
     assert not summary.can_check_out
+
+
+def test_the_most_that_can_be_ordered_up_to_a_quantity_is_whole_packs_from_the_minimum():
+    variant = _variant(pack_size=12, min_quantity=20)
+    assert [order_quantity_at_most(variant=variant, quantity=q) for q in (5, 23, 24, 30, 36, 47)] == [
+        0,
+        0,
+        24,
+        24,
+        36,
+        36,
+    ]

@@ -68,6 +68,14 @@ def order_quantity_problem(*, variant: Variant, quantity: int) -> str:
     return ""
 
 
+def order_quantity_at_most(*, variant: Variant, quantity: int) -> int:
+    """The most units up to `quantity` that one line of the variant may hold (whole packs, at least the minimum);
+    0 when even the least it can be ordered is more."""
+    if quantity < variant.least_quantity:
+        return 0
+    return quantity // variant.pack_size * variant.pack_size
+
+
 def order_quantity_check(*, variant: Variant, quantity: int, field: str = "quantity") -> None:
     """Raises DomainError (`field`) when the variant cannot be ordered `quantity` at a time (order_quantity_problem)."""
     problem = order_quantity_problem(variant=variant, quantity=quantity)

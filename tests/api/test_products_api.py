@@ -99,6 +99,7 @@ def test_the_detail_has_variants_attributes_price_and_availability(client):
     first.attributes = {"wattage": "60 W", "base": "E26"}
     first.save()
     second.attributes = {"wattage": "40 W", "base": "E26"}
+    second.min_quantity, second.pack_size = 24, 12
     second.save()
     StockLevel.objects.filter(variant=second).update(on_hand=0)
     Price.objects.filter(variant=second).update(amount=Decimal("7.50"))
@@ -120,7 +121,11 @@ def test_the_detail_has_variants_attributes_price_and_availability(client):
         "in_stock": True,
         "stock_status": "in_stock",
         "available": None,
+        "min_quantity": 1,
+        "pack_size": 1,
     }
+    # and how each variant is ordered: at least 24, in packs of 12
+    assert (body["variants"][1]["min_quantity"], body["variants"][1]["pack_size"]) == (24, 12)
     assert body["variants"][1]["in_stock"] is False
     assert body["variants"][1]["stock_status"] == "out_of_stock"
     assert body["in_stock"] is True

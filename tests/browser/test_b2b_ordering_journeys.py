@@ -1,6 +1,6 @@
 """A business buyer orders faster in a real browser: a quick order of 5 SKUs pasted as text (checked as typed
 by the page's script, then added at once), ordering a past order again with what changed since, and several
-variants added from the product page's table in one submit."""
+variants added from the product page's table in one submit (a variant sold in packs stepping by the pack)."""
 
 import re
 from decimal import Decimal
@@ -82,13 +82,28 @@ def test_several_variants_from_the_product_pages_table(page, sign_in):
     checkout = make_checkout(stock=100)
     product = make_product(variants=3, stock=50, name="Globe bulb")
     skus = list(product.variants.values_list("sku", flat=True))
+    # the second variant is sold in packs of 12, at least 24
+    product.variants.filter(sku=skus[1]).update(pack_size=12, min_quantity=24)
     sign_in(page, checkout.user)
 
     page.goto(f"/p/{product.slug}/")
+    expect(page.locator(f'tr[data-order-sku="{skus[1]}"]')).to_contain_text("Sold in packs of 12 · Minimum order 24")
     page.get_by_label(f"Quantity of {skus[0]}").fill("4")
+    # the browser's arrows step the packed variant from its minimum by whole packs
+    packed = page.get_by_label(f"Quantity of {skus[1]}")
+    packed.press("ArrowUp")
+    packed.press("ArrowUp")
+    expect(packed).to_have_value("36")
     page.get_by_label(f"Quantity of {skus[2]}").fill("6")
     page.locator("section.variant-order").get_by_role("button", name="Add to cart").click()
 
     expect(page).to_have_url(re.compile(r"/cart/$"))
-    expect(page.locator(".cart-link")).to_have_text("Cart (10)")
-    assert _cart(checkout.user) == {skus[0]: 4, skus[2]: 6}
+    expect(page.locator(".cart-link")).to_have_text("Cart (46)")
+    assert _cart(checkout.user) == {skus[0]: 4, skus[1]: 36, skus[2]: 6}
+
+    # and quick order names a line that is not whole packs as it is typed
+    page.goto("/quick-order/")
+    page.get_by_label("SKU and quantity, one per line").fill(f"{skus[1]} 6")
+    expect(page.locator("#quick-order-results tr.has-warning")).to_contain_text(
+        f"{skus[1]} is sold in packs of 12: 36 or 48, not 42 (36 already in your cart or on an earlier line)."
+    )

@@ -116,6 +116,8 @@ def test_saving_a_product_with_a_new_variant_in_the_admin_reindexes_it(admin_cli
         "variants-0-name": variant.name,
         "variants-0-attributes": "{}",
         "variants-0-weight_grams": "0",
+        "variants-0-min_quantity": "1",
+        "variants-0-pack_size": "1",
         "variants-0-position": "0",
         "variants-0-is_active": "on",
         "variants-1-product": product.id,
@@ -123,6 +125,8 @@ def test_saving_a_product_with_a_new_variant_in_the_admin_reindexes_it(admin_cli
         "variants-1-name": "Smart",
         "variants-1-attributes": '{"protocol": "Zigbee"}',
         "variants-1-weight_grams": "40",
+        "variants-1-min_quantity": "24",
+        "variants-1-pack_size": "12",
         "variants-1-position": "1",
         "variants-1-is_active": "on",
     }
@@ -134,6 +138,38 @@ def test_saving_a_product_with_a_new_variant_in_the_admin_reindexes_it(admin_cli
     assert response.status_code == 302
     product.refresh_from_db()
     assert "GLB-SMART-1" in product.search_document and "Zigbee" in product.search_document
+    # and the new variant is sold in packs of 12, at least 24
+    smart = product.variants.get(sku="GLB-SMART-1")
+    assert (smart.min_quantity, smart.pack_size) == (24, 12)
+
+
+@pytest.mark.parametrize(("field", "value"), [("pack_size", "0"), ("min_quantity", "0"), ("pack_size", "100001")])
+def test_a_pack_size_or_minimum_outside_1_to_the_line_limit_is_refused_on_its_field(admin_client, field, value):
+    # given a variant sold one unit at a time
+    variant = make_product().variants.get()
+    data = {
+        "product": variant.product_id,
+        "sku": variant.sku,
+        "name": variant.name,
+        "attributes": "{}",
+        "weight_grams": "0",
+        "min_quantity": "1",
+        "pack_size": "1",
+        "position": "0",
+        "is_active": "on",
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
+        "stock_levels-TOTAL_FORMS": "0",
+        "stock_levels-INITIAL_FORMS": "0",
+        field: value,
+    }
+    # when the admin saves it with a bad value
+    response = admin_client.post(reverse("admin:catalog_variant_change", args=[variant.id]), data)
+    # then the form names the field and nothing changes
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    variant.refresh_from_db()
+    assert (variant.min_quantity, variant.pack_size) == (1, 1)
 
 
 def test_stock_below_allocated_is_refused_with_the_reason(admin_client):

@@ -41,6 +41,7 @@ def test_export_writes_one_row_per_variant_with_price_and_attributes():
     variant = product.variants.get()
     variant.attributes = {"base": "E12", "wattage": "4 W"}
     variant.weight_grams = 150
+    variant.min_quantity, variant.pack_size = 24, 12
     variant.save()
 
     # when
@@ -60,6 +61,8 @@ def test_export_writes_one_row_per_variant_with_price_and_attributes():
             "price": "13.50",
             "currency": "USD",
             "weight_grams": "150",
+            "min_quantity": "24",
+            "pack_size": "12",
             "active": "true",
             "image": "",
             "attr:base": "E12",

@@ -293,7 +293,8 @@ def test_header_problems_are_reported_and_nothing_is_read():
     assert [str(e) for e in raised.value.errors] == [
         "line 1, column category: missing column",
         "line 1, column name: unknown column (expected: active, brand, category, category_slug, currency, "
-        "description, image, price, product, product_slug, sku, variant_name, weight_grams, attr:<name>)",
+        "description, image, min_quantity, pack_size, price, product, product_slug, sku, variant_name, weight_grams, "
+        "attr:<name>)",
         "line 1, column price: duplicate column",
         "line 1, column product: missing column",
     ]
@@ -558,3 +559,39 @@ def test_default_price_list_is_used_for_prices():
 
     # then
     assert Price.objects.get().price_list == price_list
+
+
+def test_min_quantity_and_pack_size_are_imported_and_left_as_they_are_when_the_columns_are_absent():
+    header = [*HEADER, "min_quantity", "pack_size"]
+    # given a file that sells one variant in packs of 12, at least 24, and leaves the other's cells empty
+    first = products_import(
+        data=csv_bytes([[*row("LED-A19-9W"), "24", "12"], [*row("LED-A19-60", variant_name="5000 K"), "", ""]], header)
+    )
+    assert first.created == 2
+    assert dict(Variant.objects.values_list("sku", "min_quantity")) == {"LED-A19-9W": 24, "LED-A19-60": 1}
+    assert dict(Variant.objects.values_list("sku", "pack_size")) == {"LED-A19-9W": 12, "LED-A19-60": 1}
+    # when a file without the columns is imported
+    products_import(data=csv_bytes([row("LED-A19-9W")]))
+    # then they stay as they were
+    assert Variant.objects.get(sku="LED-A19-9W").pack_size == 12
+
+
+def test_a_bad_min_quantity_or_pack_size_is_reported_with_its_line_and_column():
+    header = [*HEADER, "min_quantity", "pack_size"]
+    data = csv_bytes(
+        [
+            [*row("OK-1"), "1", "1"],
+            [*row("BAD-1"), "0", "twelve"],
+            [*row("BAD-2"), "-4", "100001"],
+        ],
+        header,
+    )
+    with pytest.raises(ImportRejected) as raised:
+        products_import(data=data)
+    assert [str(e) for e in raised.value.errors] == [
+        'line 3, column min_quantity: must be at least 1: "0"',
+        'line 3, column pack_size: not a whole number: "twelve"',
+        'line 4, column min_quantity: must not be negative: "-4"',
+        'line 4, column pack_size: must be at most 100,000 (the most one order line may hold): "100001"',
+    ]
+    assert not Variant.objects.exists()

@@ -5,14 +5,17 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 
+from autosales.cart.services import order_quantity_problem
 from autosales.catalog.models import Category, Product, Variant
 from autosales.catalog.selectors import product_search
 from autosales.customers.models import Address, Membership, Organization, User
 from autosales.demo.data import DEMO_PASSWORD, SIGN_INS, demo_load
 from autosales.inventory.models import StockLevel, Warehouse
 from autosales.inventory.selectors import available_by_variant
+from autosales.orders.models import OrderLine
 from autosales.pricing.models import Price, PriceList
 from autosales.pricing.selectors import unit_prices
+from autosales.recurring.models import StandingOrderLine
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +244,22 @@ def test_demo_load_gives_regular_customers_whose_reorders_come_due():
     assert any(t.startswith("Call Northwind Facilities Management: they usually reorder T8") for t in titles)
     assert any(t.startswith("Call Harbor View Hotels: they usually reorder PAR30") for t in titles)
     assert any(t.startswith("Win back Summit School District") for t in titles)
+
+
+def test_demo_load_sells_a_few_variants_in_packs_or_with_a_minimum_and_its_orders_keep_to_them():
+    # when
+    demo_load()
+
+    # then a few variants are sold by the case or with a minimum
+    ruled = {v.sku: (v.min_quantity, v.pack_size) for v in Variant.objects.all() if v.has_quantity_rule}
+    assert ruled["LUM-A19-9W-27K-4"] == (1, 6)
+    assert ruled["BW-T8PP-12W-50K-10"] == (10, 1)
+    assert 3 <= len(ruled) < Variant.objects.count() // 2
+    # and the standing orders and the order history keep to them
+    lines = [*StandingOrderLine.objects.select_related("variant"), *OrderLine.objects.select_related("variant")]
+    assert {line.variant.sku for line in lines} & set(ruled)
+    assert [
+        (line.variant.sku, line.quantity)
+        for line in lines
+        if order_quantity_problem(variant=line.variant, quantity=line.quantity)
+    ] == []

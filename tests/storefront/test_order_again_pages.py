@@ -127,3 +127,21 @@ def test_an_order_with_nothing_left_to_buy_adds_nothing_and_says_so(client):
     response = client.post(f"/orders/{order.public_id}/order-again/", follow=True)
     assert "Nothing from this order can be ordered now." in response.content.decode()
     assert not CartLine.objects.exists()
+
+
+def test_a_line_that_is_not_whole_packs_any_more_is_rounded_down_to_them(client):
+    # given an order of 30 and of 5 units, then both variants sold in packs of 12
+    checkout = make_checkout(stock=100)
+    small = make_product(stock=100).variants.get()
+    order = place_test_order(checkout, lines=[_line(checkout.variant, 30), _line(small, 5)])
+    for variant in (checkout.variant, small):
+        variant.pack_size = 12
+        variant.save()
+    client.force_login(checkout.user)
+    # when the buyer orders it again
+    html = client.get(f"/orders/{order.public_id}/order-again/").content.decode()
+    client.post(f"/orders/{order.public_id}/order-again/")
+    # then the 30 become two packs, and the 5 (less than a pack) are left out, each saying why
+    assert f"{checkout.variant.sku} is sold in packs of 12: 24 or 36, not 30. 24 added." in html
+    assert f"{small.sku} is sold in packs of 12: 12, not 5." in html
+    assert _cart(checkout) == {checkout.variant.sku: 24}

@@ -18,7 +18,7 @@ from autosales.billing.issuing import invoice_issue_for_order
 from autosales.core import clock
 from autosales.core.money import Money, money_format
 from autosales.customers.staff_roles import MANAGER
-from autosales.pricing.models import Price
+from autosales.pricing.models import Price, PriceList
 from tests.factories import make_checkout, make_product, make_staff, place_test_order, ship_test_order
 from tests.recurring.conftest import make_standing_order
 
@@ -280,3 +280,22 @@ def test_the_api_keeps_english_status_labels_for_a_spanish_client(client, spanis
     body = client.get(f"/api/v1/orders/{order.public_id}", **SPANISH).json()
 
     assert body["status_label"] == "On account"
+
+
+def test_packs_minimums_and_contract_prices_in_spanish(client):
+    # given a business buyer with a contract price on a variant sold in packs of 12, at least 24
+    checkout = make_checkout(price="13.99", stock=100)
+    checkout.variant.pack_size, checkout.variant.min_quantity = 12, 24
+    checkout.variant.save()
+    special = PriceList.objects.create(name="Contract", currency="USD")
+    special.organizations.add(checkout.organization)
+    Price.objects.create(price_list=special, variant=checkout.variant, amount=Decimal("11.89"))
+    client.force_login(checkout.user)
+    # when a Spanish browser opens the product and asks for 30
+    page = client.get(f"/p/{checkout.product.slug}/", **SPANISH).content.decode()
+    refused = client.post("/cart/add/", {"sku": checkout.variant.sku, "quantity": "30"}, **SPANISH)
+    # then how it is sold, the two prices and the refusal read in Spanish
+    assert "Se vende en paquetes de 12 · Pedido mínimo: 24" in page
+    assert "precio de lista <s>13,99\xa0US$</s>" in page and "su precio <strong>11,89\xa0US$</strong>" in page
+    assert refused.status_code == 400
+    assert f"{checkout.variant.sku} se vende en paquetes de 12: 24 o 36, no 30." in refused.content.decode()

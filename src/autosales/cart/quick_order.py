@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from autosales.cart.errors import CartError
 from autosales.cart.models import Cart, CartLine
-from autosales.cart.services import MAX_LINE_QUANTITY
+from autosales.cart.services import MAX_LINE_QUANTITY, order_quantity_problem
 from autosales.catalog.models import Variant
 from autosales.core.errors import NUL, DomainError
 from autosales.core.money import Money
@@ -210,6 +210,13 @@ def _verdict(
         return _replace(
             line, **base, error=f"Quantity: at most {MAX_LINE_QUANTITY:,} per SKU; contact us for larger orders."
         )
+    held = (
+        f" ({in_cart + asked_before:,} already in your cart or on an earlier line)" if in_cart or asked_before else ""
+    )
+    # What the cart's line will hold is what must be a whole number of packs, at least the minimum.
+    problem = order_quantity_problem(variant=variant, quantity=wanted)
+    if problem:
+        return _replace(line, **base, error=f"Quantity: {problem.removesuffix('.')}{held}.")
     note = f"{in_cart:,} already in your cart; this adds {quantity:,}." if in_cart else ""
     if wanted > available:
         if variant.product.allows_backorder:
@@ -217,11 +224,6 @@ def _verdict(
             return _replace(line, **base, note=note, backordered=short)  # the cart and checkout say when the rest ships
         if available <= 0:
             return _replace(line, **base, error=f"Stock: {variant.sku} is out of stock.")
-        held = (
-            f" ({in_cart + asked_before:,} already in your cart or on an earlier line)"
-            if in_cart or asked_before
-            else ""
-        )
         return _replace(line, **base, error=f"Stock: only {available:,} of {variant.sku} available{held}.")
     return _replace(line, **base, note=note)
 
@@ -236,7 +238,8 @@ def quick_order_check(
     *, lines: Iterable[QuickOrderLine], cart: Cart | None, organization: Organization | None
 ) -> QuickOrderCheck:
     """Each line checked: the SKU exists and is for sale at a price for this buyer, the quantity (with what the
-    cart and earlier lines hold of the same SKU) is in stock or may be backordered. Four queries."""
+    cart and earlier lines hold of the same SKU) meets the variant's minimum and pack size and is in stock or may
+    be backordered. Four queries."""
     lines = list(lines)
     skus = {line.sku for line in lines if not line.error}
     variants = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")} if skus else {}

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from autosales.cart.models import Cart, CartLine
+from autosales.cart.services import order_quantity_problem
 from autosales.catalog.models import Variant
 from autosales.core.money import Money, default_currency
 from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
 from autosales.inventory.selectors import available_by_warehouse, available_totals
-from autosales.pricing.selectors import unit_prices
+from autosales.pricing.selectors import list_prices, unit_prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class CartLineSummary:
     price_seen: Money | None = None
     # Units beyond the stock of a product that may be backordered: they ship when stock arrives.
     backordered: int = 0
+    # For a customer with contract prices: the list price beside its own ("list $13.99 · your price $11.89").
+    list_price: Money | None = None
 
     @property
     def ships_now(self) -> int:
@@ -89,6 +92,10 @@ def _warning(*, variant: Variant, quantity: int, unit_price: Money | None, avail
         return "No longer sold; remove it to check out."
     if unit_price is None:
         return "Not for sale at the moment; remove it to check out."
+    # A line added before the variant got its minimum or pack size.
+    problem = order_quantity_problem(variant=variant, quantity=quantity)
+    if problem:
+        return problem
     if quantity > available and variant.product.allows_backorder:
         return ""  # ordered all the same: what is in stock ships now, the rest when it arrives (backordered)
     if available <= 0:
@@ -125,6 +132,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
     variant_ids = [line.variant_id for line in cart_lines]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
+    listed = list_prices(variant_ids=variant_ids, organization=organization)  # no query without contract prices
     by_warehouse = available_by_warehouse(variant_ids=variant_ids)
     available = available_totals(by_warehouse)
     lines = []
@@ -145,6 +153,7 @@ def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization
                 warning=_warning(variant=line.variant, quantity=line.quantity, unit_price=price, available=units),
                 price_seen=line.price_seen_money,
                 backordered=_backordered(variant=line.variant, quantity=line.quantity, available=units),
+                list_price=listed.get(line.variant_id),
             )
         )
     return CartSummary(

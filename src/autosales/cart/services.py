@@ -7,15 +7,16 @@ cart can say which prices moved since.
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from autosales.cart.errors import CartError
 from autosales.cart.models import Cart, CartLine
-from autosales.catalog.models import Variant
+from autosales.catalog.models import MAX_ORDER_UNITS, Variant
 from autosales.core.errors import DomainError, NotFound
 from autosales.pricing.selectors import unit_prices
 
 # A guard against typos such as 10000000 in a quantity box; bigger orders go through a salesperson.
-MAX_LINE_QUANTITY = 100_000
+MAX_LINE_QUANTITY = MAX_ORDER_UNITS
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -31,6 +32,55 @@ def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
             f"Quantity cannot be more than {MAX_LINE_QUANTITY:,} per line; contact us for larger orders.",
             "quantity",
         )
+
+
+def order_quantity_problem(*, variant: Variant, quantity: int) -> str:
+    """Why one line of `quantity` units of the variant cannot be ordered (below its minimum order, or not a whole
+    number of its packs), with the quantities that can; "" when it can. The one rule of the cart, quick order,
+    checkout and standing orders."""
+    least = variant.least_quantity
+    if quantity < variant.min_quantity:
+        if least != variant.min_quantity:
+            return gettext(
+                "%(sku)s has a minimum order of %(minimum)s (%(least)s in packs of %(pack)s), not %(quantity)s."
+            ) % {
+                "sku": variant.sku,
+                "minimum": f"{variant.min_quantity:,}",
+                "least": f"{least:,}",
+                "pack": f"{variant.pack_size:,}",
+                "quantity": f"{quantity:,}",
+            }
+        return gettext("%(sku)s has a minimum order of %(minimum)s, not %(quantity)s.") % {
+            "sku": variant.sku,
+            "minimum": f"{variant.min_quantity:,}",
+            "quantity": f"{quantity:,}",
+        }
+    pack = variant.pack_size
+    if quantity % pack:
+        below = quantity // pack * pack
+        choices = [f"{units:,}" for units in (below, below + pack) if units >= least]
+        return gettext("%(sku)s is sold in packs of %(pack)s: %(choices)s, not %(quantity)s.") % {
+            "sku": variant.sku,
+            "pack": f"{pack:,}",
+            "choices": gettext(" or ").join(choices),
+            "quantity": f"{quantity:,}",
+        }
+    return ""
+
+
+def order_quantity_at_most(*, variant: Variant, quantity: int) -> int:
+    """The most units up to `quantity` that one line of the variant may hold (whole packs, at least the minimum);
+    0 when even the least it can be ordered is more."""
+    if quantity < variant.least_quantity:
+        return 0
+    return quantity // variant.pack_size * variant.pack_size
+
+
+def order_quantity_check(*, variant: Variant, quantity: int, field: str = "quantity") -> None:
+    """Raises DomainError (`field`) when the variant cannot be ordered `quantity` at a time (order_quantity_problem)."""
+    problem = order_quantity_problem(variant=variant, quantity=quantity)
+    if problem:
+        raise DomainError(CartError.QUANTITY_NOT_ORDERABLE, problem, field)
 
 
 def _check_for_sale(variant: Variant) -> None:
@@ -72,8 +122,11 @@ def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> CartLine:
             with transaction.atomic():
                 line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
                 if line is None:
+                    order_quantity_check(variant=variant, quantity=quantity)
                     return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity, **seen)
                 _check_quantity(line.quantity + quantity)
+                # The line as it will be is what is ordered: adding a pack to a line of packs is fine.
+                order_quantity_check(variant=variant, quantity=line.quantity + quantity)
                 line.quantity += quantity
                 for name, value in seen.items():
                     setattr(line, name, value)
@@ -91,6 +144,7 @@ def cart_set_quantity(*, cart: Cart, variant: Variant, quantity: int) -> CartLin
     if quantity == 0:
         cart_remove(cart=cart, variant=variant)
         return None
+    order_quantity_check(variant=variant, quantity=quantity)
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     if line is None:
         _check_for_sale(variant)

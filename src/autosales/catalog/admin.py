@@ -36,7 +36,7 @@ class CategoryAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
 
 class VariantInline(admin.TabularInline):
     model = Variant
-    fields = ["sku", "name", "attributes", "weight_grams", "position", "is_active"]
+    fields = ["sku", "name", "attributes", "weight_grams", "min_quantity", "pack_size", "position", "is_active"]
     extra = 0
     show_change_link = True
 
@@ -120,7 +120,7 @@ class ProductAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
 @admin.register(Variant)
 class VariantAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
     cache_versions = (CATALOG, PRICES, STOCK)
-    list_display = ["sku", "product", "name", "is_active", "position"]
+    list_display = ["sku", "product", "name", "min_quantity", "pack_size", "is_active", "position"]
     list_select_related = ["product"]
     list_filter = ["is_active", ("product__category", admin.RelatedOnlyFieldListFilter)]
     list_per_page = 50
@@ -128,7 +128,17 @@ class VariantAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
     search_help_text = "SKU (starts with), variant or product name."
     show_full_result_count = False
     autocomplete_fields = ["product"]
-    fields = ["product", "sku", "name", "attributes", "weight_grams", "position", "is_active"]
+    fields = [
+        "product",
+        "sku",
+        "name",
+        "attributes",
+        "weight_grams",
+        "min_quantity",
+        "pack_size",
+        "position",
+        "is_active",
+    ]
     inlines = [PriceInline, StockLevelInline]
 
     def save_related(self, request, form, formsets, change):

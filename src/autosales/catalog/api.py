@@ -52,6 +52,8 @@ class VariantOut(Schema):
     in_stock: bool
     stock_status: StockStatus
     available: int | None = Field(description="Units available now; null for anonymous callers.")
+    min_quantity: int = Field(description="The fewest units one order line may hold.")
+    pack_size: int = Field(description="Units are ordered in multiples of this (1: any number).")
 
 
 class ProductOut(Schema):
@@ -103,6 +105,8 @@ def _products_out(request: HttpRequest, products: list[Product], *, detail: bool
                     "in_stock": stock.units > 0,
                     "stock_status": stock.status,
                     "available": stock.units if show_quantities else None,
+                    "min_quantity": variant.min_quantity,
+                    "pack_size": variant.pack_size,
                 }
             )
         priced = [prices[v.id] for v in variants_by_product[product.id] if v.id in prices]

@@ -71,6 +71,8 @@ def products_export(*, stream: IO[str]) -> int:
             "price": price,
             "currency": currency if price else "",
             "weight_grams": variant.weight_grams,
+            "min_quantity": variant.min_quantity,
+            "pack_size": variant.pack_size,
             "active": "true" if (variant.is_active and product.is_active) else "false",
             # Pictures are files, not cells: an empty cell leaves a product's pictures as they are on re-import.
             "image": "",

@@ -1,6 +1,11 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from autosales.core.models import BaseModel
+
+# The largest quantity one order line may hold (the cart's guard against typos such as 10000000); a minimum or a
+# pack size above it could never be ordered.
+MAX_ORDER_UNITS = 100_000
 
 
 class Category(BaseModel):
@@ -54,14 +59,42 @@ class Variant(BaseModel):
     name = models.CharField(max_length=200, help_text="What sets this variant apart, e.g. '60 W, E26, 2700 K, 4-pack'")
     attributes = models.JSONField(default=dict, blank=True)
     weight_grams = models.PositiveIntegerField(default=0)
+    min_quantity = models.PositiveIntegerField(
+        "minimum quantity",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ORDER_UNITS)],
+        help_text="The fewest units one order line may hold",
+    )
+    pack_size = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ORDER_UNITS)],
+        help_text="Sold only in multiples of this many units, e.g. 12 for bulbs sold in cases of 12",
+    )
     is_active = models.BooleanField(default=True, db_index=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["product_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_quantity__gte=1), name="catalog_variant_min_quantity_positive"
+            ),
+            models.CheckConstraint(condition=models.Q(pack_size__gte=1), name="catalog_variant_pack_size_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} — {self.product.name} {self.name}".strip()
+
+    @property
+    def least_quantity(self) -> int:
+        """The fewest units one line may order: the minimum, rounded up to a whole number of packs."""
+        pack = max(self.pack_size or 1, 1)
+        return -(-max(self.min_quantity or 1, 1) // pack) * pack
+
+    @property
+    def has_quantity_rule(self) -> bool:
+        """Whether the variant is sold otherwise than one unit at a time (a minimum or packs)."""
+        return self.least_quantity > 1 or (self.pack_size or 1) > 1
 
 
 class ProductFacet(models.Model):

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from autosales.cart.services import order_quantity_check
 from autosales.catalog.models import Variant
 from autosales.checkout.errors import CheckoutError
 from autosales.core.errors import DomainError
@@ -132,6 +133,7 @@ def quote(
         if variant is None or not (variant.is_active and variant.product.is_active):
             sku = variant.sku if variant else f"Item {line.variant_id}"
             raise DomainError(CheckoutError.VARIANT_NOT_FOR_SALE, f"{sku} is not for sale.", f"lines[{i}].variant_id")
+        order_quantity_check(variant=variant, quantity=line.quantity, field=f"lines[{i}].quantity")
         price = prices.get(variant.pk)
         if price is None:
             raise DomainError(CheckoutError.PRICE_MISSING, f"{variant.sku} has no price.", f"lines[{i}].variant_id")

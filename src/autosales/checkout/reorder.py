@@ -2,7 +2,8 @@
 
 As a good wholesaler's portal does it: every line that can still be bought goes into the cart at today's price;
 a line whose price moved says "then / now"; a line with less stock than was ordered adds what is there (all of
-it when the product may be backordered); a line no longer sold is left out and says so. Nothing is refused as a
+it when the product may be backordered); a line no longer sold is left out and says so; a line that is not
+whole packs of its variant any more is rounded down to them (cart.services.order_quantity_at_most). Nothing is refused as a
 whole: the buyer sees each line's outcome before and after adding.
 
 The preview and the adding each read in a fixed number of queries whatever the number of lines: the order,
@@ -11,12 +12,12 @@ its lines with their variants, the prices, the stock, the cart's lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from autosales.cart.models import Cart, CartLine
 from autosales.cart.quick_order import cart_add_many
-from autosales.cart.services import MAX_LINE_QUANTITY
+from autosales.cart.services import MAX_LINE_QUANTITY, order_quantity_at_most, order_quantity_problem
 from autosales.catalog.models import Variant
 from autosales.core.errors import NotFound
 from autosales.core.money import Money
@@ -113,6 +114,22 @@ def _line(line: OrderLine, *, currency: str, price: Money | None, available: int
     return ReorderLine(**base, quantity=wanted, outcome=ReorderOutcome.SAME, message="")
 
 
+def _in_whole_packs(row: ReorderLine, *, in_cart: int) -> ReorderLine:
+    """The row with as many units as keep the cart's line whole packs, at least the minimum (a pack size set since
+    the order, or stock for part of a pack): rounded down, never more than was ordered or is there."""
+    if not row.added:
+        return row
+    wanted = in_cart + row.quantity
+    fitting = order_quantity_at_most(variant=row.variant, quantity=wanted)
+    if fitting == wanted:
+        return row
+    problem = order_quantity_problem(variant=row.variant, quantity=wanted)
+    if fitting <= in_cart:
+        return replace(row, quantity=0, outcome=ReorderOutcome.NOT_AVAILABLE, message=problem)
+    added = fitting - in_cart
+    return replace(row, quantity=added, outcome=ReorderOutcome.LESS_AVAILABLE, message=f"{problem} {added:,} added.")
+
+
 def reorder_preview(*, public_id: str, organization: Organization, cart: Cart | None) -> Reorder:
     """What ordering this order again would put into the cart, line by line, with what changed since; NotFound
     when the order is not the organization's. Five queries."""
@@ -130,6 +147,7 @@ def reorder_preview(*, public_id: str, organization: Organization, cart: Cart | 
         vid = line.variant_id
         before = in_cart.get(vid, 0) + seen.get(vid, 0) if vid else 0
         row = _line(line, currency=order.currency, price=prices.get(vid), available=stock.get(vid, 0), in_cart=before)
+        row = _in_whole_packs(row, in_cart=before)
         if vid and row.added:
             seen[vid] = seen.get(vid, 0) + row.quantity
         rows.append(row)

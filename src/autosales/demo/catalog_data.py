@@ -376,6 +376,17 @@ class _VariantSpec:
     attributes: dict
     price: Decimal
     weight_grams: int
+    min_quantity: int = 1
+    pack_size: int = 1
+
+
+# How a few variants are ordered: (SKU prefix, bulbs per sellable unit) -> (minimum quantity, pack size). The
+# demo's standing orders (40 cartons of T8 tubes) and order history (24 PAR30 six-packs) keep to them.
+ORDER_UNITS = {
+    ("LUM-A19-9W", 4): (1, 6),  # A19 four-packs ship by the case of 6
+    ("BW-PAR30L-11W", 6): (1, 4),  # PAR30 six-packs by the case of 4
+    ("BW-T8PP-12W", 10): (10, 1),  # T8 tube cartons: at least 10 per order
+}
 
 
 def _kelvin_code(colour_temperature: str) -> str:
@@ -409,8 +420,17 @@ def variant_specs(spec: _ProductSpec) -> list[_VariantSpec]:
         }
         pack_label = "single" if pack == 1 else f"{pack}-pack"
         name = f"{cct}, {pack_label}"
+        minimum, pack_size = ORDER_UNITS.get((spec.sku_prefix, pack), (1, 1))
         rows.append(
-            _VariantSpec(f"{spec.sku_prefix}-{_kelvin_code(cct)}-{pack}", name, attributes, Decimal(price), weight)
+            _VariantSpec(
+                f"{spec.sku_prefix}-{_kelvin_code(cct)}-{pack}",
+                name,
+                attributes,
+                Decimal(price),
+                weight,
+                min_quantity=minimum,
+                pack_size=pack_size,
+            )
         )
     return rows
 
@@ -454,6 +474,8 @@ def demo_catalog_load() -> int:
                     "name": variant.name,
                     "attributes": variant.attributes,
                     "weight_grams": variant.weight_grams,
+                    "min_quantity": variant.min_quantity,
+                    "pack_size": variant.pack_size,
                     "position": position,
                 },
             )

@@ -34,12 +34,23 @@ def _unit_prices_query(ids: list[int], organization: Organization | None) -> dic
     applicable = Q(price_list__is_default=True)
     if organization is not None:
         applicable |= Q(price_list__in=organization.price_lists.values("id"))
-    rows = (
+    rows = list(
         Price.objects.filter(applicable, variant_id__in=ids)
         .select_related("price_list")
         .only("variant_id", "amount", "price_list__currency", "price_list__is_default")
     )
+    if organization is not None:
+        # The list prices came with the rows: `list_prices` of the same variants in this request reads nothing.
+        listed = {
+            row.variant_id: Money(row.amount, row.price_list.currency) for row in rows if row.price_list.is_default
+        }
+        _list_prices_known(organization).update({vid: listed.get(vid) for vid in ids})
     return _best_prices(rows)
+
+
+def _list_prices_known(organization: Organization) -> dict[int, Money | None]:
+    """The list prices this request read for the organization's variants (None: the variant has none)."""
+    return request_memoized(("list_prices", organization.pk), dict)
 
 
 def _best_prices(rows: Iterable[Price]) -> dict[int, Money]:
@@ -111,11 +122,20 @@ def unit_price(*, variant: Variant, organization: Organization | None = None) ->
 
 def list_prices(*, variant_ids: Iterable[int], organization: Organization | None) -> dict[int, Money]:
     """The default list's price per variant id, for a customer with price lists of its own (to show "list $13.99 ·
-    your price $11.89"); {} without a query for everyone else, who pays the list price."""
+    your price $11.89"); {} without a query for a customer without price lists, unless `unit_prices` read the list
+    prices for it in this request already (then they are its own prices, and a page shows one price). What
+    `unit_prices` read in this request is not read again: a page showing both reads prices once."""
     ids = list(set(variant_ids))
-    if not ids or not price_list_ids_for(organization=organization):
+    if not ids or organization is None:
         return {}
-    rows = Price.objects.filter(price_list__is_default=True, variant_id__in=ids).values_list(
-        "variant_id", "amount", "price_list__currency"
-    )
-    return {variant_id: Money(amount, currency) for variant_id, amount, currency in rows}
+    known = _list_prices_known(organization)
+    missing = [vid for vid in ids if vid not in known]
+    if missing:
+        if not price_list_ids_for(organization=organization):
+            return {}
+        rows = Price.objects.filter(price_list__is_default=True, variant_id__in=missing).values_list(
+            "variant_id", "amount", "price_list__currency"
+        )
+        found = {variant_id: Money(amount, currency) for variant_id, amount, currency in rows}
+        known.update({vid: found.get(vid) for vid in missing})
+    return {vid: known[vid] for vid in ids if known[vid] is not None}

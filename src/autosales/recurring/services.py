@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from autosales.cart.services import order_quantity_check
 from autosales.catalog.models import Variant
 from autosales.checkout.selectors import payment_options_for
 from autosales.core import clock
@@ -62,14 +63,22 @@ def _lines_clean(lines: Sequence[LineIn]) -> dict[int, int]:
                 f"lines.{index}.quantity",
             )
         merged[line.variant_id] = merged.get(line.variant_id, 0) + line.quantity
-    on_sale = set(
-        Variant.objects.filter(pk__in=merged, is_active=True, product__is_active=True).values_list("pk", flat=True)
-    )
+    on_sale = {
+        variant.pk: variant
+        for variant in Variant.objects.filter(pk__in=merged, is_active=True, product__is_active=True).only(
+            "pk", "sku", "min_quantity", "pack_size"
+        )
+    }
     for index, line in enumerate(lines):
         if line.variant_id not in on_sale:
             raise DomainError(
                 RecurringError.VARIANT_NOT_FOR_SALE, "This item is not for sale.", f"lines.{index}.variant"
             )
+    # Each run is an order: its lines meet the minimum and pack size as a cart's do.
+    for index, line in enumerate(lines):
+        order_quantity_check(
+            variant=on_sale[line.variant_id], quantity=merged[line.variant_id], field=f"lines.{index}.quantity"
+        )
     return merged
 
 

@@ -7,10 +7,11 @@ importing a file twice changes nothing the second time.
 
 Products file, one row per variant (SKU):
     sku, product, product_slug, category, category_slug, variant_name, brand, description, price, currency,
-    weight_grams, active, and `attr:<name>` for each attribute.
+    weight_grams, min_quantity, pack_size, active, image, and `attr:<name>` for each attribute.
 Only sku, product and category are required. A column left out of the file leaves that field as it is on
 existing variants; an empty `attr:` cell removes that attribute; an empty price leaves the price as it is.
-A product is active while any of its variants is active.
+A product is active while any of its variants is active. min_quantity and pack_size (whole numbers from 1; empty
+means 1) say how the variant is ordered: at least min_quantity units, in multiples of pack_size.
 
 Stock file: sku, warehouse (its code), on_hand.
 """

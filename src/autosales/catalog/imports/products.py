@@ -27,6 +27,7 @@ from autosales.catalog.imports.rows import (
     chunks,
     csv_read,
     derived_slug_cell,
+    order_units_cell,
     price_cell,
     progress_bar,
     slug_cell,
@@ -56,6 +57,8 @@ class _ProductRow:
     price: Decimal | None
     weight_grams: int | None
     active: bool | None
+    min_quantity: int | None = None
+    pack_size: int | None = None
     attributes: dict[str, str | None] = field(default_factory=dict)
     slug_given: bool = True
     image: str = ""
@@ -93,6 +96,8 @@ def _product_row(record: Record, *, currency: str, attribute_columns: list[str])
     if row_currency and row_currency != currency:
         cells.error("currency", f'the list prices are in {currency}, not "{row_currency}"')
     weight = cells.get("weight_grams", whole_number_cell)
+    min_quantity = cells.get("min_quantity", order_units_cell)
+    pack_size = cells.get("pack_size", order_units_cell)
     active = cells.get("active", boolean_cell)
     attributes = {}
     for column in attribute_columns:
@@ -114,6 +119,8 @@ def _product_row(record: Record, *, currency: str, attribute_columns: list[str])
             price=price,
             weight_grams=weight,
             active=active,
+            min_quantity=min_quantity,
+            pack_size=pack_size,
             attributes=attributes,
             slug_given=bool(record.cells.get("product_slug", "").strip()),
             image=record.cells.get("image", "").strip(),
@@ -309,6 +316,8 @@ def _products_write(
                     name=row.variant_name or "",
                     attributes={k: v for k, v in row.attributes.items() if v is not None},
                     weight_grams=row.weight_grams or 0,
+                    min_quantity=row.min_quantity or 1,
+                    pack_size=row.pack_size or 1,
                     is_active=row.active is not False,
                     position=position,
                 )
@@ -326,6 +335,8 @@ def _products_write(
                     "name": row.variant_name if has("variant_name") else UNSET,
                     "attributes": attributes,
                     "weight_grams": (row.weight_grams or 0) if has("weight_grams") else UNSET,
+                    "min_quantity": (row.min_quantity or 1) if has("min_quantity") else UNSET,
+                    "pack_size": (row.pack_size or 1) if has("pack_size") else UNSET,
                     "is_active": row.active if row.active is not None else UNSET,
                 }
                 fields = fields_set(variant, values)

@@ -17,6 +17,7 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from autosales.catalog.models import MAX_ORDER_UNITS
 from autosales.core.errors import NUL, NUL_REASON, DomainError
 from autosales.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, minor_unit_exponent
 
@@ -32,6 +33,8 @@ PRODUCT_COLUMNS = (
     "price",
     "currency",
     "weight_grams",
+    "min_quantity",
+    "pack_size",
     "active",
     "image",
 )
@@ -247,6 +250,18 @@ def whole_number_cell(value: str) -> int | None:
     number = int(value)
     if number > _MAX_INT:
         raise ValueError(f'too large: "{value}"')
+    return number
+
+
+def order_units_cell(value: str) -> int | None:
+    """A minimum quantity or pack size: a whole number from 1 to the most one order line may hold; empty: None."""
+    number = whole_number_cell(value)
+    if number is None:
+        return None
+    if number < 1:
+        raise ValueError(f'must be at least 1: "{value.strip()}"')
+    if number > MAX_ORDER_UNITS:
+        raise ValueError(f'must be at most {MAX_ORDER_UNITS:,} (the most one order line may hold): "{value.strip()}"')
     return number
 
 

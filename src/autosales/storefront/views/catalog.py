@@ -49,6 +49,9 @@ class ProductCard:
     availability: Availability
     variant_count: int
     image: ProductImage | None  # the first picture (its thumbnail is shown); None: the placeholder
+    # The list price of the variant `price_from` is for, for a customer with contract prices ("list $13.99 · your
+    # price $11.89"); None for everyone else.
+    list_price: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class VariantRow:
     price: Money | None
     availability: Availability
     values: list[str]  # attribute values in the order of the page's attribute columns
+    list_price: Money | None = None  # for a customer with contract prices: the list price beside its own
 
 
 def _pictures(listing: str, product_ids: list[int]) -> dict:
@@ -72,27 +76,29 @@ def _pictures(listing: str, product_ids: list[int]) -> dict:
 
 def _product_cards(products: list[Product], organization, *, listing: str) -> list[ProductCard]:
     """Cards for products whose active variants are prefetched: two queries whatever the count (three when the
-    pictures are not cached)."""
+    pictures are not cached, one more for a customer with contract prices: the list prices)."""
     pictures = _pictures(listing, [p.id for p in products])
     variant_ids = [v.id for p in products for v in p.variants.all()]
     prices = unit_prices(variant_ids=variant_ids, organization=organization)
+    listed = list_prices(variant_ids=variant_ids, organization=organization)
     units = available_by_variant(variant_ids=variant_ids)
     cards = []
     for product in products:
-        variant_prices = sorted(
-            (prices[v.id] for v in product.variants.all() if v.id in prices), key=lambda money: money.amount
+        priced = sorted(
+            ((prices[v.id], v.id) for v in product.variants.all() if v.id in prices), key=lambda pair: pair[0].amount
         )
         cards.append(
             ProductCard(
                 product=product,
-                price_from=variant_prices[0] if variant_prices else None,
-                has_price_range=len({m.amount for m in variant_prices}) > 1,
+                price_from=priced[0][0] if priced else None,
+                has_price_range=len({money.amount for money, _ in priced}) > 1,
                 availability=availability_of(
                     sum(units.get(v.id, 0) for v in product.variants.all()),
                     variant_ids=tuple(v.id for v in product.variants.all()),
                 ),
                 variant_count=len(product.variants.all()),
                 image=pictures.get(product.id),
+                list_price=listed.get(priced[0][1]) if priced else None,
             )
         )
     return cards
@@ -270,12 +276,15 @@ def _product_page_data(*, slug: str, organization) -> dict:
         for key in variant.attributes or {}:
             if key not in columns:
                 columns.append(key)
+    # A customer with contract prices sees the list price beside its own (the variant table).
+    listed = list_prices(variant_ids=ids, organization=organization)
     rows = [
         VariantRow(
             variant=v,
             price=prices.get(v.id),
             availability=availability_of(units.get(v.id, 0), variant_ids=(v.id,)),
             values=[_attribute_text((v.attributes or {}).get(key)) for key in columns],
+            list_price=listed.get(v.id),
         )
         for v in variants
     ]
@@ -285,8 +294,6 @@ def _product_page_data(*, slug: str, organization) -> dict:
         "columns": [key.replace("_", " ").capitalize() for key in columns],
         "rows": rows,
         "available_by_warehouse": by_warehouse,
-        # A customer with contract prices sees the list price beside its own (the variant table).
-        "list_prices": list_prices(variant_ids=ids, organization=organization),
     }
 
 

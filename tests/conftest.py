@@ -4,10 +4,16 @@ import pytest
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.test import TransactionTestCase
+from hypothesis import settings as hypothesis_settings
 
 from autosales.core import clock
 
 pytest_plugins = ["tests.smtp"]
+
+# Properties are about correctness, not speed: no per-example deadline (a busy machine's first example, which
+# imports and loads time zones, once took 264 ms against Hypothesis' default 200 ms).
+hypothesis_settings.register_profile("autosales", deadline=None)
+hypothesis_settings.load_profile("autosales")
 
 
 def pytest_xdist_auto_num_workers(config):

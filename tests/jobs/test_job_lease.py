@@ -66,3 +66,12 @@ def test_a_job_is_made_due_when_items_another_worker_holds_become_free_never_lat
 
     job_due_by(name="test.held", at=now + dt.timedelta(minutes=5))  # a later moment does not push it back
     assert JobState.objects.get(name="test.held").next_run_at == now + dt.timedelta(seconds=30)
+
+
+def test_a_sooner_due_time_survives_another_worker_starting_the_job(make_job):
+    make_job("test.shared", lambda: None, every=dt.timedelta(minutes=1), exclusive=False)
+    now = clock.now()
+    JobState.objects.create(name="test.shared", next_run_at=now + dt.timedelta(minutes=1))  # one worker ran it
+    job_due_by(name="test.shared", at=now + dt.timedelta(seconds=6))  # items held by a worker that may have died
+    assert job_execute(name="test.shared", worker="other", only_if_due=False).ran
+    assert JobState.objects.get(name="test.shared").next_run_at == now + dt.timedelta(seconds=6)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from autosales.core import clock
 from autosales.jobs.broker import broker_wake
@@ -54,10 +54,15 @@ def _start(*, spec: JobSpec, worker: str, only_if_due: bool) -> tuple[bool, str]
     """
     state = job_state_ensure(spec=spec)
     now = clock.now()
+    scheduled = spec.next_run_after(now)
     updates = {
         "last_started_at": now,
         "last_outcome": JobState.Outcome.RUNNING,
-        "next_run_at": spec.next_run_after(now),
+        # A sooner due time already set (job_due_by: items another worker holds come free then) is kept: a second
+        # worker starting the job meanwhile must not push it back by a whole interval.
+        "next_run_at": Case(
+            When(next_run_at__gt=now, next_run_at__lt=scheduled, then=F("next_run_at")), default=Value(scheduled)
+        ),
         "updated_at": now,
     }
     if not spec.exclusive:

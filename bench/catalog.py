@@ -52,7 +52,8 @@ WORDS = [
 def build_catalog(products: int) -> dict:
     from django.db import transaction
 
-    from autosales.catalog.models import Category, Product, Variant
+    from autosales.catalog.imports.batches import statistics_refresh_on_commit
+    from autosales.catalog.models import Category, Product, ProductFacet, Variant
     from autosales.catalog.services import products_reindex
     from autosales.inventory.models import StockLevel, Warehouse
     from autosales.pricing.models import Price, PriceList
@@ -121,6 +122,8 @@ def build_catalog(products: int) -> dict:
             batch_size=1000,
         )
         products_reindex(product_ids=Product.objects.values_list("id", flat=True), batch_size=1000)
+        # As the catalog import does after a bulk write: the planner's statistics, refreshed when this commits.
+        statistics_refresh_on_commit(Product, Variant, ProductFacet, Price, StockLevel, rows=products)
     return {"category": tops[0].slug, "variants": len(variant_ids), "product": f"p-{products // 2}"}
 
 

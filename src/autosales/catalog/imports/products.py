@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from autosales.catalog.imports.batches import UNSET, by_key, fields_set, rows_save
+from autosales.catalog.imports.batches import UNSET, by_key, fields_set, rows_save, statistics_refresh_on_commit
 from autosales.catalog.imports.images import images_attach, images_fetched
 from autosales.catalog.imports.rows import (
     ATTRIBUTE_PREFIX,
@@ -35,7 +35,7 @@ from autosales.catalog.imports.rows import (
     tick,
     whole_number_cell,
 )
-from autosales.catalog.models import Category, Product, Variant
+from autosales.catalog.models import Category, Product, ProductFacet, Variant
 from autosales.catalog.services import products_reindex
 from autosales.core.cache_versions import CATALOG, PRICES, versions_bump
 from autosales.pricing.models import Price, PriceList
@@ -222,6 +222,9 @@ def products_import(
         versions_bump(CATALOG, PRICES)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            written = counts["created"] + counts["updated"]
+            statistics_refresh_on_commit(Product, Variant, ProductFacet, Price, rows=written)
     skipped = len({e.line for e in errors})
     return ImportResult(
         rows=len(records) + len(unreadable),

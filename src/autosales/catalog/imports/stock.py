@@ -7,7 +7,7 @@ from typing import IO
 
 from django.db import transaction
 
-from autosales.catalog.imports.batches import rows_save
+from autosales.catalog.imports.batches import rows_save, statistics_refresh_on_commit
 from autosales.catalog.imports.rows import (
     STOCK_COLUMNS,
     Cells,
@@ -117,6 +117,8 @@ def stock_import(
         versions_bump(STOCK)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            statistics_refresh_on_commit(StockLevel, rows=len(new_levels) + len(updated_levels))
     return ImportResult(
         rows=len(records) + len(unreadable),
         created=len(new_levels),

@@ -4,9 +4,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from autosales.cart.models import CartLine
+from autosales.core.cache_versions import DELIVERY, versions_bump
 from autosales.customers.models import Address
 from autosales.inventory.models import StockLevel
 from autosales.notifications.models import OutboxEmail
@@ -18,6 +20,7 @@ from tests.factories import (
     make_checkout,
     make_product,
     make_shipping_method,
+    make_staff,
     make_tax_rate,
     make_user,
 )
@@ -383,6 +386,7 @@ def test_a_shipping_method_that_stops_delivering_after_it_was_chosen_sends_the_b
     # when the chosen method is taken out of service before the review
     checkout.shipping_method.is_active = False
     checkout.shipping_method.save()
+    versions_bump(DELIVERY)  # as the shipping-method admin does: the checkout reads the methods from the cache
     review = client.get("/checkout/review/")
 
     # then the review sends the buyer back to the shipping step, which says why and offers the other method
@@ -406,3 +410,22 @@ def test_checkout_goes_on_to_the_first_step_not_done_and_the_step_checks_the_car
     _with_cart(client, checkout)
     client.post("/checkout/address/", {"address": checkout.address.public_id})
     assert client.get("/checkout/")["Location"] == "/checkout/shipping/"
+
+
+def test_a_tax_rate_changed_in_the_admin_shows_on_the_next_review(client):
+    def tax(page) -> str:
+        return re.search(r'class="num tax">([^<]+)<', page.content.decode()).group(1)
+
+    # given a buyer at the review with Illinois' rate, read once and shared through the cache
+    checkout = make_checkout()  # 2 × $10.00, $5.00 shipping (not taxed)
+    rate = make_tax_rate(country="US", region="IL", rate_percent="5.00")
+    _with_cart(client, checkout)
+    assert tax(_through_to_review(client, checkout)) == "$1.00"
+    assert tax(client.get("/checkout/review/")) == "$1.00"
+    # when a manager changes the rate in the admin
+    admin = Client()
+    admin.force_login(make_staff(is_superuser=True))
+    change = {"name": rate.name, "country": "US", "region": "IL", "rate_percent": "10.00", "is_active": "on"}
+    assert admin.post(reverse("admin:pricing_taxrate_change", args=[rate.pk]), change).status_code == 302
+    # then the next review charges the new rate
+    assert tax(client.get("/checkout/review/")) == "$2.00"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from autosales.checkout.accounts import account_unavailable_reason
 from autosales.checkout.pricing import LineRequest, QuoteMemo, quote
+from autosales.core.cache_versions import DELIVERY, cached_for_versions
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
@@ -18,9 +19,29 @@ def _country(address: Address | None) -> str:
     return str(getattr(address.country, "code", address.country) or "")
 
 
+def shipping_methods_active() -> list[ShippingMethod]:
+    """The active shipping methods in their order, shared through the cache until one is changed (the DELIVERY
+    version: the shipping-method admin and the demo bump it)."""
+    return cached_for_versions(
+        name="shipping-methods-active",
+        parts=(),
+        kinds=(DELIVERY,),
+        build=lambda: list(ShippingMethod.objects.filter(is_active=True)),
+    )
+
+
+def shipping_method_by_code(*, code: str) -> ShippingMethod | None:
+    """The shipping method with this code: an active one from the shared list, else read (an inactive one is
+    refused by checkout with its own message)."""
+    for method in shipping_methods_active():
+        if method.code == code:
+            return method
+    return ShippingMethod.objects.filter(code=code).first()
+
+
 def shipping_methods_for(*, address: Address | None) -> list[ShippingMethod]:
     """Active shipping methods that deliver to the address's country (all active ones when no address yet)."""
-    methods = list(ShippingMethod.objects.filter(is_active=True))
+    methods = shipping_methods_active()
     country = _country(address)
     return [m for m in methods if not country or m.serves(country)]
 

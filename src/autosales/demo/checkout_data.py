@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from autosales.core.cache_versions import DELIVERY, PRICES, versions_bump
 from autosales.pricing.shipping import ShippingMethod
 from autosales.pricing.tax import TaxRate
 
@@ -69,4 +70,6 @@ def demo_shipping() -> int:
             defaults={"name": name, "rate_percent": D(rate), "applies_to_shipping": on_shipping},
         )
         created += made
+    if created:
+        versions_bump(DELIVERY, PRICES)  # a running shop reads its shipping methods and tax rates from the cache
     return created

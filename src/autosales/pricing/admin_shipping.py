@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from autosales.core.cache_versions import DELIVERY, VersionsBumpingAdmin
+from autosales.core.cache_versions import DELIVERY, PRICES, VersionsBumpingAdmin
 from autosales.pricing.shipping import ShippingMethod
 from autosales.pricing.tax import TaxRate
 
@@ -26,7 +26,8 @@ class ShippingMethodAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(VersionsBumpingAdmin, admin.ModelAdmin):
+    cache_versions = (PRICES,)  # the tax the checkout adds (pricing.tax.tax_rate_for)
     list_display = ["name", "country", "region", "rate_percent", "applies_to_shipping", "is_active"]
     list_filter = ["country", "applies_to_shipping", "is_active"]
     search_fields = ["name", "region"]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 
+from autosales.core.cache_versions import PRICES, cached_for_versions
 from autosales.core.models import BaseModel
 from autosales.core.money import Money
 
@@ -46,9 +47,17 @@ class TaxRate(BaseModel):
 
 
 def tax_rate_for(*, country: str, region: str = "") -> TaxRate | None:
-    """The active rate for this destination: the region's own if it has one, else the country's, else None."""
-    rates = {
-        rate.region.strip().upper(): rate
-        for rate in TaxRate.objects.filter(country=str(country).upper(), is_active=True)
-    }
+    """The active rate for this destination: the region's own if it has one, else the country's, else None.
+
+    A country's rates are shared through the cache until a rate is changed (the PRICES version: the tax-rate
+    admin and the demo bump it)."""
+    country = str(country).upper()
+    rates = cached_for_versions(
+        name="tax-rates",
+        parts=(country,),
+        kinds=(PRICES,),
+        build=lambda: {
+            rate.region.strip().upper(): rate for rate in TaxRate.objects.filter(country=country, is_active=True)
+        },
+    )
     return rates.get((region or "").strip().upper()) or rates.get("")

@@ -30,6 +30,7 @@ from autosales.checkout.placement import LineRequest, PaymentRequest, place_orde
 from autosales.checkout.pricing import Quote, QuoteMemo, quote
 from autosales.checkout.selectors import (
     payment_options_for,
+    shipping_method_by_code,
     shipping_methods_for,
     shipping_options_for,
     usual_payment_kind,
@@ -481,7 +482,7 @@ def checkout_confirm(request):
     cart = cart_for_request(request)
     try:
         address = address_by_public_id(organization=organization, public_id=data["address"])
-        method = ShippingMethod.objects.filter(code=data["shipping_method"]).first()
+        method = shipping_method_by_code(code=data["shipping_method"])
         order = place_order(
             organization=organization,
             user=request.user,

@@ -103,11 +103,15 @@ def sign_in_with_form():
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, name): the whole page as the PNG `name` in AUTOSALES_SCREENSHOTS when it is set."""
+    """screenshot(page, name): the whole page as the PNG `name` in AUTOSALES_SCREENSHOTS when it is set.
+    `settle_ms`: time the page needs to finish drawing after it loaded (Chromium's PDF viewer), spent only when
+    a picture is written."""
 
-    def _screenshot(page, name):
+    def _screenshot(page, name, *, settle_ms=0):
         if SCREENSHOTS:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            if settle_ms:
+                page.wait_for_timeout(settle_ms)
             page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
 
     return _screenshot

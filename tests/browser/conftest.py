@@ -4,7 +4,9 @@ Tests under tests/browser/ are marked `browser` and get:
 - `page`: a fresh browser page whose relative URLs go to the live server (pytest-django's `live_server`,
   a thread serving the app against the test database; the data is committed, so `transactional_db`);
 - `sign_in(page, user)`: signs `user` in by giving the browser a session cookie;
-- `sign_in_with_form(page, username, password)`: signs in through the sign-in page, as a person would.
+- `sign_in_with_form(page, username, password)`: signs in through the sign-in page, as a person would;
+- `screenshot(page, name)`: with AUTOSALES_SCREENSHOTS=docs/screenshots, writes the whole page there as `name`
+  (the pictures in the docs); without it, nothing.
 Run only these with `pytest -m browser`; skip them with `-m "not browser"`.
 
 The journeys run on SQLite: what they prove is the pages and the browser, and every layer below them runs on
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 20_000  # a bound for a stuck page, not an assertion about speed
+SCREENSHOTS = os.environ.get("AUTOSALES_SCREENSHOTS", "")
 
 _HERE = Path(__file__).resolve().parent
 
@@ -96,3 +99,19 @@ def sign_in_with_form():
         page.wait_for_load_state()
 
     return _sign_in
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, name): the whole page as the PNG `name` in AUTOSALES_SCREENSHOTS when it is set.
+    `settle_ms`: time the page needs to finish drawing after it loaded (Chromium's PDF viewer), spent only when
+    a picture is written."""
+
+    def _screenshot(page, name, *, settle_ms=0):
+        if SCREENSHOTS:
+            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            if settle_ms:
+                page.wait_for_timeout(settle_ms)
+            page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+
+    return _screenshot

@@ -1,6 +1,9 @@
 """A business buyer orders faster in a real browser: a quick order of 5 SKUs pasted as text (checked as typed
 by the page's script, then added at once), ordering a past order again with what changed since, and several
-variants added from the product page's table in one submit (a variant sold in packs stepping by the pack)."""
+variants added from the product page's table in one submit (a variant sold in packs stepping by the pack, at the
+buyer's contract price).
+
+Screenshot for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes product-packs.png there."""
 
 import re
 from decimal import Decimal
@@ -9,8 +12,8 @@ from playwright.sync_api import expect
 
 from autosales.cart.models import CartLine
 from autosales.checkout.placement import LineRequest
-from autosales.pricing.models import Price
-from tests.factories import make_checkout, make_product, place_test_order
+from autosales.pricing.models import Price, PriceList
+from tests.factories import make_category, make_checkout, make_product, place_test_order
 
 
 def _cart(user) -> dict:
@@ -78,16 +81,30 @@ def test_order_again_from_the_order_history(page, sign_in):
     assert _cart(checkout.user) == {checkout.variant.sku: 3, dearer.sku: 6}
 
 
-def test_several_variants_from_the_product_pages_table(page, sign_in):
+def test_several_variants_from_the_product_pages_table(page, sign_in, screenshot):
     checkout = make_checkout(stock=100)
-    product = make_product(variants=3, stock=50, name="Globe bulb")
-    skus = list(product.variants.values_list("sku", flat=True))
-    # the second variant is sold in packs of 12, at least 24
+    checkout.user.first_name, checkout.user.last_name = "Dana", "Lee"
+    checkout.user.save()
+    product = make_product(variants=3, stock=50, name="Globe bulb G25", category=make_category(name="Globe bulbs"))
+    for variant, (sku, name) in zip(
+        product.variants.order_by("pk"),
+        [("G25-25W", "25 W equivalent"), ("G25-40W", "40 W equivalent"), ("G25-60W", "60 W equivalent")],
+        strict=True,
+    ):
+        variant.sku, variant.name = sku, name
+        variant.save()
+    skus = ["G25-25W", "G25-40W", "G25-60W"]
+    # the second variant is sold in packs of 12, at least 24, at the buyer's contract price
     product.variants.filter(sku=skus[1]).update(pack_size=12, min_quantity=24)
+    contract = PriceList.objects.create(name="Contract", currency="USD")
+    contract.organizations.add(checkout.organization)
+    Price.objects.create(price_list=contract, variant=product.variants.get(sku=skus[1]), amount=Decimal("8.49"))
     sign_in(page, checkout.user)
 
     page.goto(f"/p/{product.slug}/")
-    expect(page.locator(f'tr[data-order-sku="{skus[1]}"]')).to_contain_text("Sold in packs of 12 · Minimum order 24")
+    packed_row = page.locator(f'tr[data-order-sku="{skus[1]}"]')
+    expect(packed_row).to_contain_text("Sold in packs of 12 · Minimum order 24")
+    expect(packed_row).to_contain_text("list $9.99 · your price $8.49")
     page.get_by_label(f"Quantity of {skus[0]}").fill("4")
     # the browser's arrows step the packed variant from its minimum by whole packs
     packed = page.get_by_label(f"Quantity of {skus[1]}")
@@ -95,6 +112,7 @@ def test_several_variants_from_the_product_pages_table(page, sign_in):
     packed.press("ArrowUp")
     expect(packed).to_have_value("36")
     page.get_by_label(f"Quantity of {skus[2]}").fill("6")
+    screenshot(page, "product-packs.png")
     page.locator("section.variant-order").get_by_role("button", name="Add to cart").click()
 
     expect(page).to_have_url(re.compile(r"/cart/$"))

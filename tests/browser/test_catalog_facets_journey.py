@@ -1,5 +1,7 @@
 """A shopper narrows a category with facet filters in a real browser, with JavaScript off (plain links), shares
-the address, removes a filter, and finds a product by its exact SKU."""
+the address, removes a filter, and finds a product by its exact SKU.
+
+Screenshot for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes catalog-facets.png there."""
 
 import re
 
@@ -29,13 +31,17 @@ def names(page) -> list[str]:
 
 @pytest.fixture
 def page_without_js(browser, live_server, transactional_db):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     yield page
     context.close()
 
 
-def test_a_shopper_filters_a_category_by_attributes_shares_the_link_and_removes_a_filter(page_without_js, browser):
+def test_a_shopper_filters_a_category_by_attributes_shares_the_link_and_removes_a_filter(
+    page_without_js, browser, screenshot
+):
     # given a category of four lamps
     lamps()
     page = page_without_js
@@ -48,6 +54,7 @@ def test_a_shopper_filters_a_category_by_attributes_shares_the_link_and_removes_
     wattage.get_by_role("link", name=re.compile(r"9 W \(2\)")).click()
     expect(page).to_have_url(re.compile(r"/c/led-lamps/\?wattage=9\+W$"))
     assert names(page) == ["Twin pack A19", "Warm A19"]
+    screenshot(page, "catalog-facets.png")
     page.locator("section.facet[data-facet='base']").get_by_role("link", name=re.compile(r"E26 \(1\)")).click()
 
     # then only the lamp with both is listed, and the filters are shown

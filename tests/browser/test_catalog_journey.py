@@ -1,3 +1,8 @@
+"""A shopper finds a bulb by search or by category and sees its price and availability, in English and, after
+choosing Spanish in the footer, in Spanish (the home page too); a signed-in business buyer sees their own price.
+
+Screenshot for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes store-spanish.png there."""
+
 import re
 from decimal import Decimal
 
@@ -30,7 +35,7 @@ def a_bulb_in_the_catalog():
     return product, variant
 
 
-def test_search_for_a_bulb_open_it_and_see_price_and_availability(page):
+def test_search_for_a_bulb_open_it_and_see_price_and_availability_then_read_it_in_spanish(page, screenshot):
     # given
     a_bulb_in_the_catalog()
 
@@ -48,6 +53,19 @@ def test_search_for_a_bulb_open_it_and_see_price_and_availability(page):
     expect(row.locator(".price")).to_have_text("$3.99")
     expect(row.locator(".availability")).to_have_text("In stock")  # no exact count to the public
     expect(row).to_contain_text("2700 K")
+
+    # when: they switch the store to Spanish in the footer
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change").click()
+
+    # then: the same page reads in Spanish, its money written the Spanish way, and so does the rest of the store
+    expect(page).to_have_url(re.compile(r"/p/soft-white-a19/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(row.locator(".price")).to_have_text("3,99\xa0US$")
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Comprar por categoría")).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Buscar")).to_be_visible()
+    screenshot(page, "store-spanish.png")
 
 
 def test_a_signed_in_business_buyer_sees_the_account_price_and_low_stock(page, sign_in):

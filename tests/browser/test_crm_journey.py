@@ -2,9 +2,7 @@
 follow-up task in the same form, the follow-up's reminder in the app, and the daily digest at the SMTP server."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -17,16 +15,11 @@ from tests.factories import make_contact, make_organization, make_salesperson, m
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY_8AM = dt.datetime(2027, 3, 1, 8, 0, tzinfo=CHICAGO)
-# AUTOSALES_SCREENSHOTS=docs/screenshots keeps pictures of the pages for the docs.
-SCREENSHOTS = os.environ.get("AUTOSALES_SCREENSHOTS", "")
 
 
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
-
-
-def test_a_salesperson_calls_a_customer_logs_it_with_a_follow_up_and_is_reminded(page, sign_in, smtp_server):
+def test_a_salesperson_calls_a_customer_logs_it_with_a_follow_up_and_is_reminded(
+    page, sign_in, screenshot, smtp_server
+):
     # given a salesperson in Chicago, reminded 15 minutes ahead, with the digest at 7:00, and a call due at 9:00
     clock.set_now(MONDAY_8AM.astimezone(dt.UTC))
     sales = make_salesperson(username="riley", first_name="Riley", last_name="Morgan", email="riley@example.com")
@@ -50,7 +43,7 @@ def test_a_salesperson_calls_a_customer_logs_it_with_a_follow_up_and_is_reminded
     today = page.locator("table.tasks-today")
     expect(today).to_contain_text("Call Elena about the PAR30 budget")
     expect(today).to_contain_text("+1 617-555-0118")
-    shot(page, "crm-tasks.png")
+    screenshot(page, "crm-tasks.png")
 
     # and goes to the customer, calls, and logs the call with a follow-up task, from the keyboard
     today.get_by_role("link", name="Harbor View Hotels").click()
@@ -79,7 +72,7 @@ def test_a_salesperson_calls_a_customer_logs_it_with_a_follow_up_and_is_reminded
     assert (call.contact, call.author, call.duration_minutes) == (elena, sales, 6)
     follow_up = Task.objects.get(title="Send the revised quote")
     assert follow_up.due_at == dt.datetime(2027, 3, 1, 8, 30, tzinfo=CHICAGO) and follow_up.activity == call
-    shot(page, "crm-profile.png")
+    screenshot(page, "crm-profile.png")
 
     # when the reminder job runs a quarter of an hour before the follow-up is due
     clock.set_now(dt.datetime(2027, 3, 1, 8, 16, tzinfo=CHICAGO).astimezone(dt.UTC))

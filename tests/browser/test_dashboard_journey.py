@@ -6,7 +6,6 @@ Screenshots for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes dashboar
 dashboard-sales.png and dashboard-clerk.png there (`pytest tests/browser/test_dashboard_journey.py`)."""
 
 import datetime as dt
-import os
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +22,7 @@ from autosales.orders.models import Order, OrderLine
 from autosales.pricing.selectors import unit_prices_for_organizations
 from autosales.pricing.shipping import ShippingMethod
 
-SHOTS = os.environ.get("AUTOSALES_SCREENSHOTS", "")
 NOW = dt.datetime(2027, 3, 3, 15, 0, tzinfo=dt.UTC)
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
 
 
 def _order_history(*, weeks: int = 13, seed: int = 13) -> None:
@@ -112,7 +104,7 @@ def _demo():
     return {name: User.objects.get(username=name) for name in ("manager", "sales", "clerk")}
 
 
-def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sign_in):
+def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sign_in, screenshot):
     try:
         users = _demo()
         sign_in(page, users["manager"])
@@ -132,7 +124,7 @@ def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sig
             expect(table).to_be_attached()
             assert table.locator("tbody tr").count() >= 1
         expect(page.locator("#late-shipments")).to_contain_text("past")
-        _shot(page, "dashboard-manager.png")
+        screenshot(page, "dashboard-manager.png")
         assert errors == []
 
         # the figures: hidden on screen until asked for, always in print
@@ -155,13 +147,13 @@ def test_each_roles_home_from_the_demo_data_with_charts_tables_and_csv(page, sig
         expect(page.get_by_role("heading", name="Your accounts", exact=True)).to_be_visible()
         expect(page.locator("#chart-my-revenue svg")).to_be_visible()
         expect(page.locator("#business")).to_have_count(0)
-        _shot(page, "dashboard-sales.png")
+        screenshot(page, "dashboard-sales.png")
 
         sign_in(page, users["clerk"])
         page.goto("/backoffice/")
         expect(page.locator("#chart-queue svg")).to_be_visible()
         expect(page.locator("#chart-queue-figures tbody tr").first).to_be_attached()
         assert "revenue" not in page.content().lower()
-        _shot(page, "dashboard-clerk.png")
+        screenshot(page, "dashboard-clerk.png")
     finally:
         clock.reset()

@@ -6,9 +6,7 @@ Screenshots for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes the queu
 form there (`pytest tests/browser/test_fulfillment_journey.py`)."""
 
 import io
-import os
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 from playwright.sync_api import expect
@@ -26,17 +24,12 @@ from tests.factories import (
     place_test_order,
 )
 
-SHOTS = os.environ.get("AUTOSALES_SCREENSHOTS", "")
 TRACKING = "1Z999AA10123456784"
 
 
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
-
-
-def test_a_clerk_ships_part_of_an_order_from_the_queue_and_the_customer_follows_it(page, sign_in, smtp_server):
+def test_a_clerk_ships_part_of_an_order_from_the_queue_and_the_customer_follows_it(
+    page, sign_in, screenshot, smtp_server
+):
     # given a Chicago center with bulbs in bin A-04 (only 3 in stock) and lamps in bin C-11, and a buyer's order
     # of 5 bulbs (2 of them backordered) and 2 lamps, charged to the account
     bulbs = make_product(name="Warm white A19 bulb", slug="a19", stock=3).variants.get()
@@ -74,7 +67,7 @@ def test_a_clerk_ships_part_of_an_order_from_the_queue_and_the_customer_follows_
     expect(row).to_contain_text(f"3 × {bulbs.sku}")
     expect(row).to_contain_text("bin A-04")
     expect(row).to_contain_text(f"2 × {lamps.sku}")
-    _shot(page, "fulfillment-queue.png")
+    screenshot(page, "fulfillment-queue.png")
 
     # when they tick it and print the pick list
     row.get_by_role("checkbox").check()
@@ -87,9 +80,8 @@ def test_a_clerk_ships_part_of_an_order_from_the_queue_and_the_customer_follows_
     assert "Pick list - CHI Chicago distribution center" in text
     assert text.index("A-04") < text.index("C-11")
     assert f"{order.number_display} x3" in text and f"{order.number_display} x2" in text
-    if SHOTS:  # Chromium shows the PDF in its viewer; the screenshot is the printed page
-        pick_list.wait_for_timeout(1000)
-        _shot(pick_list, "fulfillment-pick-list.png")
+    # Chromium shows the PDF in its viewer; the screenshot is the printed page
+    screenshot(pick_list, "fulfillment-pick-list.png", settle_ms=1000)
     pick_list.close()
 
     # when they open the order and ship 2 of the 3 bulbs and both lamps, with UPS
@@ -100,7 +92,7 @@ def test_a_clerk_ships_part_of_an_order_from_the_queue_and_the_customer_follows_
     form.get_by_label("Carrier").select_option(label="UPS")
     form.get_by_label("Tracking number").fill(TRACKING)
     form.get_by_label("Weight (kg)").fill("3.2")
-    _shot(page, "fulfillment-ship.png")
+    screenshot(page, "fulfillment-ship.png")
     form.get_by_role("button", name="Ship from CHI").click()
 
     # then the page confirms the shipment and offers the bulb left at the center

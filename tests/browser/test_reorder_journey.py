@@ -3,9 +3,7 @@ customer and log the call, then turn the customer's rhythm into a standing order
 predicted item, quantity and interval — and the rule stays quiet from then on."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -23,15 +21,9 @@ from tests.factories import (
 )
 
 START = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # a Monday
-SCREENSHOTS = os.environ.get("AUTOSALES_SCREENSHOTS", "")
 
 
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
-
-
-def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_order(page, sign_in):
+def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_order(page, sign_in, screenshot):
     # given Northwind, who has ordered 40 T8 tubes every six weeks by hand, the last on May 10
     sales = make_salesperson(username="riley", first_name="Riley", last_name="Morgan")
     northwind = make_organization(name="Northwind", salesperson=sales, has_account_terms=True, credit_limit="100000")
@@ -51,7 +43,7 @@ def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_or
     page.goto("/backoffice/crm/")
     call = page.get_by_role("link", name=re.compile(r"they usually reorder T8 tubes about now"))
     expect(call).to_have_text("Call Northwind: they usually reorder T8 tubes about now (every 6 weeks, last on May 10)")
-    shot(page, "reorder-task.png")
+    screenshot(page, "reorder-task.png")
 
     # and Northwind is on the Reorders list, due, with its expected order
     page.get_by_role("navigation", name="CRM").get_by_role("link", name="Reorders").click()
@@ -59,7 +51,7 @@ def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_or
     expect(row).to_contain_text("Northwind")
     expect(row).to_contain_text("due")
     expect(row).to_contain_text("40 ($180.00)")
-    shot(page, "reorder-list.png")
+    screenshot(page, "reorder-list.png")
     page.go_back()
 
     # when they open it, go to the customer, and log the call
@@ -86,7 +78,7 @@ def test_a_salesperson_calls_a_customer_due_to_reorder_and_sets_up_a_standing_or
     expect(page.get_by_label("Weeks, months or a custom rule")).to_have_value("week")
     expect(page.get_by_label("Every how many weeks or months")).to_have_value("6")
     expect(page.get_by_label("First date:")).to_have_value("2027-06-21")
-    shot(page, "reorder-standing-order.png")
+    screenshot(page, "reorder-standing-order.png")
     page.get_by_role("button", name="Save the standing order").click()
 
     # then the standing order is set up, every six weeks on Mondays from the predicted date

@@ -1,5 +1,7 @@
 """A business buyer on account terms turns a cart of bulbs into a standing order every two months, charged to
-the account, sees the next dates and skips the next one, in a real browser."""
+the account, sees the next dates (a weekend one moved to the Monday) and skips the next one, in a real browser.
+
+Screenshot for the docs: AUTOSALES_SCREENSHOTS=docs/screenshots writes standing-order-moved.png there."""
 
 import datetime as dt
 import re
@@ -20,7 +22,7 @@ from tests.factories import (
 NOW = dt.datetime(2027, 1, 25, 18, 0, tzinfo=dt.UTC)  # noon on Monday 25 January 2027 in Chicago
 
 
-def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next_date(page, sign_in):
+def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next_date(page, sign_in, screenshot):
     # given a bulb in stock, a business customer on Net 30 terms with an address, and a buyer signed in
     clock.set_now(NOW)  # the whole process, the live server's thread included
     product = make_product(
@@ -63,6 +65,7 @@ def test_a_buyer_repeats_the_cart_every_two_months_on_account_and_skips_the_next
     expect(rows.nth(0)).to_contain_text("$2,505.00")
     expect(rows.nth(4)).to_contain_text("Mon Sep 27 (moved from Sun Sep 26)")
     expect(page.locator("#so-status")).to_have_text("Active")
+    screenshot(page, "standing-order-moved.png")
 
     # when they skip the next date
     rows.nth(0).get_by_role("button", name="Skip").click()

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from autosales.cart.models import CartLine
+from autosales.core.cache_versions import PRICES, versions_bump
 from autosales.pricing.models import Price, PriceList
 from tests.factories import make_member, make_product
 
@@ -125,6 +126,7 @@ def test_the_cart_shows_the_old_and_new_price_of_a_line_whose_price_changed(clie
     before = client.get(URL).json()["lines"][0]
     assert (before["price_seen"], before["price_changed"]) == ({"amount": "9.99", "currency": "USD"}, False)
     Price.objects.filter(variant=variant).update(amount=Decimal("8.49"))
+    versions_bump(PRICES)  # as the price admin and the price import do
     [line] = client.get(URL).json()["lines"]
     assert line["price_changed"] is True
     assert line["price_seen"] == {"amount": "9.99", "currency": "USD"}

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from autosales.cart.models import Cart, CartLine
+from autosales.core.cache_versions import PRICES, versions_bump
 from autosales.pricing.models import Price
 from tests.factories import make_member, make_product
 
@@ -124,6 +125,7 @@ def test_the_cart_page_shows_which_prices_changed_since_they_were_added(client):
     assert "Price changed" not in client.get("/cart/").content.decode()
     # when its price goes up
     Price.objects.filter(variant=variant).update(amount=Decimal("4.75"))
+    versions_bump(PRICES)  # as the price admin and the price import do
     html = client.get("/cart/").content.decode()
     # then the cart says so, with the old and the new price
     assert "Price changed" in html

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from autosales.cart.models import Cart, CartLine
 from autosales.cart.services import order_quantity_problem
 from autosales.catalog.models import Variant
+from autosales.core.cache_versions import CATALOG, PRICES, cached_for_versions
 from autosales.core.money import Money, default_currency
 from autosales.core.request_memo import request_memoized
 from autosales.customers.models import Organization
@@ -126,13 +127,46 @@ def cart_summary(*, cart: Cart | None, organization: Organization | None) -> Car
     )
 
 
+def cart_lines_version_remember(*, cart: Cart, version: tuple) -> None:
+    """Lets the summary take the cart's lines and prices from the cache: `version` describes the lines as read with
+    the cart (count, units, last change, last line), and is forgotten as soon as the request writes."""
+    request_memoized(("cart_lines_version", cart.pk), lambda: version)
+
+
+def _lines_priced(*, cart: Cart, organization: Organization | None) -> tuple[list[CartLine], dict, dict]:
+    """The cart's lines with their variants, unit prices and list prices: shared through the cache while the lines
+    (as read with the cart in this request, before any write), the prices and the catalog are unchanged, so the
+    checkout's steps do not read them again one after the other. Stock is never cached here."""
+
+    def build() -> tuple[list[CartLine], dict, dict]:
+        lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id"))
+        ids = [line.variant_id for line in lines]
+        if not ids:
+            return lines, {}, {}
+        # list_prices asks no query for a customer without contract prices
+        return (
+            lines,
+            unit_prices(variant_ids=ids, organization=organization),
+            list_prices(variant_ids=ids, organization=organization),
+        )
+
+    version = request_memoized(("cart_lines_version", cart.pk), lambda: None)
+    if version is None:
+        return build()
+    return cached_for_versions(
+        name="cart-lines",
+        # the organization's price lists are edited with the price lists, which bumps PRICES
+        parts=(cart.pk, version, getattr(organization, "pk", None)),
+        kinds=(CATALOG, PRICES),
+        build=build,
+    )
+
+
 def _cart_summary_build(*, cart: Cart, currency: str, organization: Organization | None) -> CartSummary:
-    cart_lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id"))
+    cart_lines, prices, listed = _lines_priced(cart=cart, organization=organization)
     if not cart_lines:
         return CartSummary(cart=cart, lines=(), subtotal=Money.zero(currency), item_count=0)
     variant_ids = [line.variant_id for line in cart_lines]
-    prices = unit_prices(variant_ids=variant_ids, organization=organization)
-    listed = list_prices(variant_ids=variant_ids, organization=organization)  # no query without contract prices
     by_warehouse = available_by_warehouse(variant_ids=variant_ids)
     available = available_totals(by_warehouse)
     lines = []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Subquery, Sum
+from django.db.models import Count, Max, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from autosales.cart.models import Cart
-from autosales.cart.selectors import cart_item_count_remember
+from autosales.cart.selectors import cart_item_count_remember, cart_lines_version_remember
 from autosales.cart.services import cart_get_or_create, cart_merge
 from autosales.customers.selectors import (
     organization_for_user,
@@ -52,6 +52,8 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
         request._cart = cart
         if getattr(cart, "item_count", None) is not None:
             cart_item_count_remember(cart=cart, count=cart.item_count)
+            version = (cart.item_count, cart.lines_count, cart.lines_changed, cart.lines_last)
+            cart_lines_version_remember(cart=cart, version=version)
     return cart
 
 
@@ -67,8 +69,14 @@ def _users_cart_with_organization(user) -> Cart | None:
 
 
 def _with_item_count(carts):
-    """The cart with its units counted in the same query (the header's cart badge on every page)."""
-    return carts.annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+    """The cart with its units counted in the same query (the header's cart badge on every page), and what
+    identifies the state of its lines (for the cached summary, cart.selectors)."""
+    return carts.annotate(
+        item_count=Coalesce(Sum("lines__quantity"), 0),
+        lines_count=Count("lines"),
+        lines_changed=Max("lines__updated_at"),
+        lines_last=Max("lines__id"),
+    )
 
 
 def cart_merge_for_login(request, user) -> Cart | None:

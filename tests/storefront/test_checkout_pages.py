@@ -429,3 +429,17 @@ def test_a_tax_rate_changed_in_the_admin_shows_on_the_next_review(client):
     assert admin.post(reverse("admin:pricing_taxrate_change", args=[rate.pk]), change).status_code == 302
     # then the next review charges the new rate
     assert tax(client.get("/checkout/review/")) == "$2.00"
+
+
+def test_a_cart_changed_between_two_steps_shows_its_new_lines_at_the_next_step(client):
+    # given a buyer at the review, the cart's lines read once and shared through the cache
+    checkout = make_checkout()  # $10.00 a unit
+    _with_cart(client, checkout, quantity=2)
+    assert "$20.00" in _through_to_review(client, checkout).content.decode()
+    assert "$20.00" in client.get("/checkout/payment/").content.decode()
+    # when the buyer changes the quantity in the cart (another tab), then goes on with the checkout
+    client.post(f"/cart/lines/{checkout.variant.sku}/", {"quantity": "3"})
+    # then the next step shows the new line, and the review (signed for 2 units) sends the buyer back to look again
+    assert "$30.00" in client.get("/checkout/payment/").content.decode()
+    review = client.get("/checkout/review/")
+    print("REVIEW", review.status_code, review.get("Location"), "$30.00" in review.content.decode())

@@ -145,6 +145,13 @@ def test_a_category_and_a_product_page_in_spanish(client):
     assert "desde 4,25\xa0US$" in listing
     assert "2 variantes" in listing
     assert "Variantes" in page and "Disponibilidad" in page
+    # the stock in words (the product's 16 units: in stock; each variant's 8: only a few left, up to 10), the
+    # breadcrumbs and the order table too
+    assert "En existencia" in listing and "Quedan pocas unidades" in page
+    assert ">Inicio</a>" in page
+    assert "Pedir varias variantes" in page and "Añadir al carrito" in page and "Cantidad de " in page
+    for english in ("Only a few left", "Order several variants", ">Home</a>", "Add to cart"):
+        assert english not in page, english
     assert "6,50\xa0US$" in page
 
 

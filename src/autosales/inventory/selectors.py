@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import F, Sum
+from django.utils.translation import gettext, ngettext
 
 from autosales.inventory.models import StockLevel
 
@@ -70,9 +71,9 @@ class Availability:
     @property
     def label(self) -> str:
         if self.status == StockStatus.IN_STOCK:
-            return "In stock"
+            return gettext("In stock")
         if self.status == StockStatus.LOW_STOCK:
-            return "Only a few left"
+            return gettext("Only a few left")
         return _out_of_stock_label()
 
     @property
@@ -83,17 +84,17 @@ class Availability:
     @property
     def counted_label(self) -> str:
         if self.status == StockStatus.IN_STOCK:
-            return f"In stock ({self.units})"
+            return gettext("In stock (%(units)s)") % {"units": self.units}
         if self.status == StockStatus.LOW_STOCK:
-            return f"Only {self.units} left"
+            return ngettext("Only %(units)s left", "Only %(units)s left", self.units) % {"units": self.units}
         return _out_of_stock_label()
 
 
 def _out_of_stock_label() -> str:
     days = settings.STOCK_RESTOCK_DAYS
     if days <= 0:
-        return "Out of stock"
-    return f"Ships in {days} day{'s' if days != 1 else ''}"
+        return gettext("Out of stock")
+    return ngettext("Ships in %(days)s day", "Ships in %(days)s days", days) % {"days": days}
 
 
 def availability_of(units: int, *, variant_ids: tuple[int, ...] = ()) -> Availability:

@@ -67,4 +67,7 @@
     clearTimeout(timer);
     timer = setTimeout(check, 400);
   });
+  // Lines already there when the script starts (typed or pasted while the page loaded, or put back by the
+  // browser's Back button) are checked too.
+  if (box.value.trim()) check();
 })();

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deployment import gunicorn, load, machine, scratch_database, trivial_view
+from deployment import gunicorn, load, machine, page_row, scratch_database, trivial_view
 
 PASSWORD = "bench-dashboard-password"
 USERS = {"manager": "manager", "salesperson": "sales0", "clerk": "clerk"}
@@ -189,15 +189,7 @@ def main() -> None:
                         clients=clients,
                         count=args.requests,
                     )
-                    row = {
-                        "target": f"{role}'s home",
-                        "clients": clients,
-                        "rps": round(result.rate, 1),
-                        "p50_ms": result.p50_ms,
-                        "p95_ms": result.p95_ms,
-                        "failed": result.failed,
-                        "of_trivial": round(result.rate / reference.rate, 3) if reference.rate else None,
-                    }
+                    row = page_row(target=f"{role}'s home", clients=clients, result=result, reference=reference)
                     print(json.dumps(row))
 
 

@@ -212,6 +212,19 @@ def trivial_view(*, url: str, clients: int, count: int) -> LoadResult:
     return load(url=url, requests=[{"method": "GET", "path": "/healthz"}], clients=clients, count=count)
 
 
+def page_row(*, target: str, clients: int, result: LoadResult, reference: LoadResult) -> dict:
+    """One measured page beside the trivial view of the same run, as the page benchmarks print it (JSON lines)."""
+    return {
+        "target": target,
+        "clients": clients,
+        "rps": round(result.rate, 1),
+        "p50_ms": result.p50_ms,
+        "p95_ms": result.p95_ms,
+        "failed": result.failed,
+        "of_trivial": round(result.rate / reference.rate, 3) if reference.rate else None,
+    }
+
+
 # -- The database's own limit ------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deployment import gunicorn, load, machine, scratch_database, trivial_view
+from deployment import gunicorn, load, machine, page_row, scratch_database, trivial_view
 
 CLERK_PASSWORD = "bench-clerk-password"
 
@@ -174,15 +174,7 @@ def main() -> None:
                         clients=clients,
                         count=args.requests,
                     )
-                    row = {
-                        "target": name,
-                        "clients": clients,
-                        "rps": round(result.rate, 1),
-                        "p50_ms": result.p50_ms,
-                        "p95_ms": result.p95_ms,
-                        "failed": result.failed,
-                        "of_trivial": round(result.rate / reference.rate, 3) if reference.rate else None,
-                    }
+                    row = page_row(target=name, clients=clients, result=result, reference=reference)
                     print(json.dumps(row))
 
 

@@ -244,9 +244,9 @@ def job_more_work(*, name: str) -> None:
 
 def job_due_by(*, name: str, at: dt.datetime) -> None:
     """Make the job due no later than `at` (an item another worker holds becomes free then: a worker that died
-    holding it must not delay it by a whole interval of the job). A schedule already sooner is left as it is."""
-    spec = job_spec(name)
-    job_state_ensure(spec=spec)
+    holding it must not delay it by a whole interval of the job). A schedule already sooner is left as it is.
+    Called from the job itself, whose start made its state row."""
+    job_spec(name)  # an unknown name is an error, not a silent no-op
     JobState.objects.filter(name=name, next_run_at__gt=at).update(next_run_at=at, updated_at=clock.now())
 
 

@@ -1,6 +1,6 @@
 """Pricing a prospective order: unit prices for the customer, shipping for the method, tax for the destination."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from autosales.checkout.errors import CheckoutError
 from autosales.core.errors import DomainError
 from autosales.core.money import Money
 from autosales.customers.models import Address, Organization
-from autosales.pricing.selectors import unit_prices
+from autosales.pricing.selectors import unit_prices, unit_prices_for_organizations
 from autosales.pricing.shipping import ShippingMethod
 from autosales.pricing.tax import TaxRate, tax_rate_for
 
@@ -58,13 +58,20 @@ class Quote:
 class QuoteMemo:
     """What the quotes of one request share, each read once: the variants with their products, the unit prices of
     the one organization the request acts for, and the tax rate of each destination. Lives as long as the request
-    (a page quotes every shipping method, then the chosen one), so nothing in it can go stale.
+    (a page quotes every shipping method, then the chosen one), so nothing in it can go stale; the scheduler's
+    memos (`quote_memos`) live as long as one batch of runs, which is priced as the batch starts.
     """
 
-    def __init__(self, *, variants: Mapping[int, Variant] | None = None, prices: Mapping[int, Money] | None = None):
+    def __init__(
+        self,
+        *,
+        variants: Mapping[int, Variant] | None = None,
+        prices: Mapping[int, Money | None] | None = None,
+        rates: Mapping[tuple[str, str], TaxRate | None] | None = None,
+    ):
         self._variants: dict[int, Variant] = dict(variants or {})
         self._prices: dict[int, Money | None] = dict(prices or {})
-        self._rates: dict[tuple[str, str], TaxRate | None] = {}
+        self._rates: dict[tuple[str, str], TaxRate | None] = dict(rates or {})
 
     def variants(self, ids: Sequence[int]) -> dict[int, Variant]:
         missing = [i for i in ids if i not in self._variants]
@@ -84,6 +91,30 @@ class QuoteMemo:
         if key not in self._rates:
             self._rates[key] = tax_rate_for(country=country, region=region)
         return self._rates[key]
+
+
+def quote_memos(
+    *, organization_ids: Iterable[int], variant_ids: Iterable[int], destinations: Iterable[tuple[str, str]]
+) -> dict[int, QuoteMemo]:
+    """A memo for each organization id, for the quotes of many orders at once (a batch of standing-order runs): the
+    variants with their products and every organization's unit prices in three queries whatever their number,
+    and the tax rate of each (country, region) destination (shared through the cache, see `tax_rate_for`).
+
+    Call outside a transaction, so that the tax rates read are shared with the other processes.
+    """
+    organization_ids, variant_ids = set(organization_ids), set(variant_ids)
+    variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=variant_ids)}
+    prices = unit_prices_for_organizations(variant_ids=variant_ids, organization_ids=organization_ids)
+    rates = {(country, region): tax_rate_for(country=country, region=region) for country, region in set(destinations)}
+    return {
+        organization_id: QuoteMemo(
+            variants=variants,
+            # A variant without a price is known to have none (not read again).
+            prices={vid: prices.get(organization_id, {}).get(vid) for vid in variant_ids},
+            rates=rates,
+        )
+        for organization_id in organization_ids
+    }
 
 
 def lines_merge(*, lines: Sequence[LineRequest]) -> list[LineRequest]:

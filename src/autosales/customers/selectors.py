@@ -1,6 +1,6 @@
 """Reads about customers: organizations, members, addresses, invitations."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from autosales.core import clock
 from autosales.core.errors import NotFound
@@ -73,14 +73,32 @@ def members_for_organization(*, organization) -> QuerySet[Membership]:
 ORDERING_ROLES = frozenset({Membership.Role.BUYER, Membership.Role.ADMIN})
 
 
-def ordering_contact_emails(*, organization: Organization) -> list[str]:
-    """Who hears of the organization's automatic orders: active members with an email who may order, else its email."""
-    emails = list(
-        Membership.objects.filter(organization=organization, role__in=ORDERING_ROLES, user__is_active=True)
+# Where `ordering_contacts_prefetch` keeps an organization's ordering contacts.
+_ORDERING_CONTACTS = "ordering_contacts"
+
+
+def _ordering_members() -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(role__in=ORDERING_ROLES, user__is_active=True)
         .exclude(user__email="")
         .order_by("id")
-        .values_list("user__email", flat=True)
     )
+
+
+def ordering_contacts_prefetch(*, through: str = "") -> Prefetch:
+    """Reads the ordering contacts of many organizations in one query (prefetched on the organizations reached
+    by `through`, "organization" from standing orders, say): `ordering_contact_emails` then reads nothing."""
+    lookup = f"{through}__memberships" if through else "memberships"
+    return Prefetch(lookup, queryset=_ordering_members().select_related("user"), to_attr=_ORDERING_CONTACTS)
+
+
+def ordering_contact_emails(*, organization: Organization) -> list[str]:
+    """Who hears of the organization's automatic orders: active members with an email who may order, else its email."""
+    prefetched = getattr(organization, _ORDERING_CONTACTS, None)
+    if prefetched is not None:
+        emails = [membership.user.email for membership in prefetched]
+    else:
+        emails = list(_ordering_members().filter(organization=organization).values_list("user__email", flat=True))
     emails = list(dict.fromkeys(emails))
     if not emails and organization.email:
         emails = [organization.email]

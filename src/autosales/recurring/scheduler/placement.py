@@ -20,9 +20,11 @@ from django.conf import settings
 from django.db import transaction
 
 from autosales.checkout.placement import ADDRESS_FIELDS, LineRequest, PaymentRequest, place_order
+from autosales.checkout.pricing import QuoteMemo, quote_memos
 from autosales.core import clock
 from autosales.core.errors import DomainError
 from autosales.customers.models import Address
+from autosales.customers.selectors import ordering_contacts_prefetch
 from autosales.jobs.claims import (
     BatchPace,
     claim_batch,
@@ -104,6 +106,8 @@ class _Batch:
     orders: dict[int, Order]
     # Why a run's new try could not even be written down (no delivery address), by run.
     refusals: dict[int, DomainError]
+    # What the batch's tries are priced with (read once for the batch), by organization.
+    memos: dict[int, QuoteMemo] = field(default_factory=dict)
     # Runs whose order is placed, to be recorded together (`_placed_record`), with their events.
     placed: list[tuple[Run, Order, bool]] = field(default_factory=list)
 
@@ -112,8 +116,10 @@ def runs_place(*, now: dt.datetime | None = None, limit: int | None = None, work
     """Claims due runs and places each through place_order: at most one order per run, whoever runs this.
 
     On top of each run's `place_order`, a batch costs a fixed number of statements (the claim, its standing
-    orders, their lines, orders left by a crashed worker, the requests of new tries, the outcomes of the runs it
-    placed, which hand their claims back); a run that fails, is skipped or backordered writes its own outcome.
+    orders, their lines, their organizations' ordering contacts, orders left by a crashed worker, the requests of
+    new tries, what the tries are priced with, the outcomes of the runs it placed, which hand their claims back);
+    a run that fails, is skipped or backordered writes its own outcome. What the batch read once is not read
+    again by each `place_order`: the variants, prices and tax rates, and who gets the confirmations.
     The lease is renewed for the rest of the batch only when half of it has gone.
     """
     now = now or clock.now()
@@ -218,7 +224,7 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
     standing_orders = (
         StandingOrder.objects.filter(pk__in={run.standing_order_id for run in runs})
         .select_related("organization", "created_by", "shipping_address", "shipping_method", "payment_method")
-        .prefetch_related("lines")
+        .prefetch_related("lines", ordering_contacts_prefetch(through="organization"))
         .in_bulk()
     )
     gone = set()
@@ -252,6 +258,14 @@ def _batch_prepare(runs: list[Run], *, worker: str, now: dt.datetime) -> _Batch:
         )
         if saved != len(starting):
             batch.held = set(Run.objects.filter(pk__in=batch.held, claimed_by=worker).values_list("pk", flat=True))
+    sending = [run for run in runs if run.request and run.pk in batch.held and run.pk not in orders]
+    if sending:
+        # Priced once for the batch, as it starts (three queries), instead of by each run's place_order.
+        batch.memos = quote_memos(
+            organization_ids={run.standing_order.organization_id for run in sending},
+            variant_ids={variant_id for run in sending for variant_id, _ in run.request["lines"]},
+            destinations={(run.request["address"]["country"], run.request["address"]["region"]) for run in sending},
+        )
     return batch
 
 
@@ -294,7 +308,7 @@ def _place_one(run: Run, *, now: dt.datetime, worker: str, batch: _Batch) -> dic
     try:
         if run.pk in batch.refusals:
             raise batch.refusals[run.pk]
-        order = run_place_order(run, request=request)
+        order = run_place_order(run, request=request, memo=batch.memos.get(run.standing_order.organization_id))
     except RunClaimLost:
         raise
     except DomainError as exc:
@@ -331,8 +345,10 @@ def _request_new(run: Run) -> dict:
     }
 
 
-def run_place_order(run: Run, *, request: dict) -> Order:
-    """Sends one try's request to checkout under the try's key: sent again, it returns the same order."""
+def run_place_order(run: Run, *, request: dict, memo: QuoteMemo | None = None) -> Order:
+    """Sends one try's request to checkout under the try's key: sent again, it returns the same order.
+
+    `memo`: what the run's batch read for pricing already (`quote_memos`)."""
     standing_order = run.standing_order
     shipping_method = standing_order.shipping_method
     if shipping_method is None or shipping_method.pk != request["shipping_method"]:
@@ -350,6 +366,7 @@ def run_place_order(run: Run, *, request: dict) -> Order:
         standing_order_run=run,
         customer_reference=request["reference"],
         backorder=bool(request.get("backorder")),
+        memo=memo,
     )
 
 

@@ -42,7 +42,7 @@ from autosales.checkout.attempts import (
 from autosales.checkout.delivery import order_promise, requested_date_check
 from autosales.checkout.errors import CheckoutError, IdempotencyKeyReused, PriceChanged
 from autosales.checkout.models import CheckoutAttempt
-from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote
+from autosales.checkout.pricing import LineRequest, QuoteMemo, lines_merge, quote, tax_destination
 from autosales.checkout.submission import (
     ADDRESS_FIELDS,
     MAX_KEY_LENGTH,
@@ -162,6 +162,12 @@ def place_order(
         expected_total=expected_total,
         requested_delivery_date=requested_delivery_date,
     )
+    memo = memo or QuoteMemo()
+    if not organization.is_tax_exempt:
+        # Before the transaction, so that the destination's tax rates are shared through the cache (`tax_rate_for`):
+        # read inside it, they are read from the database each time.
+        country, region = tax_destination(shipping_address)
+        memo.tax_rate(country=country, region=region)
     reserve = {
         "organization": organization,
         "user": user,

@@ -117,6 +117,12 @@ def quote_memos(
     }
 
 
+def tax_destination(shipping_address: Address) -> tuple[str, str]:
+    """(country code, region) of the address, as `quote` looks its tax rate up."""
+    country = shipping_address.country
+    return str(country.code if hasattr(country, "code") else country), shipping_address.region
+
+
 def lines_merge(*, lines: Sequence[LineRequest]) -> list[LineRequest]:
     """Checked lines with each variant once (quantities of repeated variants added), in the order first given."""
     if not lines:
@@ -191,9 +197,7 @@ def quote(
     subtotal = Money(sum((line.line_total.amount for line in quote_lines), Decimal(0)), currency)
     weight = sum(line.weight_grams for line in quote_lines)
     quantity = sum(line.quantity for line in quote_lines)
-    country = str(
-        shipping_address.country.code if hasattr(shipping_address.country, "code") else shipping_address.country
-    )
+    country, region = tax_destination(shipping_address)
     if (
         shipping_method is None
         or not shipping_method.is_active
@@ -210,7 +214,7 @@ def quote(
         # A resale or exemption certificate on file: no tax, and the order (and its invoices) name the certificate.
         tax, tax_name = Money.zero(currency), f"Tax exempt (certificate {organization.tax_exemption_certificate})"
     else:
-        rate = memo.tax_rate(country=country, region=shipping_address.region)
+        rate = memo.tax_rate(country=country, region=region)
         tax = rate.tax_on(goods=subtotal, shipping=shipping) if rate else Money.zero(currency)
         tax_name = rate.name if rate else ""
     return Quote(

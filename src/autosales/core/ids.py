@@ -8,7 +8,9 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def random_code(length: int = 10) -> str:
     """`length` characters of base32, 5 random bits each (10 characters: 2**50 possibilities)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    # The low 5 bits of a random byte are uniform over the 32 characters: one read of the system's randomness for
+    # the whole code, instead of one per character.
+    return "".join([ALPHABET[byte & 31] for byte in secrets.token_bytes(length)])
 
 
 def public_id() -> str:

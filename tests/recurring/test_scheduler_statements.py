@@ -9,10 +9,10 @@ from django.db import connection
 
 from autosales.core import clock
 from autosales.orders.models import Order
+from autosales.pricing.tax import tax_rate_for
 from autosales.recurring.models import Run
 from autosales.recurring.scheduler import placement as scheduler_placement
 from autosales.recurring.scheduler import runs_materialize, runs_place
-from autosales.pricing.tax import tax_rate_for
 from tests.factories import make_checkout
 from tests.recurring.conftest import START, make_standing_order
 

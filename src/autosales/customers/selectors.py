@@ -79,9 +79,7 @@ _ORDERING_CONTACTS = "ordering_contacts"
 
 def _ordering_members() -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(role__in=ORDERING_ROLES, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("id")
+        Membership.objects.filter(role__in=ORDERING_ROLES, user__is_active=True).exclude(user__email="").order_by("id")
     )
 
 

@@ -262,10 +262,10 @@ def latency(*, scratch, orders: int, inbox: Inbox) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--emails", type=int, default=2000, help="emails per round of the throughput part (default 2000)"
+        "--emails", type=int, help="emails per round of the throughput part (default 2000; --quick 1000)"
     )
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the throughput part (default 5)")
-    parser.add_argument("--orders", type=int, default=60, help="orders for the latency part (default 60)")
+    parser.add_argument("--rounds", type=int, help="rounds of the throughput part (default 5; --quick 3)")
+    parser.add_argument("--orders", type=int, help="orders for the latency part (default 60; --quick 30)")
     parser.add_argument("--quick", action="store_true", help="3 rounds of 1000 emails, 30 orders")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--profile", help="write a cProfile of the delivery process to this file")
@@ -278,8 +278,10 @@ def main() -> None:
     if args.raw:
         send_rounds(port=args.raw)
         return
-    if args.quick:
-        args.emails, args.rounds, args.orders = 1000, 3, 30
+    quick = {"emails": 1000, "rounds": 3, "orders": 30} if args.quick else {"emails": 2000, "rounds": 5, "orders": 60}
+    for name, value in quick.items():
+        if getattr(args, name) is None:  # a figure given on the command line wins over --quick's
+            setattr(args, name, value)
     if not 1 <= args.emails <= 20_000 or not 1 <= args.rounds <= 20 or not 1 <= args.orders <= 1000:
         parser.error("--emails: 1 to 20000; --rounds: 1 to 20; --orders: 1 to 1000")
 

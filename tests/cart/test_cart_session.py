@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from autosales.cart.models import Cart
 from autosales.cart.services import cart_add, cart_get_or_create
 from autosales.cart.session import SESSION_KEY, cart_for_request, cart_merge_for_login
+from autosales.customers.backends import SIGN_IN_BACKEND
 from autosales.customers.models import Membership
 from autosales.customers.selectors import organization_for_user
 from tests.factories import make_member, make_organization, make_product
@@ -62,7 +63,7 @@ def test_signing_in_merges_the_guest_cart_into_the_account_cart():
     cart_add(cart=guest, variant=first, quantity=2)
     cart_add(cart=guest, variant=second, quantity=4)
     # when the guest signs in
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=SIGN_IN_BACKEND)
     merged = cart_merge_for_login(request, user)
     # then the account cart holds everything and the guest cart is gone
     assert merged == account
@@ -75,7 +76,7 @@ def test_signing_in_merges_the_guest_cart_into_the_account_cart():
 def test_signing_in_without_a_guest_cart_changes_nothing():
     user = make_member()
     request = _request()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=SIGN_IN_BACKEND)
     assert cart_merge_for_login(request, user) is None
     assert not Cart.objects.exists()
 

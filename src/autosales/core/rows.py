@@ -1,9 +1,10 @@
-"""Model instances from the rows of a hand-written query.
+"""Hand-written queries for the few reads that run on nearly every request.
 
-A few reads run on nearly every request (the shopper's cart with their organization). Building their SQL
-with the ORM costs several times what the database takes to answer it, so they are written once as SQL whose
-column lists come from the models (`columns`), and their rows become ordinary model instances here
-(`instance_from_row`), converted exactly as the ORM converts them (money, JSON, timestamps on SQLite).
+The shopper's cart with their organization, the stock of the variants a page shows, the shopper's price lists:
+building their SQL with the ORM costs several times what the database takes to answer it. They are written
+as SQL (tables and, for whole rows, column lists taken from the models: `columns`), always with parameters
+(`placeholders` for a list), and whole rows become ordinary model instances here (`instance_from_row`),
+converted exactly as the ORM converts them (money, JSON, timestamps on SQLite). Everything else uses the ORM.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ def columns(model: type[Model], alias: str) -> str:
     """`alias."col1", alias."col2", ...`: every concrete column of `model`, in the order `instance_from_row` reads."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def placeholders(values) -> str:
+    """`%s, %s, ...`, one per value: the parameters of an `IN (...)` list."""
+    return ", ".join(["%s"] * len(values))
 
 
 _converters: dict[tuple[str, Field], tuple] = {}

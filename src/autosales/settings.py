@@ -178,10 +178,11 @@ ROOT_URLCONF = "autosales.urls"
 WSGI_APPLICATION = "autosales.wsgi.application"
 AUTH_USER_MODEL = "customers.User"
 LOGIN_URL = "storefront:signin"
-# Every password check (the store's sign-in, the admin's, anything calling authenticate) passes axes first.
+# Every password check (the store's sign-in, the admin's, anything calling authenticate) passes axes first;
+# the second is Django's ModelBackend, reading a signed-in user again with one written-out query.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "autosales.customers.backends.UserBackend",
 ]
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"

@@ -187,10 +187,10 @@ def main() -> None:
     if args.quick:
         args.shipments, args.customers = 1_000, 200
 
-    with scratch_database("billing", ALLOWED_HOSTS="testserver,127.0.0.1,localhost") as scratch:
+    with scratch_database("billing", redis=True, ALLOWED_HOSTS="testserver,127.0.0.1,localhost") as scratch:
         from autosales.core import clock
 
-        print(f"machine: {machine()}; database: {scratch.vendor}, scratch")
+        print(f"machine: {machine()}; {scratch.described}, scratch")
         last_month = clock.now().replace(day=1) - dt.timedelta(days=20)
         with clock.frozen_at(last_month):
             organizations = build(customers=args.customers, shipments=args.shipments, issued_on=last_month)

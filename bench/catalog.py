@@ -6,7 +6,7 @@ production deployment, beside a trivial view measured in the same run.
     .venv/bin/python bench/catalog.py --quick              # 16 clients only, fewer requests
 
 The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads) in its own processes; the load
-comes from `bench/load.py`, another process, at 1, 4, 16 and 32 keep-alive connections. Printed per target
+comes from `bench/load.py`, another process, at 1, 4, 16 and 32 concurrent clients. Printed per target
 and level: requests/s, p50/p95/p99, and throughput as a fraction of the trivial view (`/healthz`) at the same
 concurrency through the same server. Not a test: the figures depend on the machine. Nothing leaves 127.0.0.1.
 """
@@ -184,10 +184,10 @@ def targets(built: dict) -> list[tuple[str, str]]:
 
 def measure(*, levels: list[int], requests: int, products: int) -> list[dict]:
     rows = []
-    with scratch_database("catalog") as scratch:
+    with scratch_database("catalog", redis=True) as scratch:
         started = time.perf_counter()
         built = build_catalog(products)
-        print(f"machine: {machine()}; database: {scratch.vendor}")
+        print(f"machine: {machine()}; {scratch.described}")
         print(
             f"catalog: {products} products, {built['variants']} variants (built in {time.perf_counter() - started:.0f} s)"
         )

@@ -170,10 +170,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    with scratch_database("dashboard") as scratch:
+    with scratch_database("dashboard", redis=True) as scratch:
         build(args.orders)
         counts = {role: statements(role) for role in USERS}
-        print(f"{args.orders} orders; {machine()}")
+        print(f"{args.orders} orders; {machine()}; {scratch.described}")
         for role, (count, ms) in counts.items():
             label = f"{role}'s home"
             print(f"  {label:<20} {count} statements, {ms:.0f} ms uncached (one request, in process)")

@@ -51,18 +51,48 @@ class Scratch:
     env: dict[str, str]
     url: str | None  # postgres://... or None for SQLite
     var_dir: Path
+    redis_url: str | None = None  # the cache and broker of the run, or None (the cache in files)
     pgbench_ready: bool = False
 
     @property
     def vendor(self) -> str:
         return "postgresql" if self.url else "sqlite"
 
+    @property
+    def described(self) -> str:
+        """The run's set-up for the heading of a benchmark's output."""
+        return f"database: {self.vendor}; cache: {'Redis' if self.redis_url else 'files'}"
+
+
+# The Redis database the web benchmarks use, emptied before and after each run (never the shop's own).
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _redis_reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _redis_flush(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
 
 @contextmanager
-def scratch_database(name: str, **settings: str):
+def scratch_database(name: str, *, redis: bool = False, **settings: str):
     """SQLite under a temporary folder, or (DATABASE_URL=postgres://...) a fresh database next to the given one,
     dropped afterwards. The caller's own process is configured for it (Django is set up here); `settings` are
-    environment variables for every process of the run (EMAIL_URL=...)."""
+    environment variables for every process of the run (EMAIL_URL=...).
+
+    `redis`: the web benchmarks run as docs/deployment.md's environment file sets a shop up, with Redis
+    (`BENCH_REDIS_URL`, a database of its own, emptied) as the cache the web processes share and the wake-ups'
+    broker; where no Redis answers, or for the worker benchmarks (`autosales worker`, the set-up without Redis),
+    the cache is in files."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"autosales-bench-{name}-"))
     given = os.environ.get("DATABASE_URL", "")
     url = admin = None
@@ -87,6 +117,10 @@ def scratch_database(name: str, **settings: str):
         **settings,
     }
     env.pop("REDIS_URL", None)
+    redis_url = BENCH_REDIS_URL if redis and _redis_reachable(BENCH_REDIS_URL) else None
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        _redis_flush(redis_url)
     if url:
         env["DATABASE_URL"] = url
     else:
@@ -101,8 +135,10 @@ def scratch_database(name: str, **settings: str):
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     try:
-        yield Scratch(env=env, url=url, var_dir=var_dir)
+        yield Scratch(env=env, url=url, var_dir=var_dir, redis_url=redis_url)
     finally:
+        if redis_url:
+            _redis_flush(redis_url)
         from django.db import connections
 
         connections.close_all()

@@ -100,7 +100,7 @@ def measure(*, orders_per_phase: int) -> list[dict]:
     from django.test import Client
 
     rows = []
-    with scratch_database("fulfillment") as scratch:
+    with scratch_database("fulfillment", redis=True) as scratch:
         fixture = set_up(run=uuid.uuid4().hex[:10], products=50, buyers=CLIENTS)
         center = fixture.variants[0].stock_levels.get().warehouse.code
         token = clerk_token(center)
@@ -117,7 +117,7 @@ def measure(*, orders_per_phase: int) -> list[dict]:
         )
         orders_place(fixture, count=20)
         queue = statements_of(lambda: api.get(f"/api/v1/fulfillment/orders?center={center}&page_size=100"))
-        print(f"machine: {machine()}; database: {scratch.vendor}")
+        print(f"machine: {machine()}; {scratch.described}")
         print(f"one API shipment: {one[0]} SQL statements in {one[1]} transactions")
         print(f"the center's queue, a page of 20 orders: {queue[0]} SQL statements")
         alone = orders_place(fixture, count=orders_per_phase)

@@ -157,10 +157,10 @@ def main() -> None:
         "queue, express only": "/backoffice/fulfillment/?center=EAST&method=express",
         "queue, late only": "/backoffice/fulfillment/?center=EAST&late=1",
     }
-    with scratch_database("queue") as scratch:
+    with scratch_database("queue", redis=True) as scratch:
         build(args.orders)
         counts = {name: statements(path) for name, path in targets.items()}
-        print(f"{args.orders} open orders; {machine()}")
+        print(f"{args.orders} open orders; {machine()}; {scratch.described}")
         for name, count in counts.items():
             print(f"  {name:<22} {count} statements")
         with gunicorn(scratch) as base_url:

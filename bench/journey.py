@@ -456,13 +456,13 @@ def _print_counts(name: str, counts: list[dict]) -> None:
 def measure(*, levels: list[int], count: int, products: int) -> dict:
     python = oscar_python()
     shoppers = max(levels)
-    with scratch_database("journey") as scratch:
+    with scratch_database("journey", redis=True) as scratch:
         load_shoppers, counted, counted_values = autosales_set_up(products=products, shoppers=shoppers)
         ours_counts = autosales_counts(counted, counted_values)
         from django.db import connections
 
         connections.close_all()
-        print(f"machine: {machine()}; database: {scratch.vendor}; {products} products in each shop")
+        print(f"machine: {machine()}; {scratch.described}; {products} products in each shop")
         _print_counts("autosales", ours_counts)
         oscar_dir = Path(tempfile.mkdtemp(prefix="autosales-bench-oscar-"))
         try:

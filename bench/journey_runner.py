@@ -50,15 +50,12 @@ class JourneyFailed(Exception):
 
 
 class HttpTransport:
-    """One keep-alive connection and a cookie jar: one shopper's browser."""
+    """A cookie jar and one request at a time: one shopper's browser, seen from behind the TLS proxy of
+    docs/deployment.md, which forwards each request to the web server on a connection of its own."""
 
     def __init__(self, url: str, cookies: dict[str, str] | None = None):
         self.target = urlsplit(url)
         self.cookies = dict(cookies or {})
-        self.conn = self._connect()
-
-    def _connect(self):
-        return http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=120)
 
     def send(self, method: str, path: str, form: dict | None, referer: str) -> tuple[int, str, str]:
         headers = {"Host": f"{self.target.hostname}:{self.target.port}", "Accept": "text/html"}
@@ -70,14 +67,13 @@ class HttpTransport:
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=120)
         try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
             payload = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = self._connect()
-            raise
+        finally:
+            conn.close()
         for header in response.headers.get_all("Set-Cookie") or []:
             jar = SimpleCookie()
             jar.load(header)
@@ -87,9 +83,6 @@ class HttpTransport:
                 else:
                     self.cookies[name] = morsel.value
         return response.status, response.getheader("Location", ""), payload.decode("utf-8", "replace")
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def _fill(value: str, known: dict) -> str:
@@ -217,7 +210,6 @@ def main() -> None:
                 durations.append(elapsed)
                 for name, seconds in timings:
                     by_step.setdefault(name, []).append(seconds)
-        transport.close()
 
     threads = [threading.Thread(target=client, args=(shoppers[i],)) for i in range(clients)]
     for thread in threads:

@@ -1,4 +1,4 @@
-"""The load process of a benchmark: HTTP requests from N keep-alive connections, latencies per request.
+"""The load process of a benchmark: HTTP requests from N concurrent clients, latencies per request.
 
 Reads one JSON object on standard input:
     {"url": "http://127.0.0.1:PORT", "clients": 16, "count": 400, "seconds": 60,
@@ -7,6 +7,10 @@ Request i is `requests[i % len(requests)]`; every `{uuid}` in its strings is a f
 A 2xx answer counts as ok. Writes one JSON object on standard output: ok, failed, seconds, p50_ms, p95_ms,
 p99_ms, first_error. It runs apart from the server so that the server's processes and the load do not share
 an interpreter; it only ever connects to the URL it is given (loopback in every benchmark).
+
+Each request goes on a connection of its own, as the TLS proxy of docs/deployment.md (nginx's `proxy_pass`)
+forwards requests to gunicorn: a client's keep-alive connection ends at the proxy, so which gunicorn worker
+serves a request is decided per request, never pinned per client.
 """
 
 from __future__ import annotations
@@ -53,7 +57,6 @@ def main() -> None:
     deadline = [0.0]
 
     def client() -> None:
-        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
         barrier.wait()
         while True:
             with lock:
@@ -67,15 +70,16 @@ def main() -> None:
                 body = json.dumps(body)
                 headers.setdefault("Content-Type", "application/json")
             started = time.perf_counter()
+            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
             try:
                 conn.request(template.get("method", "GET"), template["path"], body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
             except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
                 status, payload = 0, repr(exc).encode()
+            finally:
+                conn.close()
             elapsed = time.perf_counter() - started
             with lock:
                 if 200 <= status < 300:
@@ -85,7 +89,6 @@ def main() -> None:
                     outcome["failed"] += 1
                     if not outcome["first_error"]:
                         outcome["first_error"] = f"HTTP {status} {payload[:300]!r}"
-        conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:

@@ -3,11 +3,15 @@ confirmation email at the SMTP server, on the production deployment.
 
     .venv/bin/python bench/outbox.py                      # SQLite scratch database
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/outbox.py
-    .venv/bin/python bench/outbox.py --quick              # 300 emails, 30 orders
+    .venv/bin/python bench/outbox.py --quick              # 3 rounds of 1000 emails, 30 orders
 
-1. Throughput: `--emails` emails are queued with `email_queue` (one outbox row each), then a separate worker
-   process runs the outbox delivery passes until the outbox is empty; beside it, in the same run, the same
-   messages sent with raw `smtplib` over one connection to the same server. Printed: both rates and the ratio.
+1. Throughput: in each of `--rounds` rounds, `--emails` emails are queued with `email_queue` (one outbox row
+   each, rendered at delivery), then a separate worker process runs the outbox delivery passes until the outbox
+   is empty; then another separate process sends the same messages (the rows' wire bytes, made before its clock
+   starts) with raw `smtplib` over one connection to the same server: the SMTP exchange alone. Both processes
+   first do one warm-up round that is not counted (connections, templates, first queries). Printed: the median
+   rates over the rounds, the ratio of the medians with the lowest and highest round's ratio, and each side's
+   CPU time per email in its own process.
 2. Latency: gunicorn (as docs/deployment.md runs it) and one `autosales worker` process (its default poll),
    `--orders` API checkouts one after another; for each, the time from the checkout's answer (the order is
    committed with its email row) to the confirmation email's arrival at the SMTP server. Printed: p50, p99.
@@ -53,73 +57,158 @@ class Inbox:
         return "250 OK"
 
 
-def deliver_until_empty(*, profile: str = "") -> None:
-    """The worker side of the throughput measurement (`--deliver`): delivery passes until nothing is left."""
+def deliver_rounds(*, profile: str = "") -> None:
+    """The outbox side (`--deliver`), a separate process like a worker: each `go` runs delivery passes until the
+    outbox is empty and answers with the emails sent, the wall time and this process's CPU time."""
     import django
 
     django.setup()
     from autosales.notifications.delivery import outbox_deliver_pass
 
-    print("ready", flush=True)
-    sys.stdin.readline()
     profiler = None
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
-        profiler.enable()
-    started = time.time()
-    sent = 0
-    while True:
-        result = outbox_deliver_pass()
-        sent += result.items
-        if result.items == 0:
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
             break
+        if profiler is not None:
+            profiler.enable()
+        started, cpu = time.perf_counter(), time.process_time()
+        sent = 0
+        while True:
+            result = outbox_deliver_pass()
+            sent += result.items
+            if result.items == 0:
+                break
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+        print(json.dumps({"sent": sent, "seconds": seconds, "cpu": cpu}), flush=True)
     if profiler is not None:
-        profiler.disable()
         profiler.dump_stats(profile)
-    print(json.dumps({"sent": sent, "started": started, "ended": time.time()}), flush=True)
 
 
-def throughput(*, emails: int, inbox: Inbox, port: int, profile: str = "") -> dict:
+def send_rounds(*, port: int) -> None:
+    """The raw side (`--raw`), a separate process too: `load A B` makes the wire bytes of outbox rows A..B (the
+    messages the outbox sent, rendered; not timed), `go` sends them with smtplib over one connection kept open
+    across rounds, and answers like the outbox side."""
+    import django
+
+    django.setup()
+    from autosales.notifications.delivery import wire_for
+    from autosales.notifications.models import OutboxEmail
+
+    smtp = smtplib.SMTP("127.0.0.1", port)
+    wires = []
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *args = line.split()
+        if command == "load":
+            first, last = int(args[0]), int(args[1])
+            wires = [wire_for(email) for email in OutboxEmail.objects.filter(pk__range=(first, last)).order_by("pk")]
+            print("loaded", flush=True)
+        elif command == "go":
+            started, cpu = time.perf_counter(), time.process_time()
+            for wire in wires:
+                smtp.sendmail(wire.sender, wire.recipients, wire.data)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            print(json.dumps({"sent": len(wires), "seconds": seconds, "cpu": cpu}), flush=True)
+        else:
+            break
+    smtp.quit()
+
+
+class _Side:
+    """One side's process, driven line by line."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.expect("ready")
+
+    def ask(self, line: str) -> str:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def expect(self, answer: str) -> None:
+        got = self.process.stdout.readline().strip()
+        if got != answer:
+            raise RuntimeError(f"expected {answer!r} from {self.process.args[2:]}, got {got!r}")
+
+    def run(self, *, inbox: Inbox, emails: int) -> dict:
+        before = inbox.count
+        report = json.loads(self.ask("go"))
+        if report["sent"] != emails or inbox.count - before != emails:
+            raise RuntimeError(f"{self.process.args[2:]}: {report['sent']} sent, {inbox.count - before} received")
+        return report
+
+    def close(self) -> None:
+        self.process.stdin.write("quit\n")
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def throughput(*, emails: int, rounds: int, inbox: Inbox, port: int, profile: str = "") -> dict:
+    """Rounds of `emails` emails, the outbox then raw smtplib with the same messages, after one warm-up round on
+    each side (connections, templates, first queries): each side runs in its own process, so the SMTP server has
+    this process to itself on both sides. Rates are medians over the rounds."""
     from django.db import transaction
 
-    from autosales.notifications.delivery import message_for
     from autosales.notifications.models import OutboxEmail
     from autosales.notifications.services import email_queue
 
-    started = time.perf_counter()
-    with transaction.atomic():
-        for i in range(emails):
-            email_queue(
-                to=f"bench{i}@example.com",
-                template="notifications/test",
-                context={"queued_at": "now", "transport": "bench"},
-            )
-    queue_rate = emails / (time.perf_counter() - started)
-    worker = subprocess.Popen(
-        [sys.executable, __file__, "--deliver", *(["--profile", profile] if profile else [])],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if worker.stdout.readline().strip() != "ready":
-        raise RuntimeError("the delivery process did not start")
-    before = inbox.count
-    worker.stdin.write("go\n")
-    worker.stdin.flush()
-    out, _ = worker.communicate(timeout=600)
-    report = json.loads(out.strip().splitlines()[-1])
-    outbox_rate = report["sent"] / (report["ended"] - report["started"])
-    if inbox.count - before != emails:
-        raise RuntimeError(f"the SMTP server received {inbox.count - before} of {emails} emails")
-    messages = [message_for(email=email, connection=None).message() for email in OutboxEmail.objects.order_by("pk")]
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for message in messages[:emails]:
-            smtp.sendmail(message["From"], [message["To"]], message.as_bytes(linesep="\r\n"))
-    raw_rate = emails / (time.perf_counter() - started)
-    return {"queue_per_s": queue_rate, "outbox_per_s": outbox_rate, "raw_per_s": raw_rate}
+    def queue(count: int) -> tuple[int, int, float]:
+        started = time.perf_counter()
+        with transaction.atomic():
+            pks = [
+                email_queue(
+                    to=f"bench{i}@example.com",
+                    template="notifications/test",
+                    context={"queued_at": "now", "transport": "bench"},
+                ).pk
+                for i in range(count)
+            ]
+        return pks[0], pks[-1], time.perf_counter() - started
+
+    outbox = _Side("--deliver", *(["--profile", profile] if profile else []))
+    raw = _Side("--raw", str(port))
+    figures = {"outbox": [], "raw": [], "queue": [], "outbox_cpu": [], "raw_cpu": []}
+    try:
+        for n in range(rounds + 1):
+            count = emails if n else min(emails, 100)  # round 0 warms both sides up and is not counted
+            first, last, queued = queue(count)
+            done = outbox.run(inbox=inbox, emails=count)
+            if raw.ask(f"load {first} {last}") != "loaded":
+                raise RuntimeError("the raw side could not load the messages")
+            sent = raw.run(inbox=inbox, emails=count)
+            if n:
+                figures["queue"].append(count / queued)
+                figures["outbox"].append(count / done["seconds"])
+                figures["raw"].append(count / sent["seconds"])
+                figures["outbox_cpu"].append(done["cpu"] / count)
+                figures["raw_cpu"].append(sent["cpu"] / count)
+    finally:
+        outbox.close()
+        raw.close()
+    if OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT).exists():
+        raise RuntimeError("emails left unsent in the outbox")
+    ratios = [o / r for o, r in zip(figures["outbox"], figures["raw"], strict=True)]
+    return {
+        "emails": emails,
+        "rounds": rounds,
+        "queue_per_s": statistics.median(figures["queue"]),
+        "outbox_per_s": statistics.median(figures["outbox"]),
+        "raw_per_s": statistics.median(figures["raw"]),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "outbox_cpu_ms": 1000 * statistics.median(figures["outbox_cpu"]),
+        "raw_cpu_ms": 1000 * statistics.median(figures["raw_cpu"]),
+    }
 
 
 def latency(*, scratch, orders: int, inbox: Inbox) -> dict:
@@ -172,20 +261,29 @@ def latency(*, scratch, orders: int, inbox: Inbox) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--emails", type=int, default=1000, help="emails for the throughput part (default 1000)")
-    parser.add_argument("--orders", type=int, default=60, help="orders for the latency part (default 60)")
-    parser.add_argument("--quick", action="store_true", help="300 emails, 30 orders")
+    parser.add_argument(
+        "--emails", type=int, help="emails per round of the throughput part (default 2000; --quick 1000)"
+    )
+    parser.add_argument("--rounds", type=int, help="rounds of the throughput part (default 5; --quick 3)")
+    parser.add_argument("--orders", type=int, help="orders for the latency part (default 60; --quick 30)")
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 1000 emails, 30 orders")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--profile", help="write a cProfile of the delivery process to this file")
     parser.add_argument("--deliver", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--raw", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.deliver:
-        deliver_until_empty(profile=args.profile or "")
+        deliver_rounds(profile=args.profile or "")
         return
-    if args.quick:
-        args.emails, args.orders = 300, 30
-    if not 1 <= args.emails <= 20_000 or not 1 <= args.orders <= 1000:
-        parser.error("--emails: 1 to 20000; --orders: 1 to 1000")
+    if args.raw:
+        send_rounds(port=args.raw)
+        return
+    quick = {"emails": 1000, "rounds": 3, "orders": 30} if args.quick else {"emails": 2000, "rounds": 5, "orders": 60}
+    for name, value in quick.items():
+        if getattr(args, name) is None:  # a figure given on the command line wins over --quick's
+            setattr(args, name, value)
+    if not 1 <= args.emails <= 20_000 or not 1 <= args.rounds <= 20 or not 1 <= args.orders <= 1000:
+        parser.error("--emails: 1 to 20000; --rounds: 1 to 20; --orders: 1 to 1000")
 
     from aiosmtpd.controller import Controller
 
@@ -197,11 +295,25 @@ def main() -> None:
     try:
         with scratch_database("outbox", EMAIL_URL=f"smtp://127.0.0.1:{port}") as scratch:
             print(f"machine: {machine()}; database: {scratch.vendor}; SMTP: aiosmtpd on 127.0.0.1:{port}")
-            rates = throughput(emails=args.emails, inbox=inbox, port=port, profile=args.profile or "")
-            print(f"queue (render + insert)      {rates['queue_per_s']:9.0f} emails/s")
-            print(f"outbox delivery (1 process)  {rates['outbox_per_s']:9.0f} emails/s")
-            print(f"raw smtplib, one connection  {rates['raw_per_s']:9.0f} emails/s")
-            print(f"ratio outbox / raw           {rates['outbox_per_s'] / rates['raw_per_s']:9.2f}")
+            rates = throughput(
+                emails=args.emails, rounds=args.rounds, inbox=inbox, port=port, profile=args.profile or ""
+            )
+            print(
+                f"{rates['rounds']} rounds of {rates['emails']} emails each side (medians; one warm-up round not counted)"
+            )
+            print(f"queue (insert a row)         {rates['queue_per_s']:9.0f} emails/s")
+            print(
+                f"outbox delivery (1 process)  {rates['outbox_per_s']:9.0f} emails/s"
+                f"   CPU {rates['outbox_cpu_ms']:.3f} ms/email (render, wire bytes, SQL, SMTP client)"
+            )
+            print(
+                f"raw smtplib, one connection  {rates['raw_per_s']:9.0f} emails/s"
+                f"   CPU {rates['raw_cpu_ms']:.3f} ms/email (same bytes, made beforehand)"
+            )
+            print(
+                f"ratio outbox / raw           {rates['outbox_per_s'] / rates['raw_per_s']:9.2f}"
+                f"   rounds {rates['ratio_min']:.2f} to {rates['ratio_max']:.2f}"
+            )
             waits = latency(scratch=scratch, orders=args.orders, inbox=inbox)
             print(
                 f"order answered -> confirmation at the SMTP server ({waits['orders']} orders, one worker process): "

@@ -178,10 +178,11 @@ ROOT_URLCONF = "autosales.urls"
 WSGI_APPLICATION = "autosales.wsgi.application"
 AUTH_USER_MODEL = "customers.User"
 LOGIN_URL = "storefront:signin"
-# Every password check (the store's sign-in, the admin's, anything calling authenticate) passes axes first.
+# Every password check (the store's sign-in, the admin's, anything calling authenticate) passes axes first;
+# the second is Django's ModelBackend, reading a signed-in user again with one written-out query.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "autosales.customers.backends.UserBackend",
 ]
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"
@@ -342,7 +343,7 @@ def env_positive(name: str, default: float) -> float:
 
 
 OUTBOX_DELIVERY_SECONDS = env_positive("OUTBOX_DELIVERY_SECONDS", 10)
-OUTBOX_BATCH_SIZE = int(env_positive("OUTBOX_BATCH_SIZE", 50))
+OUTBOX_BATCH_SIZE = int(env_positive("OUTBOX_BATCH_SIZE", 200))
 OUTBOX_MAX_ATTEMPTS = int(env_positive("OUTBOX_MAX_ATTEMPTS", 24))
 OUTBOX_BACKOFF_BASE_SECONDS = env_positive("OUTBOX_BACKOFF_BASE_SECONDS", 30)
 OUTBOX_BACKOFF_MAX_SECONDS = env_positive("OUTBOX_BACKOFF_MAX_SECONDS", 3600)

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from autosales.catalog.models import Variant
 from autosales.catalog.services import product_reindex
+from autosales.core.cache_versions import CATALOG, versions_bump
 from autosales.customers.tokens import token_create
 from autosales.inventory.models import StockLevel
 from autosales.pricing.models import Price, PriceList
@@ -207,3 +209,34 @@ def test_a_staff_member_sees_list_prices_and_quantities(client):
     variant = client.get("/api/v1/products/a19").json()["variants"][0]
     assert variant["price"]["amount"] == "9.99"
     assert variant["available"] == 4
+
+
+def test_a_repeated_search_takes_its_page_from_the_cache_until_the_catalog_changes(client):
+    # given three matching products and a caller whose stock counts move between calls
+    category = make_category(slug="led", name="LED")
+    products = [make_product(name=f"LED bulb {n}", category=category) for n in range(3)]
+    for product in products:
+        product_reindex(product=product)
+    first = client.get(f"{LIST}?q=led&page_size=2")
+    assert first.status_code == 200
+    # when the same page is asked again after an order took units
+    StockLevel.objects.filter(variant__product=products[0]).update(allocated=F("on_hand"))
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"{LIST}?q=led&page_size=2")
+    # then neither the count nor the search runs again, the same products come back, with stock as it is now
+    sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert "COUNT(" not in sql and "TS_RANK" not in sql and "TO_TSVECTOR" not in sql
+    body, before = again.json(), first.json()
+    assert [p["slug"] for p in body["items"]] == [p["slug"] for p in before["items"]]
+    assert (body["count"], body["next"]) == (3, before["next"])
+    shown = {p["slug"]: p["in_stock"] for p in body["items"]}
+    assert shown.get(products[0].slug, False) is False
+    # and a change to the catalog is seen at once (its service bumps the catalog's version)
+    versions_bump(CATALOG)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{LIST}?q=led&page_size=2").status_code == 200
+    assert "COUNT(" in " ".join(q["sql"] for q in queries.captured_queries).upper()
+    # and a page past the last is still a 422 naming the page, from the cache or not
+    for _ in range(2):
+        response = client.get(f"{LIST}?q=led&page_size=2&page=3")
+        assert response.status_code == 422 and "page" in response.content.decode()

@@ -2,12 +2,16 @@ import pytest
 from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.db.models import Max, Sum
 from django.test import RequestFactory
 
 from autosales.cart.models import Cart
 from autosales.cart.services import cart_add, cart_get_or_create
 from autosales.cart.session import SESSION_KEY, cart_for_request, cart_merge_for_login
-from tests.factories import make_member, make_product
+from autosales.customers.backends import SIGN_IN_BACKEND
+from autosales.customers.models import Membership
+from autosales.customers.selectors import organization_for_user
+from tests.factories import make_member, make_organization, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +63,7 @@ def test_signing_in_merges_the_guest_cart_into_the_account_cart():
     cart_add(cart=guest, variant=first, quantity=2)
     cart_add(cart=guest, variant=second, quantity=4)
     # when the guest signs in
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=SIGN_IN_BACKEND)
     merged = cart_merge_for_login(request, user)
     # then the account cart holds everything and the guest cart is gone
     assert merged == account
@@ -72,6 +76,46 @@ def test_signing_in_merges_the_guest_cart_into_the_account_cart():
 def test_signing_in_without_a_guest_cart_changes_nothing():
     user = make_member()
     request = _request()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=SIGN_IN_BACKEND)
     assert cart_merge_for_login(request, user) is None
     assert not Cart.objects.exists()
+
+
+def test_the_cart_read_with_each_request_follows_the_organization_the_user_acts_for():
+    # given a user in two organizations, with a cart in each (one holding 3 + 4 units)
+    first, second = make_product(variants=2).variants.all()
+    user = make_member()
+    older = user.memberships.get().organization
+    newer = make_organization()
+    Membership.objects.create(user=user, organization=newer)
+    older_cart = cart_get_or_create(user=user, organization=older)
+    newer_cart = cart_get_or_create(user=user, organization=newer)
+    cart_add(cart=older_cart, variant=first, quantity=3)
+    cart_add(cart=older_cart, variant=second, quantity=4)
+
+    def read():
+        cart = cart_for_request(_request(user))
+        return cart, cart.organization, organization_for_user(user=user)
+
+    # then with no organization chosen it is the one joined last, as organization_for_user answers
+    cart, organization, acting_for = read()
+    assert (cart, organization, acting_for) == (newer_cart, newer, newer)
+    assert (cart.item_count, cart.lines_count, cart.lines_changed, cart.lines_last) == (0, 0, None, None)
+    # and the one chosen when the user chooses, with its units counted as the ORM counts them
+    user.current_organization = older
+    user.save(update_fields=["current_organization"])
+    cart, organization, acting_for = read()
+    assert (cart, organization, acting_for) == (older_cart, older, older)
+    counted = (
+        Cart.objects.filter(pk=older_cart.pk)
+        .annotate(units=Sum("lines__quantity"), changed=Max("lines__updated_at"), last=Max("lines__id"))
+        .get()
+    )
+    assert (cart.item_count, cart.lines_count) == (7, 2)
+    assert (cart.lines_changed, cart.lines_last) == (counted.changed, counted.last)
+    assert cart.lines_changed.tzinfo is not None
+    assert organization.credit_limit == older.credit_limit and organization.public_id == older.public_id
+    # and the latest joined again once they leave the chosen one
+    Membership.objects.filter(user=user, organization=older).delete()
+    cart, organization, acting_for = read()
+    assert (cart, organization, acting_for) == (newer_cart, newer, newer)

@@ -7,24 +7,44 @@ from autosales.inventory.selectors import (
     availability_by_variant,
     availability_of,
     available_by_variant,
+    available_by_warehouse,
+    available_totals,
 )
 from tests.factories import make_product, make_warehouse
 
 pytestmark = pytest.mark.django_db
 
 
-def test_available_is_on_hand_minus_allocated_summed_over_active_warehouses():
-    # given
+def _stocked_in_three_warehouses():
+    """A variant with 10 on hand (4 allocated) at MAIN, 5 (5 allocated) at EAST and 100 at a closed one."""
     main = make_warehouse(code="MAIN")
     second = make_warehouse(code="EAST")
     closed = make_warehouse(code="OLD", is_active=False)
     variant = make_product(stock=10, warehouse=main).variants.get()
     StockLevel.objects.filter(variant=variant).update(allocated=4)
-    StockLevel.objects.create(warehouse=second, variant=variant, on_hand=5, allocated=0)
+    StockLevel.objects.create(warehouse=second, variant=variant, on_hand=5, allocated=5)
     StockLevel.objects.create(warehouse=closed, variant=variant, on_hand=100, allocated=0)
+    return variant, main, second
 
-    # when / then
-    assert available_by_variant(variant_ids=[variant.id]) == {variant.id: 11}
+
+def test_available_is_on_hand_minus_allocated_summed_over_active_warehouses():
+    variant, _, _ = _stocked_in_three_warehouses()
+    assert available_by_variant(variant_ids=[variant.id]) == {variant.id: 6}
+
+
+def test_available_by_warehouse_is_per_active_warehouse_and_adds_up_to_available_by_variant():
+    # given the variant above, and another without stock rows
+    variant, main, second = _stocked_in_three_warehouses()
+    bare = make_product().variants.get()
+    StockLevel.objects.filter(variant=bare).delete()
+
+    # when
+    by_warehouse = available_by_warehouse(variant_ids=[variant.id, bare.id, variant.id])
+
+    # then
+    assert by_warehouse == {variant.id: {main.id: 6, second.id: 0}, bare.id: {}}
+    assert available_totals(by_warehouse) == available_by_variant(variant_ids=[variant.id, bare.id])
+    assert available_by_warehouse(variant_ids=[]) == {} and available_by_variant(variant_ids=[]) == {}
 
 
 def test_variants_without_stock_rows_have_zero():

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from autosales.notifications.delivery import outbox_deliver_pass
 from autosales.notifications.models import OutboxEmail
@@ -88,3 +89,29 @@ def test_each_kind_of_outcome_is_recorded_with_one_statement_for_the_batch(smtp_
     waiting = OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
     assert all(email.next_attempt_at > email.last_attempt_at for email in waiting)
     assert not OutboxEmail.objects.exclude(claimed_by="").exists()
+
+
+def _pass(count: int, *, batch_size: int, prefix: str) -> tuple[int, list[str]]:
+    """(statements, transaction control) of a delivery pass over `count` emails in batches of `batch_size`."""
+    _queue(count, prefix=prefix)
+    with CaptureQueriesContext(connection) as captured:
+        result = outbox_deliver_pass(worker="statements-worker", batch_size=batch_size)
+    assert (result.items, result.failures) == (count, 0)
+    sql = [query["sql"] for query in captured.captured_queries]
+    control = [s for s in sql if s.split()[0].upper() in {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}]
+    return len(sql) - len(control), control
+
+
+def test_a_pass_takes_the_same_statements_per_batch_whatever_the_emails_in_it(smtp_server):
+    # given three batches of 10, then three batches of 20
+    small, small_control = _pass(30, batch_size=10, prefix="small")
+    large, large_control = _pass(60, batch_size=20, prefix="large")
+
+    # then each batch costs its claim, its referenced objects, its texts and its sent outcome, and the pass one
+    # more claim that finds nothing: twice the emails per batch, not one statement more
+    assert small == large == 3 * (PER_BATCH - 1) + 1
+    # and each claim is a transaction of its own: no BEGIN or COMMIT round trips on PostgreSQL (the statement is
+    # atomic by itself), one IMMEDIATE transaction around it on SQLite (the single writer's lock, taken up front)
+    expected = [] if connection.vendor == "postgresql" else ["BEGIN IMMEDIATE", "COMMIT"] * 4
+    assert [s.split(" /*")[0] for s in small_control] == [s.split(" /*")[0] for s in large_control] == expected
+    assert len(smtp_server.messages) == 90

@@ -5,7 +5,7 @@ import pytest
 from autosales.core.errors import NotFound
 from autosales.core.money import Money
 from autosales.pricing.models import Price, PriceList
-from autosales.pricing.selectors import unit_price, unit_prices
+from autosales.pricing.selectors import price_list_ids_for, price_list_key, unit_price, unit_prices
 from tests.factories import make_organization, make_product
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,17 @@ def test_unit_prices_takes_one_query_whatever_the_number_of_variants(django_asse
 def test_no_variants_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert unit_prices(variant_ids=[]) == {}
+
+
+def test_an_organizations_own_price_lists_make_its_price_key():
+    # given one organization with two lists, another with none, a list for a third
+    organization, other, third = make_organization(), make_organization(), make_organization()
+    second = special_list(organization, name="Second")
+    first = special_list(organization, name="First")
+    special_list(third, name="Theirs")
+
+    # then the ids are its own, sorted, and customers with the same lists share a key
+    assert price_list_ids_for(organization=organization) == tuple(sorted([first.pk, second.pk]))
+    assert price_list_key(organization=organization) == f"pl-{min(first.pk, second.pk)}-{max(first.pk, second.pk)}"
+    assert price_list_ids_for(organization=other) == () and price_list_key(organization=other) == "default"
+    assert price_list_key(organization=None) == "default"

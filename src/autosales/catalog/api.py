@@ -15,11 +15,12 @@ from pydantic import model_validator
 
 from autosales.catalog.models import Category, Product
 from autosales.catalog.search import MAX_QUERY_LENGTH
-from autosales.catalog.selectors import category_by_slug, product_by_slug, products_for_listing
+from autosales.catalog.selectors import category_by_slug, product_by_slug, products_for_listing, products_in_order
+from autosales.core.cache_versions import CATALOG, cached_for_versions
 from autosales.core.errors import NotFound
 from autosales.core.http.auth import PUBLIC
 from autosales.core.http.errors import error_responses
-from autosales.core.http.pagination import Page, PageParams, paginate
+from autosales.core.http.pagination import Page, PageParams, page_of, page_start
 from autosales.core.money import Money, quantize
 from autosales.customers.selectors import organization_for_user
 from autosales.inventory.selectors import StockStatus, availability_of, available_by_variant
@@ -145,9 +146,24 @@ def _category(slug: str) -> Category | None:
 @router.get("", response={200: Page[ProductOut], **error_responses(401, 422)})
 def products_list(request, filters: Query[ProductFilters], paging: Query[PageParams]):
     """Active products: ranked by relevance when `q` is given, else by name; `category` narrows by slug."""
-    products = products_for_listing(category=_category(filters.category.strip()), query=filters.q.strip())
-    page = paginate(request=request, queryset=products.select_related("category"), params=paging)
+    category, query = _category(filters.category.strip()), filters.q.strip()
+    # Which products are on the page is shared through the cache while the catalog is unchanged (ranking a
+    # search over the whole catalog is most of the work); prices and stock are the caller's, read each time.
+    count, ids = cached_for_versions(
+        name="api-products",
+        parts=(category.pk if category else None, query, paging.page, paging.page_size),
+        kinds=(CATALOG,),
+        build=lambda: _page_ids(category=category, query=query, paging=paging),
+    )
+    page = page_of(request=request, items=products_in_order(ids=ids), count=count, params=paging)
     return page.with_items(_products_out(request, list(page.items)))
+
+
+def _page_ids(*, category: Category | None, query: str, paging: PageParams) -> tuple[int, list[int]]:
+    products = products_for_listing(category=category, query=query)
+    count = products.count()
+    start = page_start(count=count, params=paging)
+    return count, list(products.values_list("id", flat=True)[start : start + paging.page_size])
 
 
 @router.get("/{slug}", response={200: ProductDetailOut, **error_responses(401, 404)})

@@ -99,6 +99,18 @@ def variant_by_sku(*, sku: str) -> Variant | None:
     return found[0] if len(found) == 1 else None
 
 
+def products_in_order(*, ids: list[int]) -> list[Product]:
+    """The active products with these ids, in this order, with their categories and active variants loaded
+    (a page of a listing whose ids were kept in the cache)."""
+    found = (
+        Product.objects.filter(id__in=ids, is_active=True)
+        .select_related("category")
+        .prefetch_related(_active_variants())
+    )
+    by_id = {product.id: product for product in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def products_featured(*, limit: int = 8) -> list[Product]:
     """Featured active products by name; the newest active products when none is featured."""
     products = Product.objects.filter(is_active=True).select_related("category").prefetch_related(_active_variants())

@@ -11,7 +11,8 @@ from autosales.customers.models import Address, Invitation, Membership, Organiza
 
 
 def organizations_for_user_in_order(*, user) -> QuerySet[Organization]:
-    """The user's organizations, the one they act for first (see organization_for_user); usable as a subquery."""
+    """The user's organizations, the one they act for first (see organization_for_user). The cart read with
+    every signed-in request (cart.session) orders them the same way in its own SQL."""
     current_id = user.current_organization_id or 0
     return (
         Organization.objects.filter(memberships__user=user)

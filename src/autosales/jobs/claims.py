@@ -61,7 +61,8 @@ def claim_batch(
 
     `updates` are extra column values written with the claim (e.g. a status). Returns the claimed
     rows as the claim left them, in `order_by` order (ascending fields only). One statement whatever the
-    batch: `UPDATE ... WHERE pk IN (SELECT ... LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING ...`.
+    batch: `UPDATE ... WHERE pk IN (SELECT ... LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING ...`, its own
+    transaction on PostgreSQL (one round trip).
     """
     if limit <= 0:
         return []
@@ -72,8 +73,6 @@ def claim_batch(
     db = router.db_for_write(model)
     connection = connections[db]
     candidates = queryset.using(db).filter(claimable_filter(now=now)).order_by(*order_by)
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     values = {"claimed_by": worker, "claimed_until": now + lease, **(updates or {})}
     quote = connection.ops.quote_name
     assignments, params = [], []
@@ -84,16 +83,25 @@ def claim_batch(
     attempts = quote(model._meta.get_field("attempts").column)
     assignments.append(f"{attempts} = {attempts} + 1")
     fields = model._meta.concrete_fields
-    with transaction.atomic(using=db):
-        # Compiled inside the transaction: a row lock (FOR UPDATE) may only be asked for there.
-        chosen_sql, chosen_params = candidates.values("pk")[:limit].query.get_compiler(db).as_sql()
-        sql = (
-            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
-            f"WHERE {quote(model._meta.pk.column)} IN ({chosen_sql}) "
-            f"RETURNING {', '.join(quote(field.column) for field in fields)}"
-        )
-        # Read to the end inside the transaction: SQLite writes RETURNING rows as they are read.
-        claimed = list(model._default_manager.db_manager(db).raw(sql, [*params, *chosen_params]))
+    chosen_sql, chosen_params = candidates.values("pk")[:limit].query.get_compiler(db).as_sql()
+    table = quote(model._meta.db_table)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    if skip_locked:
+        # Rows another worker is claiming right now are passed over, not waited for.
+        chosen_sql += " " + connection.ops.for_update_sql(skip_locked=True, of=(table,))
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} WHERE {quote(model._meta.pk.column)} IN ({chosen_sql}) "
+        f"RETURNING {', '.join(quote(field.column) for field in fields)}"
+    )
+    claim = model._default_manager.db_manager(db).raw(sql, [*params, *chosen_params])
+    if skip_locked:
+        # PostgreSQL: the one statement is atomic by itself; no BEGIN and COMMIT round trips around it.
+        claimed = list(claim)
+    else:
+        # SQLite: in an IMMEDIATE transaction, the single writer's lock taken up front; read to the end inside
+        # it, as SQLite writes RETURNING rows as they are read.
+        with transaction.atomic(using=db):
+            claimed = list(claim)
     return sorted(claimed, key=lambda row: tuple(_sortable(getattr(row, name)) for name in order_by))
 
 

@@ -8,7 +8,7 @@ import logging
 import smtplib
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -348,11 +348,20 @@ class _BatchSender:
 
     def settle(self, *, until: float | None = None) -> list[OutboxEmail]:
         """Waits for the queued emails (past `until`, a time.monotonic(), only for the first one still queued) and
-        notes their outcomes; returns the emails still queued."""
-        waited = False
-        while self.queued and not (waited and until is not None and time.monotonic() >= until):
-            waited = True
-            email, future = self.queued.pop(0)
+        notes their outcomes; returns the emails still queued. This thread wakes once for the batch (twice past
+        `until`), not once per email, so it does not take turns with the helper thread while that one sends."""
+        if not self.queued:
+            return []
+        futures = [future for _, future in self.queued]
+        wait(futures[:1])
+        remaining = None if until is None else until - time.monotonic()
+        if remaining is None or remaining > 0:
+            wait(futures, timeout=remaining, return_when=ALL_COMPLETED)
+        # The helper thread sends in order: the emails done are the first ones.
+        done = 0
+        while done < len(self.queued) and self.queued[done][1].done():
+            done += 1
+        for email, future in self.queued[:done]:
             try:
                 transmitted = future.result()
             except _Unreachable as exc:
@@ -362,6 +371,7 @@ class _BatchSender:
             else:
                 if transmitted:
                     self.outcomes.sent.append(email)
+        del self.queued[:done]
         return self.pending()
 
     def pending(self) -> list[OutboxEmail]:

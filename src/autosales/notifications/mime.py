@@ -65,9 +65,14 @@ def _sanitized(address: str) -> str:
     return sanitize_address(address, _ENCODING)
 
 
+def is_plain_address(address: str) -> bool:
+    """A bare ASCII address (dot-atom@domain): no display name, nothing to encode, parsed as itself."""
+    return _PLAIN_ADDRESS.fullmatch(address) is not None
+
+
 def _address(address: str) -> str:
     """The address as headers and the envelope carry it (names encoded, IDNA domains), as Django writes it."""
-    if _PLAIN_ADDRESS.fullmatch(address):
+    if is_plain_address(address):
         return address
     return _sanitized(address)
 
@@ -94,7 +99,9 @@ def _addresses(name: str, addresses: list[str]) -> bytes:
 def _text(body: str, subtype: str) -> tuple[list[bytes], bytes]:
     """(headers, body) of a UTF-8 text part, its lines ended with CRLF."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if any(len(line) > _MAX_LINE // 4 and len(line.encode(_ENCODING)) > _MAX_LINE for line in body.split("\n")):
+    lines = body.split("\n")
+    # A line of at most _MAX_LINE // 4 characters is at most _MAX_LINE bytes: most bodies need no closer look.
+    if max(map(len, lines)) > _MAX_LINE // 4 and any(len(line.encode(_ENCODING)) > _MAX_LINE for line in lines):
         # As the stdlib's QP charset does it: the UTF-8 bytes, one per latin-1 character, quoted-printable.
         data = quoprimime.body_encode(body.encode(_ENCODING).decode("latin-1"), eol="\r\n").encode("ascii")
         encoding = "quoted-printable"

@@ -24,6 +24,7 @@ from autosales.core.errors import DomainError, NotFound
 from autosales.core.timezones import time_zone_or_shop
 from autosales.notifications.context import context_dump, context_load, context_load_from
 from autosales.notifications.errors import NotificationError
+from autosales.notifications.mime import is_plain_address
 from autosales.notifications.models import Notification, OutboxEmail
 from autosales.notifications.sensitivity import email_is_sensitive
 from autosales.notifications.transitions import outbox_requeue
@@ -57,7 +58,8 @@ def recipients_check(value: str | Iterable[str], *, field: str) -> list[str]:
     addresses = [a.strip() for a in addresses if a and a.strip()]
     for address in addresses:
         try:
-            validate_email(parseaddr(address)[1] or address)
+            # A bare address is its own mailbox: the (slow) parser is for "Name <address>".
+            validate_email(address if is_plain_address(address) else (parseaddr(address)[1] or address))
         except ValidationError:
             raise DomainError(
                 NotificationError.INVALID_RECIPIENT, f"{address!r} is not an email address.", field=field

@@ -65,6 +65,13 @@ def _page_url(request: HttpRequest, page: int) -> str:
 def paginate(*, request: HttpRequest, queryset: QuerySet, params: PageParams) -> PageSlice:
     """The requested page of `queryset` (which must be ordered) in two queries; 422 past the last page."""
     count = queryset.count()
+    start = page_start(count=count, params=params)
+    items = list(queryset[start : start + params.page_size])
+    return page_of(request=request, items=items, count=count, params=params)
+
+
+def page_start(*, count: int, params: PageParams) -> int:
+    """Where the requested page starts among `count` items; a 422 naming `page` past the last page."""
     last_page = max(1, -(-count // params.page_size))
     if params.page > last_page:
         raise ValidationError(
@@ -76,7 +83,11 @@ def paginate(*, request: HttpRequest, queryset: QuerySet, params: PageParams) ->
                 }
             ]
         )
-    start = (params.page - 1) * params.page_size
-    items = list(queryset[start : start + params.page_size])
+    return (params.page - 1) * params.page_size
+
+
+def page_of(*, request: HttpRequest, items: Sequence[Any], count: int, params: PageParams) -> PageSlice:
+    """The page of `items` (read by the caller, e.g. from a cached list of ids) among `count`, with its next link."""
+    last_page = max(1, -(-count // params.page_size))
     next_url = _page_url(request, params.page + 1) if params.page < last_page else None
-    return PageSlice(items=items, count=count, page=params.page, page_size=params.page_size, next=next_url)
+    return PageSlice(items=list(items), count=count, page=params.page, page_size=params.page_size, next=next_url)

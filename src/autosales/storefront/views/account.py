@@ -20,6 +20,7 @@ from autosales.cart.session import cart_merge_for_login
 from autosales.core import clock
 from autosales.core.errors import DomainError, NotFound, PermissionDenied
 from autosales.customers import selectors, services
+from autosales.customers.backends import SIGN_IN_BACKEND
 from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.forms import (
     AddressForm,
@@ -122,7 +123,7 @@ def signup(request):
             except DomainError as exc:
                 domain_error_to_form(form, exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=SIGN_IN_BACKEND)
                 cart_merge_for_login(request, user)
                 messages.success(
                     request, gettext("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name}
@@ -487,7 +488,7 @@ def invitation_accept(request, token: str):
         except DomainError as exc:
             domain_error_to_form(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=SIGN_IN_BACKEND)
             cart_merge_for_login(request, user)
             messages.success(request, gettext("Welcome! You joined %(name)s.") % {"name": invitation.organization.name})
             return redirect("storefront:organization")

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 
+from autosales.checkout.attempts import LEASE as CHECKOUT_LEASE
 from autosales.checkout.expiry import checkouts_expire_stale
 from autosales.core import clock
 from autosales.customers.services import address_update
@@ -14,7 +15,7 @@ from autosales.payments.providers.base import FailureKind, ProviderError
 from autosales.payments.providers.test_gateway import TestGateway
 from autosales.recurring.models import Run
 from autosales.recurring.scheduler import runs_materialize, runs_place
-from autosales.recurring.scheduler.retry import Outcome, run_retry_decision
+from autosales.recurring.scheduler.retry import Outcome, run_checkout_lease, run_retry_decision
 from autosales.recurring.services import standing_order_update
 from tests.recurring.conftest import make_standing_order
 
@@ -182,3 +183,16 @@ def test_the_policy_waits_for_stock_for_the_retry_days_and_fails_anything_else_a
     assert (waiting.outcome, waiting.retry_at) == (Outcome.OUT_OF_STOCK, DUE + dt.timedelta(days=1))
     assert too_late.final
     assert not_sold.final
+
+
+def test_a_runs_checkout_comes_free_with_the_workers_lease_when_that_is_shorter(bulbs, settings):
+    # A worker that dies half-way through a run's checkout holds its key no longer than its runs: another worker
+    # takes the checkout over when it takes the runs over (tests/recurring/test_worker_killed.py kills one).
+    run = _due_run(bulbs)
+    settings.JOBS_LEASE_SECONDS = 6
+    assert run_checkout_lease() == dt.timedelta(seconds=6)
+    in_progress = run_retry_decision(run=run, code="checkout_in_progress", now=DUE)
+    assert in_progress.retry_at == DUE + dt.timedelta(seconds=12)
+    settings.JOBS_LEASE_SECONDS = 300
+    assert run_checkout_lease() == CHECKOUT_LEASE == dt.timedelta(seconds=60)
+    assert run_retry_decision(run=run, code="checkout_in_progress", now=DUE).retry_at == DUE + 2 * CHECKOUT_LEASE

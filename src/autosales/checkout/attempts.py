@@ -52,9 +52,16 @@ def attempt_payment(attempt: CheckoutAttempt) -> Payment | None:
 
 
 def attempt_claim(
-    *, organization: Organization, user, key: str, request_hash: str, answer: CheckoutAnswerer | None = None
+    *,
+    organization: Organization,
+    user,
+    key: str,
+    request_hash: str,
+    answer: CheckoutAnswerer | None = None,
+    lease: timedelta = LEASE,
 ) -> CheckoutAttempt:
-    """The key's existing attempt, claimed by this request, or finished (succeeded); raises for a failed or different one.
+    """The key's existing attempt, claimed by this request for `lease`, or finished (succeeded); raises for a failed
+    or different one.
 
     With `answer`, an attempt that holds an answer already gives it (`answer.answer`) and is returned as finished.
     """
@@ -71,7 +78,7 @@ def attempt_claim(
                         user=user if getattr(user, "pk", None) else None,
                         idempotency_key=key,
                         request_hash=request_hash,
-                        claimed_until=clock.now() + LEASE,
+                        claimed_until=clock.now() + lease,
                     )
             except IntegrityError:
                 continue
@@ -95,7 +102,7 @@ def attempt_claim(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
             pk=attempt.pk,
             status=CheckoutAttempt.Status.IN_PROGRESS,
-        ).update(claimed_until=now + LEASE):
+        ).update(claimed_until=now + lease):
             attempt.refresh_from_db()
             return attempt
         if time.monotonic() > deadline:

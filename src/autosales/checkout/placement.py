@@ -114,6 +114,7 @@ def place_order(
     backorder: bool = False,
     backorder_where_allowed: bool = False,
     requested_delivery_date: dt.date | None = None,
+    lease: dt.timedelta = LEASE,
 ) -> Order:
     """Turns the request into exactly one order and at most one charge per idempotency key, or raises DomainError and holds nothing.
 
@@ -130,6 +131,9 @@ def place_order(
     `backorder_where_allowed`: the same, for the products that allow it (Product.allows_backorder) only; a
     shortage of any other product refuses the order (InsufficientStock) as without it (the web checkout's choice).
     `requested_delivery_date`: a later delivery date a business customer asked for (checkout.delivery).
+    `lease`: how long this submission holds the key before a retry may take it over, should it stop half-way
+    (checkout.attempts.LEASE; a worker passes its own shorter lease, so that its runs and its checkouts come free
+    together).
     """
     if organization is None:
         raise DomainError(CheckoutError.NO_ORGANIZATION, "Sign in with a customer account to order.", "organization")
@@ -187,11 +191,14 @@ def place_order(
         "backorder": backorder,
         "backorder_where_allowed": backorder_where_allowed,
         "requested_delivery_date": requested_delivery_date,
+        "lease": lease,
     }
     try:
         reserved = _reserve(**reserve)
     except KeyMet:
-        attempt = attempt_claim(organization=organization, user=user, key=key, request_hash=request_hash, answer=answer)
+        attempt = attempt_claim(
+            organization=organization, user=user, key=key, request_hash=request_hash, answer=answer, lease=lease
+        )
         if attempt.status == CheckoutAttempt.Status.SUCCEEDED:
             return attempt.order if attempt.order_id else attempt_order(attempt)
         order = attempt.order if attempt.order_id else attempt_order(attempt)
@@ -247,6 +254,7 @@ def _reserve(
     backorder: bool = False,
     backorder_where_allowed: bool = False,
     requested_delivery_date: dt.date | None,
+    lease: dt.timedelta,
     attempt: CheckoutAttempt | None = None,
 ) -> _Reserved:
     """Step 1: claims the key, prices, allocates and creates the pending order in one transaction (an account order
@@ -267,7 +275,7 @@ def _reserve(
                     user=placed_by,
                     idempotency_key=key,
                     request_hash=request_hash,
-                    claimed_until=clock.now() + LEASE,
+                    claimed_until=clock.now() + lease,
                 )
                 claimed = True
             if payment.kind == PaymentKind.ACCOUNT:

@@ -40,7 +40,7 @@ from autosales.recurring.errors import RecurringError, RunClaimLost
 from autosales.recurring.models import Run, StandingOrder
 from autosales.recurring.scheduler.dunning import failure_tell, try_failed
 from autosales.recurring.scheduler.result import PassResult, pass_event
-from autosales.recurring.scheduler.retry import UNEXPECTED_RETRY
+from autosales.recurring.scheduler.retry import UNEXPECTED_RETRY, run_checkout_lease
 from autosales.recurring.services import PAUSED_SKIP_REASON
 from autosales.recurring.transitions import OPEN_RUN_STATUSES, RUN_MOVES, run_transition
 
@@ -367,6 +367,7 @@ def run_place_order(run: Run, *, request: dict, memo: QuoteMemo | None = None) -
         customer_reference=request["reference"],
         backorder=bool(request.get("backorder")),
         memo=memo,
+        lease=run_checkout_lease(),
     )
 
 

@@ -53,6 +53,12 @@ PAYMENT_REFUSALS = frozenset(
 )
 
 
+def run_checkout_lease() -> dt.timedelta:
+    """How long a run's checkout holds its key: checkout's lease, or the workers' (JOBS_LEASE_SECONDS) when that is
+    shorter, so that the checkout of a worker that died comes free with its runs, not a whole checkout lease later."""
+    return min(CHECKOUT_LEASE, dt.timedelta(seconds=settings.JOBS_LEASE_SECONDS))
+
+
 def _checkout_ttl() -> dt.timedelta:
     return dt.timedelta(minutes=settings.CHECKOUT_PENDING_TTL_MINUTES)
 
@@ -67,12 +73,12 @@ def _passing(code: str) -> tuple[dt.timedelta, bool] | None:
     if code == PaymentError.NETWORK:
         return lost_answer_retry(), True
     if code == CheckoutError.IN_PROGRESS:
-        return 2 * CHECKOUT_LEASE, True
+        return 2 * run_checkout_lease(), True
     if code == CheckoutError.EXPIRED:
         return dt.timedelta(minutes=1), False
     if code == CheckoutError.IDEMPOTENCY_KEY_REUSED:
         # After the old key's checkout has been confirmed (its order is then found) or expired and voided.
-        return _checkout_ttl() + 2 * CHECKOUT_LEASE, False
+        return _checkout_ttl() + 2 * run_checkout_lease(), False
     return None
 
 

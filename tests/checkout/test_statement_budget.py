@@ -19,7 +19,7 @@ from tests.statements import counting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_STATEMENTS = 20
+MAX_STATEMENTS = 19
 MAX_TRANSACTIONS = 3
 
 

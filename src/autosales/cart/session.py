@@ -12,8 +12,12 @@ from autosales.cart.models import Cart, CartLine
 from autosales.cart.selectors import cart_item_count_remember, cart_lines_version_remember
 from autosales.cart.services import cart_get_or_create, cart_merge
 from autosales.core.rows import columns, field_value, instance_from_row
-from autosales.customers.models import Membership, Organization
-from autosales.customers.selectors import organization_for_user, organization_for_user_remember
+from autosales.customers.models import Organization
+from autosales.customers.selectors import (
+    acting_organization_sql,
+    organization_for_user,
+    organization_for_user_remember,
+)
 
 SESSION_KEY = "cart_token"
 
@@ -59,7 +63,7 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
 
 
 def _users_cart_with_organization(user) -> Cart | None:
-    """The user's cart for the organization they act for (as `organizations_for_user_in_order` orders them),
+    """The user's cart for the organization they act for (customers.selectors.acting_organization_sql),
     with that organization and the units counted, in one query; the organization is remembered for the request
     (organization_for_user asks no more).
 
@@ -86,9 +90,7 @@ def _shopper_sql() -> str:
         f"FROM {Cart._meta.db_table} c "
         f"JOIN {Organization._meta.db_table} o ON o.id = c.organization_id "
         f"LEFT JOIN {CartLine._meta.db_table} l ON l.cart_id = c.id "
-        "WHERE c.user_id = %s AND c.organization_id = ("
-        f"SELECT m.organization_id FROM {Membership._meta.db_table} m WHERE m.user_id = %s "
-        "ORDER BY CASE WHEN m.organization_id = %s THEN 1 ELSE 0 END DESC, m.created_at DESC, m.id DESC LIMIT 1) "
+        f"WHERE c.user_id = %s AND c.organization_id = ({acting_organization_sql()}) "
         "GROUP BY c.id, o.id"
     )
 

@@ -381,7 +381,7 @@ CACHE_SECONDS = int(env_positive("CACHE_SECONDS", 600))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "autosales.core.cache_redis.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "autosales",
             "TIMEOUT": CACHE_SECONDS,

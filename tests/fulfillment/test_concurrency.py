@@ -90,3 +90,31 @@ def test_shipping_while_stock_is_received_neither_deadlocks_nor_oversells(on_pos
     level = StockLevel.objects.get(variant=checkout.variant)
     assert line.quantity_shipped == 3 and line.quantity_backordered == 0
     assert (level.on_hand, level.allocated) == (3, 3)
+
+
+def test_shipping_and_account_orders_never_lock_the_customer_against_its_new_orders(on_postgres):
+    # A new order of the customer checks its foreign key to the organization when it commits (FOR KEY SHARE): a
+    # shipment that locked the organization FOR UPDATE before the stock deadlocked with such an order holding that
+    # stock. The organization is now locked only where it is changed, and FOR NO KEY UPDATE.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, order, center = _order(quantity=2, stock=5)
+    with CaptureQueriesContext(connection) as shipping:
+        shipment_create(
+            order=order,
+            warehouse=center,
+            lines={order.lines.get().pk: 2},
+            carrier="ups",
+            tracking_number="1Z9",
+            actor=make_staff(),
+        )
+    with CaptureQueriesContext(connection) as ordering:
+        _order(quantity=1, stock=5)
+    locks = [q["sql"] for q in shipping.captured_queries + ordering.captured_queries if " FOR " in q["sql"]]
+    assert locks
+    for sql in locks:
+        if '"customers_organization"' in sql.split(" FOR ")[0]:
+            tail = sql.split(" FOR ", 1)[1]
+            assert tail.startswith("NO KEY UPDATE") or '"customers_organization"' not in tail.split("OF", 1)[-1], sql
+            assert tail.startswith("NO KEY UPDATE") or " OF " in f" {tail}", sql

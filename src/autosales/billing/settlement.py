@@ -20,7 +20,7 @@ OPEN = Invoice.Status.OPEN
 
 def organization_lock(organization_id: int) -> Organization:
     """The organization's row, locked until the transaction ends: billing's per-customer lock (taken first)."""
-    return Organization.objects.select_for_update().get(pk=organization_id)
+    return Organization.objects.select_for_update(no_key=True).get(pk=organization_id)
 
 
 def _invoice_settled(invoice: Invoice, *, amount: Decimal, at) -> None:

@@ -280,7 +280,7 @@ def _reserve(
                 claimed = True
             if payment.kind == PaymentKind.ACCOUNT:
                 # Locked first (before stock, always): two account orders cannot both fit under the limit.
-                organization = Organization.objects.select_for_update().get(pk=organization.pk)
+                organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
             priced = quote(
                 organization=organization,
                 lines=lines,

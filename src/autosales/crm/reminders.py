@@ -59,7 +59,12 @@ def _send(*, task_id: int, offset: int, moment: dt.datetime, due_at: dt.datetime
     now = clock.now()
     try:
         with transaction.atomic():
-            task = Task.objects.select_for_update().select_related("owner", "organization").filter(pk=task_id).first()
+            task = (
+                Task.objects.select_for_update(of=("self",))
+                .select_related("owner", "organization")
+                .filter(pk=task_id)
+                .first()
+            )
             if task is None or task.status != Task.Status.OPEN or task.due_at != due_at or task.due_at <= now:
                 return False
             owner_settings = SalesSettings.objects.filter(user_id=task.owner_id).first()

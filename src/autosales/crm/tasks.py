@@ -124,7 +124,7 @@ def task_create(
 
 
 def _locked(task: Task) -> Task:
-    return Task.objects.select_for_update().select_related("organization", "owner").get(pk=task.pk)
+    return Task.objects.select_for_update(of=("self",)).select_related("organization", "owner").get(pk=task.pk)
 
 
 def task_update(*, task: Task, actor: User, **fields) -> Task:

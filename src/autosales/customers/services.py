@@ -145,7 +145,7 @@ def organization_time_zone_change(*, organization: Organization, time_zone: str,
 def _organization_lock(organization: Organization) -> Organization:
     # Every change to an organization's address book or members takes this lock first, so two
     # concurrent changes cannot both pass a check (one default address, at least one admin).
-    return Organization.objects.select_for_update().get(pk=organization.pk)
+    return Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
 
 
 @transaction.atomic
@@ -280,7 +280,7 @@ def _invitation_check(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """The user joins the invitation's organization with its role, once; it becomes the organization they act for."""
-    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invitation.pk)
     _invitation_check(invitation)
     organization = invitation.organization
     if Membership.objects.filter(organization=organization, user=user).exists():

@@ -36,7 +36,7 @@ def order_cancel_remainder(*, order: Order, reason: str, actor) -> Order:
     if not OrderLine.objects.filter(order=order, quantity_shipped__gt=0).exists():
         return order_cancel(order=order, actor=actor, reason=reason)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("organization").get(pk=order.pk)
+        locked = Order.objects.select_for_update(of=("self",)).select_related("organization").get(pk=order.pk)
         lines = list(OrderLine.objects.filter(order=locked))
         open_lines = [line for line in lines if line.quantity_open > 0]
         if locked.status != OrderStatus.PARTIALLY_SHIPPED or not open_lines:

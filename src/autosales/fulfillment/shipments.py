@@ -238,7 +238,7 @@ def _ship(
     key: str,
     digest: str,
 ) -> Shipment:
-    locked = Order.objects.select_for_update().select_related("organization").get(pk=order.pk)
+    locked = Order.objects.select_for_update(of=("self",)).select_related("organization").get(pk=order.pk)
     # A twin of this request waited for the lock above: it finds the shipment the first one made.
     existing = _replay(key=key, digest=digest)
     if existing is not None:

@@ -289,3 +289,25 @@ def test_a_boolean_quantity_is_refused_in_a_standing_order(client):
     }
     response = client.post("/api/v1/standing-orders", data=json.dumps(payload), content_type="application/json")
     assert "lines.0.quantity" in _fields(_error(response, 422, "validation_error"))
+
+
+def test_a_transaction_postgresql_rolled_back_to_end_a_deadlock_is_a_503_other_database_errors_a_500(
+    client, monkeypatch
+):
+    # The errors as Django raises them from psycopg's (its sqlstate on the cause); a real deadlock needs two
+    # transactions waiting on each other, which tests/fulfillment/test_concurrency.py now prevents.
+    errors = pytest.importorskip("psycopg.errors")
+    from django.db import OperationalError
+
+    def failing(cause):
+        def lookup(**kwargs):
+            raise OperationalError(str(cause)) from cause
+
+        return lookup
+
+    for cause in (errors.DeadlockDetected("deadlock detected"), errors.SerializationFailure("could not serialize")):
+        monkeypatch.setattr("autosales.catalog.api.product_by_slug", failing(cause))
+        response = client.get("/api/v1/products/anything")
+        _error(response, 503, "busy")
+    monkeypatch.setattr("autosales.catalog.api.product_by_slug", failing(errors.ConnectionTimeout("timed out")))
+    _error(client.get("/api/v1/products/anything"), 500, "server_error")

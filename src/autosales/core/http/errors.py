@@ -32,6 +32,15 @@ class ErrorOut(Schema):
     errors: list[ErrorItemOut]
 
 
+# PostgreSQL's answers for a transaction it rolled back and that may simply be tried again: a deadlock, a
+# serialization conflict, a lock not available.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
+
+
 def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
     """`response={200: ThingOut, **error_responses(401, 404)}` documents those errors in the OpenAPI document."""
     return dict.fromkeys(statuses, ErrorOut)
@@ -266,9 +275,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(OperationalError)
     def database_busy(request, exc: OperationalError) -> HttpResponse:
-        # SQLite's single writer timed out under load ("database is locked"): nothing was written, and the same
-        # request (with the same Idempotency-Key, where it has one) may be sent again.
-        if "locked" not in str(exc).lower():
+        # SQLite's single writer timed out under load ("database is locked"), or PostgreSQL rolled the transaction
+        # back to end a deadlock or a serialization conflict: nothing was written, and the same request (with the
+        # same Idempotency-Key, where it has one) may be sent again.
+        if "database is locked" not in str(exc).lower() and _sqlstate(exc) not in RETRYABLE_SQLSTATES:
             return server_error(request, exc)
         logger.warning("API busy on %s %s: %s", request.method, request.path, exc)
         response = api.create_response(

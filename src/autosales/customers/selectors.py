@@ -1,5 +1,7 @@
 """Reads about customers: organizations, members, addresses, invitations."""
 
+from functools import cache
+
 from django.db import connection
 from django.db.models import Case, Prefetch, QuerySet, Value, When
 
@@ -25,13 +27,17 @@ def acting_organization_sql() -> str:
 def _acting_organization(user) -> Organization | None:
     # Written out (core.rows): every request of an API client asks it.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns(Organization, 'o')} FROM {Organization._meta.db_table} o "
-            f"WHERE o.id = ({acting_organization_sql()})",
-            [user.pk, user.current_organization_id or 0],
-        )
+        cursor.execute(_acting_organization_row_sql(), [user.pk, user.current_organization_id or 0])
         row = cursor.fetchone()
     return instance_from_row(Organization, row)[0] if row is not None else None
+
+
+@cache
+def _acting_organization_row_sql() -> str:
+    return (
+        f"SELECT {columns(Organization, 'o')} FROM {Organization._meta.db_table} o "
+        f"WHERE o.id = ({acting_organization_sql()})"
+    )
 
 
 def _organization_memo_key(user) -> tuple:

@@ -19,13 +19,23 @@ Kinds of data:
 
 A reader takes the tokens before it reads the database (`versions_current`), so a fragment is never stored
 under a token newer than its data.
+
+Since a key names the tokens of its data, what it holds never changes: each process also keeps a copy of the
+values it read or built (`_LocalCopies`, pickled, a bounded LRU of `LOCAL_BYTES`, each copy for at most
+`LOCAL_SECONDS`), and the next request with the same key takes it from memory instead of the shared cache. The
+tokens themselves are read from the shared cache once per request, so a change committed by any process is seen
+by the next request of every process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -114,6 +124,62 @@ class VersionsBumpingAdmin:
         return response
 
 
+# A process's copies of versioned values: at most this many bytes (pickled), each kept at most this long (a value
+# built from the clock as well as the data, like a delivery date, is then no older than in the shared cache).
+LOCAL_BYTES = 16 * 1024 * 1024
+LOCAL_SECONDS = 60.0
+_LOCAL_LARGEST = LOCAL_BYTES // 16  # a value larger than this is left to the shared cache alone
+
+
+class _LocalCopies:
+    """Pickled copies of versioned values in this process, least recently used evicted first. A copy is unpickled
+    for each reader, so a caller that changes what it got changes nothing for the next one. Thread-safe."""
+
+    def __init__(self, *, max_bytes: int, seconds: float):
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return _MISSING
+            if entry[0] <= time.monotonic():
+                self._drop(key)
+                return _MISSING
+            self._entries.move_to_end(key)
+        return pickle.loads(entry[1])
+
+    def put(self, key: str, value) -> None:
+        try:
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return  # the shared cache says why, if it cannot take it either
+        if len(data) > _LOCAL_LARGEST:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic() + self.seconds, data)
+            self._bytes += len(data)
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        self._bytes -= len(self._entries.pop(key)[1])
+
+
+_local = _LocalCopies(max_bytes=LOCAL_BYTES, seconds=LOCAL_SECONDS)
+
+
 def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], build: Callable[[], T]) -> T:
     """`build()`, shared through the cache by every request with the same `parts` while `kinds` are unchanged.
 
@@ -129,12 +195,16 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
         return build()
     digest = hashlib.sha256(repr((parts, translation.get_language(), versions)).encode()).hexdigest()[:32]
     key = f"{name}:{digest}"
+    value = _local.get(key)
+    if value is not _MISSING:
+        return value
     try:
         value = cache.get(key, _MISSING)
     except Exception:
         log.warning("the cache is not answering; building %s without it", name, exc_info=True)
         value = _MISSING
     if value is not _MISSING:
+        _local.put(key, value)
         return value
     value = build()
     if in_open_transaction():
@@ -143,4 +213,5 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
         cache.set(key, value)
     except Exception:
         log.warning("could not cache %s", name, exc_info=True)
+    _local.put(key, value)
     return value

@@ -6,9 +6,10 @@ confirmation email at the SMTP server, on the production deployment.
     .venv/bin/python bench/outbox.py --quick              # 3 rounds of 1000 emails, 30 orders
 
 1. Throughput: in each of `--rounds` rounds, `--emails` emails are queued with `email_queue` (one outbox row
-   each, rendered at delivery), then a separate worker process runs the outbox delivery passes until the outbox
-   is empty; then another separate process sends the same messages (the rows' wire bytes, made before its clock
-   starts) with raw `smtplib` over one connection to the same server: the SMTP exchange alone. Both processes
+   each, rendered at delivery), then a separate process, set up as `autosales worker` sets up its processes, runs
+   the delivery job (`outbox.deliver`, what a worker runs) until the outbox is empty; then another separate
+   process sends the same messages (the rows' wire bytes, made before its clock starts) with raw `smtplib` over
+   one connection to the same server: the SMTP exchange alone. Both processes
    first do one warm-up round that is not counted (connections, templates, first queries). Printed: the median
    rates over the rounds, the ratio of the medians with the lowest and highest round's ratio, and each side's
    CPU time per email in its own process.
@@ -58,12 +59,15 @@ class Inbox:
 
 
 def deliver_rounds(*, profile: str = "") -> None:
-    """The outbox side (`--deliver`), a separate process like a worker: each `go` runs delivery passes until the
-    outbox is empty and answers with the emails sent, the wall time and this process's CPU time."""
+    """The outbox side (`--deliver`), a separate process set up like a worker's: each `go` runs the delivery job
+    until the outbox is empty and answers with the emails sent, the wall time and this process's CPU time."""
     import django
 
     django.setup()
-    from autosales.notifications.delivery import outbox_deliver_pass
+    from autosales.jobs.runner import worker_process_tune
+    from autosales.notifications.delivery import outbox_deliver
+
+    worker_process_tune()  # as `autosales worker` sets its processes up
 
     profiler = None
     if profile:
@@ -79,7 +83,7 @@ def deliver_rounds(*, profile: str = "") -> None:
         started, cpu = time.perf_counter(), time.process_time()
         sent = 0
         while True:
-            result = outbox_deliver_pass()
+            result = outbox_deliver()
             sent += result.items
             if result.items == 0:
                 break

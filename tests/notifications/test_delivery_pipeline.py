@@ -79,3 +79,37 @@ def test_a_batch_slower_than_half_its_lease_records_as_it_goes_and_renews_the_re
     assert sorted(smtp_server.message_ids().values()) == [1] * 4
     assert renewals
     assert OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, claimed_by="").count() == 4
+
+
+def test_a_pass_starts_with_small_batches_and_asks_other_workers_in_once_more_than_a_batch_is_due(
+    smtp_server, settings, monkeypatch
+):
+    from autosales.notifications import delivery
+
+    # given a batch size of 40 and 150 emails due
+    settings.OUTBOX_BATCH_SIZE = 40
+    queue(150, prefix="ramp")
+    limits = []
+    claim = delivery.outbox_claim_due
+
+    def claim_noting_the_limit(*, worker, limit):  # the real claim; only the sizes asked for are noted
+        limits.append(limit)
+        return claim(worker=worker, limit=limit)
+
+    monkeypatch.setattr(delivery, "outbox_claim_due", claim_noting_the_limit)
+    asked = []
+    # when the delivery job's pass runs
+    result = delivery.outbox_deliver_pass(more_due=lambda: asked.append(True))
+    # then sending starts after 25 emails are rendered, then 40 (the batch size caps the ramp's 75), then full
+    # batches until one finds none due; other workers were asked in once
+    assert limits == [25, 40, 40, 40, 40, 40]
+    assert result.items == 150 and sorted(smtp_server.message_ids().values()) == [1] * 150
+    assert asked == [True]
+
+
+def test_other_workers_are_not_asked_in_for_less_than_a_batch(smtp_server, settings):
+    settings.OUTBOX_BATCH_SIZE = 40
+    queue(30, prefix="few")
+    asked = []
+    result = outbox_deliver_pass(more_due=lambda: asked.append(True))
+    assert result.items == 30 and asked == []

@@ -82,8 +82,9 @@ _runner = None
 def _start_runner(**_) -> None:
     """Each worker process (prefork child, or the solo worker) runs the due jobs from the database itself."""
     global _runner
-    from autosales.jobs.runner import start_background_runner
+    from autosales.jobs.runner import start_background_runner, worker_process_tune
 
+    worker_process_tune()
     if _runner is None:
         _runner = start_background_runner()
 

@@ -8,6 +8,7 @@ import logging
 import smtplib
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -40,6 +41,10 @@ KEEP_IDLE_SECONDS = 60
 # How long an email takes here: batches are sized to fit well inside OUTBOX_LEASE_SECONDS (a slow server, smaller
 # batches), at most OUTBOX_BATCH_SIZE.
 _pace = BatchPace(first_guess_seconds=0.05)
+# The first batches of a pass, when they are to be smaller than the pace allows: a batch is claimed and rendered
+# while the one before is being sent, and rendering an email takes about a third of the time a server on the same
+# machine takes to accept one, so each batch may be three times the one before without the server waiting.
+RAMP = (25, 75)
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,13 @@ def render_failure(exc: BaseException, *, template: str) -> Failure:
     return Failure(temporary=isinstance(exc, DatabaseError), reason=f"cannot render emails/{template}: {reason}")
 
 
-def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failure]:
+def _render_batch(emails: list[OutboxEmail], *, worker: str, yielding: bool = False) -> dict[int, Failure]:
     """Renders the batch's template emails not rendered yet and keeps the results on their rows (so every retry
     sends the same): the objects they refer to are loaded once for the batch, the results written with one
-    statement. Returns why each email that could not be rendered was refused, by pk."""
+    statement. Returns why each email that could not be rendered was refused, by pk.
+
+    `yielding`: a helper thread is sending the batch before; the interpreter is offered to it between emails
+    (`_offer_interpreter`)."""
     refused: dict[int, Failure] = {}
     waiting = [email for email in emails if not email.is_rendered]
     if not waiting:
@@ -94,6 +102,8 @@ def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failur
         loaded = None  # each email then loads its own, and says what is wrong with it
     rendered = []
     for email in waiting:
+        if yielding:
+            _offer_interpreter()
         try:
             subject, text, html = outbox_email_render(email=email, loaded=loaded)
         except Exception as exc:
@@ -110,6 +120,13 @@ def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failur
         common={"updated_at": clock.now()},
     )
     return refused
+
+
+def _offer_interpreter() -> None:
+    """Lets the helper thread that talks to the SMTP server run now if it waits for the interpreter (an answer of
+    the server came in), rather than after this thread's time slice: it needs the interpreter briefly at each of
+    the 4 replies of an email, and each wait would otherwise hold up the server's conversation."""
+    time.sleep(0)
 
 
 def _poisoned(email: OutboxEmail) -> Failure | None:
@@ -399,8 +416,11 @@ def _prepare(batch: list[OutboxEmail], *, kept: _Kept | None, config_error: str,
     rest (before any is sent, so every retry sends the same), and hands them to the sender."""
     sender = _BatchSender(kept=kept, config_error=config_error)
     refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
-    refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
+    yielding = kept is not None and kept.sender is not None
+    refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker, yielding=yielding)
     for email in batch:
+        if yielding:
+            _offer_interpreter()
         if email.pk in refused:
             sender.refuse(email, refused[email.pk])
         else:
@@ -426,7 +446,11 @@ def _finish(sending: _Sending, *, worker: str, transport: str, lease: dt.timedel
 
 
 def outbox_deliver_pass(
-    *, worker: str | None = None, batch_size: int | None = None, max_batches: int = 100
+    *,
+    worker: str | None = None,
+    batch_size: int | None = None,
+    max_batches: int = 100,
+    more_due: Callable[[], None] | None = None,
 ) -> JobResult:
     """Send due emails until none is due (at most `max_batches` batches); each row is sent by one worker only.
 
@@ -435,6 +459,10 @@ def outbox_deliver_pass(
     by a helper thread while this one claims and renders the next batch; its outcomes are recorded with one
     statement per kind once it is sent. Until then the emails stay claimed by this worker, so no other worker
     sends them while it lives; a worker that dies mid-batch leaves them to be sent again after the lease.
+
+    Without `batch_size`, a pass's first batches are smaller (`RAMP`), so that sending starts once a few emails
+    are rendered rather than a whole batch; `more_due()` is called once when the pass has claimed a full batch's
+    worth and finds more due (other workers may join in).
     """
     worker = worker or worker_id()
     lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
@@ -446,11 +474,12 @@ def outbox_deliver_pass(
         kept, config_error = None, str(exc)
     transport_name = kept.name if kept is not None else ""
     sending: _Sending | None = None
-    for _ in range(max_batches):
+    claimed = 0
+    for n in range(max_batches):
         started = time.monotonic()
-        batch = outbox_claim_due(
-            worker=worker, limit=batch_size or _pace.batch_size(lease=lease, cap=settings.OUTBOX_BATCH_SIZE)
-        )
+        full = batch_size or _pace.batch_size(lease=lease, cap=settings.OUTBOX_BATCH_SIZE)
+        limit = full if batch_size or n >= len(RAMP) else min(full, RAMP[n])
+        batch = outbox_claim_due(worker=worker, limit=limit)
         if sending is not None:
             # An email of the batch being sent whose lease ran out meanwhile (a very slow server) is claimed again
             # by this worker: it is sent and recorded with that batch, not twice.
@@ -458,6 +487,10 @@ def outbox_deliver_pass(
             batch = [email for email in batch if email.pk not in in_flight]
         if not batch:
             break
+        claimed += len(batch)
+        if more_due is not None and len(batch) == limit and claimed >= full:
+            more_due()  # a batch's worth claimed and the last batch full: likely more due
+            more_due = None
         claimed_at = time.monotonic()
         sender = _prepare(batch, kept=kept, config_error=config_error, worker=worker)
         if sending is not None:
@@ -478,12 +511,5 @@ def outbox_deliver_pass(
 
 @job("outbox.deliver", every=dt.timedelta(seconds=settings.OUTBOX_DELIVERY_SECONDS), exclusive=False)
 def outbox_deliver() -> JobResult:
-    """Deliver the emails that are due."""
-    first = outbox_deliver_pass(max_batches=1)
-    if first.items + first.failures < settings.OUTBOX_BATCH_SIZE:
-        return first
-    job_more_work(name="outbox.deliver")  # more than a batch is due: idle workers join in
-    rest = outbox_deliver_pass()
-    return JobResult(
-        items=first.items + rest.items, failures=first.failures + rest.failures, error=rest.error or first.error
-    )
+    """Deliver the emails that are due; when more than a batch is due, idle workers are asked to join in."""
+    return outbox_deliver_pass(more_due=lambda: job_more_work(name="outbox.deliver"))

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from autosales.core.errors import DomainError
 from autosales.jobs.registry import registered_jobs
-from autosales.jobs.runner import run_loop
+from autosales.jobs.runner import run_loop, worker_process_tune
 from autosales.jobs.services import job_execute, jobs_run_due
 from autosales.jobs.wakeups import wakeups
 
@@ -64,6 +64,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Worker running {len(registered_jobs())} jobs; stop with Ctrl-C.")
         self.stdout.flush()
+        worker_process_tune()
         run_loop(stop=stop, poll_seconds=poll)
         self.stdout.write("Worker stopped.")
 

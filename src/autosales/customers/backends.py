@@ -11,6 +11,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from autosales.core.request_memo import request_memoized
 from autosales.core.rows import columns, instance_from_row
 from autosales.customers.models import User
 
@@ -24,13 +25,28 @@ class UserBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_user_sql(), [pk])
-            row = cursor.fetchone()
-        if row is None:
+        user = request_memoized(_memo_key(pk), lambda: _user_read(pk))
+        if user is None:
             return None
-        user, _ = instance_from_row(User, row)
         return user if self.user_can_authenticate(user) else None
+
+
+def user_row_remember(user: User) -> None:
+    """Lets `UserBackend.get_user` answer from a user row read with something else in the same query (the
+    shopper's cart, cart.session.shopper_read), for the rest of the request until it writes. Django still makes
+    its checks of the row (active, the session's password hash) as for any other."""
+    request_memoized(_memo_key(user.pk), lambda: user)
+
+
+def _memo_key(pk) -> tuple:
+    return ("signed_in_user", pk)
+
+
+def _user_read(pk) -> User | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(), [pk])
+        row = cursor.fetchone()
+    return instance_from_row(User, row)[0] if row is not None else None
 
 
 @cache

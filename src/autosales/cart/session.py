@@ -43,7 +43,7 @@ def shopper_read(request) -> None:
     for this request (customers.backends.user_row_remember), where Django checks it as it checks any (active, the
     session's password hash); the cart and organization are kept as `cart_for_request` keeps them. Staff and
     guests get no cart here; a session signed in by another backend is read as before (user, then cart)."""
-    read = None
+    found = row = None
     user_id = _session_user_id(request)
     if user_id is not None:
         with connection.cursor() as cursor:
@@ -52,16 +52,15 @@ def shopper_read(request) -> None:
         if row is not None:
             found, at = instance_from_row(User, row)
             user_row_remember(found)
-            read = (found, row, at)
     user = request.user
     if not user.is_authenticated or user.is_staff:
         return
-    if read is None or read[0].pk != user.pk:
+    if found is None or found.pk != user.pk:
         cart_for_request(request)
-        return
-    _, row, at = read
-    cart = _cart_from_row(user, row, at) if row[at] is not None else None
-    _cart_keep(request, cart if cart is not None else _cart_without_one(user, create=False))
+    elif row[at] is None:  # no cart for the organization they act for
+        _cart_keep(request, _cart_without_one(user, create=False))
+    else:
+        _cart_keep(request, _cart_from_row(user, row, at))
 
 
 def _session_user_id(request):
@@ -166,7 +165,7 @@ def _user_shopper_sql() -> str:
     # subquery of its own: SQLite cannot see the outer row from a subquery's ORDER BY.
     column = User._meta.get_field("current_organization").column
     chosen = f"(SELECT COALESCE(me.{column}, 0) FROM {User._meta.db_table} me WHERE me.id = %s)"
-    acting = acting_organization_sql(user="%s", chosen=chosen)
+    acting = acting_organization_sql(chosen=chosen)
     return (
         f"SELECT {columns(User, 'u')}, {_shopper_columns()} "
         f"FROM {User._meta.db_table} u "

@@ -168,11 +168,6 @@ class _LocalCopies:
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
     def _drop(self, key: str) -> None:
         self._bytes -= len(self._entries.pop(key)[1])
 

@@ -14,13 +14,13 @@ from autosales.customers.errors import CustomerErrorCode
 from autosales.customers.models import Address, Invitation, Membership, Organization, User
 
 
-def acting_organization_sql(*, user: str = "%s", chosen: str = "%s") -> str:
+def acting_organization_sql(*, chosen: str = "%s") -> str:
     """SQL giving the id of the organization a user acts for: the one they last chose if they are still a member
     of it, else the one they joined last. Its parameters: the user's id, then their chosen organization's id (0
-    for none); or, where the query reads them from the user's row, SQL expressions for them (`user`, `chosen`).
+    for none); or, where the query reads that from the user's row, an SQL expression for it (`chosen`).
     The shopper's cart is read with it too (cart.session), so both follow this one rule."""
     return (
-        f"SELECT m.organization_id FROM {Membership._meta.db_table} m WHERE m.user_id = {user} "
+        f"SELECT m.organization_id FROM {Membership._meta.db_table} m WHERE m.user_id = %s "
         f"ORDER BY CASE WHEN m.organization_id = {chosen} THEN 1 ELSE 0 END DESC, m.created_at DESC, m.id DESC "
         "LIMIT 1"
     )

@@ -462,7 +462,7 @@ def outbox_deliver_pass(
 
     Without `batch_size`, a pass's first batches are smaller (`RAMP`), so that sending starts once a few emails
     are rendered rather than a whole batch; `more_due()` is called once when the pass has claimed a full batch's
-    worth and finds more due (other workers may join in).
+    worth and its last batch came back full, so more is likely due (other workers may join in).
     """
     worker = worker or worker_id()
     lease = dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)

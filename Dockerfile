@@ -9,4 +9,4 @@ RUN pip install --no-cache-dir '.[production]' \
     && mkdir -p /var/lib/autosales && chown autosales:autosales /var/lib/autosales
 USER autosales
 EXPOSE 8000
-CMD ["gunicorn", "autosales.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "autosales.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--timeout", "60", "--access-logfile", "-"]

@@ -5,7 +5,7 @@ production deployment, beside a trivial view measured in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/catalog.py
     .venv/bin/python bench/catalog.py --quick              # 16 clients only, fewer requests
 
-The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads) in its own processes; the load
+The app runs as docs/deployment.md runs it (gunicorn, a worker per core x 4 threads) in its own processes; the load
 comes from `bench/load.py`, another process, at 1, 4, 16 and 32 concurrent clients. Printed per target
 and level: requests/s, p50/p95/p99, and throughput as a fraction of the trivial view (`/healthz`) at the same
 concurrency through the same server. Not a test: the figures depend on the machine. Nothing leaves 127.0.0.1.

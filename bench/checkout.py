@@ -5,7 +5,7 @@ database's own limit and a trivial view measured in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/checkout.py
     .venv/bin/python bench/checkout.py --quick              # fewer orders per level
 
-The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads) in its own processes; the load
+The app runs as docs/deployment.md runs it (gunicorn, a worker per core x 4 threads) in its own processes; the load
 comes from `bench/load.py`, another process, at 1, 4, 16 and 32 concurrent clients, each request a real
 checkout (one line, the test gateway's `tok_approve`, a fresh Idempotency-Key), so every order runs the
 whole `place_order`. Printed per level: orders/s, p50/p95/p99 latency; the trivial view (`/healthz`) at the

@@ -33,6 +33,10 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LEVELS = (1, 4, 16, 32)
+# The web server as docs/deployment.md sizes it: one gunicorn worker process per core, four threads each
+# (BENCH_WEB_WORKERS / BENCH_WEB_THREADS measure another size).
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS") or os.cpu_count() or 1)
+WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS") or 4)
 
 
 def free_port() -> int:
@@ -158,8 +162,9 @@ def _psql(url: str, sql: str) -> str:
 
 
 @contextmanager
-def gunicorn(scratch: Scratch, *, workers: int = 4, threads: int = 2):
-    """gunicorn as docs/deployment.md runs it (4 workers x 2 threads), on a free loopback port; yields its URL."""
+def gunicorn(scratch: Scratch, *, workers: int = WEB_WORKERS, threads: int = WEB_THREADS):
+    """gunicorn as docs/deployment.md runs it (a worker per core, 4 threads each), on a free loopback port; yields
+    its URL."""
     if not (BIN / "gunicorn").exists():
         raise SystemExit("gunicorn is not installed here: .venv/bin/pip install -e '.[production,test]'")
     port = free_port()

@@ -5,7 +5,7 @@ beside order placement (`POST /api/v1/checkout`) in the same run, with a trivial
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/fulfillment.py
     .venv/bin/python bench/fulfillment.py --quick              # fewer orders
 
-The app runs as docs/deployment.md runs it (gunicorn, 4 workers x 2 threads); the load comes from
+The app runs as docs/deployment.md runs it (gunicorn, a worker per core x 4 threads); the load comes from
 `bench/load.py` processes. Orders are placed first (card, the test gateway), each with every unit allocated at
 one center; a warehouse system's staff token then ships each order once (all its lines, a fresh
 Idempotency-Key), at 8 clients: alone, then while 8 other clients place orders through the checkout API at the

@@ -13,7 +13,7 @@ the step's request (Oscar picks its only shipping method and its default checkou
 redirects on through them; its payment is the documented dummy). The shopper is signed in, with an address
 in the address book; each client is its own shopper (session, cart, and on autosales its organization).
 
-Each shop runs as it is deployed: gunicorn with 4 workers x 2 threads in its own processes on loopback, on
+Each shop runs as it is deployed: gunicorn with a worker per core x 4 threads in its own processes on loopback, on
 the same kind of database (a scratch PostgreSQL database each with DATABASE_URL, else a SQLite file each);
 the journeys come from `bench/journey_runner.py`, a separate process, at 1 and 8 concurrent shoppers. Both
 servers are up side by side and each level alternates between them in rounds (a share of the journeys on
@@ -47,7 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from deployment import BIN, _psql, free_port, machine, scratch_database  # noqa: E402
+from deployment import BIN, WEB_THREADS, WEB_WORKERS, _psql, free_port, machine, scratch_database  # noqa: E402
 from journey_runner import DjangoClientTransport, count_statements  # noqa: E402
 from load import percentile  # noqa: E402
 
@@ -343,7 +343,7 @@ def oscar_set_up(python: Path, env: dict, *, products: int, shoppers: int) -> di
 
 @contextmanager
 def serve(command: list[str], *, env: dict, cwd: Path, ready_path: str):
-    """A gunicorn as docs/deployment.md runs it (4 workers x 2 threads) in its own process group on a free
+    """A gunicorn as docs/deployment.md runs it (a worker per core, 4 threads each) in its own process group on a free
     loopback port; yields its URL and stops the whole group afterwards."""
     port = free_port()
     command = [
@@ -351,9 +351,9 @@ def serve(command: list[str], *, env: dict, cwd: Path, ready_path: str):
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "4",
+        str(WEB_WORKERS),
         "--threads",
-        "2",
+        str(WEB_THREADS),
         "--timeout",
         "120",
         "--log-level",

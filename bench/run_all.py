@@ -25,6 +25,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DOC = ROOT / "docs" / "performance.md"
+sys.path.insert(0, str(BENCH))
+
+from deployment import WEB_THREADS, WEB_WORKERS  # noqa: E402
+
 BENCHMARKS = ("checkout", "catalog", "recurring", "outbox", "journey", "fulfillment", "reorder")
 
 
@@ -169,8 +173,8 @@ def write_doc(*, results: dict, printed: dict, quick: bool, database: str, machi
         "Every figure here was printed by `bench/run_all.py` in one run on the machine below; each stands beside",
         "a reference measured in the same run (pgbench on the same PostgreSQL, a trivial view through the same",
         "server, raw smtplib to the same SMTP server), because absolute figures depend on the machine and its load.",
-        "The benchmarks drive the production deployment of [deployment.md](deployment.md): gunicorn (4 workers ×",
-        "2 threads) in its own processes with Redis as their shared cache, the load from a separate process",
+        "The benchmarks drive the production deployment of [deployment.md](deployment.md): gunicorn (a worker per",
+        f"core × {WEB_THREADS} threads, here {WEB_WORKERS} × {WEB_THREADS}) in its own processes with Redis as their shared cache, the load from a separate process",
         "(`bench/load.py`) sending each request on a connection of its own as the TLS proxy forwards it, scheduler",
         "and outbox workers as separate `autosales worker` processes (the set-up without Redis). This file is",
         "rewritten by the script; do not edit it by hand.",

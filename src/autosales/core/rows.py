@@ -9,7 +9,7 @@ converted exactly as the ORM converts them (money, JSON, timestamps on SQLite). 
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 
@@ -24,25 +24,47 @@ def placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-_converters: dict[tuple[str, Field], tuple] = {}
+def _converters_of(db, field: Field) -> tuple | None:
+    """(the column expression, its converters) for values of `field` read on `db`; None when they are used as read."""
+    col = field.get_col(field.model._meta.db_table)
+    converters = tuple(db.ops.get_db_converters(col) + col.get_db_converters(db))
+    return (col, converters) if converters else None
+
+
+# (vendor, field) and (vendor, model) -> what `_converters_of` says (for a model: per concrete field, in order).
+_fields: dict[tuple[str, Field], tuple | None] = {}
+_models: dict[tuple[str, type[Model]], tuple] = {}
 
 
 def field_value(field: Field, value):
     """A value read from a column of `field`'s kind (the column itself, or its MAX), as the ORM gives it."""
-    key = (connection.vendor, field)
-    found = _converters.get(key)
-    if found is None:
-        col = field.get_col(field.model._meta.db_table)
-        found = _converters[key] = (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-    col, converters = found
-    for converter in converters:
-        value = converter(value, col, connection)
+    db = connections[DEFAULT_DB_ALIAS]
+    key = (db.vendor, field)
+    if key not in _fields:
+        _fields[key] = _converters_of(db, field)
+    found = _fields[key]
+    if found is not None:
+        col, converters = found
+        for converter in converters:
+            value = converter(value, col, db)
     return value
 
 
 def instance_from_row(model: type[Model], row, start: int = 0) -> tuple[Model, int]:
     """The instance of `model` whose columns (as `columns` lists them) begin at `row[start]`, and the index
     just past them."""
-    fields = model._meta.concrete_fields
-    values = [field_value(field, row[start + i]) for i, field in enumerate(fields)]
-    return model.from_db(connection.alias, None, values), start + len(fields)
+    db = connections[DEFAULT_DB_ALIAS]
+    key = (db.vendor, model)
+    per_field = _models.get(key)
+    if per_field is None:
+        per_field = _models[key] = tuple(_converters_of(db, field) for field in model._meta.concrete_fields)
+    end = start + len(per_field)
+    values = list(row[start:end])
+    for i, found in enumerate(per_field):
+        if found is not None:
+            col, converters = found
+            value = values[i]
+            for converter in converters:
+                value = converter(value, col, db)
+            values[i] = value
+    return model.from_db(db.alias, None, values), end

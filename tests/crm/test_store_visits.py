@@ -122,3 +122,33 @@ def test_recording_adds_no_query_to_a_store_page(client, shop, settings):
     assert recording == without
     with clock.frozen_at(clock.now() + dt.timedelta(hours=1)):
         assert store_visits_close() == 1  # it did record
+
+
+def test_a_page_is_recorded_once_it_has_been_sent_not_before(shop, rf):
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.urls import resolve
+
+    from autosales.crm.store_visits import StoreVisitMiddleware, _current_key
+
+    checkout, products = shop
+    request = rf.get(f"/p/{products[0].slug}/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    request.user = checkout.user
+    request.resolver_match = resolve(request.path)
+
+    # given the product page answered, its body not yet sent
+    with clock.frozen_at(START):
+        response = StoreVisitMiddleware(lambda r: HttpResponse("<p>page</p>"))(request)
+    assert cache.get(_current_key(checkout.user.pk)) is None
+
+    # when the server has sent it and closes the response
+    response.close()
+
+    # then the page is in the shopper's visit, at the time it was asked for
+    visit = cache.get(_current_key(checkout.user.pk))
+    assert visit["pages"] == 1 and visit["products"] == [products[0].slug]
+    assert visit["start"] == int(START.timestamp())

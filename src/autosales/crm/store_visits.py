@@ -2,9 +2,9 @@
 
 Recording must cost a store page no database query, so it only touches the shared cache (Redis or files, see
 settings.CACHES): `StoreVisitMiddleware` adds each store page a signed-in customer views (GET, answered 200 with
-HTML, in the storefront) to that person's open visit, a small dict under `crm:visit:{user id}`. A visit is over
-after `IDLE` without a page; the person's next page starts a new one (the one that ended is kept under its own key
-until the job has written it). Guests, staff and requests outside the store record nothing, and nothing at all
+HTML, in the storefront) to that person's open visit, a small dict under `crm:visit:{user id}`, once the page has
+been sent. A visit is over after `IDLE` without a page; the person's next page starts a new one (the one that
+ended is kept under its own key until the job has written it). Guests, staff and requests outside the store record nothing, and nothing at all
 when `CRM_STORE_VISITS` is off.
 
 Each visit started is appended to a log in the cache (a counter and one key per visit), which the job
@@ -120,8 +120,16 @@ def visit_record(*, user_id: int, organization_id: int | None, at: dt.datetime, 
     cache.set(key, visit, timeout=KEEP_SECONDS)
 
 
+def _visit_record_quietly(**page) -> None:
+    try:
+        visit_record(**page)
+    except Exception:  # a cache that is down never breaks a page
+        log.warning("store visit not recorded", exc_info=True)
+
+
 class StoreVisitMiddleware:
-    """Records the store pages signed-in customers view into their visit (cache only; never a database query)."""
+    """Records the store pages signed-in customers view into their visit (cache only; never a database query),
+    once the page has been sent: the shopper does not wait for the cache."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -134,16 +142,16 @@ class StoreVisitMiddleware:
         if user is None:
             return response
         match = request.resolver_match
-        try:
-            visit_record(
-                user_id=user.pk,
-                organization_id=user.current_organization_id,
-                at=clock.now(),
-                product=match.kwargs.get("slug", "") if match.url_name == "product" else "",
-                search=" ".join(request.GET.get("q", "").split())[:100] if match.url_name == "search" else "",
-            )
-        except Exception:  # a cache that is down never breaks a page
-            log.warning("store visit not recorded", exc_info=True)
+        page = {
+            "user_id": user.pk,
+            "organization_id": user.current_organization_id,
+            "at": clock.now(),
+            "product": match.kwargs.get("slug", "") if match.url_name == "product" else "",
+            "search": " ".join(request.GET.get("q", "").split())[:100] if match.url_name == "search" else "",
+        }
+        # Run by the response's close(), which the WSGI server calls after the page's last byte is sent (and
+        # Django's test client as it returns the response).
+        response._resource_closers.append(lambda: _visit_record_quietly(**page))
         return response
 
 

@@ -21,15 +21,16 @@ PAGE_BUDGET = 12
 # atomic block one): none may take more. Every page keeps to the page budget; placing the order is held by the
 # checkout's own budget (tests/checkout/test_statement_budget.py: at most 20 statements), so the pay POST is
 # over it by what placing takes. The catalog pages stay cached through the first journey's order (it leaves the
-# bulb "In stock"); the business customer's exact units are filled in with one query (storefront.stock_counts).
+# bulb "In stock"); the business customer's exact units are filled in with one query (storefront.stock_counts), and
+# their price lists come with their cart (cart.session.shopper_read).
 # The checkout's steps read the cart's lines and prices from the cache while the cart is unchanged (its stock
 # they read each time), and the shipping methods and tax rates likewise.
 REQUEST_TODAY = {
-    ("home", "GET /"): 3,
-    ("search", "GET /search/"): 3,
-    ("product", "GET /p/<slug>/"): 3,
+    ("home", "GET /"): 2,
+    ("search", "GET /search/"): 2,
+    ("product", "GET /p/<slug>/"): 2,
     ("add", "POST /cart/add/"): 7,
-    ("add", "GET /p/<slug>/"): 3,
+    ("add", "GET /p/<slug>/"): 2,
     ("cart", "GET /cart/"): 4,
     ("checkout", "GET /checkout/"): 1,
     ("address", "GET /checkout/address/"): 3,

@@ -15,6 +15,8 @@ from autosales.core.request_memo import RequestMemoMiddleware
 from autosales.customers.backends import SIGN_IN_BACKEND
 from autosales.customers.models import Membership, User
 from autosales.customers.selectors import organization_for_user
+from autosales.pricing.models import PriceList
+from autosales.pricing.selectors import price_list_ids_for
 from autosales.storefront.middleware import ShopperMiddleware
 from tests.factories import make_member, make_organization, make_product, make_staff
 
@@ -37,6 +39,7 @@ def handled(user, *, backend: str = SIGN_IN_BACKEND) -> dict:
         seen["user"] = request.user
         seen["cart"] = getattr(request, "_cart", None)
         seen["organization"] = organization_for_user(user=request.user) if not request.user.is_staff else None
+        seen["price_lists"] = price_list_ids_for(organization=seen["organization"])
         seen["after"] = len(queries.captured_queries)
         return HttpResponse()
 
@@ -113,3 +116,26 @@ def test_a_password_changed_elsewhere_signs_the_session_out_though_its_row_was_r
     response = client.get("/account/")
     assert response.status_code == 302 and "/signin/" in response["Location"]
     assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("lists", [0, 1, 3])
+def test_the_organizations_price_lists_come_with_its_cart(lists):
+    # given a customer whose organization has its own price lists, and a cart
+    organization = make_organization()
+    other = make_organization(name="Other")
+    mine = [PriceList.objects.create(name=f"Contract {n}", currency="USD") for n in range(lists)]
+    for price_list in mine:
+        price_list.organizations.add(organization)
+    PriceList.objects.create(name="Someone else's", currency="USD").organizations.add(other)
+    user = make_member(organization=organization)
+    cart_add(
+        cart=cart_get_or_create(user=user, organization=organization),
+        variant=make_product(variants=1).variants.get(),
+        quantity=1,
+    )
+
+    seen = handled(user)
+
+    # then the page knows them, sorted, without asking again (as price_list_ids_for reads them)
+    assert seen["price_lists"] == tuple(sorted(p.pk for p in mine))
+    assert seen["queries"] == 1 and seen["after"] == 1

@@ -22,6 +22,7 @@ from autosales.customers.selectors import (
     organization_for_user,
     organization_for_user_remember,
 )
+from autosales.pricing.selectors import price_list_ids_remember, price_list_ids_sql
 
 SESSION_KEY = "cart_token"
 
@@ -129,20 +130,21 @@ def _users_cart_with_organization(user) -> Cart | None:
 
 
 def _cart_from_row(user, row, at: int) -> Cart:
-    """The cart, its units and lines' state, and its organization (remembered for the request) from `row[at:]`,
-    as `_shopper_columns` lists them."""
+    """The cart, its units and lines' state, and its organization with its price lists (remembered for the request)
+    from `row[at:]`, as `_shopper_columns` lists them."""
     cart, at = instance_from_row(Cart, row, at)
     cart.item_count, cart.lines_count, lines_changed, cart.lines_last = row[at : at + 4]
     cart.lines_changed = field_value(CartLine._meta.get_field("updated_at"), lines_changed)
-    cart.organization, _ = instance_from_row(Organization, row, at + 4)
+    cart.organization, at = instance_from_row(Organization, row, at + 4)
     organization_for_user_remember(user=user, organization=cart.organization)
+    price_list_ids_remember(organization=cart.organization, listed=row[at])
     return cart
 
 
 def _shopper_columns() -> str:
     return (
         f"{columns(Cart, 'c')}, COALESCE(SUM(l.quantity), 0), COUNT(l.id), MAX(l.updated_at), MAX(l.id), "
-        f"{columns(Organization, 'o')}"
+        f"{columns(Organization, 'o')}, {price_list_ids_sql('o.id')}"
     )
 
 

@@ -33,6 +33,23 @@ def price_list_ids_for(*, organization: Organization | None) -> tuple[int, ...]:
     return request_memoized(("price_list_ids_for", organization.pk), lookup)
 
 
+def price_list_ids_sql(organization_id_column: str) -> str:
+    """A scalar subquery: the ids of the price lists of the organization whose id is in `organization_id_column`,
+    comma-separated in any order (NULL for none), for a query that reads the organization anyway; its value goes to
+    `price_list_ids_remember`."""
+    field = PriceList.organizations.field
+    price_list, member = field.m2m_column_name(), field.m2m_reverse_name()
+    listed = "group_concat({}, ',')" if connection.vendor == "sqlite" else "string_agg(CAST({} AS text), ',')"
+    return f"(SELECT {listed.format(price_list)} FROM {field.m2m_db_table()} WHERE {member} = {organization_id_column})"
+
+
+def price_list_ids_remember(*, organization: Organization, listed: str | None) -> None:
+    """Lets `price_list_ids_for` answer from what `price_list_ids_sql` read, for the rest of the request until it
+    writes."""
+    ids = tuple(sorted(int(i) for i in listed.split(","))) if listed else ()
+    request_memoized(("price_list_ids_for", organization.pk), lambda: ids)
+
+
 def price_list_key(*, organization: Organization | None) -> str:
     """Which prices a customer sees, as a cache-key part: customers with the same price lists see the same prices."""
     ids = price_list_ids_for(organization=organization)

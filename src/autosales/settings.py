@@ -60,8 +60,8 @@ else:
 _db = DATABASES["default"]
 IS_SQLITE = _db["ENGINE"] == "django.db.backends.sqlite3"
 # PostgreSQL plans a statement each time it is sent with its values written in (Django's default); the query every
-# signed-in page makes took 0.4 ms to plan and 0.15 ms to run. With the values sent apart, psycopg prepares a
-# statement on its second run on a connection, and the server keeps its plan. DB_PREPARED_STATEMENTS=0 for a
+# signed-in page makes takes longer to plan than to run. With the values sent apart, psycopg prepares a statement
+# on its second run on a connection, and the server keeps its plan. DB_PREPARED_STATEMENTS=0 for a
 # pooler in transaction mode that cannot keep prepared statements (docs/deployment.md).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 if not IS_SQLITE and DB_PREPARED_STATEMENTS:

@@ -36,18 +36,21 @@ _fields: dict[tuple[str, Field], tuple | None] = {}
 _models: dict[tuple[str, type[Model]], tuple] = {}
 
 
+def _converted(db, found: tuple | None, value):
+    if found is not None:
+        col, converters = found
+        for converter in converters:
+            value = converter(value, col, db)
+    return value
+
+
 def field_value(field: Field, value):
     """A value read from a column of `field`'s kind (the column itself, or its MAX), as the ORM gives it."""
     db = connections[DEFAULT_DB_ALIAS]
     key = (db.vendor, field)
     if key not in _fields:
         _fields[key] = _converters_of(db, field)
-    found = _fields[key]
-    if found is not None:
-        col, converters = found
-        for converter in converters:
-            value = converter(value, col, db)
-    return value
+    return _converted(db, _fields[key], value)
 
 
 def instance_from_row(model: type[Model], row, start: int = 0) -> tuple[Model, int]:
@@ -59,12 +62,5 @@ def instance_from_row(model: type[Model], row, start: int = 0) -> tuple[Model, i
     if per_field is None:
         per_field = _models[key] = tuple(_converters_of(db, field) for field in model._meta.concrete_fields)
     end = start + len(per_field)
-    values = list(row[start:end])
-    for i, found in enumerate(per_field):
-        if found is not None:
-            col, converters = found
-            value = values[i]
-            for converter in converters:
-                value = converter(value, col, db)
-            values[i] = value
+    values = [_converted(db, found, value) for found, value in zip(per_field, row[start:end], strict=True)]
     return model.from_db(db.alias, None, values), end

@@ -4,8 +4,8 @@ Recording must cost a store page no database query, so it only touches the share
 settings.CACHES): `StoreVisitMiddleware` adds each store page a signed-in customer views (GET, answered 200 with
 HTML, in the storefront) to that person's open visit, a small dict under `crm:visit:{user id}`, once the page has
 been sent. A visit is over after `IDLE` without a page; the person's next page starts a new one (the one that
-ended is kept under its own key until the job has written it). Guests, staff and requests outside the store record nothing, and nothing at all
-when `CRM_STORE_VISITS` is off.
+ended is kept under its own key until the job has written it). Guests, staff and requests outside the store
+record nothing, and nothing at all when `CRM_STORE_VISITS` is off.
 
 Each visit started is appended to a log in the cache (a counter and one key per visit), which the job
 `crm.store_visits` reads from where it stopped: every visit idle for `IDLE` becomes one `ActivityKind.STORE_VISIT`

@@ -14,6 +14,16 @@ from autosales.pricing.errors import PricingError
 from autosales.pricing.models import Price, PriceList
 
 
+def _membership() -> tuple[str, str, str]:
+    """(table, price-list column, organization column) of the price lists' organizations."""
+    field = PriceList.organizations.field
+    return field.m2m_db_table(), field.m2m_column_name(), field.m2m_reverse_name()
+
+
+def _price_lists_memo_key(organization: Organization) -> tuple:
+    return ("price_list_ids_for", organization.pk)
+
+
 def price_list_ids_for(*, organization: Organization | None) -> tuple[int, ...]:
     """The ids of the organization's own price lists, sorted (one query, remembered for the request); () for none."""
     if organization is None:
@@ -21,33 +31,30 @@ def price_list_ids_for(*, organization: Organization | None) -> tuple[int, ...]:
 
     def lookup() -> tuple[int, ...]:
         # Written out (core.rows): every catalog page of a signed-in customer asks it.
-        field = PriceList.organizations.field
-        price_list, member = field.m2m_column_name(), field.m2m_reverse_name()
+        table, price_list, member = _membership()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {price_list} FROM {field.m2m_db_table()} WHERE {member} = %s ORDER BY {price_list}",
-                [organization.pk],
+                f"SELECT {price_list} FROM {table} WHERE {member} = %s ORDER BY {price_list}", [organization.pk]
             )
             return tuple(row[0] for row in cursor.fetchall())
 
-    return request_memoized(("price_list_ids_for", organization.pk), lookup)
+    return request_memoized(_price_lists_memo_key(organization), lookup)
 
 
 def price_list_ids_sql(organization_id_column: str) -> str:
     """A scalar subquery: the ids of the price lists of the organization whose id is in `organization_id_column`,
     comma-separated in any order (NULL for none), for a query that reads the organization anyway; its value goes to
     `price_list_ids_remember`."""
-    field = PriceList.organizations.field
-    price_list, member = field.m2m_column_name(), field.m2m_reverse_name()
+    table, price_list, member = _membership()
     listed = "group_concat({}, ',')" if connection.vendor == "sqlite" else "string_agg(CAST({} AS text), ',')"
-    return f"(SELECT {listed.format(price_list)} FROM {field.m2m_db_table()} WHERE {member} = {organization_id_column})"
+    return f"(SELECT {listed.format(price_list)} FROM {table} WHERE {member} = {organization_id_column})"
 
 
 def price_list_ids_remember(*, organization: Organization, listed: str | None) -> None:
     """Lets `price_list_ids_for` answer from what `price_list_ids_sql` read, for the rest of the request until it
     writes."""
     ids = tuple(sorted(int(i) for i in listed.split(","))) if listed else ()
-    request_memoized(("price_list_ids_for", organization.pk), lambda: ids)
+    request_memoized(_price_lists_memo_key(organization), lambda: ids)
 
 
 def price_list_key(*, organization: Organization | None) -> str:

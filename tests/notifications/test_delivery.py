@@ -218,7 +218,8 @@ def test_the_connection_kept_between_passes_is_opened_again_when_the_server_drop
     # given a pass that sent an email and kept its connection open
     queue(to="first@example.com")
     assert len(smtp_server.deliver()) == 1
-    dropped = delivery._kept.transport.backend.connection
+    smtp = delivery._local.smtp  # the worker's SMTP process, which holds the connection
+    opened = smtp.connections
     # when the server drops its connections meanwhile (a restart) and another email is due
     smtp_server.stop()
     smtp_server.start()
@@ -228,7 +229,7 @@ def test_the_connection_kept_between_passes_is_opened_again_when_the_server_drop
     assert [m["To"] for m in arrived] == ["second@example.com"]
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.SENT and email.attempts == 1
-    assert delivery._kept.transport.backend.connection is not dropped
+    assert smtp.connections == opened + 1 and delivery._local.smtp is smtp
 
 
 def test_a_worker_keeps_one_connection_for_its_batches_and_passes(smtp_server):
@@ -236,9 +237,11 @@ def test_a_worker_keeps_one_connection_for_its_batches_and_passes(smtp_server):
 
     for n in range(5):
         queue(to=f"kept{n}@example.com")
+    smtp = delivery._smtp_process({})  # the worker's SMTP process, which holds the connection
+    opened = smtp.connections
     outbox_deliver_pass(batch_size=2)
-    first = delivery._kept.transport.backend.connection
+    assert smtp.connections == opened + 1 and delivery._local.smtp is smtp
     queue(to="later@example.com")
     outbox_deliver_pass(batch_size=2)
-    assert delivery._kept.transport.backend.connection is first
+    assert smtp.connections == opened + 1 and delivery._local.smtp is smtp
     assert len(smtp_server.messages) == 6

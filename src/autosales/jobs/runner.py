@@ -16,8 +16,9 @@ from autosales.jobs.wakeups import listener_start, wakeups
 log = logging.getLogger(__name__)
 
 # How soon a thread waiting for the interpreter gets it, in a process that only runs jobs. Its helper threads wait
-# on servers (the SMTP helper of `notifications.delivery` at each of a message's replies) while the job's thread
-# renders and claims; CPython's default, 5 ms, held the SMTP conversation up at each reply. Not for web processes.
+# on other processes (the one that hands emails to the SMTP process of `notifications.smtp_process` and collects
+# its answers, the wake-up listener) while the job's thread renders and claims; with CPython's default, 5 ms, each
+# of their turns could wait that long. Not for web processes.
 WORKER_SWITCH_INTERVAL = 0.0001
 
 

@@ -123,20 +123,25 @@ def transport_config(url: str) -> TransportConfig:
     )
 
 
+def smtp_options(config: TransportConfig) -> dict:
+    """The keyword arguments of Django's SMTP backend for an smtp URL."""
+    return {
+        "host": config.host,
+        "port": config.port,
+        "username": config.username or None,
+        "password": config.password or None,
+        "use_tls": config.use_tls,
+        "use_ssl": config.use_ssl,
+        "timeout": config.timeout,
+    }
+
+
 def transport_open(url: str) -> tuple[str, BaseEmailBackend]:
-    """(transport name, a Django backend that really sends) for EMAIL_URL; errors are raised, never swallowed."""
+    """(transport name, a Django backend that really sends) for EMAIL_URL; errors are raised, never swallowed.
+    The outbox sends over SMTP from a process of its own (`notifications.smtp_process`), with `smtp_options`."""
     config = transport_config(url)
     if config.name == "mailbox":
         return "mailbox", MailboxTransport(fail_silently=False)
     if config.name == "console":
         return "console", ConsoleBackend(fail_silently=False, stream=sys.stdout)
-    return "smtp", SMTPBackend(
-        host=config.host,
-        port=config.port,
-        username=config.username or None,
-        password=config.password or None,
-        use_tls=config.use_tls,
-        use_ssl=config.use_ssl,
-        timeout=config.timeout,
-        fail_silently=False,
-    )
+    return "smtp", SMTPBackend(**smtp_options(config), fail_silently=False)

@@ -5,18 +5,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import smtplib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError
 from django.utils import translation
 
@@ -26,18 +24,17 @@ from autosales.jobs.claims import BatchPace, claims_extend, claims_write_each, w
 from autosales.jobs.registry import JobResult, job
 from autosales.jobs.services import job_more_work
 from autosales.notifications.attachments import RENDER, attachment_render
-from autosales.notifications.backends import transport_open
+from autosales.notifications.backends import smtp_options, transport_config, transport_open
 from autosales.notifications.context import references_load
 from autosales.notifications.mime import Part, Wire
 from autosales.notifications.mime import wire as mime_wire
 from autosales.notifications.models import OutboxEmail
 from autosales.notifications.services import outbox_email_render
+from autosales.notifications.smtp_process import Failure, SendFailed, SMTPProcess, classify_failure
 from autosales.notifications.transitions import outbox_claim_due, outbox_record
 
 log = logging.getLogger(__name__)
 
-# A worker keeps its SMTP connection open between passes; one unused this long is closed and opened afresh.
-KEEP_IDLE_SECONDS = 60
 # How long an email takes here: batches are sized to fit well inside OUTBOX_LEASE_SECONDS (a slow server, smaller
 # batches), at most OUTBOX_BATCH_SIZE.
 _pace = BatchPace(first_guess_seconds=0.05)
@@ -47,51 +44,16 @@ _pace = BatchPace(first_guess_seconds=0.05)
 RAMP = (25, 75)
 
 
-@dataclass(frozen=True)
-class Failure:
-    temporary: bool
-    reason: str
-    # The connection is unusable: close it and stop sending this batch over it.
-    connection_lost: bool = False
-
-
-def _smtp_text(code: int, message: bytes | str) -> str:
-    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
-    return f"SMTP {code} {text}".strip()
-
-
-def classify_failure(exc: BaseException) -> Failure:
-    """Temporary (retry with backoff) or permanent (give up): 4xx, timeouts and refused connections are temporary."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        reason = "; ".join(f"{rcpt}: {_smtp_text(code, msg)}" for rcpt, (code, msg) in exc.recipients.items())
-        return Failure(temporary=any(400 <= code < 500 for code in codes), reason=f"recipient refused: {reason}")
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        # A wrong password is the operator's to fix; keep the emails until it is.
-        return Failure(temporary=True, reason=f"login refused: {_smtp_text(exc.smtp_code, exc.smtp_error)}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        temporary = not 500 <= exc.smtp_code < 600
-        return Failure(temporary=temporary, reason=_smtp_text(exc.smtp_code, exc.smtp_error))
-    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
-        return Failure(temporary=True, reason=f"cannot reach the mail server: {exc}", connection_lost=True)
-    if isinstance(exc, smtplib.SMTPException):
-        return Failure(temporary=True, reason=f"{type(exc).__name__}: {exc}", connection_lost=True)
-    return Failure(temporary=True, reason=f"{type(exc).__name__}: {exc}")
-
-
 def render_failure(exc: BaseException, *, template: str) -> Failure:
     """Why an email could not be rendered: the database being away is temporary, a broken template or address is not."""
     reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
     return Failure(temporary=isinstance(exc, DatabaseError), reason=f"cannot render emails/{template}: {reason}")
 
 
-def _render_batch(emails: list[OutboxEmail], *, worker: str, yielding: bool = False) -> dict[int, Failure]:
+def _render_batch(emails: list[OutboxEmail], *, worker: str) -> dict[int, Failure]:
     """Renders the batch's template emails not rendered yet and keeps the results on their rows (so every retry
     sends the same): the objects they refer to are loaded once for the batch, the results written with one
-    statement. Returns why each email that could not be rendered was refused, by pk.
-
-    `yielding`: a helper thread is sending the batch before; the interpreter is offered to it between emails
-    (`_offer_interpreter`)."""
+    statement. Returns why each email that could not be rendered was refused, by pk."""
     refused: dict[int, Failure] = {}
     waiting = [email for email in emails if not email.is_rendered]
     if not waiting:
@@ -102,8 +64,6 @@ def _render_batch(emails: list[OutboxEmail], *, worker: str, yielding: bool = Fa
         loaded = None  # each email then loads its own, and says what is wrong with it
     rendered = []
     for email in waiting:
-        if yielding:
-            _offer_interpreter()
         try:
             subject, text, html = outbox_email_render(email=email, loaded=loaded)
         except Exception as exc:
@@ -120,13 +80,6 @@ def _render_batch(emails: list[OutboxEmail], *, worker: str, yielding: bool = Fa
         common={"updated_at": clock.now()},
     )
     return refused
-
-
-def _offer_interpreter() -> None:
-    """Lets the helper thread that talks to the SMTP server run now if it waits for the interpreter (an answer of
-    the server came in), rather than after this thread's time slice: it needs the interpreter briefly at each of
-    the 4 replies of an email, and each wait would otherwise hold up the server's conversation."""
-    time.sleep(0)
 
 
 def _poisoned(email: OutboxEmail) -> Failure | None:
@@ -200,79 +153,69 @@ def _close(transport: BaseEmailBackend) -> None:
 
 @dataclass
 class _Kept:
-    """The connection to EMAIL_URL that a worker thread keeps open from one batch and pass to the next."""
+    """The transport to EMAIL_URL that a worker thread keeps from one batch and pass to the next: over SMTP, the
+    thread's `SMTPProcess` (which keeps the connection); else a Django backend that sends in this thread."""
 
     url: str
     name: str
-    backend: BaseEmailBackend
-    used_at: float = 0.0  # time.monotonic() of its last use
-    # Opened in an earlier batch or pass: the server may have dropped it since (servers close idle connections).
-    maybe_stale: bool = False
-    # SMTP: the thread that talks to the server while this one prepares the next email (one email in flight).
-    sender: ThreadPoolExecutor | None = None
-    # Why the server cannot be reached, once a fresh connection failed too during this pass (set by the helper
-    # thread): the rest of the pass's emails wait for the backoff rather than a timeout each.
-    unreachable: str = ""
+    backend: BaseEmailBackend | None = None
+    smtp: SMTPProcess | None = None
 
-    def close(self) -> None:
-        _close(self.backend)
-        if self.sender is not None:
-            self.sender.shutdown(wait=False)
-            self.sender = None
+    @property
+    def unreachable(self) -> str:
+        """Why the server cannot be reached, once a fresh connection failed too during this pass: the rest of the
+        pass's emails wait for the backoff rather than a timeout each."""
+        return self.smtp.unreachable if self.smtp is not None else ""
 
 
-_kept = threading.local()
+# Per worker thread: `transport`, the _Kept for the last EMAIL_URL; `smtp`, the thread's SMTPProcess (started on
+# first use, told of another SMTP server when EMAIL_URL changes, started again if it stopped).
+_local = threading.local()
+
+
+def _smtp_process(options: dict) -> SMTPProcess:
+    smtp: SMTPProcess | None = getattr(_local, "smtp", None)
+    if smtp is not None and smtp.alive:
+        smtp.configure(options)
+        return smtp
+    _local.smtp = SMTPProcess(options)
+    return _local.smtp
 
 
 def _transport(url: str) -> _Kept:
-    """This thread's connection to `url`, kept across passes; a new one for another URL or after a long idle."""
-    kept: _Kept | None = getattr(_kept, "transport", None)
-    if kept is not None and (kept.url != url or time.monotonic() - kept.used_at > KEEP_IDLE_SECONDS):
-        kept.close()
-        kept = None
-    if kept is None:
-        name, backend = transport_open(url)
-        kept = _Kept(url=url, name=name, backend=backend)
-        if isinstance(backend, SMTPBackend):
-            kept.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosales-smtp")
-        _kept.transport = kept
-    kept.maybe_stale = True
-    kept.unreachable = ""
+    """This thread's transport to `url`, kept across passes; ImproperlyConfigured for an unusable URL."""
+    kept: _Kept | None = getattr(_local, "transport", None)
+    if kept is None or kept.url != url:
+        config = transport_config(url)
+        if config.name == "smtp":
+            kept = _Kept(url=url, name="smtp", smtp=_smtp_process(smtp_options(config)))
+        else:
+            name, backend = transport_open(url)
+            kept = _Kept(url=url, name=name, backend=backend)
+        _local.transport = kept
+    elif kept.smtp is not None and not kept.smtp.alive:
+        kept.smtp = _smtp_process(kept.smtp.options)
+    if kept.smtp is not None:
+        kept.smtp.new_pass()
     return kept
 
 
 def outbox_connection_close() -> None:
-    """Closes this thread's kept mail connection, if any (a worker stopping, a test tearing its server down)."""
-    kept: _Kept | None = getattr(_kept, "transport", None)
-    _kept.transport = None
-    if kept is not None:
-        kept.close()
-
-
-def _transmit(kept: _Kept, wire: Wire) -> None:
-    """Sends one email over the kept connection (opened if it is not)."""
-    if not wire.recipients:
-        return
-    fresh = kept.backend.open()
-    try:
-        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
-    except Exception as exc:
-        if fresh or not kept.maybe_stale or not classify_failure(exc).connection_lost:
-            raise
-        # The kept connection was dropped while idle (nothing of this message was taken): once more on a new one.
+    """Closes this thread's kept mail connection, if any (a test tearing its server down); the next pass opens
+    another."""
+    kept: _Kept | None = getattr(_local, "transport", None)
+    _local.transport = None
+    if kept is not None and kept.backend is not None:
         _close(kept.backend)
-        kept.backend.open()
-        kept.backend.connection.sendmail(wire.sender, wire.recipients, wire.data)
-    finally:
-        kept.used_at = time.monotonic()
-    kept.maybe_stale = False
+    smtp: SMTPProcess | None = getattr(_local, "smtp", None)
+    if smtp is not None:
+        smtp.close_connection()
 
 
 def _send_now(kept: _Kept, email: OutboxEmail) -> None:
     """Sends through a transport without a network conversation (the mailbox, the console)."""
     kept.backend.open()
     kept.backend.send_messages([message_for(email=email, connection=kept.backend)])
-    kept.used_at = time.monotonic()
 
 
 @dataclass
@@ -295,13 +238,9 @@ class _Outcomes:
         return recorded
 
 
-class _Unreachable(Exception):
-    """The server could not be reached again after a lost connection: the email was not tried."""
-
-
 class _BatchSender:
-    """Sends a batch's emails over the kept connection: on SMTP they are queued, in order, to the connection's
-    helper thread, which talks to the server while this thread prepares the next batch; `settle` collects each
+    """Sends a batch's emails over the kept transport: on SMTP they are handed, in order, to the thread's
+    `SMTPProcess`, which talks to the server while this thread prepares the next batch; `settle` collects each
     outcome for `_Outcomes.record`."""
 
     def __init__(self, *, kept: _Kept | None, config_error: str):
@@ -311,7 +250,7 @@ class _BatchSender:
         self.failures = 0
         self.last_error = ""
         self.queued: list[tuple[OutboxEmail, Future]] = []
-        # Emails whose lease was lost while they waited in the queue: the helper thread skips them.
+        # Emails whose lease was lost while they waited their turn: the SMTP process is not handed them.
         self.dropped: set[int] = set()
 
     @property
@@ -328,13 +267,13 @@ class _BatchSender:
         if self.unreachable:
             self.refuse(email, Failure(temporary=True, reason=self.unreachable))
             return
-        if self.kept is not None and self.kept.sender is not None:
+        if self.kept is not None and self.kept.smtp is not None:
             try:
                 wire = wire_for(email)
             except Exception as exc:
                 self._failed(email, exc)
                 return
-            self.queued.append((email, self.kept.sender.submit(self._transmit, email.pk, wire)))
+            self.queued.append((email, self.kept.smtp.submit(email.pk, wire, dropped=self.dropped)))
             return
         try:
             _send_now(self.kept, email)
@@ -343,30 +282,10 @@ class _BatchSender:
         else:
             self.outcomes.sent.append(email)
 
-    def _transmit(self, pk: int, wire: Wire) -> bool:
-        """In the helper thread: sends one email (False: skipped); after a lost connection, one fresh connection
-        is tried for the next email, and if that fails too the server is down and the rest of the batch waits for
-        the backoff rather than a timeout each."""
-        if pk in self.dropped:
-            return False
-        if self.unreachable:
-            raise _Unreachable(self.unreachable)
-        try:
-            _transmit(self.kept, wire)
-        except Exception as exc:
-            if classify_failure(exc).connection_lost:
-                _close(self.kept.backend)
-                try:
-                    self.kept.backend.open()
-                except Exception as reopen_exc:
-                    self.kept.unreachable = classify_failure(reopen_exc).reason
-            raise
-        return True
-
     def settle(self, *, until: float | None = None) -> list[OutboxEmail]:
         """Waits for the queued emails (past `until`, a time.monotonic(), only for the first one still queued) and
         notes their outcomes; returns the emails still queued. This thread wakes once for the batch (twice past
-        `until`), not once per email, so it does not take turns with the helper thread while that one sends."""
+        `until`), not once per email."""
         if not self.queued:
             return []
         futures = [future for _, future in self.queued]
@@ -374,15 +293,17 @@ class _BatchSender:
         remaining = None if until is None else until - time.monotonic()
         if remaining is None or remaining > 0:
             wait(futures, timeout=remaining, return_when=ALL_COMPLETED)
-        # The helper thread sends in order: the emails done are the first ones.
+        # The SMTP process sends in order: the emails done are the first ones.
         done = 0
         while done < len(self.queued) and self.queued[done][1].done():
             done += 1
         for email, future in self.queued[:done]:
             try:
                 transmitted = future.result()
-            except _Unreachable as exc:
-                self.refuse(email, Failure(temporary=True, reason=str(exc)))
+            except SendFailed as exc:
+                if exc.tried:
+                    log.warning("email %s not sent: %s", email.message_id, exc.failure.reason)
+                self.refuse(email, exc.failure)
             except Exception as exc:
                 self._failed(email, exc)
             else:
@@ -416,11 +337,8 @@ def _prepare(batch: list[OutboxEmail], *, kept: _Kept | None, config_error: str,
     rest (before any is sent, so every retry sends the same), and hands them to the sender."""
     sender = _BatchSender(kept=kept, config_error=config_error)
     refused = {email.pk: failure for email in batch if (failure := _poisoned(email))}
-    yielding = kept is not None and kept.sender is not None
-    refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker, yielding=yielding)
+    refused |= _render_batch([email for email in batch if email.pk not in refused], worker=worker)
     for email in batch:
-        if yielding:
-            _offer_interpreter()
         if email.pk in refused:
             sender.refuse(email, refused[email.pk])
         else:
@@ -456,7 +374,7 @@ def outbox_deliver_pass(
 
     A batch is claimed with one statement, rendered with the objects its emails refer to loaded once, and its
     texts kept; then it is sent over one SMTP connection (kept open for the next batch and pass of this worker)
-    by a helper thread while this one claims and renders the next batch; its outcomes are recorded with one
+    by the worker's SMTP process (`notifications.smtp_process`) while this thread claims and renders the next batch; its outcomes are recorded with one
     statement per kind once it is sent. Until then the emails stay claimed by this worker, so no other worker
     sends them while it lives; a worker that dies mid-batch leaves them to be sent again after the lease.
 
@@ -504,8 +422,6 @@ def outbox_deliver_pass(
         sent += _finish(sending, worker=worker, transport=transport_name, lease=lease)
         failures += sending.sender.failures
         last_error = sending.sender.last_error or last_error
-        if sending.sender.unreachable and kept is not None:
-            _close(kept.backend)
     return JobResult(items=sent, failures=failures, error=last_error)
 
 

@@ -102,7 +102,14 @@ def test_a_refused_recipient_comes_back_classified_and_the_next_email_still_goes
     assert [m["Subject"] for m in smtp_server.messages] == ["2"]
 
 
-def test_the_process_ends_when_its_worker_stops_it(smtp_process):
+def test_the_process_leaves_stop_signals_to_its_worker_and_ends_when_the_worker_stops_it(smtp_process):
+    # given a running SMTP process, and a stop signal sent to the worker's group (systemd, a terminal): the worker
+    # may finish its batch
     assert smtp_process.submit(1, wire(1), dropped=set()).result(timeout=30) is True
+    os.kill(smtp_process.pid, signal.SIGTERM)
+    os.kill(smtp_process.pid, signal.SIGINT)
+    # then its SMTP process still sends what it is handed
+    assert smtp_process.submit(2, wire(2), dropped=set()).result(timeout=30) is True
+    # and ends, cleanly, once the worker stops it (or goes away: its input ends either way)
     smtp_process.stop()
     assert smtp_process.process.returncode == 0 and not smtp_process.alive

@@ -9,7 +9,8 @@ in a process of its own it is read at once.
 The child imports no models and opens no database connection: it is Django's SMTP backend and this module. It
 reads frames from its standard input and answers each email with a frame on its standard output (a 4-byte
 length, then a pickle; parent and child are the same program). It stops when its input ends, so it never
-outlives the worker: `python -m autosales.notifications.smtp_process`.
+outlives the worker, and not before: a stop signal is the worker's to act on (it may finish a batch first):
+`python -m autosales.notifications.smtp_process`.
 
 Frames to the child, in order:
 - ("config", options): the SMTP backend's options (host, port, username, password, use_tls, use_ssl, timeout);
@@ -28,6 +29,7 @@ import contextlib
 import logging
 import pickle
 import queue
+import signal
 import smtplib
 import struct
 import subprocess
@@ -340,5 +342,9 @@ class SMTPProcess:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+    # A stop signal is for the worker (systemd and a terminal send it to the whole group): this process finishes
+    # what the worker hands it while it stops, and ends when the worker has (its input ends).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(BrokenPipeError):
         serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -381,7 +381,7 @@ def main() -> None:
     parser.add_argument(
         "--processes", default="1,2,4", help="worker processes of each measurement, comma-separated (default 1,2,4)"
     )
-    parser.add_argument("--quick", action="store_true", help="1,000 due at once, 15 s budgets")
+    parser.add_argument("--quick", action="store_true", help="1,000 due at once, 10 s budgets")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--profile", help="write a cProfile of the one-process placing loop to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -390,7 +390,7 @@ def main() -> None:
         scheduler_worker(name=args.worker, seconds=args.seconds, profile=args.profile or "")
         return
     if args.quick:
-        args.count, args.seconds = 1_000, 15.0
+        args.count, args.seconds = 1_000, 10.0
     try:
         levels = sorted({int(n) for n in args.processes.split(",")})
     except ValueError:

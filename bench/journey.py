@@ -16,8 +16,9 @@ in the address book; each client is its own shopper (session, cart, and on autos
 Each shop runs as it is deployed: gunicorn with a worker per core x 4 threads in its own processes on loopback, on
 the same kind of database (a scratch PostgreSQL database each with DATABASE_URL, else a SQLite file each);
 the journeys come from `bench/journey_runner.py`, a separate process, at 1 and 8 concurrent shoppers. Both
-servers are up side by side and each level alternates between them in rounds (a share of the journeys on
-one, then on the other), so that the machine's load changing meanwhile weighs on both alike. Oscar
+servers are up side by side, each is warmed up with the same journeys before anything is measured, and each
+level alternates between them in rounds (a share of the journeys on one, then on the other), so that the
+machine's load changing meanwhile weighs on both alike. Oscar
 (with its sandbox's dependencies) is installed on first use into its own virtualenv under
 ~/.cache/autosales-bench/oscar-4.2.1 (django-oscar is not a dependency of autosales); its project is
 `bench/oscar_shop/`. Both catalogues hold the same products, names and stock.
@@ -426,16 +427,23 @@ def _combined(parts: list[dict]) -> dict:
     }
 
 
+# Journeys on each shop before the first level is measured, not counted: what is measured is a server as it runs,
+# not as it starts (its templates loaded, its caches filled and, on PostgreSQL, the statements autosales prepares
+# after their second run on a connection prepared on each of its 8 threads' connections).
+WARM_UP_JOURNEYS = 16
+
+
 def measure_both(*, shops: dict[str, dict], levels: list[int], count: int, rounds: int = 2) -> dict:
-    """Per level, a warm-up journey per shopper on each shop, then `rounds` rounds that each run a share of
-    the journeys on one shop and then on the other, so that a change in the machine's load meanwhile falls
-    on both alike."""
+    """Per level, a warm-up on each shop (`WARM_UP_JOURNEYS` before the first level, then a journey per
+    shopper), then `rounds` rounds that each run a share of the journeys on one shop and then on the other, so
+    that a change in the machine's load meanwhile falls on both alike."""
     results: dict[str, dict[int, dict]] = {name: {} for name in shops}
-    for clients in levels:
+    for n, clients in enumerate(levels):
         per_round = max(count, clients * 3) // rounds
         parts: dict[str, list[dict]] = {name: [] for name in shops}
+        warm_up = max(clients, WARM_UP_JOURNEYS) if n == 0 else clients
         for shop in shops.values():
-            journeys(**shop, clients=clients, count=clients)  # warm-up, not counted
+            journeys(**shop, clients=clients, count=warm_up)  # not counted
         for _ in range(rounds):
             for name, shop in shops.items():
                 parts[name].append(journeys(**shop, clients=clients, count=per_round))

@@ -430,7 +430,7 @@ def main() -> None:
             leftovers_skip()
 
         direct, direct_failures = measure_direct(standing_order_ids=first_ids, seconds=args.seconds)
-        tps = pgbench_tps(scratch, clients=1, seconds=10)
+        tps = pgbench_tps(scratch, clients=1, seconds=5)
         print(f"load average at the end: {_load()}")
 
     print()

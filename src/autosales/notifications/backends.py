@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -136,12 +135,11 @@ def smtp_options(config: TransportConfig) -> dict:
     }
 
 
-def transport_open(url: str) -> tuple[str, BaseEmailBackend]:
-    """(transport name, a Django backend that really sends) for EMAIL_URL; errors are raised, never swallowed.
-    The outbox sends over SMTP from a process of its own (`notifications.smtp_process`), with `smtp_options`."""
-    config = transport_config(url)
+def transport_open(config: TransportConfig) -> BaseEmailBackend:
+    """A Django backend that delivers in this process: the mailbox or the console. SMTP is sent from a process of
+    its own (`notifications.smtp_process`, with `smtp_options`)."""
     if config.name == "mailbox":
-        return "mailbox", MailboxTransport(fail_silently=False)
+        return MailboxTransport(fail_silently=False)
     if config.name == "console":
-        return "console", ConsoleBackend(fail_silently=False, stream=sys.stdout)
-    return "smtp", SMTPBackend(**smtp_options(config), fail_silently=False)
+        return ConsoleBackend(fail_silently=False, stream=sys.stdout)
+    raise ValueError(f"{config.describe()} is sent by notifications.smtp_process, not in this process")

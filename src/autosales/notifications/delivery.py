@@ -190,8 +190,7 @@ def _transport(url: str) -> _Kept:
         if config.name == "smtp":
             kept = _Kept(url=url, name="smtp", smtp=_smtp_process(smtp_options(config)))
         else:
-            name, backend = transport_open(url)
-            kept = _Kept(url=url, name=name, backend=backend)
+            kept = _Kept(url=url, name=config.name, backend=transport_open(config))
         _local.transport = kept
     elif kept.smtp is not None and not kept.smtp.alive:
         kept.smtp = _smtp_process(kept.smtp.options)

@@ -232,6 +232,8 @@ class SMTPProcess:
         self.unreachable = ""
         self.connections = 0  # connections the child has opened so far
         self._stopped = ""  # why the child is gone
+        # Held while an email is queued and while the stopped side fails what is queued: none is left unsettled.
+        self._lock = threading.Lock()
         self._seq = 0
         self._pump = threading.Thread(target=self._run, name="autosales-smtp", daemon=True)
         self._pump.start()
@@ -259,10 +261,11 @@ class SMTPProcess:
 
     def submit(self, pk: int, wire, *, dropped: set[int]) -> Future:
         future: Future = Future()
-        if self._stopped:
-            future.set_exception(self._gone())
-            return future
-        self._queue.put((future, pk, wire, dropped))
+        with self._lock:
+            if self._stopped:
+                future.set_exception(self._gone())
+            else:
+                self._queue.put((future, pk, wire, dropped))
         return future
 
     def stop(self) -> None:
@@ -298,9 +301,8 @@ class SMTPProcess:
                         wrote = True
                         continue
                     future, pk, wire, dropped = item
-                    if pk in dropped or not future.set_running_or_notify_cancel():
-                        if not future.done():
-                            future.set_result(False)
+                    if pk in dropped:
+                        future.set_result(False)
                         continue
                     self._seq += 1
                     _write(stdin, ("send", self._seq, wire.sender, wire.recipients, wire.data))
@@ -328,17 +330,18 @@ class SMTPProcess:
             self._stopped = f"the SMTP process stopped ({'exit code ' + str(code) if code is not None else exc})"
             log.warning("%s", self._stopped)
         finally:
-            self._stopped = self._stopped or "the SMTP process stopped"
-            gone = self._gone()
-            for future in in_flight:
-                future.set_exception(gone)
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not _STOP and not isinstance(item[0], str) and item[0].set_running_or_notify_cancel():
-                    item[0].set_exception(gone)
+            with self._lock:
+                self._stopped = self._stopped or "the SMTP process stopped"
+                gone = self._gone()
+                for future in in_flight:
+                    future.set_exception(gone)
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not _STOP and not isinstance(item[0], str):
+                        item[0].set_exception(gone)
 
 
 if __name__ == "__main__":

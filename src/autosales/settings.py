@@ -405,6 +405,16 @@ else:
         }
     }
 
+# The store's header and footer fragments ({% cache %} in storefront/base.html): kept in each process's memory, since
+# they vary only on the language and the shopper's name and role, and reading them from Redis would cost what
+# rendering them does.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": CACHE_SECONDS,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
 # Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and
 # search pages, in this order (comma-separated attribute names); blank: every attribute, by name.
 CATALOG_FACET_ATTRIBUTES = env_list("CATALOG_FACET_ATTRIBUTES", "")

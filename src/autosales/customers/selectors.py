@@ -142,10 +142,28 @@ def addresses_for_organization(*, organization) -> QuerySet[Address]:
 
 def address_by_public_id(*, organization, public_id: str) -> Address:
     """The organization's address with this public id; raises NotFound for another organization's."""
-    address = Address.objects.filter(organization=organization, public_id=public_id).first()
+    address = address_find(organization=organization, public_id=public_id)
     if address is None:
         raise NotFound(CustomerErrorCode.ADDRESS_NOT_FOUND, "No such address in your address book.", "address")
     return address
+
+
+def address_find(*, organization, public_id: str) -> Address | None:
+    """The organization's address with this public id, or None.
+
+    Written out (core.rows): every checkout step after the address reads it, and the ORM took three times longer
+    to build this query than the database to answer it."""
+    if organization is None or not public_id:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_address_sql(), [public_id, organization.pk])
+        row = cursor.fetchone()
+    return instance_from_row(Address, row)[0] if row is not None else None
+
+
+@cache
+def _address_sql() -> str:
+    return f"SELECT {columns(Address, 'a')} FROM {Address._meta.db_table} a WHERE a.public_id = %s AND a.organization_id = %s"
 
 
 def default_address_for(*, organization) -> Address | None:

@@ -71,9 +71,16 @@ def _detail(queryset: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
+def _only(queryset: QuerySet[Order]) -> Order | None:
+    """The one order of a queryset that selects by a unique column (public id, number), or None: unsorted, since
+    sorting one row by the orders' default ordering only made the query longer to build."""
+    found = list(queryset.order_by()[:1])
+    return found[0] if found else None
+
+
 def order_for_customer(*, public_id: str, organization: Organization) -> Order:
     """The organization's order with this public id, lines and events loaded; NotFound if it is not theirs."""
-    order = _detail(Order.objects.filter(public_id=public_id, organization=organization, status__in=VISIBLE)).first()
+    order = _only(_detail(Order.objects.filter(public_id=public_id, organization=organization, status__in=VISIBLE)))
     if order is None:
         raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
     return order
@@ -83,7 +90,7 @@ def order_summary_for_customer(*, public_id: str, organization: Organization) ->
     """The organization's order with this public id and its lines (no history): what the confirmation page
     shows, in two queries; NotFound if it is not theirs."""
     queryset = Order.objects.filter(public_id=public_id, organization=organization, status__in=VISIBLE)
-    order = queryset.select_related("placed_by").prefetch_related("lines").first()
+    order = _only(queryset.select_related("placed_by").prefetch_related("lines"))
     if order is None:
         raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
     return order
@@ -91,7 +98,7 @@ def order_summary_for_customer(*, public_id: str, organization: Organization) ->
 
 def order_for_staff(*, public_id: str) -> Order:
     """Any placed order by public id, for the back office; NotFound if there is none."""
-    order = _detail(Order.objects.filter(public_id=public_id, status__in=VISIBLE)).first()
+    order = _only(_detail(Order.objects.filter(public_id=public_id, status__in=VISIBLE)))
     if order is None:
         raise NotFound(OrderError.NOT_FOUND, "No such order.", "order")
     return order
@@ -102,7 +109,7 @@ def order_by_number(*, number: str, organization: Organization | None = None) ->
     queryset = Order.objects.filter(number=confirmation_number_normalize(number), status__in=VISIBLE)
     if organization is not None:
         queryset = queryset.filter(organization=organization)
-    order = _detail(queryset).first()
+    order = _only(_detail(queryset))
     if order is None:
         raise NotFound(OrderError.NOT_FOUND, "No order has that confirmation number.", "number")
     return order

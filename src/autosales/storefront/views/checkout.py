@@ -40,7 +40,12 @@ from autosales.core.errors import DomainError
 from autosales.core.money import Money
 from autosales.customers.forms import AddressForm, domain_error_to_form
 from autosales.customers.models import Address, Organization
-from autosales.customers.selectors import address_by_public_id, addresses_for_organization, organization_for_user
+from autosales.customers.selectors import (
+    address_by_public_id,
+    address_find,
+    addresses_for_organization,
+    organization_for_user,
+)
 from autosales.customers.services import address_create
 from autosales.payments.card_tokens import card_token_problem
 from autosales.payments.errors import PaymentUnavailable
@@ -122,10 +127,7 @@ def _save(request, checkout: Checkout, **changes) -> None:
 
 
 def _address(checkout: Checkout) -> Address | None:
-    public_id = checkout.state.get("address")
-    if not public_id:
-        return None
-    return Address.objects.filter(organization=checkout.organization, public_id=public_id).first()
+    return address_find(organization=checkout.organization, public_id=checkout.state.get("address"))
 
 
 def _shipping_method(checkout: Checkout, address: Address) -> ShippingMethod | None:

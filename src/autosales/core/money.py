@@ -141,9 +141,15 @@ def _currency_pattern(locale: str, exponent: int) -> str:
 def money_format(money: Money, *, locale: str | None = None) -> str:
     """The one way money is written for people: Babel's currency format of `locale` (default: the active language)."""
     locale = locale or translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
-    amount = quantize(money.amount, money.currency)
-    pattern = _currency_pattern(locale, minor_unit_exponent(money.currency))
-    text = format_currency(amount, money.currency, format=pattern, locale=locale, currency_digits=False)
+    return _formatted(str(quantize(money.amount, money.currency)), money.currency, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(amount: str, currency: str, locale: str) -> str:
+    # Remembered per amount as written (a page shows the same prices again and again; Babel takes longer than the
+    # rest of a price's rendering): the string keeps -0.00 apart from 0.00, which compare equal as Decimals.
+    pattern = _currency_pattern(locale, minor_unit_exponent(currency))
+    text = format_currency(Decimal(amount), currency, format=pattern, locale=locale, currency_digits=False)
     # CLDR's currency spacing, which Babel leaves out: a code without a symbol does not touch the digits ("CHF 13.99").
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 

@@ -15,12 +15,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
 from autosales.catalog.models import Product, ProductImage, Variant
 from autosales.checkout.delivery import cheapest_transit, delivery_estimate
-from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions
+from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions, versions_current
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
@@ -299,10 +300,11 @@ def _product_page_data(*, slug: str, organization) -> dict:
 
 def product(request, slug: str):
     organization = organization_for_user(user=request.user)
+    parts = (slug, price_list_key(organization=organization))
     try:
         data = cached_for_versions(
             name="product-page",
-            parts=(slug, price_list_key(organization=organization)),
+            parts=parts,
             kinds=KINDS,
             build=lambda: _product_page_data(slug=slug, organization=organization),
         )
@@ -316,10 +318,19 @@ def product(request, slug: str):
         build=lambda: catalog.product_images(product_id=product_id),
     )
     counts = stock_counts_shown(organization)
+    # The page's fixed parts are kept rendered ({% cache %} in product.html) under what `data` was read for: the
+    # product, the price lists, the language and the tokens of the data shown (read once per request already).
+    fragment = repr((parts, translation.get_language(), versions_current(*KINDS)))
     response = render(
         request,
         "storefront/product.html",
-        {**data, "images": images, "delivery": _product_delivery(data), "show_stock_counts": counts},
+        {
+            **data,
+            "images": images,
+            "delivery": _product_delivery(data),
+            "show_stock_counts": counts,
+            "fragment": fragment,
+        },
     )
     if counts:
         response.content = stock_counts_fill(response.content.decode()).encode()

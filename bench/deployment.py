@@ -289,6 +289,33 @@ def pgbench_tps(scratch: Scratch, *, clients: int, seconds: int = 10, select_onl
     return float(match.group(1)) if match else None
 
 
+def cpu_seconds(pids) -> float:
+    """CPU seconds (user + system) these processes have used so far (Linux's /proc; one that is gone counts 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def processes(*, group: int | None = None, name: str | None = None) -> list[int]:
+    """The running processes of process group `group`, or those whose command name is `name`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            in_group = group is not None and os.getpgid(int(entry.name)) == group
+            if in_group or (name is not None and (entry / "comm").read_text().strip() == name):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def machine() -> str:
     cores = os.cpu_count()
     memory = ""

@@ -25,7 +25,10 @@ machine's load changing meanwhile weighs on both alike. Oscar
 
 Printed: the SQL statements of one journey (one order) on each shop, counted in-process on its second
 journey through Django's test client, autosales' per page; then per level the journeys per second, p50/p95
-seconds per journey, and the ratio autosales ÷ Oscar. The numbers are for comparison on one machine.
+seconds per journey, the ratio autosales ÷ Oscar, and the CPU each journey took in the shop's web server processes
+and in the database server (all of PostgreSQL's processes while that shop's journeys ran; the shops take turns).
+Where both fill the machine's cores (eight shoppers on two), the ratio is about the ratio of their CPU per journey.
+The numbers are for comparison on one machine.
 """
 
 from __future__ import annotations
@@ -48,7 +51,17 @@ from urllib.parse import urlsplit, urlunsplit
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from deployment import BIN, WEB_THREADS, WEB_WORKERS, _psql, free_port, machine, scratch_database  # noqa: E402
+from deployment import (  # noqa: E402
+    BIN,
+    WEB_THREADS,
+    WEB_WORKERS,
+    _psql,
+    cpu_seconds,
+    free_port,
+    machine,
+    processes,
+    scratch_database,
+)
 from journey_runner import DjangoClientTransport, count_statements  # noqa: E402
 from load import percentile  # noqa: E402
 
@@ -345,7 +358,7 @@ def oscar_set_up(python: Path, env: dict, *, products: int, shoppers: int) -> di
 @contextmanager
 def serve(command: list[str], *, env: dict, cwd: Path, ready_path: str):
     """A gunicorn as docs/deployment.md runs it (a worker per core, 4 threads each) in its own process group on a free
-    loopback port; yields its URL and stops the whole group afterwards."""
+    loopback port; yields its URL and its process group, and stops the whole group afterwards."""
     port = free_port()
     command = [
         *command,
@@ -363,7 +376,7 @@ def serve(command: list[str], *, env: dict, cwd: Path, ready_path: str):
     process = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
     try:
         _wait_until_up(port, process, ready_path)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -410,6 +423,8 @@ def _combined(parts: list[dict]) -> dict:
     durations = sorted(d for part in parts for d in part["durations"])
     seconds = sum(part["seconds"] for part in parts)
     ok = sum(part["ok"] for part in parts)
+    server_cpu = sum(part["server_cpu_s"] for part in parts)
+    database_cpu = sum(part["database_cpu_s"] for part in parts)
     by_step: dict[str, list[float]] = {}
     for part in parts:
         for name, values in part["step_ms"].items():
@@ -419,6 +434,8 @@ def _combined(parts: list[dict]) -> dict:
         "failed": sum(part["failed"] for part in parts),
         "seconds": seconds,
         "journeys_per_s": ok / seconds if seconds else 0.0,
+        "server_cpu_ms": 1000 * server_cpu / ok if ok else None,
+        "database_cpu_ms": 1000 * database_cpu / ok if ok else None,
         "p50_s": percentile(durations, 0.50),
         "p95_s": percentile(durations, 0.95),
         "requests": parts[0]["requests"],
@@ -433,6 +450,17 @@ def _combined(parts: list[dict]) -> dict:
 WARM_UP_JOURNEYS = 16
 
 
+def _measured_journeys(shop: dict, *, clients: int, count: int) -> dict:
+    """`journeys` on one shop, with the CPU its web server's processes and the database server's used meanwhile
+    (the shops take turns, so the database's CPU of the part is this shop's)."""
+    server, database = processes(group=shop["server"]), processes(name="postgres")
+    before = cpu_seconds(server), cpu_seconds(database)
+    part = journeys(url=shop["url"], steps=shop["steps"], shoppers=shop["shoppers"], clients=clients, count=count)
+    part["server_cpu_s"] = cpu_seconds(server) - before[0]
+    part["database_cpu_s"] = cpu_seconds(database) - before[1]
+    return part
+
+
 def measure_both(*, shops: dict[str, dict], levels: list[int], count: int, rounds: int = 2) -> dict:
     """Per level, a warm-up on each shop (`WARM_UP_JOURNEYS` before the first level, then a journey per
     shopper), then `rounds` rounds that each run a share of the journeys on one shop and then on the other, so
@@ -443,16 +471,20 @@ def measure_both(*, shops: dict[str, dict], levels: list[int], count: int, round
         parts: dict[str, list[dict]] = {name: [] for name in shops}
         warm_up = max(clients, WARM_UP_JOURNEYS) if n == 0 else clients
         for shop in shops.values():
-            journeys(**shop, clients=clients, count=warm_up)  # not counted
+            _measured_journeys(shop, clients=clients, count=warm_up)  # not counted
         for _ in range(rounds):
             for name, shop in shops.items():
-                parts[name].append(journeys(**shop, clients=clients, count=per_round))
+                parts[name].append(_measured_journeys(shop, clients=clients, count=per_round))
         for name in shops:
             results[name][clients] = _combined(parts[name])
     return results
 
 
 # -- The run ------------------------------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else "-"
 
 
 def _print_counts(name: str, counts: list[dict]) -> None:
@@ -489,10 +521,20 @@ def measure(*, levels: list[int], count: int, products: int) -> dict:
                     cwd=BENCH,
                     ready_path="/catalogue/",
                 )
-                with ours_server as ours_url, oscar_server as oscar_url:
+                with ours_server as (ours_url, ours_group), oscar_server as (oscar_url, oscar_group):
                     shops = {
-                        "autosales": {"url": ours_url, "steps": AUTOSALES_STEPS, "shoppers": load_shoppers},
-                        "oscar": {"url": oscar_url, "steps": OSCAR_STEPS, "shoppers": oscar["shoppers"]},
+                        "autosales": {
+                            "url": ours_url,
+                            "server": ours_group,
+                            "steps": AUTOSALES_STEPS,
+                            "shoppers": load_shoppers,
+                        },
+                        "oscar": {
+                            "url": oscar_url,
+                            "server": oscar_group,
+                            "steps": OSCAR_STEPS,
+                            "shoppers": oscar["shoppers"],
+                        },
                     }
                     measured = measure_both(shops=shops, levels=levels, count=count)
         finally:
@@ -502,7 +544,7 @@ def measure(*, levels: list[int], count: int, products: int) -> dict:
     oscar_total = sum(c["statements"] for c in oscar["counts"])
     print(
         f"{'shoppers':>8} {'shop':<10} {'journeys/s':>10} {'p50 s':>7} {'p95 s':>7} {'requests':>8} {'failed':>6} "
-        f"{'ratio':>6}"
+        f"{'ratio':>6} {'web CPU ms':>10} {'db CPU ms':>9}"
     )
     rows = []
     for clients in levels:
@@ -512,7 +554,8 @@ def measure(*, levels: list[int], count: int, products: int) -> dict:
             shown = f"{ratio:>6.2f}" if name == "autosales" and ratio is not None else ""
             print(
                 f"{clients:>8} {name:<10} {r['journeys_per_s']:>10.2f} {r['p50_s']:>7.3f} {r['p95_s']:>7.3f} "
-                f"{r['requests']:>8} {r['failed']:>6} {shown:>6}"
+                f"{r['requests']:>8} {r['failed']:>6} {shown:>6} {_ms(r['server_cpu_ms']):>10} "
+                f"{_ms(r['database_cpu_ms']):>9}"
             )
             if r["first_error"]:
                 print(f"         first failure: {r['first_error'][:400]}")
@@ -530,6 +573,10 @@ def measure(*, levels: list[int], count: int, products: int) -> dict:
                 "oscar_failed": o["failed"],
                 "oscar_step_p50_ms": o["step_p50_ms"],
                 "ratio_to_oscar": ratio,
+                "server_cpu_ms": a["server_cpu_ms"],
+                "database_cpu_ms": a["database_cpu_ms"],
+                "oscar_server_cpu_ms": o["server_cpu_ms"],
+                "oscar_database_cpu_ms": o["database_cpu_ms"],
             }
         )
     print("p50 ms per step at 1 shopper (autosales / oscar):")

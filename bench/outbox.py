@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deployment import BIN, free_port, gunicorn, load, machine, scratch_database
+from deployment import BIN, cpu_seconds, free_port, gunicorn, load, machine, scratch_database
 
 
 class Inbox:
@@ -66,8 +66,7 @@ def _smtp_process_cpu() -> float:
     smtp = getattr(delivery._local, "smtp", None)
     if smtp is None:
         return 0.0
-    fields = Path(f"/proc/{smtp.pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return cpu_seconds([smtp.pid])
 
 
 def deliver_rounds(*, profile: str = "") -> None:

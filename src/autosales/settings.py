@@ -405,14 +405,14 @@ else:
         }
     }
 
-# The store's header and footer fragments ({% cache %} in storefront/base.html): kept in each process's memory, since
-# they vary only on the language and the shopper's name and role, and reading them from Redis would cost what
-# rendering them does.
+# Rendered page parts ({% cache %} in storefront/base.html and product.html, docs/architecture.md "Rendered fragments
+# kept in each process"): in each process's memory, since reading them from Redis would cost what rendering them
+# does. A key names everything its fragment shows (language, shopper, data versions), so what it holds never changes:
+# the fragments are kept until the least recently used give way to new ones.
 CACHES["template_fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "template-fragments",
-    "TIMEOUT": CACHE_SECONDS,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
 # Catalog facets (docs/configuration.md, "Catalog"): the variant attributes shown as filters on category and

@@ -101,3 +101,14 @@ def test_a_customer_without_account_terms_is_not_offered_a_date(client):
     )
     assert refused.status_code == 400
     assert StockLevel.objects.get(variant=checkout.variant).allocated == 0
+
+
+def test_a_product_page_seen_again_later_says_the_promise_of_that_moment(client, shop):
+    # the page's fixed parts are kept rendered between the two visits; its promise is not
+    url = f"/p/{shop.product.slug}/"
+    with clock.frozen_at(TUESDAY):
+        before = client.get(url).content.decode()
+    with clock.frozen_at(TUESDAY + dt.timedelta(hours=3)):
+        after = client.get(url).content.decode()
+    assert "Ships today if ordered within 2 h 14 min" in before
+    assert "Ships tomorrow" in after and "Ships today" not in after

@@ -132,6 +132,14 @@ def test_money_is_written_the_way_the_active_language_writes_it(language, money,
     assert money_format(money, locale=translation.to_locale(language)) == written
 
 
+def test_money_written_before_is_written_the_same_and_a_negative_zero_keeps_its_sign():
+    # each amount is formatted once per process and language, then remembered: -0.00 equals 0.00 as a Decimal
+    with translation.override("en-us"):
+        assert [str(Money(Decimal(a), "USD")) for a in ("0", "-0.00", "0.000", "-0")] == ["$0.00", "-$0.00"] * 2
+    with translation.override("es"):
+        assert str(Money(Decimal("0"), "USD")) == "0,00\xa0US$"
+
+
 def test_a_category_and_a_product_page_in_spanish(client):
     # given a category with a product of two variants at 4.25 and 6.50
     product = make_product(price="4.25", variants=2, stock=8)

@@ -1,7 +1,7 @@
 """Hand-written queries for the few reads that run on nearly every request.
 
 The signed-in user, the shopper's cart with their organization, the organization a user acts for, the stock of
-the variants a page shows, the shopper's price lists: building their SQL with the ORM costs several times what the database takes to answer it. They are written
+the variants a page shows, the shopper's price lists, the checkout's address: building their SQL with the ORM costs several times what the database takes to answer it. They are written
 as SQL (tables and, for whole rows, column lists taken from the models: `columns`), always with parameters
 (`placeholders` for a list), and whole rows become ordinary model instances here (`instance_from_row`),
 converted exactly as the ORM converts them (money, JSON, timestamps on SQLite). Everything else uses the ORM.

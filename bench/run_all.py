@@ -69,7 +69,9 @@ def _journey_row(journey: dict) -> tuple[str, str, str, str]:
         f"at most {journey['max_page_statements']} per request",
         f"django-oscar 4.2.1 {at1['oscar_journeys_per_s']:.2f}/s and {at8['oscar_journeys_per_s']:.2f}/s, "
         f"{journey['oscar_statements']} statements per order; ratio {_fmt(at1['ratio_to_oscar'], '{:.2f}')} "
-        f"and {_fmt(at8['ratio_to_oscar'], '{:.2f}')}",
+        f"and {_fmt(at8['ratio_to_oscar'], '{:.2f}')}; CPU per journey at {at8['clients']} (web server + database) "
+        f"{_fmt(at8.get('server_cpu_ms'), '{:.0f}')} + {_fmt(at8.get('database_cpu_ms'), '{:.0f}')} ms, Oscar "
+        f"{_fmt(at8.get('oscar_server_cpu_ms'), '{:.0f}')} + {_fmt(at8.get('oscar_database_cpu_ms'), '{:.0f}')} ms",
         "≥ 3 × Oscar; ≤ 80 statements per order; no page over 12 queries",
     )
 

@@ -290,14 +290,16 @@ def pgbench_tps(scratch: Scratch, *, clients: int, seconds: int = 10, select_onl
 
 
 def cpu_seconds(pids) -> float:
-    """CPU seconds (user + system) these processes have used so far (Linux's /proc; one that is gone counts 0)."""
+    """CPU seconds (user + system) used so far by these processes and by their children that have ended (Linux's
+    /proc). Give a whole tree (a server's processes with their parent): a process that ends between two readings
+    moves its CPU to its parent's count of ended children, so the difference still counts it."""
     ticks = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        ticks += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -65,9 +65,7 @@ def test_the_product_pages_order_form_posts_with_each_shoppers_own_token():
         html = page(client, f"/p/{product.slug}/")
         form = re.search(r'<form class="add-to-cart variant-table".*?</form>', html, re.S).group(0)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        response = client.post(
-            "/cart/add-many/", {"csrfmiddlewaretoken": token, "sku": skus, "quantity": ["2", "0"]}
-        )
+        response = client.post("/cart/add-many/", {"csrfmiddlewaretoken": token, "sku": skus, "quantity": ["2", "0"]})
         assert response.status_code == 302
     assert sorted(CartLine.objects.values_list("quantity", flat=True)) == [2, 2]
 

@@ -112,3 +112,16 @@ def test_a_product_page_seen_again_later_says_the_promise_of_that_moment(client,
         after = client.get(url).content.decode()
     assert "Ships today if ordered within 2 h 14 min" in before
     assert "Ships tomorrow" in after and "Ships today" not in after
+
+
+def test_a_spanish_shopper_reads_the_promise_in_spanish(client, shop):
+    client.force_login(shop.user)
+    with clock.frozen_at(TUESDAY):
+        page = client.get(f"/p/{shop.product.slug}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    with clock.frozen_at(TUESDAY + dt.timedelta(hours=3)):
+        tomorrow = client.get(f"/p/{shop.product.slug}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Se envía hoy si lo pide en menos de 2 h 14 min" in page
+    assert "Llega entre el mié, Mar 3 y el vie, Mar 5" in page
+    assert f"por {shop.shipping_method.name}" in page
+    assert "Se envía mañana" in tomorrow
+    assert "Ships" not in page + tomorrow and "Arrives" not in page + tomorrow

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from autosales.checkout.errors import CheckoutError
 from autosales.core import clock
@@ -132,7 +133,7 @@ class DeliveryEstimate:
     @property
     def ship_text(self) -> str:
         if self.promise is None:
-            return "Ships when back in stock"
+            return gettext("Ships when back in stock")
         return ship_words(self.promise, today=self.today)
 
     @property

@@ -329,19 +329,24 @@ def date_words(day: dt.date) -> str:
 
 
 def ship_words(promise: Promise, *, today: dt.date | None = None) -> str:
-    """ "Ships today if ordered within 2 h 14 min", else "Ships tomorrow" or "Ships Mon, Mar 2"."""
+    """ "Ships today if ordered within 2 h 14 min", else "Ships tomorrow" or "Ships Mon, Mar 2" (in the active
+    language)."""
     if promise.time_left is not None:
-        return f"Ships today if ordered within {duration_words(promise.time_left)}"
+        return gettext("Ships today if ordered within %(time)s") % {"time": duration_words(promise.time_left)}
     if today is not None and promise.ships_on == today + dt.timedelta(days=1):
-        return "Ships tomorrow"
-    return f"Ships {date_words(promise.ships_on)}"
+        return gettext("Ships tomorrow")
+    return gettext("Ships %(date)s") % {"date": date_words(promise.ships_on)}
 
 
 def arrival_words(promise: Promise) -> str:
-    """ "Arrives Tue, Mar 3 – Thu, Mar 5", or "Arrives Tue, Mar 3" when the window is one day."""
+    """ "Arrives Tue, Mar 3 – Thu, Mar 5", or "Arrives Tue, Mar 3" when the window is one day (in the active
+    language)."""
     if promise.arrives_from == promise.arrives_to:
-        return f"Arrives {date_words(promise.arrives_from)}"
-    return f"Arrives {date_words(promise.arrives_from)} – {date_words(promise.arrives_to)}"
+        return gettext("Arrives %(date)s") % {"date": date_words(promise.arrives_from)}
+    return gettext("Arrives %(start)s – %(end)s") % {
+        "start": date_words(promise.arrives_from),
+        "end": date_words(promise.arrives_to),
+    }
 
 
 def _holiday_name(day: dt.date, calendars: Iterable[ShippingCalendar]) -> str:

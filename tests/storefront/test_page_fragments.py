@@ -89,3 +89,17 @@ def test_the_header_and_the_product_page_follow_each_visitors_language():
         in_spanish = page(spanish, url)
         assert "Quick order" not in in_spanish and '<option value="es" selected' in in_spanish
     assert "Add to cart" not in page(spanish, f"/p/{product.slug}/")
+
+
+def test_a_product_page_is_served_while_the_shared_cache_is_away(monkeypatch):
+    # A cache that does not answer, made here by its read of the version tokens failing (as Redis restarting would).
+    from autosales.core import cache_versions
+
+    def away(*args, **kwargs):
+        raise ConnectionError("the cache is away")
+
+    product = make_product(variants=2)
+    monkeypatch.setattr(cache_versions.cache, "get_many", away)
+    client = Client()
+    first, second = page(client, f"/p/{product.slug}/"), page(client, f"/p/{product.slug}/")
+    assert product.name in first and product.name in second

@@ -175,6 +175,19 @@ class _LocalCopies:
 _local = _LocalCopies(max_bytes=LOCAL_BYTES, seconds=LOCAL_SECONDS)
 
 
+def versions_key(*, name: str, parts: tuple, kinds: tuple[str, ...]) -> str | None:
+    """The key of what `name` shows for `parts` in the active language while `kinds` are unchanged (the key
+    `cached_for_versions` stores it under; a rendered fragment of it may be kept under the same); None when the
+    cache is not answering, so nothing built then is shared."""
+    try:
+        versions = versions_current(*kinds)
+    except Exception:
+        log.warning("the cache is not answering; building %s without it", name, exc_info=True)
+        return None
+    digest = hashlib.sha256(repr((parts, translation.get_language(), versions)).encode()).hexdigest()[:32]
+    return f"{name}:{digest}"
+
+
 def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], build: Callable[[], T]) -> T:
     """`build()`, shared through the cache by every request with the same `parts` while `kinds` are unchanged.
 
@@ -183,13 +196,9 @@ def cached_for_versions(*, name: str, parts: tuple, kinds: tuple[str, ...], buil
     When the cache is away, the value is built every time: slower, never wrong. A value built inside a
     transaction that is still open is not shared (it may show what that transaction will roll back).
     """
-    try:
-        versions = versions_current(*kinds)
-    except Exception:
-        log.warning("the cache is not answering; building %s without it", name, exc_info=True)
+    key = versions_key(name=name, parts=parts, kinds=kinds)
+    if key is None:
         return build()
-    digest = hashlib.sha256(repr((parts, translation.get_language(), versions)).encode()).hexdigest()[:32]
-    key = f"{name}:{digest}"
     value = _local.get(key)
     if value is not _MISSING:
         return value

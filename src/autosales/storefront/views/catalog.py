@@ -6,6 +6,7 @@ the next request build it again. A cached page costs only the shopper's session,
 price lists and cart.
 """
 
+import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -15,13 +16,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from autosales.catalog import selectors as catalog
 from autosales.catalog.models import Product, ProductImage, Variant
 from autosales.checkout.delivery import cheapest_transit, delivery_estimate
-from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions, versions_current
+from autosales.core.cache_versions import CATALOG, KINDS, cached_for_versions, versions_key
 from autosales.core.errors import DomainError, NotFound
 from autosales.core.money import Money
 from autosales.customers.selectors import organization_for_user
@@ -318,9 +318,10 @@ def product(request, slug: str):
         build=lambda: catalog.product_images(product_id=product_id),
     )
     counts = stock_counts_shown(organization)
-    # The page's fixed parts are kept rendered ({% cache %} in product.html) under what `data` was read for: the
-    # product, the price lists, the language and the tokens of the data shown (read once per request already).
-    fragment = repr((parts, translation.get_language(), versions_current(*KINDS)))
+    # The page's fixed parts are kept rendered ({% cache %} in product.html) under the key `data` was read under (the
+    # product, the price lists, the language, the tokens of the data shown); with the cache away, under a key of
+    # this request alone, never shared.
+    fragment = versions_key(name="product-page", parts=parts, kinds=KINDS) or secrets.token_hex(16)
     response = render(
         request,
         "storefront/product.html",
